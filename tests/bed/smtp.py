@@ -1,0 +1,94 @@
+"""Starts and stops the test bed's SMTP submission server (tests/bed/smtp_server.py)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from tests.bed.certs import make_self_signed
+from tests.bed.dovecot import Dovecot, free_port, wait_for_port
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+
+
+@dataclass
+class SubmissionServer:
+    root: Path
+    dovecot: Dovecot
+    port: int = 0
+    refuse: list[str] = field(default_factory=list)
+    size_limit: int = 20 * 1024 * 1024
+    process: subprocess.Popen[bytes] | None = None
+    cert: Path = Path()
+    key: Path = Path()
+
+    @property
+    def events_path(self) -> Path:
+        return self.root / "events.jsonl"
+
+    @property
+    def outside(self) -> Path:
+        """Where mail for recipients outside the test domain lands, one .eml per copy."""
+        return self.root / "outside"
+
+    def regenerate_certificate(self) -> None:
+        self.cert, self.key = make_self_signed(self.root / "tls", stem="smtp")
+
+    def start(self) -> None:
+        if not self.port:
+            self.port = free_port()
+        if not self.cert.name:
+            self.regenerate_certificate()
+        self.root.mkdir(parents=True, exist_ok=True)
+        config = {
+            "port": self.port,
+            "cert": str(self.cert),
+            "key": str(self.key),
+            "passwd": str(self.dovecot.passwd_dir),
+            "domain": "ac-dijon.fr",
+            "refuse": self.refuse,
+            "lmtp": str(self.dovecot.lmtp_socket),
+            "outside": str(self.outside),
+            "events": str(self.events_path),
+            "size_limit": self.size_limit,
+        }
+        config_path = self.root / "smtp.json"
+        config_path.write_text(json.dumps(config))
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "tests.bed.smtp_server", str(config_path)],
+            cwd=PROJECT_ROOT,
+            stdout=subprocess.DEVNULL,
+            stderr=open(self.root / "smtp.stderr", "ab"),  # noqa: SIM115
+        )
+        try:
+            wait_for_port(self.port)
+        except RuntimeError:
+            self.stop()
+            raise RuntimeError(
+                "SMTP server did not start: " + (self.root / "smtp.stderr").read_text()[-2000:]
+            ) from None
+
+    def stop(self) -> None:
+        if self.process is None:
+            return
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+        self.process = None
+
+    def restart(self) -> None:
+        self.stop()
+        self.start()
+
+    def events(self, kind: str | None = None) -> list[dict[str, Any]]:
+        if not self.events_path.exists():
+            return []
+        rows = [json.loads(line) for line in self.events_path.read_text().splitlines() if line]
+        return [row for row in rows if kind is None or row["event"] == kind]

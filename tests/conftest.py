@@ -1,0 +1,110 @@
+"""Shared fixtures: the real Dovecot + SMTP test bed, started once per test session.
+
+A missing Dovecot fails the run with the exact install command; it never skips.
+Tests that change a server's state (stop it, swap its certificate) use the
+function-scoped `fresh_bed` instead of the shared one.
+"""
+
+from __future__ import annotations
+
+import shutil
+import ssl
+import tempfile
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from tests.bed.dovecot import Dovecot, User
+from tests.bed.smtp import SubmissionServer
+
+PASSWORD = "Courriel-Test-2026!"
+OTHER_PASSWORD = "Autre-Compte-2026?"
+
+
+@dataclass
+class Bed:
+    """Dovecot and the SMTP server, with one academy user and a second one."""
+
+    dovecot: Dovecot
+    smtp: SubmissionServer
+    user: User
+    other: User
+
+    @property
+    def imap_port(self) -> int:
+        return self.dovecot.port
+
+    @property
+    def smtp_port(self) -> int:
+        return self.smtp.port
+
+    def trusting_context(self) -> ssl.SSLContext:
+        """A default context that also trusts the throwaway certificates of this bed."""
+        context = ssl.create_default_context()
+        context.load_verify_locations(cafile=str(self.dovecot.cert))
+        context.load_verify_locations(cafile=str(self.smtp.cert))
+        return context
+
+    def stop(self) -> None:
+        self.smtp.stop()
+        self.dovecot.stop()
+
+    def new_user(self, prefix: str = "agent") -> User:
+        """A fresh account with an empty mailbox, so tests sharing the bed never collide."""
+        global _user_counter
+        _user_counter += 1
+        return self.dovecot.add_user(f"{prefix}{_user_counter}", f"Pass-{_user_counter}-Mot!")
+
+
+_user_counter = 0
+
+
+def bed_root(name: str) -> Path:
+    """A folder Dovecot's unprivileged processes can traverse (pytest's tmp is 0700)."""
+    root = Path(tempfile.mkdtemp(prefix=f"courriel-{name}-"))
+    root.chmod(0o755)
+    return root
+
+
+def start_bed(root: Path, *, condstore: bool = True) -> Bed:
+    dovecot = Dovecot(root / "dovecot", condstore=condstore)
+    user = dovecot.add_user("prenom.nom", PASSWORD)
+    other = dovecot.add_user("jdupont2", OTHER_PASSWORD)
+    dovecot.start()
+    smtp = SubmissionServer(root / "smtp", dovecot, refuse=["inconnu@ac-dijon.fr"])
+    try:
+        smtp.start()
+    except BaseException:
+        dovecot.stop()
+        raise
+    return Bed(dovecot, smtp, user, other)
+
+
+def _bed_fixture(name: str, *, condstore: bool = True) -> Iterator[Bed]:
+    root = bed_root(name)
+    started = start_bed(root, condstore=condstore)
+    try:
+        yield started
+    finally:
+        started.stop()
+        shutil.rmtree(root, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def bed() -> Iterator[Bed]:
+    """The shared test bed. Do not stop it or change its certificates in a test."""
+    yield from _bed_fixture("bed")
+
+
+@pytest.fixture(scope="session")
+def bed_without_condstore() -> Iterator[Bed]:
+    """A second bed whose Dovecot does not advertise CONDSTORE or QRESYNC."""
+    yield from _bed_fixture("bed-plain", condstore=False)
+
+
+@pytest.fixture
+def fresh_bed() -> Iterator[Bed]:
+    """A bed of the test's own, free to stop, restart or re-certify."""
+    yield from _bed_fixture("fresh")

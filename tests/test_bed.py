@@ -1,0 +1,130 @@
+"""Smoke tests proving the test bed: real Dovecot and SMTP, TLS, AUTH, delivery."""
+
+from __future__ import annotations
+
+import smtplib
+import ssl
+import time
+from email.message import EmailMessage
+
+import pytest
+from imapclient import IMAPClient
+from imapclient.exceptions import LoginError
+
+from tests.conftest import Bed
+
+pytestmark = pytest.mark.server
+
+
+def login(bed: Bed, username: str, password: str) -> IMAPClient:
+    client = IMAPClient(
+        "localhost", port=bed.imap_port, ssl=True, ssl_context=bed.trusting_context(), timeout=10
+    )
+    client.login(username, password)
+    return client
+
+
+def wait_for_messages(
+    client: IMAPClient, folder: str, count: int, timeout: float = 10
+) -> list[int]:
+    deadline = time.monotonic() + timeout
+    while True:
+        client.select_folder(folder, readonly=True)
+        uids = client.search("ALL")
+        if len(uids) >= count or time.monotonic() > deadline:
+            return list(uids)
+        time.sleep(0.1)
+
+
+def test_imap_login_over_tls_lists_special_folders(bed: Bed) -> None:
+    user = bed.new_user()
+    with login(bed, user.username, user.password) as client:
+        capabilities = client.capabilities()
+        assert b"CONDSTORE" in capabilities and b"QRESYNC" in capabilities
+        assert b"IDLE" in capabilities and b"QUOTA" in capabilities
+        uses = {flags[-1] for flags, _sep, _name in client.list_folders() if flags}
+        assert {b"\\Sent", b"\\Drafts", b"\\Trash"} <= uses
+        names = {name for _flags, _sep, name in client.list_folders()}
+        assert "Envoyés" in names and "Corbeille" in names
+
+
+def test_untrusted_certificate_is_refused_before_login(bed: Bed) -> None:
+    with pytest.raises(ssl.SSLCertVerificationError):
+        IMAPClient("localhost", port=bed.imap_port, ssl=True, timeout=10)
+
+
+def test_variant_without_condstore_hides_it(bed_without_condstore: Bed) -> None:
+    bed = bed_without_condstore
+    with login(bed, bed.user.username, bed.user.password) as client:
+        capabilities = client.capabilities()
+        assert b"CONDSTORE" not in capabilities and b"QRESYNC" not in capabilities
+        assert b"IDLE" in capabilities
+
+
+def test_wrong_password_refused_by_imap(bed: Bed) -> None:
+    with pytest.raises(LoginError):
+        login(bed, bed.user.username, "mauvais")
+
+
+def test_send_with_auth_then_read_back_over_imap(bed: Bed) -> None:
+    sender, recipient = bed.new_user(), bed.new_user()
+    message = EmailMessage()
+    message["From"] = sender.email
+    message["To"] = recipient.email
+    message["Subject"] = "Réunion de rentrée — salle 12"
+    message.set_content("Bonjour,\nla réunion est déplacée à 14 h.\n")
+    with smtplib.SMTP_SSL(
+        "localhost", bed.smtp_port, context=bed.trusting_context(), timeout=10
+    ) as smtp:
+        smtp.login(sender.username, sender.password)
+        smtp.send_message(message)
+    with login(bed, recipient.username, recipient.password) as client:
+        uids = wait_for_messages(client, "INBOX", 1)
+        assert len(uids) == 1
+        fetched = client.fetch(uids, ["BODY.PEEK[]"])[uids[0]][b"BODY[]"]
+        assert "Réunion de rentrée".encode() in fetched or b"=?utf-8?" in fetched
+        assert b"la r\xc3\xa9union" in fetched or b"=C3=A9" in fetched
+    assert any(e["success"] for e in bed.smtp.events("auth"))
+
+
+def test_wrong_password_refused_by_smtp_and_nothing_delivered(bed: Bed) -> None:
+    with (
+        smtplib.SMTP_SSL(
+            "localhost", bed.smtp_port, context=bed.trusting_context(), timeout=10
+        ) as smtp,
+        pytest.raises(smtplib.SMTPAuthenticationError),
+    ):
+        smtp.login(bed.user.username, "mauvais")
+
+
+def test_smtp_requires_auth_before_mail(bed: Bed) -> None:
+    with smtplib.SMTP_SSL(
+        "localhost", bed.smtp_port, context=bed.trusting_context(), timeout=10
+    ) as smtp:
+        smtp.ehlo()
+        code, _ = smtp.mail("someone@example.org")
+        assert code == 530
+
+
+def test_smtp_refuses_configured_recipient(bed: Bed) -> None:
+    sender = bed.new_user()
+    with smtplib.SMTP_SSL(
+        "localhost", bed.smtp_port, context=bed.trusting_context(), timeout=10
+    ) as smtp:
+        smtp.login(sender.username, sender.password)
+        with pytest.raises(smtplib.SMTPRecipientsRefused):
+            smtp.sendmail(sender.email, ["inconnu@ac-dijon.fr"], b"Subject: x\r\n\r\nx\r\n")
+
+
+def test_deliver_helper_and_traffic_counters(bed: Bed) -> None:
+    user = bed.new_user()
+    bed.dovecot.deliver(user.username, b"Subject: seeded\r\n\r\nbody\r\n")
+    with login(bed, user.username, user.password) as client:
+        assert len(wait_for_messages(client, "INBOX", 1)) == 1
+        quota = client.get_quota_root("INBOX")[1]
+        assert quota and quota[0].limit == 100 * 1024
+    deadline = time.monotonic() + 5
+    while not bed.dovecot.traffic(user.username) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    sessions = bed.dovecot.traffic(user.username)
+    assert sessions and sessions[-1].from_server > 0 and sessions[-1].from_client > 0

@@ -1,0 +1,59 @@
+"""The command line as a user runs it: a real process, exit codes, French by default."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from tui import __version__
+
+
+def run(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    environ = {k: v for k, v in os.environ.items() if not k.startswith(("LANG", "LC_"))}
+    environ.update(env or {})
+    return subprocess.run(
+        [sys.executable, "-m", "tui", *args],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=environ,
+        check=False,
+    )
+
+
+def test_version() -> None:
+    result = run("--version")
+    assert result.returncode == 0
+    assert result.stdout.strip() == f"courriel {__version__}"
+
+
+def test_help_is_french_by_default() -> None:
+    result = run("--help")
+    assert result.returncode == 0
+    assert "Utilisation : courriel" in result.stdout
+    assert "afficher cette aide et quitter" in result.stdout
+    assert "--config FICHIER" in result.stdout
+
+
+def test_unknown_option_exits_2_in_french() -> None:
+    result = run("--nimportequoi")
+    assert result.returncode == 2
+    assert "courriel : erreur" in result.stderr
+
+
+def test_bad_config_exits_2_without_traceback(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.toml"
+    bad.write_text("[sync]\nintervall = 3\n")
+    result = run("--config", str(bad))
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr
+    assert str(bad) in result.stderr
+    assert "Vouliez-vous dire « interval_minutes » ?" in result.stderr
+
+
+def test_unreadable_config_path_exits_2(tmp_path: Path) -> None:
+    result = run("--config", str(tmp_path))  # a directory
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr

@@ -1,0 +1,119 @@
+"""Command line: `courriel`, its options and sub-commands, with French help by default.
+
+Heavy imports (textual, imapclient…) happen only in the branch that needs them, so
+`courriel --version` and `--help` answer at once even on an old machine.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import NoReturn
+
+from tui import __version__
+from tui.core.errors import ConfigError, MailError
+from tui.core.i18n import _, language_from_environment, set_language
+
+EXIT_OK = 0
+EXIT_FAILURE = 1
+EXIT_USAGE = 2
+
+
+class _Formatter(argparse.RawDescriptionHelpFormatter):
+    """argparse's own words are English; this says "Utilisation" instead of "usage"."""
+
+    def add_usage(
+        self,
+        usage: str | None,
+        actions: Sequence[argparse.Action],
+        groups: Sequence[argparse._MutuallyExclusiveGroup],
+        prefix: str | None = None,
+    ) -> None:
+        super().add_usage(usage, actions, groups, prefix=_("Utilisation : "))
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        self.print_usage(sys.stderr)
+        self.exit(
+            EXIT_USAGE,
+            _("courriel : erreur : {message}\nVoir « courriel --help ».\n").format(message=message),
+        )
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog="courriel",
+        description=_(
+            "Client de messagerie en terminal pour les personnels de l'académie de Dijon.\n"
+            "Sans argument, ouvre la boîte de réception."
+        ),
+        epilog=_(
+            "Le fichier de configuration se trouve par défaut dans "
+            "~/.config/courriel/config.toml (ou $XDG_CONFIG_HOME/courriel/config.toml)."
+        ),
+        formatter_class=_Formatter,
+        add_help=False,
+    )
+    options = parser.add_argument_group(_("options"))
+    options.add_argument("-h", "--help", action="help", help=_("afficher cette aide et quitter"))
+    options.add_argument(
+        "--version",
+        action="version",
+        version=f"courriel {__version__}",
+        help=_("afficher la version et quitter"),
+    )
+    options.add_argument(
+        "--config",
+        metavar=_("FICHIER"),
+        type=Path,
+        help=_("utiliser ce fichier de configuration au lieu de celui par défaut"),
+    )
+    options.add_argument(
+        "--lang",
+        choices=("fr", "en"),
+        help=_("langue de l'interface (fr par défaut)"),
+    )
+    return parser
+
+
+def _initial_language(argv: Sequence[str]) -> None:
+    """Pick the language before building the parser, so that --help is translated."""
+    language = language_from_environment()
+    for index, arg in enumerate(argv):
+        if arg == "--lang" and index + 1 < len(argv):
+            language = argv[index + 1]
+        elif arg.startswith("--lang="):
+            language = arg.split("=", 1)[1]
+    set_language(language)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    _initial_language(argv)
+    args = build_parser().parse_args(argv)
+    try:
+        return _run(args)
+    except ConfigError as exc:
+        print(_("courriel : {message}").format(message=exc.message), file=sys.stderr)
+        return EXIT_USAGE
+    except MailError as exc:
+        print(_("courriel : {message}").format(message=exc.message), file=sys.stderr)
+        return EXIT_FAILURE
+    except KeyboardInterrupt:
+        return 130
+
+
+def _run(args: argparse.Namespace) -> int:
+    from tui.config import load_config
+
+    config = load_config(args.config)
+    if args.lang is None and config.ui["language"]:
+        set_language(config.ui["language"])
+
+    from tui.app import CourrielApp
+
+    CourrielApp(config).run()
+    return EXIT_OK

@@ -1,0 +1,268 @@
+"""Settings: a TOML file in the platform config folder, validated with clear errors.
+
+Reading never writes. Writing goes through tomlkit so that a user's comments and layout
+survive, and replaces the file atomically with owner-only permissions. Every problem is
+a `ConfigError` naming the file, the key, what is allowed and, for typos, a suggestion.
+"""
+
+from __future__ import annotations
+
+import difflib
+import os
+import tempfile
+import tomllib
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import platformdirs
+import tomlkit
+
+from tui.core.errors import ConfigError
+from tui.core.i18n import _
+from tui.presets import DIJON
+
+APP_NAME = "courriel"
+
+
+@dataclass(frozen=True)
+class Key:
+    """One allowed key: its type, default, and an optional check returning an error text."""
+
+    kind: type
+    default: Any
+    allowed: str
+    check: Callable[[Any], bool] | None = None
+    choices: tuple[str, ...] = ()
+
+
+def _port(value: int) -> bool:
+    return 1 <= value <= 65535
+
+
+def _interval(value: int) -> bool:
+    return 1 <= value <= 1440
+
+
+def _positive(value: int) -> bool:
+    return value >= 0
+
+
+SCHEMA: dict[str, dict[str, Key]] = {
+    "account": {
+        "username": Key(str, "", "identifiant court, ex. prenom.nom ou jdupont"),
+        "display_name": Key(str, "", "nom affiché, ex. Marie Durand"),
+        "email": Key(str, "", "adresse, ex. prenom.nom@ac-dijon.fr"),
+        "imap_host": Key(str, DIJON.imap_host, "nom de serveur"),
+        "imap_port": Key(int, DIJON.imap_port, "entier de 1 à 65535", _port),
+        "smtp_host": Key(str, DIJON.smtp_host, "nom de serveur"),
+        "smtp_port": Key(int, DIJON.smtp_port, "entier de 1 à 65535", _port),
+        "password_command": Key(str, "", "commande, ex. « pass show academie »"),
+        "password_source": Key(
+            str, "", "keyring, command, ask ou vide", choices=("", "keyring", "command", "ask")
+        ),
+        "signature": Key(str, "", "texte"),
+        "save_sent": Key(bool, True, "true ou false"),
+    },
+    "sync": {
+        "interval_minutes": Key(int, 15, "entier de 1 à 1440 (minutes)", _interval),
+        "idle": Key(bool, False, "true ou false"),
+    },
+    "ui": {
+        "theme": Key(str, "courriel-sombre", "nom d'un thème"),
+        "language": Key(str, "", "fr, en ou vide (automatique)", choices=("", "fr", "en")),
+        "mouse": Key(bool, True, "true ou false"),
+        "mark_read_after_seconds": Key(
+            int, 0, "entier ≥ 0 (secondes), -1 pour jamais", lambda v: v >= -1
+        ),
+        "bell": Key(bool, False, "true ou false"),
+        "quiet_hours": Key(str, "", "plage, ex. 19:00-07:30"),
+    },
+    "security": {
+        "trusted_domains": Key(list, list(DIJON.trusted_domains), "liste de domaines"),
+    },
+}
+
+
+@dataclass
+class Config:
+    """The validated settings, every key present (defaults filled in)."""
+
+    path: Path
+    values: dict[str, dict[str, Any]] = field(default_factory=dict)
+    exists: bool = False
+
+    def get(self, section: str, key: str) -> Any:
+        return self.values[section][key]
+
+    @property
+    def account(self) -> dict[str, Any]:
+        return self.values["account"]
+
+    @property
+    def sync(self) -> dict[str, Any]:
+        return self.values["sync"]
+
+    @property
+    def ui(self) -> dict[str, Any]:
+        return self.values["ui"]
+
+
+def default_config_path() -> Path:
+    """config.toml in the platform config folder (XDG_CONFIG_HOME on Linux)."""
+    return Path(platformdirs.user_config_dir(APP_NAME)) / "config.toml"
+
+
+def cache_dir() -> Path:
+    return Path(platformdirs.user_cache_dir(APP_NAME))
+
+
+def data_dir() -> Path:
+    return Path(platformdirs.user_data_dir(APP_NAME))
+
+
+def defaults() -> dict[str, dict[str, Any]]:
+    return {
+        section: {name: _copy(key.default) for name, key in keys.items()}
+        for section, keys in SCHEMA.items()
+    }
+
+
+def _copy(value: Any) -> Any:
+    return list(value) if isinstance(value, list) else value
+
+
+def load_config(path: Path | None = None) -> Config:
+    """Read and validate the file; a missing file gives the defaults (and `exists=False`)."""
+    path = path or default_config_path()
+    config = Config(path=path, values=defaults())
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        return config
+    except OSError as exc:
+        raise ConfigError(
+            _("Fichier {path} : lecture impossible ({reason}).").format(
+                path=path, reason=exc.strerror or exc
+            )
+        ) from None
+    try:
+        data = tomllib.loads(raw.decode("utf-8"))
+    except UnicodeDecodeError:
+        raise ConfigError(
+            _("Fichier {path} : ce n'est pas du texte UTF-8.").format(path=path)
+        ) from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(
+            _("Fichier {path} : ce n'est pas un fichier TOML valide ({reason}).").format(
+                path=path, reason=exc
+            )
+        ) from None
+    config.values = validate(data, path)
+    config.exists = True
+    return config
+
+
+def validate(data: Mapping[str, Any], path: Path) -> dict[str, dict[str, Any]]:
+    """Check every section and key; return the full settings with defaults filled in."""
+    values = defaults()
+    for section, content in data.items():
+        if section not in SCHEMA:
+            raise ConfigError(_unknown(path, section, None, list(SCHEMA)))
+        if not isinstance(content, dict):
+            raise ConfigError(
+                _("Fichier {path} : « {section} » doit être une section [{section}].").format(
+                    path=path, section=section
+                )
+            )
+        for name, value in content.items():
+            values[section][name] = _checked(path, section, name, value)
+    return values
+
+
+def _checked(path: Path, section: str, name: str, value: Any) -> Any:
+    keys = SCHEMA[section]
+    if name not in keys:
+        if name == "password":
+            raise ConfigError(
+                _(
+                    "Fichier {path} : « {section}.password » est refusé — le mot de passe "
+                    "ne s'écrit jamais dans ce fichier. Utilisez le trousseau du système ou "
+                    "password_command."
+                ).format(path=path, section=section)
+            )
+        raise ConfigError(_unknown(path, section, name, list(keys)))
+    key = keys[name]
+    # bool is a subclass of int: `port = true` must not pass as 1.
+    wrong_type = not isinstance(value, key.kind) or (key.kind is int and isinstance(value, bool))
+    if key.kind is list and not wrong_type:
+        wrong_type = not all(isinstance(item, str) for item in value)
+    ok = not wrong_type
+    if ok and key.choices:
+        ok = value in key.choices
+    if ok and key.check is not None:
+        ok = key.check(value)
+    if not ok:
+        raise ConfigError(
+            _(
+                "Fichier {path} : valeur refusée pour « {key} » : {value}. Permis : {allowed}."
+            ).format(path=path, key=f"{section}.{name}", value=_show(value), allowed=_(key.allowed))
+        )
+    return value
+
+
+def _show(value: Any) -> str:
+    text = repr(value) if not isinstance(value, bool) else str(value).lower()
+    return text if len(text) <= 60 else text[:57] + "…"
+
+
+def _unknown(path: Path, section: str, name: str | None, allowed: list[str]) -> str:
+    wrong = section if name is None else name
+    where = f"[{section}]" if name is None else f"{section}.{name}"
+    message = _("Fichier {path} : clé inconnue « {key} ».").format(path=path, key=where)
+    close = difflib.get_close_matches(wrong, allowed, n=1, cutoff=0.6)
+    if close:
+        message += " " + _("Vouliez-vous dire « {suggestion} » ?").format(suggestion=close[0])
+    message += " " + _("Clés permises : {keys}.").format(keys=", ".join(allowed))
+    return message
+
+
+def save_config(path: Path, updates: Mapping[str, Mapping[str, Any]]) -> None:
+    """Write `updates` into the file, keeping everything else (comments included) as it is.
+
+    Values are validated first, so the app can never write a file it would refuse to read.
+    """
+    for section, content in updates.items():
+        if section not in SCHEMA:
+            raise ConfigError(_unknown(path, section, None, list(SCHEMA)))
+        for name, value in content.items():
+            _checked(path, section, name, value)
+    try:
+        document = tomlkit.parse(path.read_text("utf-8")) if path.exists() else tomlkit.document()
+    except Exception as exc:  # tomlkit raises several parse error types
+        raise ConfigError(
+            _("Fichier {path} : ce n'est pas un fichier TOML valide ({reason}).").format(
+                path=path, reason=exc
+            )
+        ) from None
+    for section, content in updates.items():
+        if section not in document:
+            document[section] = tomlkit.table()
+        table = document[section]
+        for name, value in content.items():
+            table[name] = value  # type: ignore[index]
+    _atomic_write(path, tomlkit.dumps(document))
+
+
+def _atomic_write(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".config-", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+        os.chmod(tmp, 0o600)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise

@@ -1,0 +1,57 @@
+"""Translation: message ids are the French text, English comes from a gettext catalogue.
+
+French is the default. An explicit `language` setting wins; otherwise a locale set to
+another language (LANG=en_GB.UTF-8) selects English, while C/POSIX/unset keep French.
+"""
+
+from __future__ import annotations
+
+import gettext
+import os
+from pathlib import Path
+
+SUPPORTED = ("fr", "en")
+DOMAIN = "courriel"
+LOCALE_DIR = Path(__file__).resolve().parent.parent / "locales"
+
+_translation: gettext.NullTranslations = gettext.NullTranslations()
+_current = "fr"
+
+
+def language_from_environment(environ: dict[str, str] | None = None) -> str:
+    """The language the user's locale asks for, French unless it names another one."""
+    env = os.environ if environ is None else environ
+    for var in ("LC_ALL", "LC_MESSAGES", "LANG"):
+        value = env.get(var, "")
+        if not value:
+            continue
+        code = value.split(".")[0].split("_")[0].lower()
+        if code in ("c", "posix", ""):
+            return "fr"
+        return "fr" if code == "fr" else "en"
+    return "fr"
+
+
+def set_language(language: str) -> None:
+    """Switch every later `_()` call to `language` ("fr" or "en")."""
+    global _translation, _current
+    _current = language if language in SUPPORTED else "fr"
+    if _current == "fr":
+        _translation = gettext.NullTranslations()
+    else:
+        _translation = gettext.translation(
+            DOMAIN, localedir=LOCALE_DIR, languages=[_current], fallback=True
+        )
+
+
+def current_language() -> str:
+    return _current
+
+
+def _(message: str) -> str:
+    """Translate a French message id into the current language."""
+    return _translation.gettext(message)
+
+
+def ngettext(singular: str, plural: str, n: int) -> str:
+    return _translation.ngettext(singular, plural, n)
