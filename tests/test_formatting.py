@@ -1,0 +1,45 @@
+"""Dates and sizes in French (default) and English."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import datetime, timedelta, timezone
+
+import pytest
+
+from tui.core.formatting import list_date, long_date, size_short
+from tui.core.i18n import set_language
+
+NOW = datetime(2026, 11, 23, 15, 0).astimezone()
+
+
+@pytest.fixture
+def english() -> Iterator[None]:
+    set_language("en")
+    yield
+    set_language("fr")
+
+
+def test_list_date_today_this_year_and_older() -> None:
+    assert list_date(NOW.replace(hour=9, minute=14), now=NOW) == "09:14"
+    assert list_date(NOW.replace(month=3, day=12), now=NOW) == "12 mars"
+    assert list_date(NOW.replace(year=2024, month=3, day=12), now=NOW) == "12/03/24"
+    assert list_date(None) == ""
+
+
+def test_long_date_french_and_english(english: None) -> None:
+    moment = datetime(2026, 3, 12, 9, 14, tzinfo=timezone(timedelta(hours=1)))
+    assert long_date(moment).endswith(":14")
+    assert "March 2026 at" in long_date(moment)
+    set_language("fr")
+    assert "mars 2026 à" in long_date(moment)
+
+
+def test_sizes() -> None:
+    assert size_short(512) == "512 o"
+    assert size_short(12 * 1024) == "12 Ko"
+    assert size_short(int(1.2 * 1024 * 1024)) == "1,2 Mo"
+
+
+def test_sizes_english(english: None) -> None:
+    assert size_short(int(1.2 * 1024 * 1024)) == "1.2 MB"

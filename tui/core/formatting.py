@@ -1,0 +1,79 @@
+"""Dates and sizes the way the user's language writes them (French by default).
+
+Done here rather than with `locale`: the C/POSIX locale of an SSH session must still
+give « 12 mars » and « 1,2 Mo ».
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from tui.core.i18n import current_language
+
+_MONTHS = {
+    "fr": (
+        "janvier février mars avril mai juin juillet août septembre octobre novembre décembre"
+    ).split(),
+    "en": (
+        "January February March April May June July August September October November December"
+    ).split(),
+}
+_MONTHS_SHORT = {
+    "fr": "janv. févr. mars avr. mai juin juil. août sept. oct. nov. déc.".split(),
+    "en": "Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov Dec".split(),
+}
+_DAYS = {
+    "fr": "lundi mardi mercredi jeudi vendredi samedi dimanche".split(),
+    "en": "Monday Tuesday Wednesday Thursday Friday Saturday Sunday".split(),
+}
+_UNITS = {"fr": ("o", "Ko", "Mo", "Go"), "en": ("B", "KB", "MB", "GB")}
+
+
+def _lang() -> str:
+    return "en" if current_language() == "en" else "fr"
+
+
+def local(moment: datetime) -> datetime:
+    """The moment in the machine's local time zone (naive datetimes are taken as local)."""
+    return moment.astimezone() if moment.tzinfo else moment
+
+
+def list_date(moment: datetime | None, width: int = 12, now: datetime | None = None) -> str:
+    """Short date for a list row: the time today, the day and month this year, else d/m/y."""
+    if moment is None:
+        return ""
+    moment = local(moment)
+    now = local(now) if now else datetime.now().astimezone()
+    if moment.date() == now.date():
+        return moment.strftime("%H:%M")
+    if moment.year == now.year and width >= 7:
+        return f"{moment.day} {_MONTHS_SHORT[_lang()][moment.month - 1]}"
+    return moment.strftime("%d/%m/%y")
+
+
+def long_date(moment: datetime | None) -> str:
+    """« lundi 23 novembre 2026 à 09:14 » / "Monday 23 November 2026 at 09:14"."""
+    if moment is None:
+        return ""
+    moment = local(moment)
+    lang = _lang()
+    day = _DAYS[lang][moment.weekday()]
+    month = _MONTHS[lang][moment.month - 1]
+    at = "à" if lang == "fr" else "at"
+    return f"{day} {moment.day} {month} {moment.year} {at} {moment:%H:%M}"
+
+
+def size_short(size: int) -> str:
+    """« 512 o », « 12 Ko », « 1,2 Mo » (binary multiples, one decimal under ten)."""
+    units = _UNITS[_lang()]
+    value = float(max(size, 0))
+    unit = 0
+    while value >= 1024 and unit < len(units) - 1:
+        value /= 1024
+        unit += 1
+    if unit == 0:
+        return f"{int(value)} {units[0]}"
+    text = f"{value:.1f}" if value < 10 else f"{value:.0f}"
+    if _lang() == "fr":
+        text = text.replace(".", ",")
+    return f"{text} {units[unit]}"
