@@ -1,0 +1,748 @@
+"""The local SQLite store the UI reads from: folders, summaries, bodies, pending work.
+
+One `Cache` object is one SQLite connection and belongs to the thread that opened it
+(sqlite3's `check_same_thread`): the UI thread opens one to read pages, the account
+worker opens its own to write. WAL lets the reader see committed pages while the
+writer works. Every string stored here is already decoded and sanitised by sync.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import time
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta, timezone
+from pathlib import Path
+from typing import Any
+
+from tui.core.i18n import _
+
+SCHEMA_VERSION = 1
+DEFAULT_BODY_BUDGET = 256 * 1024 * 1024  # bytes of cached bodies before LRU eviction
+_FTS_BODY_LIMIT = 64 * 1024  # characters of a body indexed for search
+
+SPECIAL_USES = ("inbox", "sent", "drafts", "trash", "archive", "junk")
+
+
+@dataclass(frozen=True)
+class FolderRow:
+    name: str  # the server's name, modified UTF-7 decoded (what imapclient returns)
+    delimiter: str
+    special_use: str | None
+    total: int
+    unread: int
+    flags: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Summary:
+    folder: str
+    uid: int
+    date: datetime | None
+    sender_name: str
+    sender_address: str
+    to: str
+    subject: str
+    size: int
+    flags: frozenset[str]
+    has_attachment: bool
+    message_id: str
+    in_reply_to: str
+    references: str
+    cc: str = ""
+
+
+@dataclass(frozen=True)
+class OutboxRow:
+    id: int
+    created: datetime
+    raw: bytes
+    status: str
+    last_error: str
+
+
+@dataclass(frozen=True)
+class FolderState:
+    """What sync remembers about a folder on the server (not shown to the user)."""
+
+    name: str
+    uidvalidity: int | None = None
+    uidnext: int | None = None
+    highestmodseq: int | None = None
+    messages: int | None = None
+    # Every server UID in [low_uid, high_uid) is in the cache; below low_uid is backfill.
+    low_uid: int | None = None
+    high_uid: int | None = None
+
+
+@dataclass(frozen=True)
+class PendingOp:
+    id: int
+    kind: str  # "flags", "move", "delete", "expunge"
+    folder: str
+    uids: tuple[int, ...]
+    args: dict[str, Any] = field(default_factory=dict)
+    attempts: int = 0
+    last_error: str = ""
+
+
+_MIGRATIONS: list[str] = [
+    # version 1
+    """
+    CREATE TABLE folders (
+        name TEXT PRIMARY KEY,
+        delimiter TEXT NOT NULL DEFAULT '/',
+        special_use TEXT,
+        flags TEXT NOT NULL DEFAULT '',
+        total INTEGER NOT NULL DEFAULT 0,
+        unread INTEGER NOT NULL DEFAULT 0,
+        uidvalidity INTEGER,
+        uidnext INTEGER,
+        highestmodseq INTEGER,
+        messages INTEGER,
+        low_uid INTEGER,
+        high_uid INTEGER,
+        position INTEGER NOT NULL DEFAULT 0
+    );
+    CREATE TABLE messages (
+        id INTEGER PRIMARY KEY,
+        folder TEXT NOT NULL,
+        uid INTEGER NOT NULL,
+        sort_date INTEGER NOT NULL,
+        date INTEGER,
+        date_offset INTEGER,
+        sender_name TEXT NOT NULL,
+        sender_address TEXT NOT NULL,
+        recipients TEXT NOT NULL,
+        cc TEXT NOT NULL,
+        subject TEXT NOT NULL,
+        size INTEGER NOT NULL,
+        flags TEXT NOT NULL,
+        seen INTEGER NOT NULL,
+        has_attachment INTEGER NOT NULL,
+        message_id TEXT NOT NULL,
+        in_reply_to TEXT NOT NULL,
+        refs TEXT NOT NULL,
+        modseq INTEGER,
+        UNIQUE (folder, uid)
+    );
+    CREATE INDEX messages_order ON messages (folder, sort_date DESC, uid DESC);
+    CREATE TABLE bodies (
+        message INTEGER PRIMARY KEY REFERENCES messages(id) ON DELETE CASCADE,
+        raw BLOB NOT NULL,
+        size INTEGER NOT NULL,
+        used INTEGER NOT NULL
+    );
+    CREATE INDEX bodies_lru ON bodies (used);
+    CREATE VIRTUAL TABLE search_index USING fts5(
+        subject, addresses, body, tokenize = 'unicode61 remove_diacritics 2'
+    );
+    CREATE TABLE pending_ops (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        created REAL NOT NULL,
+        kind TEXT NOT NULL,
+        folder TEXT NOT NULL,
+        uids TEXT NOT NULL,
+        args TEXT NOT NULL DEFAULT '{}',
+        attempts INTEGER NOT NULL DEFAULT 0,
+        last_error TEXT NOT NULL DEFAULT ''
+    );
+    CREATE TABLE outbox (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        created REAL NOT NULL,
+        raw BLOB NOT NULL,
+        status TEXT NOT NULL DEFAULT 'queued',
+        last_error TEXT NOT NULL DEFAULT ''
+    );
+    CREATE TABLE drafts (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        created REAL NOT NULL,
+        raw BLOB NOT NULL,
+        status TEXT NOT NULL DEFAULT 'draft',
+        last_error TEXT NOT NULL DEFAULT ''
+    );
+    CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+    """,
+]
+
+_SUMMARY_COLUMNS = (
+    "folder, uid, date, date_offset, sender_name, sender_address, recipients, subject, size, "
+    "flags, has_attachment, message_id, in_reply_to, refs, cc"
+)
+
+
+_SUMMARY_COLUMNS_M = ", ".join("m." + c.strip() for c in _SUMMARY_COLUMNS.split(","))
+
+
+class CacheCorrupt(Exception):
+    """The file is not a usable cache (raised internally, handled by `open`)."""
+
+
+def _flags_text(flags: Iterable[str]) -> str:
+    return " ".join(sorted(set(flags)))
+
+
+def _summary(row: Sequence[Any]) -> Summary:
+    date: datetime | None = None
+    if row[2] is not None:
+        tz = timezone(timedelta(minutes=row[3] or 0))
+        date = datetime.fromtimestamp(row[2], tz)
+    return Summary(
+        folder=row[0],
+        uid=row[1],
+        date=date,
+        sender_name=row[4],
+        sender_address=row[5],
+        to=row[6],
+        subject=row[7],
+        size=row[8],
+        flags=frozenset(row[9].split()) if row[9] else frozenset(),
+        has_attachment=bool(row[10]),
+        message_id=row[11],
+        in_reply_to=row[12],
+        references=row[13],
+        cc=row[14],
+    )
+
+
+def _fts_query(text: str) -> str:
+    """User text as an FTS5 query: every word a quoted prefix term, all required."""
+    terms = []
+    for word in text.split():
+        word = word.replace('"', '""').strip()
+        if word:
+            terms.append(f'"{word}"*')
+    return " ".join(terms)
+
+
+def body_text_for_index(raw: bytes) -> str:
+    """The text parts of a message, for the search index (bounded, never raises)."""
+    import email
+    from email import policy
+
+    try:
+        message = email.message_from_bytes(raw[: 4 * 1024 * 1024], policy=policy.compat32)
+        chunks: list[str] = []
+        total = 0
+        parts = [message] if not message.is_multipart() else list(message.walk())[:50]
+        for part in parts:
+            if part.get_content_maintype() != "text":
+                continue
+            payload = part.get_payload(decode=True)
+            if not isinstance(payload, bytes):
+                continue
+            charset = (part.get_content_charset() or "utf-8").lower()
+            if charset in ("iso-8859-1", "us-ascii", "latin-1", "ascii"):
+                charset = "windows-1252"
+            try:
+                text = payload.decode(charset, errors="replace")
+            except LookupError:
+                text = payload.decode("utf-8", errors="replace")
+            chunks.append(text)
+            total += len(text)
+            if total > _FTS_BODY_LIMIT:
+                break
+        return "\n".join(chunks)[:_FTS_BODY_LIMIT]
+    except Exception:  # a hostile message must never break caching
+        return ""
+
+
+class Cache:
+    """One connection to the cache file; use it only from the thread that opened it."""
+
+    def __init__(self, db: sqlite3.Connection, path: Path, body_budget: int) -> None:
+        self._db = db
+        self.path = path
+        self.body_budget = body_budget
+        self.notices: list[str] = []
+
+    # --- opening -----------------------------------------------------------------
+
+    @classmethod
+    def open(cls, path: Path, *, body_budget: int = DEFAULT_BODY_BUDGET) -> Cache:
+        """Open (creating or migrating) the cache; a corrupt file is set aside and rebuilt."""
+        path = Path(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        notices: list[str] = []
+        try:
+            db = cls._connect(path)
+        except (sqlite3.DatabaseError, CacheCorrupt):
+            aside = cls._move_aside(path)
+            notices.append(
+                _(
+                    "Le cache local était illisible : il a été mis de côté ({name}) "
+                    "et sera reconstruit depuis le serveur."
+                ).format(name=aside.name)
+            )
+            db = cls._connect(path)
+        cache = cls(db, path, body_budget)
+        cache.notices.extend(notices)
+        return cache
+
+    @staticmethod
+    def _connect(path: Path) -> sqlite3.Connection:
+        db = sqlite3.connect(str(path), timeout=10.0, isolation_level=None)
+        try:
+            db.execute("PRAGMA busy_timeout = 10000")
+            mode = db.execute("PRAGMA journal_mode = WAL").fetchone()
+            if mode is None:
+                raise CacheCorrupt("no journal mode")
+            db.execute("PRAGMA synchronous = NORMAL")
+            db.execute("PRAGMA foreign_keys = ON")
+            Cache._migrate(db)
+            check = db.execute("PRAGMA quick_check(1)").fetchone()
+            if check is None or check[0] != "ok":
+                raise CacheCorrupt(str(check))
+        except BaseException:
+            db.close()
+            raise
+        return db
+
+    @staticmethod
+    def _migrate(db: sqlite3.Connection) -> None:
+        version = db.execute("PRAGMA user_version").fetchone()[0]
+        if version > SCHEMA_VERSION:
+            raise CacheCorrupt(f"schema {version} is newer than {SCHEMA_VERSION}")
+        if version == SCHEMA_VERSION:
+            return
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            # Another thread may have migrated while we waited for the lock.
+            version = db.execute("PRAGMA user_version").fetchone()[0]
+            for number in range(version, SCHEMA_VERSION):
+                for statement in _MIGRATIONS[number].split(";"):
+                    if statement.strip():
+                        db.execute(statement)
+            db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+            db.execute("COMMIT")
+        except BaseException:
+            db.execute("ROLLBACK")
+            raise
+
+    @staticmethod
+    def _move_aside(path: Path) -> Path:
+        stamp = time.strftime("%Y%m%d-%H%M%S")
+        aside = path.with_suffix(f".corrupt-{stamp}")
+        if path.exists():
+            path.replace(aside)
+        for suffix in ("-wal", "-shm"):
+            extra = Path(str(path) + suffix)
+            if extra.exists():
+                extra.replace(Path(str(aside) + suffix))
+        return aside
+
+    def close(self) -> None:
+        self._db.close()
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """All or nothing: a sync chunk is committed whole or not at all."""
+        if self._db.in_transaction:
+            yield self._db
+            return
+        self._db.execute("BEGIN IMMEDIATE")
+        try:
+            yield self._db
+        except BaseException:
+            self._db.execute("ROLLBACK")
+            raise
+        self._db.execute("COMMIT")
+
+    # --- read API (the UI) --------------------------------------------------------
+
+    def folders(self) -> list[FolderRow]:
+        rows = self._db.execute(
+            "SELECT name, delimiter, special_use, total, unread, flags FROM folders "
+            "ORDER BY position, name"
+        ).fetchall()
+        return [
+            FolderRow(r[0], r[1], r[2], r[3], r[4], tuple(r[5].split()) if r[5] else ())
+            for r in rows
+        ]
+
+    def count(self, folder: str) -> int:
+        row = self._db.execute("SELECT COUNT(*) FROM messages WHERE folder = ?", (folder,))
+        return int(row.fetchone()[0])
+
+    def page(self, folder: str, offset: int, limit: int) -> list[Summary]:
+        rows = self._db.execute(
+            f"SELECT {_SUMMARY_COLUMNS} FROM messages WHERE folder = ? "  # noqa: S608
+            "ORDER BY sort_date DESC, uid DESC LIMIT ? OFFSET ?",
+            (folder, max(0, limit), max(0, offset)),
+        ).fetchall()
+        return [_summary(r) for r in rows]
+
+    def summary(self, folder: str, uid: int) -> Summary | None:
+        row = self._db.execute(
+            f"SELECT {_SUMMARY_COLUMNS} FROM messages WHERE folder = ? AND uid = ?",  # noqa: S608
+            (folder, uid),
+        ).fetchone()
+        return _summary(row) if row else None
+
+    def index_of(self, folder: str, uid: int) -> int | None:
+        row = self._db.execute(
+            "SELECT sort_date FROM messages WHERE folder = ? AND uid = ?", (folder, uid)
+        ).fetchone()
+        if row is None:
+            return None
+        found = self._db.execute(
+            "SELECT COUNT(*) FROM messages WHERE folder = ? AND "
+            "(sort_date > ? OR (sort_date = ? AND uid > ?))",
+            (folder, row[0], row[0], uid),
+        ).fetchone()
+        return int(found[0])
+
+    def body(self, folder: str, uid: int) -> bytes | None:
+        row = self._db.execute(
+            "SELECT b.message, b.raw FROM bodies b JOIN messages m ON m.id = b.message "
+            "WHERE m.folder = ? AND m.uid = ?",
+            (folder, uid),
+        ).fetchone()
+        if row is None:
+            return None
+        # The LRU touch must never make the UI wait for the writer: no busy wait here.
+        self._db.execute("PRAGMA busy_timeout = 0")
+        try:
+            self._db.execute(
+                "UPDATE bodies SET used = ? WHERE message = ?", (time.time_ns(), row[0])
+            )
+        except sqlite3.OperationalError:
+            pass  # locked by the writer: this touch is skipped, the body is still served
+        finally:
+            self._db.execute("PRAGMA busy_timeout = 10000")
+        return bytes(row[1])
+
+    def search(self, text: str, folder: str | None = None, limit: int = 500) -> list[Summary]:
+        query = _fts_query(text)
+        if not query:
+            return []
+        sql = (
+            f"SELECT {_SUMMARY_COLUMNS_M} "  # noqa: S608
+            "FROM search_index s JOIN messages m ON m.id = s.rowid "
+            "WHERE search_index MATCH ?"
+        )
+        params: list[Any] = [query]
+        if folder is not None:
+            sql += " AND m.folder = ?"
+            params.append(folder)
+        sql += " ORDER BY m.sort_date DESC, m.uid DESC LIMIT ?"
+        params.append(limit)
+        try:
+            rows = self._db.execute(sql, params).fetchall()
+        except sqlite3.OperationalError:
+            return []
+        return [_summary(r) for r in rows]
+
+    def quota(self) -> tuple[int, int] | None:
+        value = self._meta("quota")
+        if not value:
+            return None
+        used, limit = json.loads(value)
+        return int(used), int(limit)
+
+    def outbox(self) -> list[OutboxRow]:
+        rows = self._db.execute(
+            "SELECT id, created, raw, status, last_error FROM outbox ORDER BY id"
+        ).fetchall()
+        return [
+            OutboxRow(r[0], datetime.fromtimestamp(r[1], UTC), bytes(r[2]), r[3], r[4])
+            for r in rows
+        ]
+
+    def drafts(self) -> list[OutboxRow]:
+        rows = self._db.execute(
+            "SELECT id, created, raw, status, last_error FROM drafts ORDER BY id"
+        ).fetchall()
+        return [
+            OutboxRow(r[0], datetime.fromtimestamp(r[1], UTC), bytes(r[2]), r[3], r[4])
+            for r in rows
+        ]
+
+    def folder_row(self, name: str) -> FolderRow | None:
+        for row in self.folders():
+            if row.name == name:
+                return row
+        return None
+
+    def special_folder(self, use: str) -> str | None:
+        row = self._db.execute(
+            "SELECT name FROM folders WHERE special_use = ? ORDER BY position LIMIT 1", (use,)
+        ).fetchone()
+        return str(row[0]) if row else None
+
+    # --- write API (the sync engine, on the worker thread) ------------------------
+
+    def _meta(self, key: str) -> str | None:
+        row = self._db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        return str(row[0]) if row else None
+
+    def _set_meta(self, key: str, value: str | None) -> None:
+        if value is None:
+            self._db.execute("DELETE FROM meta WHERE key = ?", (key,))
+        else:
+            self._db.execute(
+                "INSERT INTO meta (key, value) VALUES (?, ?) "
+                "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                (key, value),
+            )
+
+    def set_quota(self, quota: tuple[int, int] | None) -> None:
+        self._set_meta("quota", json.dumps(list(quota)) if quota else None)
+
+    def set_folders(self, rows: Sequence[FolderRow]) -> None:
+        """Replace the folder list; folders gone from the server lose their messages."""
+        with self.transaction() as db:
+            known = {r[0] for r in db.execute("SELECT name FROM folders")}
+            new = {r.name for r in rows}
+            for gone in known - new:
+                self._drop_folder_messages(gone)
+                db.execute("DELETE FROM folders WHERE name = ?", (gone,))
+            for position, row in enumerate(rows):
+                db.execute(
+                    "INSERT INTO folders (name, delimiter, special_use, flags, position) "
+                    "VALUES (?, ?, ?, ?, ?) ON CONFLICT (name) DO UPDATE SET "
+                    "delimiter = excluded.delimiter, special_use = excluded.special_use, "
+                    "flags = excluded.flags, position = excluded.position",
+                    (row.name, row.delimiter, row.special_use, " ".join(row.flags), position),
+                )
+
+    def folder_state(self, name: str) -> FolderState:
+        row = self._db.execute(
+            "SELECT uidvalidity, uidnext, highestmodseq, messages, low_uid, high_uid "
+            "FROM folders WHERE name = ?",
+            (name,),
+        ).fetchone()
+        if row is None:
+            return FolderState(name)
+        return FolderState(name, *row)
+
+    def set_folder_state(self, state: FolderState) -> None:
+        with self.transaction() as db:
+            db.execute("INSERT OR IGNORE INTO folders (name) VALUES (?)", (state.name,))
+            db.execute(
+                "UPDATE folders SET uidvalidity = ?, uidnext = ?, highestmodseq = ?, "
+                "messages = ?, low_uid = ?, high_uid = ? WHERE name = ?",
+                (
+                    state.uidvalidity,
+                    state.uidnext,
+                    state.highestmodseq,
+                    state.messages,
+                    state.low_uid,
+                    state.high_uid,
+                    state.name,
+                ),
+            )
+
+    def set_counts(self, folder: str, total: int | None = None, unread: int | None = None) -> None:
+        """Counts shown in the folder list; by default recomputed from the cache."""
+        if total is None:
+            total = self.count(folder)
+        if unread is None:
+            unread = int(
+                self._db.execute(
+                    "SELECT COUNT(*) FROM messages WHERE folder = ? AND seen = 0", (folder,)
+                ).fetchone()[0]
+            )
+        self._db.execute(
+            "UPDATE folders SET total = ?, unread = ? WHERE name = ?", (total, unread, folder)
+        )
+
+    def _drop_folder_messages(self, folder: str) -> None:
+        self._db.execute(
+            "DELETE FROM search_index WHERE rowid IN (SELECT id FROM messages WHERE folder = ?)",
+            (folder,),
+        )
+        self._db.execute("DELETE FROM messages WHERE folder = ?", (folder,))
+
+    def drop_folder(self, folder: str) -> None:
+        """Forget every message of a folder (its UIDVALIDITY changed)."""
+        with self.transaction():
+            self._drop_folder_messages(folder)
+            self._db.execute(
+                "UPDATE folders SET uidvalidity = NULL, uidnext = NULL, highestmodseq = NULL, "
+                "messages = NULL, low_uid = NULL, high_uid = NULL, total = 0, unread = 0 "
+                "WHERE name = ?",
+                (folder,),
+            )
+
+    def put_summaries(
+        self, summaries: Iterable[Summary], modseqs: dict[int, int] | None = None
+    ) -> int:
+        """Insert or update summaries (flags and all); returns how many rows were new."""
+        added = 0
+        with self.transaction() as db:
+            for s in summaries:
+                date = offset = None
+                if s.date is not None:
+                    date = int(s.date.timestamp())
+                    utcoffset = s.date.utcoffset()
+                    offset = int(utcoffset.total_seconds() // 60) if utcoffset else 0
+                values = (
+                    date if date is not None else 0,
+                    date,
+                    offset,
+                    s.sender_name,
+                    s.sender_address,
+                    s.to,
+                    s.cc,
+                    s.subject,
+                    s.size,
+                    _flags_text(s.flags),
+                    int("\\Seen" in s.flags),
+                    int(s.has_attachment),
+                    s.message_id,
+                    s.in_reply_to,
+                    s.references,
+                    (modseqs or {}).get(s.uid),
+                )
+                existing = db.execute(
+                    "SELECT id FROM messages WHERE folder = ? AND uid = ?", (s.folder, s.uid)
+                ).fetchone()
+                if existing:
+                    db.execute(
+                        "UPDATE messages SET sort_date = ?, date = ?, date_offset = ?, "
+                        "sender_name = ?, sender_address = ?, recipients = ?, cc = ?, "
+                        "subject = ?, size = ?, flags = ?, seen = ?, has_attachment = ?, "
+                        "message_id = ?, in_reply_to = ?, refs = ?, modseq = ? WHERE id = ?",
+                        (*values, existing[0]),
+                    )
+                    continue
+                cursor = db.execute(
+                    "INSERT INTO messages (folder, uid, sort_date, date, date_offset, "
+                    "sender_name, sender_address, recipients, cc, subject, size, flags, seen, "
+                    "has_attachment, message_id, in_reply_to, refs, modseq) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    (s.folder, s.uid, *values),
+                )
+                addresses = " ".join((s.sender_name, s.sender_address, s.to, s.cc))
+                db.execute(
+                    "INSERT INTO search_index (rowid, subject, addresses, body) "
+                    "VALUES (?, ?, ?, '')",
+                    (cursor.lastrowid, s.subject, addresses),
+                )
+                added += 1
+        return added
+
+    def set_flags(self, folder: str, flags_by_uid: dict[int, Iterable[str]]) -> None:
+        with self.transaction() as db:
+            for uid, flags in flags_by_uid.items():
+                text = _flags_text(flags)
+                db.execute(
+                    "UPDATE messages SET flags = ?, seen = ? WHERE folder = ? AND uid = ?",
+                    (text, int("\\Seen" in text.split()), folder, uid),
+                )
+
+    def change_flags(
+        self, folder: str, uids: Iterable[int], add: Iterable[str] = (), remove: Iterable[str] = ()
+    ) -> None:
+        add, remove = set(add), set(remove)
+        with self.transaction() as db:
+            for uid in uids:
+                row = db.execute(
+                    "SELECT flags FROM messages WHERE folder = ? AND uid = ?", (folder, uid)
+                ).fetchone()
+                if row is None:
+                    continue
+                flags = (set(row[0].split()) | add) - remove
+                text = _flags_text(flags)
+                db.execute(
+                    "UPDATE messages SET flags = ?, seen = ? WHERE folder = ? AND uid = ?",
+                    (text, int("\\Seen" in flags), folder, uid),
+                )
+            self.set_counts(folder)
+
+    def remove_messages(self, folder: str, uids: Iterable[int]) -> None:
+        with self.transaction() as db:
+            for uid in uids:
+                row = db.execute(
+                    "SELECT id FROM messages WHERE folder = ? AND uid = ?", (folder, uid)
+                ).fetchone()
+                if row:
+                    db.execute("DELETE FROM search_index WHERE rowid = ?", (row[0],))
+                    db.execute("DELETE FROM messages WHERE id = ?", (row[0],))
+
+    def uids(self, folder: str, low: int | None = None, high: int | None = None) -> list[int]:
+        """Cached UIDs of a folder, ascending, optionally within [low, high)."""
+        sql = "SELECT uid FROM messages WHERE folder = ?"
+        params: list[Any] = [folder]
+        if low is not None:
+            sql += " AND uid >= ?"
+            params.append(low)
+        if high is not None:
+            sql += " AND uid < ?"
+            params.append(high)
+        return [r[0] for r in self._db.execute(sql + " ORDER BY uid", params)]
+
+    def flags_of(self, folder: str) -> dict[int, frozenset[str]]:
+        rows = self._db.execute("SELECT uid, flags FROM messages WHERE folder = ?", (folder,))
+        return {r[0]: frozenset(r[1].split()) for r in rows}
+
+    def put_body(self, folder: str, uid: int, raw: bytes) -> None:
+        """Cache a body and index its text, then evict the least recently used beyond budget."""
+        text = body_text_for_index(raw)
+        with self.transaction() as db:
+            row = db.execute(
+                "SELECT id FROM messages WHERE folder = ? AND uid = ?", (folder, uid)
+            ).fetchone()
+            if row is None:
+                return
+            db.execute(
+                "INSERT OR REPLACE INTO bodies (message, raw, size, used) VALUES (?, ?, ?, ?)",
+                (row[0], raw, len(raw), time.time_ns()),
+            )
+            db.execute("UPDATE search_index SET body = ? WHERE rowid = ?", (text, row[0]))
+            self._evict(keep=row[0])
+
+    def _evict(self, keep: int) -> None:
+        total = self._db.execute("SELECT COALESCE(SUM(size), 0) FROM bodies").fetchone()[0]
+        if total <= self.body_budget:
+            return
+        for message, size in self._db.execute(
+            "SELECT message, size FROM bodies WHERE message != ? ORDER BY used", (keep,)
+        ).fetchall():
+            self._db.execute("DELETE FROM bodies WHERE message = ?", (message,))
+            self._db.execute("UPDATE search_index SET body = '' WHERE rowid = ?", (message,))
+            total -= size
+            if total <= self.body_budget:
+                break
+
+    def bodies_size(self) -> int:
+        return int(self._db.execute("SELECT COALESCE(SUM(size), 0) FROM bodies").fetchone()[0])
+
+    # --- pending operations ---------------------------------------------------------
+
+    def queue_op(self, kind: str, folder: str, uids: Iterable[int], **args: Any) -> int:
+        cursor = self._db.execute(
+            "INSERT INTO pending_ops (created, kind, folder, uids, args) VALUES (?, ?, ?, ?, ?)",
+            (time.time(), kind, folder, json.dumps(list(uids)), json.dumps(args)),
+        )
+        return int(cursor.lastrowid or 0)
+
+    def pending_ops(self) -> list[PendingOp]:
+        rows = self._db.execute(
+            "SELECT id, kind, folder, uids, args, attempts, last_error FROM pending_ops ORDER BY id"
+        ).fetchall()
+        return [
+            PendingOp(r[0], r[1], r[2], tuple(json.loads(r[3])), json.loads(r[4]), r[5], r[6])
+            for r in rows
+        ]
+
+    def finish_op(self, op_id: int) -> None:
+        self._db.execute("DELETE FROM pending_ops WHERE id = ?", (op_id,))
+
+    def fail_op(self, op_id: int, error: str) -> None:
+        self._db.execute(
+            "UPDATE pending_ops SET attempts = attempts + 1, last_error = ? WHERE id = ?",
+            (error[:500], op_id),
+        )
+
+    # --- outbox and drafts (schema used by the compose issue) -----------------------
+
+    def add_outbox(self, raw: bytes) -> int:
+        cursor = self._db.execute(
+            "INSERT INTO outbox (created, raw) VALUES (?, ?)", (time.time(), raw)
+        )
+        return int(cursor.lastrowid or 0)
