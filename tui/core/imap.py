@@ -1,0 +1,485 @@
+"""One IMAP connection over implicit TLS, and the few commands sync needs.
+
+Capabilities are read after login and used only when offered. Two imapclient 4.1.0
+limits are worked around here, in one place (PITFALLS.md): string UID ranges
+(`fetch("1:*")` raises after the command ran) go through `_fetch_range`, and a folder
+name with an unbalanced `[` no longer hides the whole folder list. Everything else is
+imapclient's public API. Bodies are fetched with BODY.PEEK: reading never sets \\Seen.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import re
+import ssl
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+from imapclient import IMAPClient, imap_utf7
+from imapclient.exceptions import IMAPClientAbortError, IMAPClientError, LoginError
+from imapclient.response_parser import parse_fetch_response, parse_response
+
+from tui.core.errors import AuthError, ConnectionLost, MailError
+from tui.core.i18n import _
+from tui.core.trust import TrustStore
+
+T = TypeVar("T")
+
+KNOWN_CAPABILITIES = (
+    "CONDSTORE",
+    "QRESYNC",
+    "IDLE",
+    "MOVE",
+    "UIDPLUS",
+    "QUOTA",
+    "SPECIAL-USE",
+    "ESEARCH",
+    "SORT",
+)
+BATCH = 500  # explicit UIDs per command: imapclient does not compress ranges
+
+
+class CommandFailed(MailError):
+    """The server answered NO or BAD to a command."""
+
+    title = "Commande refusée"
+
+
+@dataclass(frozen=True)
+class MailboxStatus:
+    uidvalidity: int
+    uidnext: int
+    messages: int
+    highestmodseq: int | None = None
+    unseen: int | None = None
+
+
+@dataclass(frozen=True)
+class ListedFolder:
+    name: str  # decoded from modified UTF-7: exactly what goes back to the server
+    delimiter: str
+    flags: tuple[str, ...]
+
+
+def _text(value: Any) -> str:
+    if isinstance(value, bytes):
+        return value.decode("utf-8", errors="replace")
+    return "" if value is None else str(value)
+
+
+def uid_ranges(uids: Iterable[int]) -> str:
+    """A compact UID set ("1:5,9,12:14") for the commands that accept one."""
+    ordered = sorted(set(uids))
+    parts: list[str] = []
+    i = 0
+    while i < len(ordered):
+        j = i
+        while j + 1 < len(ordered) and ordered[j + 1] == ordered[j] + 1:
+            j += 1
+        parts.append(str(ordered[i]) if i == j else f"{ordered[i]}:{ordered[j]}")
+        i = j + 1
+    return ",".join(parts)
+
+
+def batched(items: Sequence[int], size: int = BATCH) -> Iterator[list[int]]:
+    for start in range(0, len(items), size):
+        yield list(items[start : start + size])
+
+
+_LIST_LINE = re.compile(
+    rb'^\((?P<flags>[^)]*)\)\s+(?P<delim>NIL|"(?:\\.|[^"\\])*")\s+(?P<name>.+)$', re.I
+)
+
+
+def _parse_list_line(item: Any) -> tuple[tuple[bytes, ...], bytes | None, bytes] | None:
+    """One LIST response, parsed alone so a malformed one hides only itself."""
+    if isinstance(item, tuple):  # (line ending with {n}, literal name)
+        head = re.sub(rb"\{\d+\+?\}$", b"", item[0]).strip()
+        match = _LIST_LINE.match(head + b" x")
+        if not match:
+            return None
+        delim = match["delim"]
+        return (
+            tuple(match["flags"].split()),
+            None if delim.upper() == b"NIL" else delim[1:-1].replace(b"\\", b""),
+            bytes(item[1]),
+        )
+    if not isinstance(item, bytes) or not item:
+        return None
+    try:
+        flags, delim, name = parse_response([item])
+        if isinstance(name, int):
+            name = str(name).encode()
+        return tuple(flags), delim, name
+    except Exception:  # noqa: S110 - imapclient#583: fall back to a plain reading
+        pass
+    match = _LIST_LINE.match(item)
+    if not match:
+        return None
+    raw_name = match["name"].strip()
+    if raw_name.startswith(b'"') and raw_name.endswith(b'"'):
+        raw_name = re.sub(rb"\\(.)", rb"\1", raw_name[1:-1])
+    delim = match["delim"]
+    return (
+        tuple(match["flags"].split()),
+        None if delim.upper() == b"NIL" else delim[1:-1].replace(b"\\", b""),
+        raw_name,
+    )
+
+
+class ImapConnection:
+    """One authenticated IMAP session; every call from the one thread that owns it."""
+
+    def __init__(
+        self,
+        host: str,
+        port: int,
+        username: str,
+        password: str,
+        trust: TrustStore,
+        *,
+        timeout: float = 30.0,
+    ) -> None:
+        self.host = host
+        self.port = port
+        self.username = username
+        self._password = password
+        self.trust = trust
+        self.timeout = timeout
+        self.client: IMAPClient | None = None
+        self.capabilities: frozenset[str] = frozenset()
+        self.selected: str | None = None
+        self.condstore_enabled = False
+
+    # --- session ------------------------------------------------------------------
+
+    def connect(self) -> None:
+        """TLS, certificate checks, then LOGIN; raises AuthError/ConnectionLost/Certificate*."""
+        context = self.trust.tls_context(self.host, self.port)
+        try:
+            client = IMAPClient(
+                self.host, self.port, ssl=True, ssl_context=context, timeout=self.timeout
+            )
+        except ssl.SSLCertVerificationError as exc:
+            raise self.trust.needs_decision(self.host, self.port, exc) from None
+        except (OSError, IMAPClientError) as exc:
+            raise ConnectionLost(
+                _("Impossible de joindre {host}:{port}.").format(host=self.host, port=self.port),
+                detail=str(exc),
+            ) from None
+        try:
+            sock = client.socket()
+            der = sock.getpeercert(binary_form=True) if isinstance(sock, ssl.SSLSocket) else None
+            self.trust.check_peer(self.host, self.port, der)
+            client.normalise_times = False
+            try:
+                client.login(self.username, self._password)
+            except LoginError:
+                raise AuthError(
+                    _("Le serveur a refusé l'identifiant ou le mot de passe de {user}.").format(
+                        user=self.username
+                    )
+                ) from None
+            self.capabilities = frozenset(_text(c).upper() for c in client.capabilities())
+            if "CONDSTORE" in self.capabilities:
+                # Makes SELECT report HIGHESTMODSEQ and FETCH accept CHANGEDSINCE.
+                client.enable("CONDSTORE")
+                self.condstore_enabled = True
+        except BaseException:
+            self._drop(client)
+            raise
+        self.client = client
+        self.selected = None
+
+    @staticmethod
+    def _drop(client: IMAPClient) -> None:
+        with contextlib.suppress(Exception):  # already broken: nothing to report
+            client.shutdown()
+
+    def close(self) -> None:
+        """LOGOUT politely; a dead connection is simply dropped."""
+        client, self.client = self.client, None
+        self.selected = None
+        if client is None:
+            return
+        try:
+            client.logout()
+        except Exception:
+            self._drop(client)
+
+    @property
+    def connected(self) -> bool:
+        return self.client is not None
+
+    def has(self, capability: str) -> bool:
+        return capability.upper() in self.capabilities
+
+    def offered(self) -> dict[str, bool]:
+        return {name: self.has(name) for name in KNOWN_CAPABILITIES}
+
+    def _call(self, fn: Callable[[IMAPClient], T]) -> T:
+        """Run one command; network failures become ConnectionLost, NO/BAD CommandFailed."""
+        if self.client is None:
+            raise ConnectionLost(_("Pas de connexion au serveur."))
+        try:
+            return fn(self.client)
+        except (IMAPClientAbortError, OSError, EOFError) as exc:
+            client, self.client = self.client, None
+            if client is not None:
+                self._drop(client)
+            raise ConnectionLost(
+                _("La connexion au serveur a été perdue."), detail=str(exc)
+            ) from None
+        except IMAPClientError as exc:
+            text = str(exc)
+            if "abort" in type(exc).__name__.lower() or "socket error" in text.lower():
+                client, self.client = self.client, None
+                if client is not None:
+                    self._drop(client)
+                raise ConnectionLost(
+                    _("La connexion au serveur a été perdue."), detail=text
+                ) from None
+            raise CommandFailed(_("Le serveur a refusé la commande."), detail=text) from None
+
+    # --- folders ------------------------------------------------------------------
+
+    def list_folders(self) -> list[ListedFolder]:
+        def run(client: IMAPClient) -> list[ListedFolder]:
+            imap = client._imap
+            typ, data = imap._simple_command("LIST", '""', '"*"')
+            client._checkok("list", typ, data)
+            typ, data = imap._untagged_response(typ, data, "LIST")
+            found: list[ListedFolder] = []
+            for item in data:
+                parsed = _parse_list_line(item)
+                if parsed is None:
+                    continue
+                flags, delim, raw = parsed
+                try:
+                    name = imap_utf7.decode(raw)
+                except Exception:
+                    name = raw.decode("utf-8", errors="replace")
+                found.append(
+                    ListedFolder(name, _text(delim) or "/", tuple(_text(f) for f in flags))
+                )
+            return found
+
+        return self._call(run)
+
+    def status(self, folder: str) -> MailboxStatus:
+        """STATUS without selecting: the cheap no-change check (a few dozen bytes)."""
+        items = ["MESSAGES", "UIDNEXT", "UIDVALIDITY", "UNSEEN"]
+        if self.condstore_enabled:
+            items.append("HIGHESTMODSEQ")
+        data = self._call(lambda c: c.folder_status(folder, items))
+        return MailboxStatus(
+            uidvalidity=int(data.get(b"UIDVALIDITY", 0)),
+            uidnext=int(data.get(b"UIDNEXT", 0)),
+            messages=int(data.get(b"MESSAGES", 0)),
+            highestmodseq=int(data[b"HIGHESTMODSEQ"]) if b"HIGHESTMODSEQ" in data else None,
+            unseen=int(data[b"UNSEEN"]) if b"UNSEEN" in data else None,
+        )
+
+    def select(self, folder: str) -> MailboxStatus:
+        data = self._call(lambda c: c.select_folder(folder))
+        self.selected = folder
+        modseq = data.get(b"HIGHESTMODSEQ")
+        return MailboxStatus(
+            uidvalidity=int(data.get(b"UIDVALIDITY", 0)),
+            uidnext=int(data.get(b"UIDNEXT", 0)),
+            messages=int(data.get(b"EXISTS", 0)),
+            highestmodseq=int(modseq) if modseq is not None else None,
+        )
+
+    def ensure_selected(self, folder: str) -> None:
+        if self.selected != folder:
+            self.select(folder)
+
+    def create_folder(self, folder: str) -> None:
+        self._call(lambda c: c.create_folder(folder))
+
+    def delete_folder(self, folder: str) -> None:
+        if self.selected == folder:
+            self._call(lambda c: c.unselect_folder() if c.has_capability("UNSELECT") else None)
+            self.selected = None
+        self._call(lambda c: c.delete_folder(folder))
+
+    # --- fetching -----------------------------------------------------------------
+
+    def _fetch_range(
+        self, message_set: str, items: Sequence[str], *, uid: bool, modifiers: str | None = None
+    ) -> dict[int, dict[bytes, Any]]:
+        """FETCH with a range string, keyed by UID (imapclient#... string ranges, PITFALLS)."""
+
+        def run(client: IMAPClient) -> dict[int, dict[bytes, Any]]:
+            imap = client._imap
+            args = ["FETCH", message_set, "(" + " ".join(items) + ")"]
+            if modifiers:
+                args.append(f"({modifiers})")
+            if uid:
+                args.insert(0, "UID")
+            tag = imap._command(*args)
+            typ, data = imap._command_complete("FETCH", tag)
+            client._checkok("fetch", typ, data)
+            typ, data = imap._untagged_response(typ, data, "FETCH")
+            parsed = parse_fetch_response(data, False, True)
+            # Keyed by UID whatever the command; unsolicited responses without data dropped.
+            return {k: v for k, v in parsed.items() if isinstance(k, int)}
+
+        return self._call(run)
+
+    def fetch_newest(
+        self, count: int, exists: int, items: Sequence[str]
+    ) -> dict[int, dict[bytes, Any]]:
+        """The newest `count` messages by sequence number: one round trip after SELECT."""
+        if exists <= 0 or count <= 0:
+            return {}
+        first = max(1, exists - count + 1)
+        return self._fetch_range(f"{first}:{exists}", ["UID", *items], uid=False)
+
+    def fetch_uid_range(
+        self, low: int, high: int | None, items: Sequence[str], *, changedsince: int | None = None
+    ) -> dict[int, dict[bytes, Any]]:
+        """UID FETCH low:high (high None = `*`), optionally only what changed since a modseq."""
+        if high is not None and high < low:
+            return {}
+        message_set = f"{low}:{'*' if high is None else high}"
+        modifiers = f"CHANGEDSINCE {changedsince}" if changedsince is not None else None
+        result = self._fetch_range(message_set, ["UID", *items], uid=True, modifiers=modifiers)
+        # `n:*` always answers the last message even when it is below n (RFC 3501 6.4.8).
+        return {k: v for k, v in result.items() if k >= low and (high is None or k <= high)}
+
+    def fetch_uids(self, uids: Sequence[int], items: Sequence[str]) -> dict[int, dict[bytes, Any]]:
+        result: dict[int, dict[bytes, Any]] = {}
+        for chunk in batched(sorted(uids)):
+            result.update(self._fetch_range(uid_ranges(chunk), ["UID", *items], uid=True))
+        return result
+
+    def fetch_body(self, uid: int) -> bytes | None:
+        data = self.fetch_uids([uid], ["BODY.PEEK[]"])
+        row = data.get(uid)
+        if row is None:
+            return None
+        body = row.get(b"BODY[]")
+        return bytes(body) if body is not None else None
+
+    def search_uids(self, low: int = 1, high: int | None = None) -> list[int]:
+        """Server UIDs within [low, high]; ESEARCH keeps the answer compact when offered."""
+        criterion = f"{low}:{'*' if high is None else high}"
+        if self.has("ESEARCH"):
+
+            def run(client: IMAPClient) -> list[int]:
+                data = client._raw_command_untagged(
+                    b"SEARCH",
+                    [b"RETURN", b"(ALL)", b"UID", criterion.encode()],
+                    uid=True,
+                    response_name="ESEARCH",
+                )
+                return _esearch_all(data)
+
+            found = self._call(run)
+        else:
+            found = [int(u) for u in self._call(lambda c: c.search(["UID", criterion]))]
+        return sorted(u for u in found if u >= low and (high is None or u <= high))
+
+    def search_text(self, text: str) -> list[int]:
+        """Server-side TEXT search; CR/LF would start a new command (imapclient#657)."""
+        if "\r" in text or "\n" in text or not text.strip():
+            raise ValueError("search text must be one non-empty line")
+        return sorted(
+            int(u) for u in self._call(lambda c: c.search(["TEXT", text], charset="UTF-8"))
+        )
+
+    # --- changing -----------------------------------------------------------------
+
+    def store_flags(
+        self, uids: Sequence[int], add: Iterable[str] = (), remove: Iterable[str] = ()
+    ) -> None:
+        to_add, to_remove = list(add), list(remove)
+        for chunk in batched(sorted(uids)):
+
+            def run(client: IMAPClient, chunk: list[int] = chunk) -> None:
+                if to_add:
+                    client.add_flags(chunk, to_add, silent=True)
+                if to_remove:
+                    client.remove_flags(chunk, to_remove, silent=True)
+
+            self._call(run)
+
+    def move(self, uids: Sequence[int], target: str) -> None:
+        """MOVE when offered, else COPY + \\Deleted + expunge of exactly these UIDs."""
+        for chunk in batched(sorted(uids)):
+            if self.has("MOVE"):
+
+                def run(client: IMAPClient, chunk: list[int] = chunk) -> None:
+                    client.move(chunk, target)
+
+                self._call(run)
+            else:
+
+                def copy(client: IMAPClient, chunk: list[int] = chunk) -> None:
+                    client.copy(chunk, target)
+
+                self._call(copy)
+                self.expunge(chunk)
+
+    def expunge(self, uids: Sequence[int]) -> None:
+        """Remove these messages for good (UID EXPUNGE; plain EXPUNGE only without UIDPLUS)."""
+        uidplus = self.has("UIDPLUS")
+        for chunk in batched(sorted(uids)):
+
+            def run(client: IMAPClient, chunk: list[int] = chunk) -> None:
+                client.add_flags(chunk, [b"\\Deleted"], silent=True)
+                if uidplus:
+                    client.uid_expunge(chunk)
+                else:
+                    client.expunge()
+
+            self._call(run)
+
+    def append(self, folder: str, raw: bytes, flags: Sequence[str] = ()) -> None:
+        self._call(lambda c: c.append(folder, raw, flags=list(flags)))
+
+    def quota(self) -> tuple[int, int] | None:
+        """(used KiB, limit KiB) of the INBOX storage quota, when the server offers QUOTA."""
+        if not self.has("QUOTA"):
+            return None
+        _roots, quotas = self._call(lambda c: c.get_quota_root("INBOX"))
+        for quota in quotas:
+            if _text(quota.resource).upper() == "STORAGE":
+                return int(quota.usage), int(quota.limit)
+        return None
+
+    def noop(self) -> None:
+        self._call(lambda c: c.noop())
+
+
+def _esearch_all(data: list[Any]) -> list[int]:
+    """UIDs from `* ESEARCH (TAG "x") UID ALL 1:5,7` lines."""
+    found: list[int] = []
+    for line in data:
+        if not isinstance(line, bytes):
+            continue
+        match = re.search(rb"\bALL\s+([0-9:,]+)", line)
+        if not match:
+            continue
+        for part in match[1].split(b","):
+            if b":" in part:
+                a, b = (int(x) for x in part.split(b":"))
+                found.extend(range(min(a, b), max(a, b) + 1))
+            elif part:
+                found.append(int(part))
+    return found
+
+
+__all__ = [
+    "BATCH",
+    "KNOWN_CAPABILITIES",
+    "CommandFailed",
+    "ImapConnection",
+    "ListedFolder",
+    "MailboxStatus",
+    "batched",
+    "uid_ranges",
+]
