@@ -55,7 +55,8 @@ def imap_connect(
     """An IMAPClient over implicit TLS, its certificate checked, NOT logged in.
 
     Raises `CertificateNeedsDecision`, `CertificateChanged` or `ConnectionLost`; in each
-    case no command carrying a credential has been sent.
+    case no command carrying a credential has been sent. (imaplib itself sends CAPABILITY
+    right after the greeting, before the pin is compared: it carries nothing secret.)
     """
     from imapclient import IMAPClient
 

@@ -371,7 +371,10 @@ def describe_for_terminal(info: CertificateInfo, pinned: Pin | None = None) -> s
                 "Pour l'accepter définitivement :"
             ),
             f"    courriel doctor --accept-certificate {info.sha256.replace(':', '')}",
-            _("ou lancez courriel et choisissez « Accepter toujours » (touche t)."),
+            _(
+                "ou lancez courriel et choisissez « Accepter toujours » dans la fenêtre "
+                "du certificat."
+            ),
         ]
     return "\n".join(lines)
 
@@ -531,6 +534,7 @@ class TrustStore:
             with self._lock:
                 key = _key(host, port)
                 self._once.pop(key, None)
+                self._pins = self._load()  # keep what other processes pinned meanwhile
                 if self._pins.pop(key, None) is not None:
                     self._save()
                 self.retired.append(accepted)
