@@ -30,7 +30,7 @@ from tui.core.mimetext import (
     decode_header_value,
     summarise_calendar,
 )
-from tui.core.sanitize import clean_line, clean_text
+from tui.core.sanitize import clean_line, clean_text, safe_basename
 
 __all__ = [
     "MAX_BODY_CHARS",
@@ -235,7 +235,7 @@ class _Walker:
 
     def attach(self, filename: str, content_type: str, data: bytes) -> None:
         index = len(self.attachments) + 1
-        name = _safe_filename(filename) or _("piece-jointe-{n}").format(n=index)
+        name = safe_basename(filename, fallback=_("piece-jointe-{n}").format(n=index))
         self.attachments.append(Attachment(index, name, content_type, len(data), data))
 
     def visit(self, part: Message, depth: int) -> None:
@@ -392,24 +392,6 @@ def _payload_bytes(part: Message) -> bytes:
     if isinstance(raw, str):
         return raw.encode("utf-8", "surrogateescape")
     return b""
-
-
-_RESERVED = re.compile(r"^(con|prn|aux|nul|com\d|lpt\d)(\..*)?$", re.IGNORECASE)
-
-
-def _safe_filename(name: str) -> str:
-    """A basename that is safe to show and to create: see attachments.safe_basename."""
-    name = clean_line(name).replace("\\", "/").split("/")[-1]
-    name = name.strip().lstrip(".-").strip()
-    name = re.sub(r"[\x00-\x1f<>:\"|?*]", "_", name)
-    if name in ("", ".", ".."):
-        return ""
-    if _RESERVED.match(name):
-        name = "_" + name
-    if len(name) > 120:
-        stem, dot, ext = name.rpartition(".")
-        name = (stem[: 120 - len(ext) - 1] + "." + ext) if dot and len(ext) <= 10 else name[:120]
-    return name
 
 
 # --- entry point ------------------------------------------------------------------

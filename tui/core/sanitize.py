@@ -30,7 +30,7 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["clean_line", "clean_text", "is_clean"]
+__all__ = ["clean_line", "clean_text", "is_clean", "safe_basename"]
 
 # Whole escape sequences, 7-bit (ESC x) and 8-bit (C1) introducers.
 _SEQUENCES = re.compile(
@@ -101,3 +101,32 @@ def clean_text(s: str) -> str:
     if "\u2028" in s or "\u2029" in s:
         s = _PARAGRAPH_BREAKS.sub("\n", s)
     return _finish(_remove_sequences(s))
+
+
+MAX_NAME_BYTES = 200  # file systems allow 255 bytes; leave room for " (12)"
+_RESERVED_NAME = re.compile(r"^(con|prn|aux|nul|com[0-9]|lpt[0-9])(\.|$)", re.IGNORECASE)
+_FORBIDDEN_IN_NAME = re.compile(r'[\x00-\x1f\x7f<>:"|?*]')
+
+
+def safe_basename(name: str, fallback: str = "piece-jointe") -> str:
+    """A filename from a message made safe to show and to create in any folder.
+
+    Only the last path component survives ("../../.bashrc" -> "bashrc"); no leading
+    dot (hidden file) or dash (read as an option by shell tools); no characters Windows
+    forbids; reserved device names are prefixed; capped at 200 UTF-8 bytes with the
+    extension kept.
+    """
+    name = clean_line(name).replace("\\", "/").rsplit("/", 1)[-1]
+    name = _FORBIDDEN_IN_NAME.sub("_", name).strip().lstrip(".-").strip().rstrip(". ")
+    if not name:
+        name = fallback
+    if _RESERVED_NAME.match(name):
+        name = "_" + name
+    if len(name.encode("utf-8")) > MAX_NAME_BYTES:
+        stem, dot, ext = name.rpartition(".")
+        if not dot or len(ext) > 10 or not stem:
+            stem, ext = name, ""
+        budget = MAX_NAME_BYTES - len(ext.encode("utf-8")) - (1 if ext else 0)
+        stem = stem.encode("utf-8")[:budget].decode("utf-8", "ignore")
+        name = f"{stem}.{ext}" if ext else stem
+    return name

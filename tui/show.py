@@ -1,0 +1,153 @@
+"""`courriel show FILE.eml`: what the reader would show, as plain sanitised text.
+
+For scripts and for looking at a suspicious message without opening the app: the same
+parser, limits, sanitiser and phishing hints as the reader, printed to stdout. An
+unreadable file is one clear French line on stderr and exit code 1, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import Any, TextIO
+
+from tui.core.attachments import save_all
+from tui.core.errors import MailError
+from tui.core.formatting import long_date, size_short
+from tui.core.i18n import _
+from tui.core.mime import RenderedMessage, parse_message
+from tui.core.sanitize import clean_line
+
+EXIT_OK = 0
+EXIT_FAILURE = 1
+
+
+def add_parser(subparsers: Any) -> None:
+    """Register `show` on an argparse sub-parsers object."""
+    parser = subparsers.add_parser(
+        "show",
+        help=_("afficher un message (.eml) en texte brut, sans ouvrir l'application"),
+        description=_(
+            "Affiche un message comme le lecteur le montrerait : texte nettoyé, liens "
+            "numérotés, pièces jointes, alertes d'hameçonnage. Rien n'est téléchargé."
+        ),
+    )
+    parser.add_argument(
+        "file", metavar=_("FICHIER"), help=_("le message à afficher (« - » pour l'entrée standard)")
+    )
+    parser.add_argument(
+        "--headers", action="store_true", help=_("afficher tous les en-têtes du message")
+    )
+    parser.add_argument(
+        "--save-attachments",
+        metavar=_("DOSSIER"),
+        type=Path,
+        help=_("enregistrer les pièces jointes dans ce dossier (sans jamais écraser)"),
+    )
+    parser.set_defaults(func=run)
+
+
+def _read(name: str) -> bytes:
+    if name == "-":
+        return sys.stdin.buffer.read()
+    return Path(name).read_bytes()
+
+
+def _people(people: list[tuple[str, str]]) -> str:
+    return ", ".join(
+        f"{name} <{address}>" if name and address else name or address for name, address in people
+    )
+
+
+def render(message: RenderedMessage, *, all_headers: bool = False) -> str:
+    """The whole text `show` prints; every piece of it is already sanitised."""
+    lines: list[str] = []
+    if all_headers:
+        lines += [f"{name}: {value}" for name, value in message.all_headers]
+    else:
+        for label, people in (
+            (_("De"), message.from_),
+            (_("À"), message.to),
+            (_("Cc"), message.cc),
+            (_("Répondre à"), message.reply_to),
+        ):
+            if people:
+                lines.append(f"{label} : {_people(people)}")
+        if message.date is not None:
+            lines.append(_("Date : {date}").format(date=long_date(message.date)))
+        lines.append(_("Objet : {subject}").format(subject=message.subject))
+    lines.append("")
+    for warning in message.warnings:
+        lines.append(_("ATTENTION : {text}").format(text=warning))
+    for note in message.notes:
+        lines.append(_("Note : {text}").format(text=note))
+    if message.warnings or message.notes:
+        lines.append("")
+    for event in message.calendar:
+        lines += event.lines()
+        lines.append("")
+    lines.append(message.body)
+    if message.links:
+        lines += ["", _("Liens :")]
+        lines += [f"[{n}] {url}" for n, (_text, url) in enumerate(message.links, 1)]
+    if message.attachments:
+        lines += ["", _("Pièces jointes :")]
+        lines += [
+            f"  {att.index}. {att.filename} ({att.content_type}, {size_short(att.size)})"
+            for att in message.attachments
+        ]
+    return "\n".join(lines) + "\n"
+
+
+def _write(stream: TextIO, text: str) -> None:
+    """Print even on a terminal whose encoding cannot show « é » (C locale over SSH)."""
+    encoding = getattr(stream, "encoding", None) or "utf-8"
+    try:
+        stream.write(text)
+    except UnicodeEncodeError:
+        stream.write(text.encode(encoding, "replace").decode(encoding))
+    stream.flush()
+
+
+def run(args: argparse.Namespace) -> int:
+    """Show one message; 0 on success, 1 with a French message on stderr otherwise."""
+    name = str(args.file)
+    try:
+        raw = _read(name)
+    except IsADirectoryError:
+        return _fail(_("« {file} » est un dossier, pas un message.").format(file=name))
+    except FileNotFoundError:
+        return _fail(_("Le fichier « {file} » n'existe pas.").format(file=name))
+    except PermissionError:
+        return _fail(_("Lecture de « {file} » refusée (droits insuffisants).").format(file=name))
+    except OSError as error:
+        reason = error.strerror or str(error)
+        return _fail(_("Impossible de lire « {file} » : {reason}").format(file=name, reason=reason))
+    trusted = getattr(args, "trusted_domains", None)
+    message = parse_message(raw, trusted_domains=trusted)
+    _write(sys.stdout, render(message, all_headers=bool(getattr(args, "headers", False))))
+    folder = getattr(args, "save_attachments", None)
+    if folder is not None and message.attachments:
+        try:
+            Path(folder).mkdir(parents=True, exist_ok=True)
+        except OSError as error:
+            reason = error.strerror or str(error)
+            return _fail(
+                _("Impossible de créer « {folder} » : {reason}").format(
+                    folder=folder, reason=reason
+                )
+            )
+        try:
+            for path in save_all(message.attachments, Path(folder)):
+                _write(
+                    sys.stdout, _("Enregistré : {path}").format(path=clean_line(str(path))) + "\n"
+                )
+        except MailError as error:
+            return _fail(str(error))
+    return EXIT_OK
+
+
+def _fail(message: str) -> int:
+    _write(sys.stderr, _("courriel show : {message}").format(message=clean_line(message)) + "\n")
+    return EXIT_FAILURE
