@@ -85,7 +85,9 @@ def _target(folder: Path, name: str) -> Path:
             _("« {folder} » n'est pas un dossier.").format(folder=clean_line(str(folder)))
         )
     target = root / safe_basename(name)
-    if target.parent != root or not target.resolve().is_relative_to(root):
+    # A basename has no separator, so its parent is the folder itself; a symlink of that
+    # name is dealt with by the caller (never followed: O_NOFOLLOW).
+    if target.parent != root or target.name in ("", ".", ".."):
         raise AttachmentSaveError(_("Nom de fichier refusé : il sortirait du dossier choisi."))
     return target
 
