@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import sqlite3
 import time
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta, timezone
@@ -541,11 +541,7 @@ class Cache:
         if total is None:
             total = self.count(folder)
         if unread is None:
-            unread = int(
-                self._db.execute(
-                    "SELECT COUNT(*) FROM messages WHERE folder = ? AND seen = 0", (folder,)
-                ).fetchone()[0]
-            )
+            unread = self.unread(folder)
         self._db.execute(
             "UPDATE folders SET total = ?, unread = ? WHERE name = ?", (total, unread, folder)
         )
@@ -626,7 +622,7 @@ class Cache:
                 added += 1
         return added
 
-    def set_flags(self, folder: str, flags_by_uid: dict[int, Iterable[str]]) -> None:
+    def set_flags(self, folder: str, flags_by_uid: Mapping[int, Iterable[str]]) -> None:
         with self.transaction() as db:
             for uid, flags in flags_by_uid.items():
                 text = _flags_text(flags)
@@ -663,6 +659,13 @@ class Cache:
                 if row:
                     db.execute("DELETE FROM search_index WHERE rowid = ?", (row[0],))
                     db.execute("DELETE FROM messages WHERE id = ?", (row[0],))
+
+    def unread(self, folder: str) -> int:
+        """Cached messages without \\Seen."""
+        row = self._db.execute(
+            "SELECT COUNT(*) FROM messages WHERE folder = ? AND seen = 0", (folder,)
+        ).fetchone()
+        return int(row[0])
 
     def uids(self, folder: str, low: int | None = None, high: int | None = None) -> list[int]:
         """Cached UIDs of a folder, ascending, optionally within [low, high)."""

@@ -27,6 +27,7 @@ from tui.core.trust import TrustStore
 T = TypeVar("T")
 
 KNOWN_CAPABILITIES = (
+    "UNSELECT",
     "CONDSTORE",
     "QRESYNC",
     "IDLE",
@@ -292,6 +293,16 @@ class ImapConnection:
             highestmodseq=int(modseq) if modseq is not None else None,
         )
 
+    def unselect(self) -> bool:
+        """Leave the selected folder without expunging; False when UNSELECT is not offered."""
+        if self.selected is None:
+            return True
+        if not self.has("UNSELECT"):
+            return False
+        self._call(lambda c: c.unselect_folder())
+        self.selected = None
+        return True
+
     def ensure_selected(self, folder: str) -> None:
         if self.selected != folder:
             self.select(folder)
@@ -301,8 +312,7 @@ class ImapConnection:
 
     def delete_folder(self, folder: str) -> None:
         if self.selected == folder:
-            self._call(lambda c: c.unselect_folder() if c.has_capability("UNSELECT") else None)
-            self.selected = None
+            self.unselect()
         self._call(lambda c: c.delete_folder(folder))
 
     # --- fetching -----------------------------------------------------------------

@@ -1,0 +1,267 @@
+"""The sync engine against the real Dovecot: first sync, increments, resets, offline work."""
+
+from __future__ import annotations
+
+import socket
+from pathlib import Path
+
+import pytest
+
+from tests.bed.dovecot import User
+from tests.conftest import Bed
+from tests.mail_helpers import (
+    connection,
+    engine,
+    message,
+    raw_client,
+    seed,
+    server_snapshot,
+    snapshot,
+)
+from tui.core.cache import Cache
+from tui.core.errors import ConnectionLost
+from tui.core.imap import ListedFolder
+from tui.core.sync import SyncEngine, decode_header, parse_summary, special_uses
+
+pytestmark = pytest.mark.server
+
+
+def test_decode_header_strips_controls_and_decodes() -> None:
+    assert decode_header("=?utf-8?q?R=C3=A9union_de_rentr=C3=A9e?=") == "Réunion de rentrée"
+    assert decode_header("=?iso-8859-1?q?=80_pour_l'=E9l=E8ve?=") == "€ pour l'élève"
+    hostile = decode_header("=?utf-8?b?" + "G1szMW1yb3VnZQdcdTIwMmU=" + "?= fin\r\n x")
+    assert "\x1b" not in hostile and "\x07" not in hostile and "\n" not in hostile
+    assert decode_header("Caf\udcc3\udca9") == "Café"  # raw 8-bit UTF-8 in a header
+    assert decode_header(None) == ""
+
+
+def test_parse_summary_reads_headers_and_attachment() -> None:
+    data = {
+        b"FLAGS": (b"\\Seen",),
+        b"RFC822.SIZE": 1234,
+        b"BODY[HEADER.FIELDS (DATE FROM)]": message(
+            5, "=?utf-8?q?=C3=89l=C3=A8ves?=", attachment=True
+        ),
+    }
+    s = parse_summary("INBOX", 5, data)
+    assert (s.sender_name, s.sender_address) == ("Expéditeur 5", "exp5@ac-dijon.fr")
+    assert s.subject == "Élèves" and s.has_attachment and s.flags == frozenset({"\\Seen"})
+    assert s.date is not None and s.date.utcoffset() is not None and s.size == 1234
+    assert s.message_id == "<m5@ac-dijon.fr>"
+
+
+def test_special_use_flags_then_name_fallbacks() -> None:
+    listed = [
+        ListedFolder("INBOX", "/", ()),
+        ListedFolder("Sent Items", "/", ()),
+        ListedFolder("Corbeille", "/", ("\\Trash",)),
+        ListedFolder("Vieux/Trash", "/", ()),
+        ListedFolder("Brouillons", "/", ()),
+        ListedFolder("Spam", "/", ()),
+    ]
+    assert special_uses(listed) == {
+        "INBOX": "inbox",
+        "Sent Items": "sent",
+        "Corbeille": "trash",
+        "Brouillons": "drafts",
+        "Spam": "junk",
+    }
+
+
+def test_first_sync_newest_page_then_backfill(bed: Bed, tmp_path: Path) -> None:
+    user = bed.new_user()
+    seed(bed, user, 250)
+    progress: list[tuple[str, int, int]] = []
+    sync = engine(bed, user, tmp_path / "c.sqlite", first_page=100, chunk=60)
+    sync.on_progress = lambda *a: progress.append(a)
+    folders = {f.name: f for f in sync.sync_folders()}
+    assert folders["INBOX"].special_use == "inbox" and folders["Envoyés"].special_use == "sent"
+    assert (
+        folders["Corbeille"].special_use == "trash" and folders["Archives"].special_use == "archive"
+    )
+    assert sync.cache.quota() is not None
+    result = sync.sync_folder("INBOX")
+    assert result.backfill_remaining and result.new == 100
+    assert [s.uid for s in sync.cache.page("INBOX", 0, 3)] == [250, 249, 248]
+    assert sync.cache.count("INBOX") == 100
+    steps = 0
+    while sync.backfill_step("INBOX"):
+        steps += 1
+    assert steps >= 2 and sync.cache.count("INBOX") == 250
+    assert snapshot(sync.cache) == server_snapshot(bed, user)
+    assert progress[-1] == ("INBOX", 250, 250)
+    (inbox,) = [f for f in sync.cache.folders() if f.name == "INBOX"]
+    assert (inbox.total, inbox.unread) == (250, 250)
+    assert sync.sync_folder("INBOX").unchanged
+    sync.conn.close()
+
+
+def scenario(bed: Bed, tmp_path: Path, *, thorough: bool) -> list[tuple[int, str, tuple[str, ...]]]:
+    """New mail, flags changed and messages expunged by another client, then a resync."""
+    user = bed.new_user()
+    seed(bed, user, 30)
+    sync = engine(bed, user, tmp_path / f"{user.username}.sqlite", first_page=10, chunk=10)
+    sync.sync_folders()
+    sync.sync_folder("INBOX")
+    sync.backfill("INBOX")
+    with raw_client(bed, user) as other:
+        other.select_folder("INBOX")
+        other.add_flags([1, 2, 3], [b"\\Seen"])
+        other.add_flags([4], [b"\\Flagged"])
+        other.delete_messages([7, 8, 25])
+        other.expunge()
+    bed.dovecot.deliver(user.username, message(31, "Arrivé pendant la session"))
+    result = sync.sync_folder("INBOX", thorough=thorough)
+    assert result.new == 1 and result.removed == 3 and result.changed == 4
+    assert snapshot(sync.cache) == server_snapshot(bed, user)
+    # Flags changed again, nothing else: still seen.
+    with raw_client(bed, user) as other:
+        other.select_folder("INBOX")
+        other.remove_flags([1], [b"\\Seen"])
+    sync.sync_folder("INBOX", thorough=thorough)
+    assert snapshot(sync.cache) == server_snapshot(bed, user)
+    assert sync.sync_folder("INBOX").unchanged
+    sync.conn.close()
+    return snapshot(sync.cache)
+
+
+def test_same_cache_with_and_without_condstore(
+    bed: Bed, bed_without_condstore: Bed, tmp_path: Path
+) -> None:
+    with_condstore = scenario(bed, tmp_path, thorough=False)
+    assert not connection(bed_without_condstore, bed_without_condstore.user).condstore_enabled
+    # Without CONDSTORE a \Seen change shows in STATUS UNSEEN; \Flagged needs `thorough`.
+    without = scenario(bed_without_condstore, tmp_path, thorough=True)
+    assert with_condstore == without
+
+
+def test_uidvalidity_change_drops_the_folder(bed: Bed, tmp_path: Path) -> None:
+    user = bed.new_user()
+    with raw_client(bed, user) as client:
+        client.create_folder("Projets")
+    seed(bed, user, 5, folder="Projets")
+    sync = engine(bed, user, tmp_path / "c.sqlite")
+    sync.sync_folders()
+    sync.sync_folder("Projets")
+    assert sync.cache.count("Projets") == 5
+    with raw_client(bed, user) as client:
+        client.delete_folder("Projets")
+        client.create_folder("Projets")
+    seed(bed, user, 3, folder="Projets", start=100)
+    result = sync.sync_folder("Projets")
+    assert result.reset
+    assert snapshot(sync.cache, "Projets") == server_snapshot(bed, user, "Projets")
+    assert {s.subject for s in sync.cache.page("Projets", 0, 10)} == {
+        "Message 100",
+        "Message 101",
+        "Message 102",
+    }
+    sync.conn.close()
+
+
+def test_offline_actions_survive_restart_and_replay_in_order(bed: Bed, tmp_path: Path) -> None:
+    user = bed.new_user()
+    seed(bed, user, 12)
+    path = tmp_path / "c.sqlite"
+    sync = engine(bed, user, path)
+    sync.sync_folders()
+    sync.sync_folder("INBOX")
+    sync.conn.close()  # offline from here
+    sync.set_flags("INBOX", [1, 2], add=["\\Seen"])
+    sync.set_flags("INBOX", [2], remove=["\\Seen"], add=["\\Flagged"])
+    sync.delete("INBOX", [3])
+    sync.archive("INBOX", [4])
+    sync.move("INBOX", [5], "Indésirables")
+    sync.expunge("INBOX", [6])
+    sync.set_flags("INBOX", [9], add=["\\Answered"])  # will be gone on the server: conflict
+    assert sync.cache.summary("INBOX", 1).flags == {"\\Seen"}  # type: ignore[union-attr]
+    assert sync.cache.summary("INBOX", 3) is None and sync.cache.count("INBOX") == 8
+    sync.cache.close()
+    with raw_client(bed, user) as other:
+        other.select_folder("INBOX")
+        other.delete_messages([9])
+        other.expunge()
+
+    restarted = SyncEngine(connection(bed, user), Cache.open(path))
+    assert len(restarted.cache.pending_ops()) == 7
+    assert restarted.replay_pending() == []  # a gone message is skipped, not a crash
+    assert restarted.cache.pending_ops() == []
+    restarted.sync_folder("INBOX")
+    server = {uid: flags for uid, _s, flags in server_snapshot(bed, user)}
+    assert server[1] == ("\\Seen",) and server[2] == ("\\Flagged",)
+    assert 3 not in server and 4 not in server and 5 not in server and 6 not in server
+    assert [s for _u, s, _f in server_snapshot(bed, user, "Corbeille")] == ["Message 3"]
+    assert [s for _u, s, _f in server_snapshot(bed, user, "Archives")] == ["Message 4"]
+    assert [s for _u, s, _f in server_snapshot(bed, user, "Indésirables")] == ["Message 5"]
+    assert snapshot(restarted.cache) == server_snapshot(bed, user)
+    restarted.conn.close()
+
+
+def test_corrupt_cache_is_rebuilt_from_the_server(bed: Bed, tmp_path: Path) -> None:
+    user = bed.new_user()
+    seed(bed, user, 20)
+    path = tmp_path / "c.sqlite"
+    sync = engine(bed, user, path)
+    sync.sync_folders()
+    sync.sync_folder("INBOX")
+    sync.cache.close()
+    sync.conn.close()
+    path.write_bytes(b"\x00garbage" * 1000)
+    rebuilt = engine(bed, user, path)
+    assert rebuilt.cache.notices
+    rebuilt.sync_folders()
+    rebuilt.sync_folder("INBOX")
+    assert snapshot(rebuilt.cache) == server_snapshot(bed, user)
+    rebuilt.conn.close()
+
+
+def test_dovecot_stopped_mid_backfill_resumes_without_gaps(fresh_bed: Bed, tmp_path: Path) -> None:
+    user = fresh_bed.new_user()
+    seed(fresh_bed, user, 600)
+    path = tmp_path / "c.sqlite"
+    sync = engine(fresh_bed, user, path, first_page=100, chunk=100)
+    sync.sync_folders()
+    sync.sync_folder("INBOX")
+    assert sync.backfill_step("INBOX")
+    fresh_bed.dovecot.stop()
+    # Dovecot's running imap process outlives its master: cut our side like a dead link.
+    assert sync.conn.client is not None
+    sync.conn.client.socket().shutdown(socket.SHUT_RDWR)
+    with pytest.raises(ConnectionLost):
+        sync.backfill_step("INBOX")
+    assert sync.cache.count("INBOX") == 200  # the failed chunk left nothing behind
+    with pytest.raises(ConnectionLost):
+        sync.conn.connect()  # the server is down
+    fresh_bed.dovecot.start()
+    sync.conn.connect()
+    sync.conn.selected = None
+    sync.sync_folder("INBOX")
+    sync.backfill("INBOX")
+    assert sync.cache.count("INBOX") == 600
+    assert snapshot(sync.cache) == server_snapshot(fresh_bed, user)
+    sync.conn.close()
+
+
+def _no_change_bytes(bed: Bed, user: User, tmp_path: Path, count: int) -> tuple[int, int]:
+    seed(bed, user, count)
+    path = tmp_path / f"{count}.sqlite"
+    sync = engine(bed, user, path)
+    sync.sync_folders()
+    sync.sync_folder("INBOX")
+    sync.backfill("INBOX")
+    sync.conn.close()
+    first = bed.dovecot.traffic(user.username)[-1].from_server
+    again = SyncEngine(connection(bed, user), Cache.open(path))
+    assert again.sync_folder("INBOX").unchanged
+    again.conn.close()
+    return first, bed.dovecot.traffic(user.username)[-1].from_server
+
+
+def test_no_change_resync_bytes_do_not_grow_with_the_mailbox(bed: Bed, tmp_path: Path) -> None:
+    small_first, small = _no_change_bytes(bed, bed.new_user(), tmp_path, 100)
+    big_first, big = _no_change_bytes(bed, bed.new_user(), tmp_path, 2000)
+    print(f"first sync: 100 msgs {small_first} B, 2000 msgs {big_first} B")
+    print(f"no-change resync: 100 msgs {small} B, 2000 msgs {big} B")
+    assert big_first > small_first  # the counters are real
+    assert abs(big - small) <= 24  # a digit more in each number (UIDNEXT, MESSAGES…)
+    assert big < 1536

@@ -1,0 +1,607 @@
+"""Incremental sync between one IMAP connection and the local cache.
+
+Per folder: a STATUS no-change check first (UIDVALIDITY, UIDNEXT, MESSAGES,
+HIGHESTMODSEQ, UNSEEN), so an idle resync costs a few hundred bytes whatever the
+mailbox size. A first sync stores the newest page by sequence number in one round trip
+after SELECT, then backfills by UID windows, newest to oldest, each window committed
+with its progress marker (a stop mid-way resumes without gaps or duplicates). Later
+syncs fetch new mail from the last UIDNEXT, flag changes with CONDSTORE CHANGEDSINCE,
+and look for expunges only when the message count says some happened.
+
+User actions change the cache at once and are queued as pending operations, replayed
+in order when the server is reachable; they survive a restart.
+"""
+
+from __future__ import annotations
+
+import email.header
+import email.utils
+import re
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
+from typing import Any
+
+from tui.core.cache import Cache, FolderRow, FolderState, Summary
+from tui.core.errors import ConnectionLost
+from tui.core.imap import CommandFailed, ImapConnection, ListedFolder, MailboxStatus
+
+HEADER_FIELDS = "DATE FROM TO CC SUBJECT MESSAGE-ID IN-REPLY-TO REFERENCES CONTENT-TYPE"
+SUMMARY_ITEMS = (
+    "FLAGS",
+    "INTERNALDATE",
+    "RFC822.SIZE",
+    f"BODY.PEEK[HEADER.FIELDS ({HEADER_FIELDS})]",
+)
+FIRST_PAGE = 100
+BACKFILL_CHUNK = 500
+_HEADER_CAP = 16 * 1024  # bytes of one header value decoded (CPython gh-136063)
+_HEADERS_CAP = 64 * 1024
+
+# Name fallbacks when the server does not flag its special folders (RFC 6154).
+SPECIAL_NAMES: dict[str, tuple[str, ...]] = {
+    "sent": ("envoyés", "envoyes", "sent", "sent items", "sent messages", "éléments envoyés"),
+    "drafts": ("brouillons", "drafts"),
+    "trash": ("corbeille", "trash", "deleted items", "deleted messages", "éléments supprimés"),
+    "archive": ("archives", "archive"),
+    "junk": ("indésirables", "indesirables", "junk", "spam", "courrier indésirable"),
+}
+SPECIAL_FLAGS = {
+    "\\sent": "sent",
+    "\\drafts": "drafts",
+    "\\trash": "trash",
+    "\\archive": "archive",
+    "\\junk": "junk",
+}
+_FOLDER_ORDER = ("inbox", "drafts", "sent", "archive", "junk", "trash")
+
+
+# --- decoding (one function, so core.mime's decoder can replace it later) -----------
+
+_CONTROLS = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\ufeff]")
+_SPACES = re.compile(r"\s+")
+_ESCAPES = re.compile(r"(?:\x1b\[|\x9b)[\x30-\x3f]*[\x20-\x2f]*[\x40-\x7e]?|\x1b\][^\x07\x1b]*")
+
+
+def _clean(text: str) -> str:
+    """One line, no control characters, no escape sequences, no bidi overrides."""
+    if text.isprintable():
+        return text.strip()
+    text = text.replace("\r", " ").replace("\n", " ").replace("\t", " ")
+    text = _ESCAPES.sub("", text)
+    text = _CONTROLS.sub("", text)
+    text = text.encode("utf-8", errors="replace").decode("utf-8", errors="replace")
+    return _SPACES.sub(" ", text).strip()
+
+
+def _unescape_8bit(value: str) -> str:
+    """compat32 keeps raw 8-bit header bytes as surrogates: read them as UTF-8 or cp1252."""
+    if not any("\udc80" <= ch <= "\udcff" for ch in value):
+        return value
+    raw = value.encode("ascii", errors="surrogateescape")
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return raw.decode("windows-1252", errors="replace")
+
+
+def decode_header(raw: str | bytes | None) -> str:
+    """RFC 2047 decoding (compat32 speed) then sanitising; never raises."""
+    if raw is None:
+        return ""
+    if isinstance(raw, bytes):
+        raw = raw.decode("ascii", errors="surrogateescape")
+    raw = _unescape_8bit(raw[:_HEADER_CAP])
+    try:
+        parts = email.header.decode_header(raw)
+        text = ""
+        for chunk, charset in parts:
+            if isinstance(chunk, bytes):
+                name = (charset or "ascii").lower()
+                if name in ("iso-8859-1", "latin-1", "us-ascii", "ascii", "unknown-8bit"):
+                    name = "windows-1252"
+                try:
+                    piece = chunk.decode(name, errors="replace")
+                except LookupError:
+                    piece = chunk.decode("utf-8", errors="replace")
+            else:
+                piece = chunk
+            # RFC 2047: whitespace between two encoded words is not shown.
+            text += piece
+        if not parts:
+            text = raw
+    except Exception:
+        text = raw
+    return _clean(text)
+
+
+def _address_list(raw: str | None) -> list[tuple[str, str]]:
+    if not raw:
+        return []
+    raw = _unescape_8bit(raw[:_HEADER_CAP])
+    try:
+        pairs = email.utils.getaddresses([raw])
+    except Exception:
+        return [(decode_header(raw), "")]
+    return [(decode_header(name), _clean(address)) for name, address in pairs if name or address]
+
+
+def _format_addresses(pairs: Sequence[tuple[str, str]]) -> str:
+    return ", ".join(f"{name} <{addr}>" if name and addr else name or addr for name, addr in pairs)
+
+
+def _header_bytes(data: dict[bytes, Any]) -> bytes:
+    for key, value in data.items():
+        if key.startswith(b"BODY[HEADER") and isinstance(value, bytes):
+            return value
+    return b""
+
+
+def _parse_date(raw: str | None, fallback: Any) -> datetime | None:
+    if raw:
+        try:
+            parsed = email.utils.parsedate_to_datetime(_clean(raw))
+            return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+        except Exception:  # noqa: S110 - an unreadable Date falls back to arrival time
+            pass
+    if isinstance(fallback, datetime):
+        return fallback if fallback.tzinfo else fallback.replace(tzinfo=UTC)
+    return None
+
+
+def header_fields(raw: bytes) -> dict[str, str]:
+    """Unfolded header fields, first occurrence wins, 8-bit values read as UTF-8 or cp1252."""
+    fields: dict[str, str] = {}
+    name: str | None = None
+    lines: list[bytes] = []
+
+    def flush() -> None:
+        if name is not None and name not in fields:
+            value = b" ".join(line.strip() for line in lines)[:_HEADER_CAP]
+            try:
+                fields[name] = value.decode("utf-8")
+            except UnicodeDecodeError:
+                fields[name] = value.decode("windows-1252", errors="replace")
+
+    for line in raw[:_HEADERS_CAP].split(b"\n"):
+        line = line.rstrip(b"\r")
+        if not line.strip():
+            if name is not None and line == b"":
+                flush()
+                name, lines = None, []
+            continue
+        if line[:1] in (b" ", b"\t") and name is not None:
+            lines.append(line)
+            continue
+        flush()
+        key, sep, value = line.partition(b":")
+        if not sep:
+            name, lines = None, []
+            continue
+        name = key.strip().decode("ascii", errors="replace").lower()
+        lines = [value]
+    flush()
+    return fields
+
+
+def _has_attachment(fields: dict[str, str]) -> bool:
+    content_type = fields.get("content-type", "").lower()
+    if content_type.startswith("multipart/mixed"):
+        return True
+    return content_type.startswith(("application/", "image/", "audio/", "video/"))
+
+
+def parse_summary(folder: str, uid: int, data: dict[bytes, Any]) -> Summary:
+    """A FETCH response (FLAGS, INTERNALDATE, RFC822.SIZE, header fields) as a Summary."""
+    message = header_fields(_header_bytes(data))
+    senders = _address_list(message.get("from"))
+    name, address = senders[0] if senders else ("", "")
+    flags = _flags(data)
+    return Summary(
+        folder=folder,
+        uid=uid,
+        date=_parse_date(message.get("date"), data.get(b"INTERNALDATE")),
+        sender_name=name,
+        sender_address=address,
+        to=_format_addresses(_address_list(message.get("to"))),
+        subject=decode_header(message.get("subject")),
+        size=int(data.get(b"RFC822.SIZE", 0) or 0),
+        flags=flags,
+        has_attachment=_has_attachment(message),
+        message_id=_clean(message.get("message-id", ""))[:1000],
+        in_reply_to=_clean(message.get("in-reply-to", ""))[:1000],
+        references=_clean(message.get("references", ""))[:4000],
+        cc=_format_addresses(_address_list(message.get("cc"))),
+    )
+
+
+def _flags(data: dict[bytes, Any]) -> frozenset[str]:
+    """Message flags; \\Recent is per session (and gone in IMAP4rev2): never stored."""
+    flags = (
+        _clean(f.decode("utf-8", errors="replace") if isinstance(f, bytes) else str(f))
+        for f in data.get(b"FLAGS", ())
+    )
+    return frozenset(f for f in flags if f and f.lower() != "\\recent")
+
+
+# --- special folders -----------------------------------------------------------------
+
+
+def special_uses(folders: Sequence[ListedFolder]) -> dict[str, str]:
+    """Folder name → special use, from RFC 6154 flags first, then well-known names."""
+    found: dict[str, str] = {}
+    taken: set[str] = set()
+    for folder in folders:
+        if folder.name.upper() == "INBOX":
+            found[folder.name] = "inbox"
+            taken.add("inbox")
+            continue
+        for flag in folder.flags:
+            use = SPECIAL_FLAGS.get(flag.lower())
+            if use and use not in taken:
+                found[folder.name] = use
+                taken.add(use)
+                break
+    for use, names in SPECIAL_NAMES.items():
+        if use in taken:
+            continue
+        for folder in folders:
+            leaf = folder.name.rsplit(folder.delimiter, 1)[-1] if folder.delimiter else folder.name
+            if folder.name not in found and leaf.casefold() in names:
+                found[folder.name] = use
+                taken.add(use)
+                break
+    return found
+
+
+@dataclass(frozen=True)
+class FolderSyncResult:
+    folder: str
+    new: int = 0
+    changed: int = 0
+    removed: int = 0
+    unchanged: bool = False
+    reset: bool = False  # UIDVALIDITY changed: the folder's cache was dropped
+    backfill_remaining: bool = False
+
+
+Progress = Callable[[str, int, int], None]
+
+
+class SyncEngine:
+    """Sync one account's folders through `conn` into `cache` (both owned by one thread)."""
+
+    def __init__(
+        self,
+        conn: ImapConnection,
+        cache: Cache,
+        *,
+        first_page: int = FIRST_PAGE,
+        chunk: int = BACKFILL_CHUNK,
+        on_progress: Progress | None = None,
+    ) -> None:
+        self.conn = conn
+        self.cache = cache
+        self.first_page = first_page
+        self.chunk = chunk
+        self.on_progress = on_progress
+        self._windows: dict[str, int] = {}
+
+    # --- folders and quota --------------------------------------------------------
+
+    def sync_folders(self) -> list[FolderRow]:
+        listed = self.conn.list_folders()
+        uses = special_uses(listed)
+
+        def order(folder: ListedFolder) -> tuple[int, str]:
+            use = uses.get(folder.name)
+            rank = _FOLDER_ORDER.index(use) if use in _FOLDER_ORDER else len(_FOLDER_ORDER)
+            return rank, folder.name.casefold()
+
+        rows = [
+            FolderRow(f.name, f.delimiter, uses.get(f.name), 0, 0, f.flags)
+            for f in sorted(listed, key=order)
+        ]
+        self.cache.set_folders(rows)
+        if self.conn.has("QUOTA"):
+            try:
+                self.cache.set_quota(self.conn.quota())
+            except CommandFailed:
+                self.cache.set_quota(None)
+        return self.cache.folders()
+
+    def selectable(self) -> list[str]:
+        return [
+            f.name
+            for f in self.cache.folders()
+            if not {"\\noselect", "\\nonexistent"} & {x.lower() for x in f.flags}
+        ]
+
+    # --- one folder -------------------------------------------------------------------
+
+    @property
+    def condstore(self) -> bool:
+        return self.conn.condstore_enabled
+
+    def _select(self, folder: str) -> MailboxStatus:
+        """SELECT, dropping the folder's cache if its UIDVALIDITY changed."""
+        status = self.conn.select(folder)
+        state = self.cache.folder_state(folder)
+        if state.uidvalidity is not None and state.uidvalidity != status.uidvalidity:
+            self.cache.drop_folder(folder)
+        return status
+
+    def _store(
+        self, folder: str, fetched: dict[int, dict[bytes, Any]], state: FolderState | None = None
+    ) -> int:
+        summaries = [parse_summary(folder, uid, data) for uid, data in fetched.items()]
+        with self.cache.transaction():
+            added = self.cache.put_summaries(summaries)
+            if state is not None:
+                self.cache.set_folder_state(state)
+        return added
+
+    def sync_folder(self, folder: str, *, thorough: bool = False) -> FolderSyncResult:
+        """Bring one folder up to date (first page on a first sync; backfill is separate).
+
+        `thorough` matters only without CONDSTORE: it re-reads every cached message's
+        flags, the only way to see another client's \\Flagged or \\Answered there.
+        """
+        state = self.cache.folder_state(folder)
+        if state.uidvalidity is None or state.high_uid is None:
+            return self._first_sync(folder)
+        complete = (state.low_uid or 1) <= 1
+        # STATUS on the selected folder answers from the session's stale view (Dovecot):
+        # leave it first, or, with no UNSELECT, take the SELECT path.
+        if self.conn.selected == folder and not self.conn.unselect():
+            return self._incremental(folder, state, None, scan=thorough or not self.condstore)
+        status = self.conn.status(folder)
+        if status.uidvalidity != state.uidvalidity:
+            self.cache.drop_folder(folder)
+            result = self._first_sync(folder)
+            return FolderSyncResult(
+                folder, new=result.new, reset=True, backfill_remaining=result.backfill_remaining
+            )
+        same = (
+            status.uidnext == state.uidnext
+            and status.messages == state.messages
+            and status.highestmodseq == state.highestmodseq
+        )
+        scan = False
+        if not (self.condstore and status.highestmodseq is not None):
+            # Without CONDSTORE only a FLAGS pass sees other clients' flag changes: do it
+            # when asked, or when the server's unseen count disagrees with the cache.
+            cached_unread = self.cache.unread(folder)
+            scan = thorough or (
+                complete and status.unseen is not None and status.unseen != cached_unread
+            )
+        if same and not scan:
+            self._counts(folder, status, complete)
+            return FolderSyncResult(folder, unchanged=True, backfill_remaining=not complete)
+        return self._incremental(folder, state, status.unseen, scan=scan)
+
+    def _first_sync(self, folder: str) -> FolderSyncResult:
+        status = self._select(folder)
+        fetched = self.conn.fetch_newest(self.first_page, status.messages, SUMMARY_ITEMS)
+        low = min(fetched) if fetched else status.uidnext
+        if status.messages <= len(fetched):
+            low = 1
+        state = FolderState(
+            folder,
+            uidvalidity=status.uidvalidity,
+            uidnext=status.uidnext,
+            highestmodseq=status.highestmodseq,
+            messages=status.messages,
+            low_uid=low,
+            high_uid=status.uidnext,
+        )
+        added = self._store(folder, fetched, state)
+        self._counts(folder, status, low <= 1)
+        self._progress(folder, status.messages)
+        return FolderSyncResult(folder, new=added, backfill_remaining=low > 1)
+
+    def _incremental(
+        self, folder: str, state: FolderState, unseen: int | None, *, scan: bool = False
+    ) -> FolderSyncResult:
+        status = self._select(folder)
+        if self.cache.folder_state(folder).uidvalidity is None:  # dropped by _select
+            result = self._first_sync(folder)
+            return FolderSyncResult(
+                folder, new=result.new, reset=True, backfill_remaining=result.backfill_remaining
+            )
+        low = state.low_uid or 1
+        high = state.high_uid or 1
+        # New mail: everything from the last UIDNEXT we saw.
+        fetched = (
+            self.conn.fetch_uid_range(high, None, SUMMARY_ITEMS) if status.uidnext > high else {}
+        )
+        new_count = len(fetched)
+        added = self._store(folder, fetched)
+        changed = removed = 0
+        cached_flags = self.cache.flags_of(folder)
+        if self.condstore and state.highestmodseq is not None and status.highestmodseq is not None:
+            if status.highestmodseq != state.highestmodseq:
+                changes = self.conn.fetch_uid_range(
+                    low, high - 1, ["FLAGS"], changedsince=state.highestmodseq
+                )
+                updates = {
+                    uid: _flags(data)
+                    for uid, data in changes.items()
+                    if uid in cached_flags and cached_flags[uid] != _flags(data)
+                }
+                self.cache.set_flags(folder, updates)
+                changed = len(updates)
+            expected = (state.messages or 0) + new_count
+            if status.messages != expected:
+                removed = self._reconcile(folder, low, high)
+        elif not scan:
+            expected = (state.messages or 0) + new_count
+            if status.messages != expected:
+                removed = self._reconcile(folder, low, high)
+        else:
+            # Without CONDSTORE one FLAGS pass over the cached range also shows expunges.
+            server = self.conn.fetch_uid_range(low, high - 1, ["FLAGS"]) if high > low else {}
+            updates = {
+                uid: _flags(data)
+                for uid, data in server.items()
+                if uid in cached_flags and cached_flags[uid] != _flags(data)
+            }
+            self.cache.set_flags(folder, updates)
+            changed = len(updates)
+            gone = [u for u in self.cache.uids(folder, low, high) if u not in server]
+            self.cache.remove_messages(folder, gone)
+            removed = len(gone)
+        new_state = FolderState(
+            folder,
+            uidvalidity=status.uidvalidity,
+            uidnext=status.uidnext,
+            highestmodseq=status.highestmodseq,
+            messages=status.messages,
+            low_uid=low,
+            high_uid=max(high, status.uidnext),
+        )
+        self.cache.set_folder_state(new_state)
+        self._counts(folder, status, low <= 1, unseen)
+        return FolderSyncResult(
+            folder, new=added, changed=changed, removed=removed, backfill_remaining=low > 1
+        )
+
+    def _reconcile(self, folder: str, low: int, high: int) -> int:
+        """Remove cached messages the server no longer has (ESEARCH keeps this compact)."""
+        server = set(self.conn.search_uids(low, high - 1))
+        gone = [u for u in self.cache.uids(folder, low, high) if u not in server]
+        self.cache.remove_messages(folder, gone)
+        return len(gone)
+
+    def backfill_step(self, folder: str) -> bool:
+        """Fetch one window of older summaries; True while older ones remain."""
+        state = self.cache.folder_state(folder)
+        if state.low_uid is None or state.low_uid <= 1 or state.uidvalidity is None:
+            return False
+        if self.conn.selected != folder:
+            self._select(folder)
+            if self.cache.folder_state(folder).uidvalidity is None:
+                return False  # UIDVALIDITY changed: a full sync restarts the folder
+        window = self._windows.get(folder, self.chunk)
+        lo = max(1, state.low_uid - window)
+        fetched = self.conn.fetch_uid_range(lo, state.low_uid - 1, SUMMARY_ITEMS)
+        self._store(folder, fetched, replace(state, low_uid=lo))
+        # Sparse UIDs (much deleted mail): widen the window so each round trip pays.
+        if len(fetched) < window // 4:
+            self._windows[folder] = min(window * 2, 64 * self.chunk)
+        else:
+            self._windows[folder] = self.chunk
+        if lo <= 1:
+            self.cache.set_counts(folder)
+        self._progress(folder, state.messages or 0)
+        return lo > 1
+
+    def backfill(self, folder: str) -> None:
+        while self.backfill_step(folder):
+            pass
+
+    def _counts(
+        self, folder: str, status: MailboxStatus, complete: bool, unseen: int | None = None
+    ) -> None:
+        if complete:
+            self.cache.set_counts(folder)
+        else:
+            self.cache.set_counts(
+                folder,
+                total=status.messages,
+                unread=status.unseen if status.unseen is not None else unseen,
+            )
+
+    def _progress(self, folder: str, total: int) -> None:
+        if self.on_progress is not None:
+            self.on_progress(folder, self.cache.count(folder), total)
+
+    # --- bodies and server search ----------------------------------------------------
+
+    def fetch_body(self, folder: str, uid: int) -> bytes | None:
+        cached = self.cache.body(folder, uid)
+        if cached is not None:
+            return cached
+        if self.conn.selected != folder:
+            self._select(folder)
+        raw = self.conn.fetch_body(uid)
+        if raw is not None:
+            self.cache.put_body(folder, uid, raw)
+        return raw
+
+    def search_server(self, folder: str, text: str) -> list[Summary]:
+        if self.conn.selected != folder:
+            self._select(folder)
+        found = []
+        for uid in self.conn.search_text(text):
+            summary = self.cache.summary(folder, uid)
+            if summary is not None:
+                found.append(summary)
+        return found
+
+    # --- user actions: the cache at once, the server when reachable -------------------
+
+    def _queue(self, kind: str, folder: str, uids: Sequence[int], **args: Any) -> None:
+        validity = self.cache.folder_state(folder).uidvalidity
+        self.cache.queue_op(kind, folder, uids, uidvalidity=validity, **args)
+
+    def set_flags(
+        self, folder: str, uids: Sequence[int], add: Iterable[str] = (), remove: Iterable[str] = ()
+    ) -> None:
+        add, remove = list(add), list(remove)
+        with self.cache.transaction():
+            self.cache.change_flags(folder, uids, add, remove)
+            self._queue("flags", folder, uids, add=add, remove=remove)
+
+    def move(self, folder: str, uids: Sequence[int], target: str) -> None:
+        if target == folder:
+            return
+        with self.cache.transaction():
+            self.cache.remove_messages(folder, uids)
+            self.cache.set_counts(folder)
+            self._queue("move", folder, uids, target=target)
+
+    def delete(self, folder: str, uids: Sequence[int]) -> None:
+        """To the Trash; from the Trash itself (or with no Trash), removed for good."""
+        trash = self.cache.special_folder("trash")
+        if trash is None or trash == folder:
+            self.expunge(folder, uids)
+        else:
+            self.move(folder, uids, trash)
+
+    def archive(self, folder: str, uids: Sequence[int]) -> None:
+        target = self.cache.special_folder("archive")
+        if target is None:
+            raise CommandFailed("Aucun dossier d'archives sur ce compte.")
+        self.move(folder, uids, target)
+
+    def expunge(self, folder: str, uids: Sequence[int]) -> None:
+        with self.cache.transaction():
+            self.cache.remove_messages(folder, uids)
+            self.cache.set_counts(folder)
+            self._queue("expunge", folder, uids)
+
+    def replay_pending(self) -> list[str]:
+        """Send queued actions in order; returns conflicts (dropped ops), raises ConnectionLost."""
+        conflicts: list[str] = []
+        for op in self.cache.pending_ops():
+            try:
+                status = self.conn.select(op.folder)
+                validity = op.args.get("uidvalidity")
+                if validity is not None and validity != status.uidvalidity:
+                    raise CommandFailed(f"{op.folder}: UIDVALIDITY changed")
+                # Messages already gone on the server are simply skipped by these commands.
+                if op.kind == "flags":
+                    self.conn.store_flags(
+                        op.uids, op.args.get("add", ()), op.args.get("remove", ())
+                    )
+                elif op.kind == "move":
+                    self.conn.move(op.uids, op.args["target"])
+                elif op.kind == "expunge":
+                    self.conn.expunge(op.uids)
+            except ConnectionLost:
+                raise
+            except CommandFailed as exc:
+                conflicts.append(f"{op.kind} {op.folder}: {exc.detail or exc}")
+            self.cache.finish_op(op.id)
+        return conflicts
