@@ -1,0 +1,299 @@
+"""The message list: a Line-API view that draws only visible rows, read by page from the cache.
+
+No widget per message: a 50,000-message folder costs one count query and one page of
+rows per screenful (PITFALLS.md: DataTable and ListView do not scale). The cursor is a
+reactive with repaint=False; moving it repaints two lines, not the widget.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Protocol
+
+from rich.cells import cell_len, set_cell_size
+from rich.segment import Segment
+from textual import events
+from textual.binding import Binding
+from textual.geometry import Size
+from textual.message import Message
+from textual.reactive import reactive
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
+
+from tui.core.formatting import list_date, size_short
+from tui.core.i18n import _
+from tui.core.sanitize import clean_line
+
+PAGE_SIZE = 200
+PAGES_KEPT = 16
+
+
+class Row(Protocol):
+    """What the list needs of a message summary (tui.core.cache.Summary has it)."""
+
+    uid: int
+    date: datetime | None
+    sender_name: str
+    sender_address: str
+    subject: str
+    size: int
+    flags: frozenset[str]
+    has_attachment: bool
+
+
+class RowSource(Protocol):
+    def count(self, folder: str) -> int: ...
+    def page(self, folder: str, offset: int, limit: int) -> list[Row]: ...  # type: ignore[misc]
+    def index_of(self, folder: str, uid: int) -> int | None: ...
+
+
+@dataclass(frozen=True)
+class _Columns:
+    date: int
+    sender: int
+    size: int
+
+
+def markers(row: Row) -> str:
+    """Four one-cell markers, like mutt's: N unread, ! flagged, R answered, + attachment."""
+    flags = row.flags
+    return (
+        ("N" if "\\Seen" not in flags else " ")
+        + ("!" if "\\Flagged" in flags else " ")
+        + ("R" if "\\Answered" in flags else " ")
+        + ("+" if row.has_attachment else " ")
+    )
+
+
+class MessageList(ScrollView, can_focus=True):
+    """Virtual list of one folder's messages, newest first."""
+
+    COMPONENT_CLASSES = {
+        "message-list--cursor",
+        "message-list--unread",
+        "message-list--flagged",
+        "message-list--deleted",
+        "message-list--empty",
+    }
+
+    DEFAULT_CSS = """
+    MessageList {
+        background: $surface;
+    }
+    MessageList > .message-list--cursor {
+        background: $block-cursor-blurred-background;
+    }
+    MessageList:focus > .message-list--cursor {
+        background: $block-cursor-background;
+        color: $block-cursor-foreground;
+    }
+    MessageList > .message-list--unread {
+        text-style: bold;
+    }
+    MessageList > .message-list--flagged {
+        color: $warning;
+    }
+    MessageList > .message-list--deleted {
+        color: $text-muted;
+        text-style: strike;
+    }
+    MessageList > .message-list--empty {
+        color: $text-muted;
+    }
+    """
+
+    BINDINGS = [
+        Binding("up,k", "cursor_up", _("Précédent"), show=False, id="list.up"),
+        Binding("down,j", "cursor_down", _("Suivant"), show=False, id="list.down"),
+        Binding("pageup", "page_up", _("Page précédente"), show=False, id="list.page_up"),
+        Binding("pagedown", "page_down", _("Page suivante"), show=False, id="list.page_down"),
+        Binding("home,g", "first", _("Premier message"), show=False, id="list.first"),
+        Binding("end,G", "last", _("Dernier message"), show=False, id="list.last"),
+        Binding("enter", "open", _("Ouvrir"), id="list.open"),
+    ]
+
+    cursor: reactive[int] = reactive(0, repaint=False, init=False)
+
+    class Highlighted(Message):
+        """The cursor moved onto a message."""
+
+        def __init__(self, folder: str, uid: int | None) -> None:
+            super().__init__()
+            self.folder = folder
+            self.uid = uid
+
+    class Opened(Message):
+        """Enter (or a click on the row under the cursor) on a message."""
+
+        def __init__(self, folder: str, uid: int) -> None:
+            super().__init__()
+            self.folder = folder
+            self.uid = uid
+
+    def __init__(self, source: RowSource, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.source = source
+        self.folder = ""
+        self.total = 0
+        self._pages: OrderedDict[int, list[Row]] = OrderedDict()
+        self.empty_text = _("Aucun message dans ce dossier.")
+
+    # --- data ---------------------------------------------------------------------
+
+    def show_folder(self, folder: str) -> None:
+        """Switch to another folder, cursor on its newest message."""
+        self.folder = folder
+        self._pages.clear()
+        self.total = self.source.count(folder)
+        self._resize()
+        self.set_reactive(MessageList.cursor, 0)
+        self.scroll_to(0, 0, animate=False)
+        self.refresh()
+        self._announce()
+
+    def reload(self) -> None:
+        """Re-read the folder after a sync, keeping the cursor on the same message."""
+        selected = self.selected_uid
+        self._pages.clear()
+        self.total = self.source.count(self.folder)
+        self._resize()
+        index = self.source.index_of(self.folder, selected) if selected is not None else None
+        if index is None:
+            index = min(self.cursor, max(self.total - 1, 0))
+        self.set_reactive(MessageList.cursor, index)
+        self._scroll_to_cursor()
+        self.refresh()
+        if index != self.cursor or self.selected_uid != selected:
+            self._announce()
+
+    def select_uid(self, uid: int) -> None:
+        """Put the cursor on this message, if the folder has it."""
+        index = self.source.index_of(self.folder, uid)
+        if index is not None:
+            self.cursor = index
+
+    def row(self, index: int) -> Row | None:
+        if not 0 <= index < self.total:
+            return None
+        number, offset = divmod(index, PAGE_SIZE)
+        page = self._pages.get(number)
+        if page is None:
+            page = self.source.page(self.folder, number * PAGE_SIZE, PAGE_SIZE)
+            self._pages[number] = page
+            while len(self._pages) > PAGES_KEPT:
+                self._pages.popitem(last=False)
+        else:
+            self._pages.move_to_end(number)
+        return page[offset] if offset < len(page) else None
+
+    @property
+    def selected_uid(self) -> int | None:
+        row = self.row(self.cursor)
+        return row.uid if row is not None else None
+
+    def _resize(self) -> None:
+        self.virtual_size = Size(self.size.width, self.total)
+
+    # --- drawing ------------------------------------------------------------------
+
+    def on_resize(self, event: events.Resize) -> None:
+        self._resize()
+        self._scroll_to_cursor()
+
+    def _columns(self, width: int) -> _Columns:
+        # Dates are at most 8 cells: "14:05", "22 nov.", "12 sept.", "12/03/24".
+        if width >= 100:
+            return _Columns(date=8, sender=24, size=7)
+        if width >= 60:
+            return _Columns(date=8, sender=18, size=0)
+        return _Columns(date=8, sender=14, size=0)
+
+    def render_line(self, y: int) -> Strip:
+        width = self.scrollable_content_region.width
+        index = self.scroll_offset.y + y
+        base = self.rich_style
+        if self.total == 0:
+            if y == 0:
+                style = base + self.get_component_rich_style("message-list--empty")
+                return Strip([Segment(set_cell_size(" " + self.empty_text, width), style)])
+            return Strip.blank(width, base)
+        row = self.row(index)
+        if row is None:
+            return Strip.blank(width, base)
+        style = base
+        if "\\Seen" not in row.flags:
+            style += self.get_component_rich_style("message-list--unread")
+        if "\\Flagged" in row.flags:
+            style += self.get_component_rich_style("message-list--flagged")
+        if "\\Deleted" in row.flags:
+            style += self.get_component_rich_style("message-list--deleted")
+        if index == self.cursor:
+            style += self.get_component_rich_style("message-list--cursor")
+        return Strip([Segment(self._row_text(row, width), style)], width)
+
+    def _row_text(self, row: Row, width: int) -> str:
+        columns = self._columns(width)
+        sender = clean_line(row.sender_name or row.sender_address)
+        date = list_date(row.date, columns.date)
+        text = f"{markers(row)} {set_cell_size(date, columns.date)} "
+        text += set_cell_size(sender, columns.sender) + " "
+        size = f" {size_short(row.size):>6}" if columns.size else ""
+        subject_width = max(width - cell_len(text) - len(size), 0)
+        text += set_cell_size(clean_line(row.subject), subject_width) + size
+        return set_cell_size(text, width)
+
+    # --- cursor -------------------------------------------------------------------
+
+    def validate_cursor(self, value: int) -> int:
+        return max(0, min(value, self.total - 1)) if self.total else 0
+
+    def watch_cursor(self, old: int, new: int) -> None:
+        self.refresh_line(old)
+        self.refresh_line(new)
+        self._scroll_to_cursor()
+        self._announce()
+
+    def _scroll_to_cursor(self) -> None:
+        height = self.scrollable_content_region.height
+        top = self.scroll_offset.y
+        if self.cursor < top:
+            self.scroll_to(y=self.cursor, animate=False, immediate=True)
+        elif height and self.cursor >= top + height:
+            self.scroll_to(y=self.cursor - height + 1, animate=False, immediate=True)
+
+    def _announce(self) -> None:
+        self.post_message(self.Highlighted(self.folder, self.selected_uid))
+
+    def action_cursor_up(self) -> None:
+        self.cursor -= 1
+
+    def action_cursor_down(self) -> None:
+        self.cursor += 1
+
+    def action_page_up(self) -> None:
+        self.cursor -= max(self.scrollable_content_region.height - 1, 1)
+
+    def action_page_down(self) -> None:
+        self.cursor += max(self.scrollable_content_region.height - 1, 1)
+
+    def action_first(self) -> None:
+        self.cursor = 0
+
+    def action_last(self) -> None:
+        self.cursor = self.total - 1
+
+    def action_open(self) -> None:
+        uid = self.selected_uid
+        if uid is not None:
+            self.post_message(self.Opened(self.folder, uid))
+
+    def on_click(self, event: events.Click) -> None:
+        index = self.scroll_offset.y + event.y
+        if 0 <= index < self.total:
+            if index == self.cursor or event.chain > 1:
+                self.cursor = index
+                self.action_open()
+            else:
+                self.cursor = index
