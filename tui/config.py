@@ -70,7 +70,7 @@ SCHEMA: dict[str, dict[str, Key]] = {
         "idle": Key(bool, False, "true ou false"),
     },
     "ui": {
-        "theme": Key(str, "courriel-sombre", "nom d'un thème"),
+        "theme": Key(str, "", "nom d'un thème, ou vide (automatique)"),
         "language": Key(str, "", "fr, en ou vide (automatique)", choices=("", "fr", "en")),
         "mouse": Key(bool, True, "true ou false"),
         "mark_read_after_seconds": Key(

@@ -11,22 +11,62 @@ from datetime import datetime
 from tui.core.i18n import current_language
 
 _MONTHS = {
-    "fr": (
-        "janvier février mars avril mai juin juillet août septembre octobre novembre décembre"
-    ).split(),
-    "en": (
-        "January February March April May June July August September October November December"
-    ).split(),
+    "fr": [
+        "janvier",
+        "février",
+        "mars",
+        "avril",
+        "mai",
+        "juin",
+        "juillet",
+        "août",
+        "septembre",
+        "octobre",
+        "novembre",
+        "décembre",
+    ],
+    "en": [
+        "January",
+        "February",
+        "March",
+        "April",
+        "May",
+        "June",
+        "July",
+        "August",
+        "September",
+        "October",
+        "November",
+        "December",
+    ],
 }
 _MONTHS_SHORT = {
-    "fr": "janv. févr. mars avr. mai juin juil. août sept. oct. nov. déc.".split(),
-    "en": "Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov Dec".split(),
+    "fr": [
+        "janv.",
+        "févr.",
+        "mars",
+        "avr.",
+        "mai",
+        "juin",
+        "juil.",
+        "août",
+        "sept.",
+        "oct.",
+        "nov.",
+        "déc.",
+    ],
+    "en": ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"],
 }
 _DAYS = {
-    "fr": "lundi mardi mercredi jeudi vendredi samedi dimanche".split(),
-    "en": "Monday Tuesday Wednesday Thursday Friday Saturday Sunday".split(),
+    "fr": ["lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche"],
+    "en": ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"],
 }
 _UNITS = {"fr": ("o", "Ko", "Mo", "Go"), "en": ("B", "KB", "MB", "GB")}
+
+
+def now() -> datetime:
+    """The current local time; the one clock tests and snapshots replace."""
+    return datetime.now().astimezone()
 
 
 def _lang() -> str:
@@ -38,15 +78,15 @@ def local(moment: datetime) -> datetime:
     return moment.astimezone() if moment.tzinfo else moment
 
 
-def list_date(moment: datetime | None, width: int = 12, now: datetime | None = None) -> str:
+def list_date(moment: datetime | None, width: int = 12, reference: datetime | None = None) -> str:
     """Short date for a list row: the time today, the day and month this year, else d/m/y."""
     if moment is None:
         return ""
     moment = local(moment)
-    now = local(now) if now else datetime.now().astimezone()
-    if moment.date() == now.date():
+    today = local(reference) if reference else now()
+    if moment.date() == today.date():
         return moment.strftime("%H:%M")
-    if moment.year == now.year and width >= 7:
+    if moment.year == today.year and width >= 7:
         return f"{moment.day} {_MONTHS_SHORT[_lang()][moment.month - 1]}"
     return moment.strftime("%d/%m/%y")
 

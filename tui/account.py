@@ -1,0 +1,182 @@
+"""The UI's view of one account: cache reads, and actions handed to core.
+
+Screens call this and never speak IMAP. Actions are applied to the cache at once (the
+list updates instantly, offline too) and queued for the server; the worker replays the
+queue in order. In demo mode there is no worker: actions stay local.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from tui.config import Config
+from tui.core.cache import Cache, Summary
+from tui.core.formatting import long_date, size_short
+from tui.core.i18n import _
+from tui.core.mime import RenderedMessage, parse_message
+from tui.widgets.reader import ReaderView
+
+
+@dataclass(frozen=True)
+class Undo:
+    """Enough to put a removed message back while its server operation is still queued."""
+
+    summary: Summary
+    op_id: int
+    description: str
+
+
+def format_addresses(addresses: list[tuple[str, str]]) -> str:
+    """« Marie Durand <marie.durand@ac-dijon.fr> »: the real address always shown."""
+    return ", ".join(f"{name} <{address}>" if name else address for name, address in addresses)
+
+
+def reader_view(message: RenderedMessage) -> ReaderView:
+    headers = [(_("De :"), format_addresses(message.from_))]
+    if message.to:
+        headers.append((_("À :"), format_addresses(message.to)))
+    if message.cc:
+        headers.append((_("Cc :"), format_addresses(message.cc)))
+    headers.append((_("Date :"), long_date(message.date)))
+    headers.append((_("Objet :"), message.subject))
+    return ReaderView(
+        headers=headers,
+        body=message.body,
+        warnings=list(message.warnings),
+        notes=list(message.notes),
+        links=[f"[{n}] {url}" for n, (_text, url) in enumerate(message.links, 1)],
+        attachments=[
+            f"{a.index}. {a.filename} — {a.content_type}, {size_short(a.size)}"
+            for a in message.attachments
+        ],
+    )
+
+
+class Account:
+    """One account as the screens see it."""
+
+    def __init__(
+        self,
+        config: Config,
+        cache: Cache,
+        *,
+        request: Callable[[object], None] | None = None,
+        demo: bool = False,
+    ) -> None:
+        self.config = config
+        self.cache = cache
+        self.demo = demo
+        self._request = request
+        self._undo: list[Undo] = []
+        self._parsed: tuple[str, int, RenderedMessage] | None = None
+
+    # --- reading ------------------------------------------------------------------
+
+    @property
+    def can_compose(self) -> bool:
+        return False  # the compose screen is not there yet
+
+    @property
+    def can_undo(self) -> bool:
+        return bool(self._undo)
+
+    def message(self, folder: str, uid: int) -> RenderedMessage | None:
+        """The parsed message if its body is cached (one parse kept for the open message)."""
+        if self._parsed and self._parsed[:2] == (folder, uid):
+            return self._parsed[2]
+        raw = self.cache.body(folder, uid)
+        if raw is None:
+            return None
+        parsed = parse_message(raw, trusted_domains=self.config.get("security", "trusted_domains"))
+        self._parsed = (folder, uid, parsed)
+        return parsed
+
+    def reader_view(self, folder: str, uid: int) -> ReaderView | None:
+        message = self.message(folder, uid)
+        return reader_view(message) if message is not None else None
+
+    def fetch_body(self, folder: str, uid: int) -> None:
+        self._send("fetch_body", folder=folder, uid=uid)
+
+    def opened(self, folder: str, uid: int) -> None:
+        """The user is reading this message: mark it read if the settings say so now."""
+        if self.config.ui["mark_read_after_seconds"] == 0:
+            self.set_seen(folder, uid, True)
+
+    # --- actions ------------------------------------------------------------------
+
+    def set_seen(self, folder: str, uid: int, seen: bool) -> None:
+        summary = self.cache.summary(folder, uid)
+        if summary is None or ("\\Seen" in summary.flags) == seen:
+            return
+        self._flags(folder, uid, "\\Seen", seen)
+
+    def toggle_seen(self, folder: str, uid: int) -> None:
+        summary = self.cache.summary(folder, uid)
+        if summary is not None:
+            self._flags(folder, uid, "\\Seen", "\\Seen" not in summary.flags)
+
+    def toggle_flagged(self, folder: str, uid: int) -> None:
+        summary = self.cache.summary(folder, uid)
+        if summary is not None:
+            self._flags(folder, uid, "\\Flagged", "\\Flagged" not in summary.flags)
+
+    def _flags(self, folder: str, uid: int, flag: str, on: bool) -> None:
+        if on:
+            self.cache.change_flags(folder, [uid], add=[flag])
+        else:
+            self.cache.change_flags(folder, [uid], remove=[flag])
+        self.cache.queue_op(
+            "flags", folder, [uid], add=[flag] if on else [], remove=[] if on else [flag]
+        )
+        self.cache.set_counts(folder)
+        self._send("replay")
+
+    def delete(self, folder: str, uid: int) -> None:
+        """To the Trash folder (or flagged deleted when there is none, or already in it)."""
+        trash = self.cache.special_folder("trash")
+        if trash and trash != folder:
+            self._move(folder, uid, trash, _("Suppression"))
+        else:
+            self._flags(folder, uid, "\\Deleted", True)
+
+    def archive(self, folder: str, uid: int) -> None:
+        target = self.cache.special_folder("archive")
+        if target and target != folder:
+            self._move(folder, uid, target, _("Archivage"))
+
+    def move(self, folder: str, uid: int, target: str) -> None:
+        if target != folder:
+            self._move(folder, uid, target, _("Déplacement"))
+
+    def _move(self, folder: str, uid: int, target: str, description: str) -> None:
+        summary = self.cache.summary(folder, uid)
+        if summary is None:
+            return
+        self.cache.remove_messages(folder, [uid])
+        self.cache.set_counts(folder)
+        op_id = self.cache.queue_op("move", folder, [uid], target=target)
+        self._undo.append(Undo(summary, op_id, description))
+        self._send("replay")
+
+    def undo(self) -> Summary | None:
+        """Put back the last removed message if its move has not reached the server yet."""
+        while self._undo:
+            last = self._undo.pop()
+            if any(op.id == last.op_id for op in self.cache.pending_ops()):
+                self.cache.finish_op(last.op_id)
+                self.cache.put_summaries([last.summary])
+                self.cache.set_counts(last.summary.folder)
+                return last.summary
+        return None
+
+    def sync_now(self) -> None:
+        self._send("sync_all")
+
+    def sync_folder(self, folder: str) -> None:
+        self._send("sync_folder", folder=folder)
+
+    def _send(self, kind: str, **fields: object) -> None:
+        if self._request is not None and not self.demo:
+            self._request((kind, fields))

@@ -1,0 +1,137 @@
+"""The certificate prompt: who the server's certificate claims to be, and a decision.
+
+Better than "accept all certificates": the user sees subject, names, issuer, validity,
+the SHA-256 fingerprint and why verification failed, then rejects (the default), accepts
+once, or accepts always (pinned). A pinned certificate that changed gets a red warning
+with both fingerprints. Every field comes from the server: shown as Content, never markup.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.content import Content
+from textual.screen import ModalScreen
+from textual.widgets import Button, Static
+
+from tui.core.i18n import _
+from tui.core.trust import CertificateInfo, Pin, change_explanation, french_date, french_date_text
+
+
+class Decision(StrEnum):
+    REJECT = "reject"
+    ONCE = "once"
+    ALWAYS = "always"
+
+
+def certificate_lines(info: CertificateInfo) -> Content:
+    unknown = _("inconnu")
+    rows = [
+        (_("Serveur"), f"{info.host}:{info.port}"),
+        (_("Sujet"), info.subject or unknown),
+        (_("Noms"), ", ".join(info.dns_names) or unknown),
+        (_("Émetteur"), info.issuer or unknown),
+        (_("Valide du"), french_date(info.not_before) if info.not_before else unknown),
+        (_("au"), french_date(info.not_after) if info.not_after else unknown),
+        (_("SHA-256"), info.sha256 or unknown),
+    ]
+    width = max(len(label) for label, _v in rows)
+    return Content("\n").join(
+        Content.assemble((f"{label:<{width}}  ", "bold"), value) for label, value in rows
+    )
+
+
+class CertificatePrompt(ModalScreen[Decision]):
+    DEFAULT_CSS = """
+    CertificatePrompt {
+        align: center middle;
+    }
+    CertificatePrompt > Vertical {
+        width: 90;
+        max-width: 100%;
+        height: auto;
+        max-height: 100%;
+        border: thick $warning;
+        background: $surface;
+        padding: 0 1;
+    }
+    CertificatePrompt.-changed > Vertical {
+        border: thick $error;
+    }
+    CertificatePrompt #cert-title {
+        text-style: bold;
+        color: $warning;
+    }
+    CertificatePrompt.-changed #cert-title {
+        color: $error;
+    }
+    CertificatePrompt #cert-details {
+        height: auto;
+        max-height: 14;
+    }
+    CertificatePrompt #cert-buttons {
+        height: auto;
+        align-horizontal: center;
+    }
+    CertificatePrompt Button {
+        margin: 0 1;
+        min-width: 16;
+    }
+    """
+
+    BINDINGS = [
+        Binding("escape,r", "decide('reject')", _("Refuser"), id="cert.reject"),
+        Binding("o", "decide('once')", _("Accepter une fois"), id="cert.once"),
+        Binding("t", "decide('always')", _("Accepter toujours"), id="cert.always"),
+        Binding("left", "app.focus_previous", show=False),
+        Binding("right", "app.focus_next", show=False),
+    ]
+
+    def __init__(self, info: CertificateInfo, pinned: Pin | None = None) -> None:
+        super().__init__()
+        self.info = info
+        self.pinned = pinned
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            if self.pinned is None:
+                title = _("Certificat non vérifié")
+                intro = _(
+                    "La connexion à {host} a été arrêtée avant l'envoi de votre mot de passe : "
+                    "{reason}. Vérifiez l'empreinte auprès de l'assistance avant d'accepter."
+                ).format(host=self.info.host, reason=self.info.reason)
+            else:
+                title = _("ATTENTION : le certificat du serveur a changé")
+                intro = _(
+                    "Le certificat de {host}:{port} n'est plus celui que vous avez accepté "
+                    "le {date}.\nEmpreinte acceptée : {old}\nEmpreinte actuelle : {new}\n{why}"
+                ).format(
+                    host=self.info.host,
+                    port=self.info.port,
+                    date=french_date_text(self.pinned.accepted_on),
+                    old=self.pinned.sha256,
+                    new=self.info.sha256,
+                    why=change_explanation(),
+                )
+            yield Static(Content(title), id="cert-title")
+            yield Static(Content(intro), id="cert-intro")
+            with VerticalScroll(id="cert-details"):
+                yield Static(certificate_lines(self.info))
+            with Horizontal(id="cert-buttons"):
+                yield Button(Content(_("Refuser (r)")), id="reject", variant="primary")
+                yield Button(Content(_("Accepter une fois (o)")), id="once")
+                yield Button(Content(_("Accepter toujours (t)")), id="always", variant="warning")
+
+    def on_mount(self) -> None:
+        self.set_class(self.pinned is not None, "-changed")
+        self.query_one("#reject", Button).focus()
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        self.action_decide(event.button.id or "reject")
+
+    def action_decide(self, choice: str) -> None:
+        self.dismiss(Decision(choice))

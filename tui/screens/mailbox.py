@@ -1,0 +1,269 @@
+"""The daily screen: folders, message list and reader.
+
+At 120 columns and more the three panes sit side by side; narrower, the list and the
+reader share the screen (Enter opens, Esc returns) and the folder pane is a toggle.
+The screen reads the cache and asks the account for actions; it never speaks IMAP.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal
+from textual.events import Resize
+from textual.screen import Screen
+from textual.widgets import Footer
+
+from tui.core.i18n import _
+from tui.widgets.folder_list import FolderList
+from tui.widgets.message_list import MessageList
+from tui.widgets.reader import Reader
+from tui.widgets.status_bar import StatusBar
+
+if TYPE_CHECKING:
+    from tui.account import Account
+
+WIDE = 120
+
+# Actions that need a message under the cursor.
+MESSAGE_ACTIONS = {
+    "reply",
+    "reply_all",
+    "forward",
+    "delete",
+    "move",
+    "archive",
+    "toggle_flag",
+    "toggle_read",
+    "save_attachment",
+}
+
+
+class MailboxScreen(Screen[None]):
+    CSS_PATH = "mailbox.tcss"
+
+    BINDINGS = [
+        Binding("escape", "back", _("Retour"), id="mailbox.back"),
+        Binding("tab", "focus_next", _("Panneau suivant"), show=False, id="mailbox.next_pane"),
+        Binding("b", "toggle_folders", _("Dossiers"), id="mailbox.folders"),
+        Binding("c", "compose", _("Écrire"), id="mailbox.compose"),
+        Binding("r", "reply", _("Répondre"), id="mailbox.reply"),
+        Binding("a", "reply_all", _("Répondre à tous"), show=False, id="mailbox.reply_all"),
+        Binding("f", "forward", _("Transférer"), show=False, id="mailbox.forward"),
+        Binding("d,delete", "delete", _("Supprimer"), id="mailbox.delete"),
+        Binding("u", "undo", _("Annuler"), show=False, id="mailbox.undo"),
+        Binding("m", "move", _("Déplacer"), show=False, id="mailbox.move"),
+        Binding("A", "archive", _("Archiver"), show=False, id="mailbox.archive"),
+        Binding("!", "toggle_flag", _("Suivi"), show=False, id="mailbox.flag"),
+        Binding("n", "toggle_read", _("Lu/non lu"), show=False, id="mailbox.read"),
+        Binding("s", "save_attachment", _("Enregistrer PJ"), show=False, id="mailbox.save"),
+        Binding("/", "search", _("Rechercher"), id="mailbox.search"),
+        Binding("f5,ctrl+r", "sync", _("Synchroniser"), id="mailbox.sync"),
+    ]
+
+    def __init__(self, account: Account) -> None:
+        super().__init__()
+        self.account = account
+        self.folder = "INBOX"
+        self.reading = False
+        self.opened_uid: int | None = None
+
+    def compose(self) -> ComposeResult:
+        with Horizontal(id="panes"):
+            yield FolderList(id="folders")
+            yield MessageList(self.account.cache, id="messages")
+            yield Reader(id="reader")
+        yield StatusBar(id="status")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self._layout(self.size.width)
+        self.refresh_folders()
+        self.messages.show_folder(self.folder)
+        self.messages.focus()
+        if self.account.demo:
+            self.status.state = _("démonstration, hors ligne")
+
+    @property
+    def messages(self) -> MessageList:
+        return self.query_one(MessageList)
+
+    @property
+    def reader(self) -> Reader:
+        return self.query_one(Reader)
+
+    @property
+    def status(self) -> StatusBar:
+        return self.query_one(StatusBar)
+
+    # --- layout -------------------------------------------------------------------
+
+    def on_resize(self, event: Resize) -> None:
+        self._layout(event.size.width)
+
+    def _layout(self, width: int) -> None:
+        self.set_class(width >= WIDE, "-wide")
+        self.set_class(self.reading, "-reading")
+
+    def action_toggle_folders(self) -> None:
+        self.toggle_class("-folders")
+        if self.has_class("-folders"):
+            self.query_one(FolderList).focus()
+        else:
+            self.messages.focus()
+
+    def action_back(self) -> None:
+        if self.has_class("-folders") and not self.has_class("-wide"):
+            self.action_toggle_folders()
+        elif self.reading:
+            self.reading = False
+            self._layout(self.size.width)
+            self.messages.focus()
+
+    # --- data ---------------------------------------------------------------------
+
+    def refresh_folders(self) -> None:
+        folders = list(self.account.cache.folders())
+        folder_list = self.query_one(FolderList)
+        folder_list.show(folders, self.folder)
+        row = next((f for f in folders if f.name == self.folder), None)
+        label = folder_list.label_of(self.folder)
+        if row is not None:
+            self.status.folder = _("{folder} : {total} messages, {unread} non lus").format(
+                folder=label, total=row.total, unread=row.unread
+            )
+        else:
+            self.status.folder = label
+
+    def refresh_folder(self, folder: str) -> None:
+        """A sync changed this folder: re-read it, keeping the selection."""
+        if folder == self.folder:
+            self.messages.reload()
+
+    @on(FolderList.Chosen)
+    def _folder_chosen(self, event: FolderList.Chosen) -> None:
+        self.folder = event.folder
+        self.reading = False
+        self.refresh_folders()
+        if not self.has_class("-wide"):
+            self.remove_class("-folders")
+        self._layout(self.size.width)
+        self.messages.show_folder(event.folder)
+        self.messages.focus()
+        self.account.sync_folder(event.folder)
+
+    @on(MessageList.Highlighted)
+    def _highlighted(self, event: MessageList.Highlighted) -> None:
+        if self.has_class("-wide") and event.uid is not None:
+            self.open_message(event.folder, event.uid, focus=False)
+        elif event.uid is None:
+            self.reader.show_placeholder(self.messages.empty_text)
+        self.refresh_bindings()
+
+    @on(MessageList.Opened)
+    def _opened(self, event: MessageList.Opened) -> None:
+        self.open_message(event.folder, event.uid, focus=True)
+
+    def open_message(self, folder: str, uid: int, *, focus: bool) -> None:
+        self.opened_uid = uid
+        if focus and not self.has_class("-wide"):
+            self.reading = True
+            self._layout(self.size.width)
+            self.reader.focus()
+        view = self.account.reader_view(folder, uid)
+        if view is None:
+            self.reader.show_placeholder(_("Chargement du message…"))
+            self.account.fetch_body(folder, uid)
+        else:
+            self.reader.show_view(view)
+            self._mark_opened(folder, uid)
+
+    def _mark_opened(self, folder: str, uid: int) -> None:
+        self.account.opened(folder, uid)
+        self._changed()
+
+    def _changed(self) -> None:
+        """The cache changed under the list: re-read rows and counts, selection kept."""
+        self.messages.reload()
+        self.refresh_folders()
+
+    def body_ready(self, folder: str, uid: int) -> None:
+        """The worker fetched a body: show it if the user still looks at that message."""
+        if folder == self.folder and uid == self.opened_uid:
+            view = self.account.reader_view(folder, uid)
+            if view is not None:
+                self.reader.show_view(view)
+                self._mark_opened(folder, uid)
+
+    # --- actions ------------------------------------------------------------------
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in MESSAGE_ACTIONS and self.is_mounted and self.messages.selected_uid is None:
+            return None  # shown greyed out
+        if action in {"reply", "reply_all", "forward", "compose"} and not self.account.can_compose:
+            return None
+        if action == "undo" and not self.account.can_undo:
+            return None
+        return True
+
+    def _selected(self) -> tuple[str, int] | None:
+        uid = self.messages.selected_uid
+        return (self.folder, uid) if uid is not None else None
+
+    def action_toggle_read(self) -> None:
+        if selected := self._selected():
+            self.account.toggle_seen(*selected)
+            self._changed()
+
+    def action_toggle_flag(self) -> None:
+        if selected := self._selected():
+            self.account.toggle_flagged(*selected)
+            self._changed()
+
+    def action_delete(self) -> None:
+        if selected := self._selected():
+            self.account.delete(*selected)
+            self._changed()
+            self.notify(_("Message placé dans la corbeille (u pour annuler)."), markup=False)
+
+    def action_undo(self) -> None:
+        restored = self.account.undo()
+        if restored is None:
+            self.notify(_("Rien à annuler."), markup=False)
+            return
+        self._changed()
+        if restored.folder == self.folder:
+            self.messages.select_uid(restored.uid)
+
+    def action_archive(self) -> None:
+        if selected := self._selected():
+            self.account.archive(*selected)
+            self._changed()
+
+    def action_move(self) -> None:
+        from tui.screens.folder_picker import FolderPicker
+
+        selected = self._selected()
+        if selected is None:
+            return
+
+        def moved(target: str | None) -> None:
+            if target:
+                self.account.move(*selected, target)
+                self._changed()
+
+        self.app.push_screen(FolderPicker(self.account.cache.folders(), self.folder), moved)
+
+    def action_sync(self) -> None:
+        self.account.sync_now()
+
+    def action_search(self) -> None:
+        self.notify(_("La recherche arrive bientôt."), markup=False)
+
+    def action_compose(self) -> None:
+        self.notify(_("La rédaction arrive bientôt."), markup=False)
+
+    action_reply = action_reply_all = action_forward = action_save_attachment = action_compose
