@@ -76,6 +76,15 @@ def build_parser() -> argparse.ArgumentParser:
         choices=("fr", "en"),
         help=_("langue de l'interface (fr par défaut)"),
     )
+    options.add_argument(
+        "--demo",
+        action="store_true",
+        help=_("essayer courriel sur une boîte d'exemple, hors ligne, sans rien configurer"),
+    )
+    commands = parser.add_subparsers(dest="command", title=_("commandes"), metavar=_("COMMANDE"))
+    from tui import show
+
+    show.add_parser(commands)
     return parser
 
 
@@ -107,13 +116,33 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _run(args: argparse.Namespace) -> int:
+    if args.command == "show":
+        from tui import show
+
+        return show.run(args)
+    if args.demo:
+        return _run_demo()
+
     from tui.config import load_config
 
     config = load_config(args.config)
     if args.lang is None and config.ui["language"]:
         set_language(config.ui["language"])
-
     from tui.app import CourrielApp
+    from tui.session import open_account
 
-    CourrielApp(config).run()
+    account = open_account(config)
+    CourrielApp(config, account).run(mouse=config.ui["mouse"])
+    return EXIT_OK
+
+
+def _run_demo() -> int:
+    from tui.account import Account
+    from tui.app import CourrielApp
+    from tui.demo import open_demo
+
+    config, cache, folder = open_demo()
+    with folder:
+        CourrielApp(config, Account(config, cache, demo=True)).run()
+        cache.close()
     return EXIT_OK

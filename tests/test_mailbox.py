@@ -1,0 +1,99 @@
+"""The mailbox screen on the demo mailbox, driven with the Pilot as a user would."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.app_helpers import demo_app
+from tui.screens.mailbox import MailboxScreen
+from tui.widgets.message_list import MessageList
+from tui.widgets.reader import Reader
+
+
+def body_text(app: object) -> str:
+    reader = app.screen.query_one(Reader)  # type: ignore[attr-defined]
+    return "\n".join(str(static.render()) for static in reader.query("Static"))
+
+
+async def test_open_read_and_return_at_80x24(monkeypatch: pytest.MonkeyPatch) -> None:
+    with demo_app(monkeypatch) as app:
+        async with app.run_test(size=(80, 24), notifications=True) as pilot:
+            screen = app.screen
+            assert isinstance(screen, MailboxScreen)
+            messages = screen.query_one(MessageList)
+            assert messages.total > 60
+            first = messages.row(0)
+            assert first is not None and "\\Seen" not in first.flags
+            await pilot.press("enter")
+            assert screen.reading and screen.query_one(Reader).display
+            assert "Conseil pédagogique" in body_text(app)
+            await pilot.press("escape")
+            assert not screen.reading
+            row = messages.row(0)
+            assert row is not None and "\\Seen" in row.flags  # opening marked it read
+
+
+async def test_delete_and_undo(monkeypatch: pytest.MonkeyPatch) -> None:
+    with demo_app(monkeypatch) as app:
+        async with app.run_test(size=(80, 24), notifications=True) as pilot:
+            messages = app.screen.query_one(MessageList)
+            total, uid = messages.total, messages.selected_uid
+            await pilot.press("d")
+            assert messages.total == total - 1
+            assert any("corbeille" in n.message for n in app._notifications)
+            await pilot.press("u")
+            assert messages.total == total
+            assert messages.selected_uid == uid
+
+
+async def test_flag_and_mark_unread(monkeypatch: pytest.MonkeyPatch) -> None:
+    with demo_app(monkeypatch) as app:
+        async with app.run_test(size=(80, 24)) as pilot:
+            messages = app.screen.query_one(MessageList)
+            await pilot.press("down", "down", "down", "down", "down")
+            before = messages.row(messages.cursor)
+            assert before is not None and "\\Seen" in before.flags
+            await pilot.press("n", "exclamation_mark")
+            after = messages.row(messages.cursor)
+            assert after is not None
+            assert "\\Seen" not in after.flags and "\\Flagged" in after.flags
+
+
+async def test_folder_pane_toggle_and_switch(monkeypatch: pytest.MonkeyPatch) -> None:
+    with demo_app(monkeypatch) as app:
+        async with app.run_test(size=(80, 24)) as pilot:
+            screen = app.screen
+            await pilot.press("b")
+            assert screen.has_class("-folders")
+            await pilot.press("down", "down", "enter")  # Inbox, Drafts, Sent
+            assert screen.folder == "Envoyés"
+            assert screen.query_one(MessageList).total == 1
+
+
+async def test_move_to_folder(monkeypatch: pytest.MonkeyPatch) -> None:
+    with demo_app(monkeypatch) as app:
+        async with app.run_test(size=(80, 24)) as pilot:
+            messages = app.screen.query_one(MessageList)
+            total = messages.total
+            await pilot.press("m")
+            await pilot.pause()
+            await pilot.press("end", "enter")
+            await pilot.pause()
+            assert messages.total == total - 1
+
+
+async def test_wide_terminal_shows_three_panes(monkeypatch: pytest.MonkeyPatch) -> None:
+    with demo_app(monkeypatch) as app:
+        async with app.run_test(size=(130, 40)) as pilot:
+            screen = app.screen
+            await pilot.pause()
+            assert screen.has_class("-wide")
+            assert "Conseil pédagogique" in body_text(app)
+
+
+async def test_help_lists_the_keys(monkeypatch: pytest.MonkeyPatch) -> None:
+    with demo_app(monkeypatch) as app:
+        async with app.run_test(size=(80, 24)) as pilot:
+            await pilot.press("question_mark")
+            text = str(app.screen.query_one("Static").render())
+            assert "Supprimer" in text and "Synchroniser" in text and "Quitter" in text

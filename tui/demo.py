@@ -1,0 +1,66 @@
+"""`courriel --demo`: the real app on a sample mailbox, offline, in a throwaway folder.
+
+The config and cache live in a temporary directory, so the demo never reads or writes
+the user's own settings, cache or keyring, and never opens a network connection.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+from tui.config import Config, defaults
+from tui.core.cache import Cache, FolderRow, Summary
+from tui.core.mime import parse_message
+from tui.demo_mail import DEMO_FOLDERS, ME, demo_messages
+
+
+def demo_config(root: Path) -> Config:
+    config = Config(path=root / "config.toml", values=defaults())
+    config.account.update(
+        username="marie.durand", display_name=ME[0], email=ME[1], imap_host="demo.invalid"
+    )
+    return config
+
+
+def seed(cache: Cache) -> None:
+    """Fill a cache with the demo mailbox, as a first sync would."""
+    cache.set_folders([FolderRow(name, "/", use, 0, 0, ()) for name, use in DEMO_FOLDERS])
+    next_uid: dict[str, int] = {}
+    summaries = []
+    for item in reversed(demo_messages()):  # oldest first: UIDs grow with time
+        uid = next_uid.get(item.folder, 1)
+        next_uid[item.folder] = uid + 1
+        parsed = parse_message(item.raw)
+        name, address = parsed.from_[0] if parsed.from_ else ("", "")
+        summaries.append(
+            Summary(
+                folder=item.folder,
+                uid=uid,
+                date=parsed.date,
+                sender_name=name,
+                sender_address=address,
+                to=", ".join(a for _n, a in parsed.to),
+                subject=parsed.subject,
+                size=len(item.raw),
+                flags=item.flags,
+                has_attachment=bool(parsed.attachments),
+                message_id=parsed.message_id,
+                in_reply_to=parsed.in_reply_to,
+                references=" ".join(parsed.references),
+            )
+        )
+        cache.put_summaries([summaries[-1]])
+        cache.put_body(item.folder, uid, item.raw)
+    for name, _use in DEMO_FOLDERS:
+        cache.set_counts(name)
+    cache.set_quota((23_800, 102_400))
+
+
+def open_demo() -> tuple[Config, Cache, tempfile.TemporaryDirectory[str]]:
+    """A seeded cache in a temporary folder; keep the returned directory alive while used."""
+    folder = tempfile.TemporaryDirectory(prefix="courriel-demo-")
+    root = Path(folder.name)
+    cache = Cache.open(root / "cache.sqlite3")
+    seed(cache)
+    return demo_config(root), cache, folder
