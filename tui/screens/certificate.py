@@ -27,6 +27,14 @@ class Decision(StrEnum):
     ALWAYS = "always"
 
 
+def split_fingerprint(fingerprint: str) -> str:
+    """Two lines of 16 bytes: a 95-character fingerprint wraps badly at 80 columns."""
+    pairs = fingerprint.split(":")
+    if len(pairs) <= 16:
+        return fingerprint
+    return ":".join(pairs[:16]) + ":\n" + ":".join(pairs[16:])
+
+
 def certificate_lines(info: CertificateInfo) -> Content:
     unknown = _("inconnu")
     rows = [
@@ -36,11 +44,13 @@ def certificate_lines(info: CertificateInfo) -> Content:
         (_("Émetteur"), info.issuer or unknown),
         (_("Valide du"), french_date(info.not_before) if info.not_before else unknown),
         (_("au"), french_date(info.not_after) if info.not_after else unknown),
-        (_("SHA-256"), info.sha256 or unknown),
+        (_("SHA-256"), split_fingerprint(info.sha256) if info.sha256 else unknown),
     ]
     width = max(len(label) for label, _v in rows)
+    indent = "\n" + " " * (width + 2)
     return Content("\n").join(
-        Content.assemble((f"{label:<{width}}  ", "bold"), value) for label, value in rows
+        Content.assemble((f"{label:<{width}}  ", "bold"), value.replace("\n", indent))
+        for label, value in rows
     )
 
 
@@ -70,7 +80,10 @@ class CertificatePrompt(ModalScreen[Decision]):
     }
     CertificatePrompt #cert-details {
         height: auto;
-        max-height: 14;
+        max-height: 17;
+    }
+    CertificatePrompt #cert-intro {
+        padding-bottom: 1;
     }
     CertificatePrompt #cert-buttons {
         height: auto;
@@ -107,18 +120,18 @@ class CertificatePrompt(ModalScreen[Decision]):
                 title = _("ATTENTION : le certificat du serveur a changé")
                 intro = _(
                     "Le certificat de {host}:{port} n'est plus celui que vous avez accepté "
-                    "le {date}.\nEmpreinte acceptée : {old}\nEmpreinte actuelle : {new}\n{why}"
+                    "le {date}.\nEmpreinte acceptée :\n{old}\nEmpreinte actuelle :\n{new}\n{why}"
                 ).format(
                     host=self.info.host,
                     port=self.info.port,
                     date=french_date_text(self.pinned.accepted_on),
-                    old=self.pinned.sha256,
-                    new=self.info.sha256,
+                    old=split_fingerprint(self.pinned.sha256),
+                    new=split_fingerprint(self.info.sha256),
                     why=change_explanation(),
                 )
             yield Static(Content(title), id="cert-title")
-            yield Static(Content(intro), id="cert-intro")
             with VerticalScroll(id="cert-details"):
+                yield Static(Content(intro), id="cert-intro")
                 yield Static(certificate_lines(self.info))
             with Horizontal(id="cert-buttons"):
                 yield Button(Content(_("Refuser (r)")), id="reject", variant="primary")

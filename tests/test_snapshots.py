@@ -1,0 +1,62 @@
+"""Snapshots of what a person sees, at 80x24 and 120x40, from the fixed-clock demo."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from textual.app import App
+
+from tests.app_helpers import demo_app
+from tui.core.trust import CertificateInfo, Pin
+from tui.screens.certificate import CertificatePrompt
+
+SIZES = [(80, 24), (120, 40)]
+
+INFO = CertificateInfo(
+    host="hermes.ac-dijon.fr",
+    port=993,
+    subject="CN=hermes.ac-dijon.fr, O=Rectorat de Dijon",
+    dns_names=("hermes.ac-dijon.fr",),
+    issuer="CN=Autorité inconnue [@click=app.quit]x[/]",
+    not_before=dt.datetime(2026, 1, 5, tzinfo=dt.UTC),
+    not_after=dt.datetime(2027, 1, 5, tzinfo=dt.UTC),
+    sha256=":".join(["AB", "CD", "EF", "01"] * 8),
+    reason="certificat signé par une autorité inconnue",
+)
+PIN = Pin("hermes.ac-dijon.fr", 993, ":".join(["12", "34", "56", "78"] * 8), "2026-03-12")
+
+
+class PromptApp(App[None]):
+    def __init__(self, pinned: Pin | None) -> None:
+        super().__init__()
+        self.pinned = pinned
+
+    def on_mount(self) -> None:
+        self.push_screen(CertificatePrompt(INFO, self.pinned))
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_inbox(snap_compare, monkeypatch: pytest.MonkeyPatch, size: tuple[int, int]) -> None:
+    with demo_app(monkeypatch) as app:
+        assert snap_compare(app, terminal_size=size)
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_reading(snap_compare, monkeypatch: pytest.MonkeyPatch, size: tuple[int, int]) -> None:
+    with demo_app(monkeypatch) as app:
+        assert snap_compare(app, terminal_size=size, press=["down", "enter"])
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_empty_folder(snap_compare, monkeypatch: pytest.MonkeyPatch, size: tuple[int, int]) -> None:
+    # Inbox, Drafts, Sent, Archives: the demo's Archives folder is empty.
+    with demo_app(monkeypatch) as app:
+        keys = ["b", "down", "down", "down", "enter"]
+        assert snap_compare(app, terminal_size=size, press=keys)
+
+
+@pytest.mark.parametrize("size", SIZES)
+@pytest.mark.parametrize("changed", [False, True], ids=["new", "changed"])
+def test_certificate_prompt(snap_compare, size: tuple[int, int], changed: bool) -> None:
+    assert snap_compare(PromptApp(PIN if changed else None), terminal_size=size)
