@@ -1,0 +1,185 @@
+"""The durable outbox and the local drafts, on top of the cache's tables.
+
+A message is written here, committed, before the first byte goes to SMTP: whatever
+happens next (crash, no network, refusal) it stays until it is sent or the user
+discards it. Statuses: "queued" (sent at the next attempt), "sending" (an attempt is
+under way; a row left so by a crash is retried), "held" (refused for a reason the user
+must fix — password, address, size — and sent again only when asked).
+
+cache.py has no method to change or delete these rows: the functions here use its
+public `transaction()` connection, on the tables its schema defines.
+"""
+
+from __future__ import annotations
+
+import time
+from email.message import EmailMessage
+from email.parser import BytesHeaderParser
+from email.policy import default as default_policy
+
+from tui.core.cache import Cache, OutboxRow
+from tui.core.compose import ComposeError, Draft, Identity, build_message, to_bytes
+from tui.core.i18n import _
+
+QUEUED, SENDING, HELD = "queued", "sending", "held"
+
+
+def queue(cache: Cache, message: EmailMessage | bytes) -> int:
+    """Store the message in the outbox (committed on return) and give its outbox id."""
+    raw = to_bytes(message) if isinstance(message, EmailMessage) else message
+    if not recipients(raw):
+        raise ComposeError(_("Indiquez au moins un destinataire."))
+    return cache.add_outbox(raw)
+
+
+def send_draft(
+    cache: Cache,
+    identity: Identity,
+    draft: Draft,
+    *,
+    draft_id: int | None = None,
+    original_raw: bytes | None = None,
+) -> int:
+    """Build the draft, queue it and drop the saved draft, in one transaction."""
+    raw = to_bytes(build_message(identity, draft, original_raw=original_raw))
+    if not recipients(raw):
+        raise ComposeError(_("Indiquez au moins un destinataire."))
+    with cache.transaction() as db:
+        cursor = db.execute("INSERT INTO outbox (created, raw) VALUES (?, ?)", (time.time(), raw))
+        if draft_id is not None:
+            db.execute("DELETE FROM drafts WHERE id = ?", (draft_id,))
+    return int(cursor.lastrowid or 0)
+
+
+def recipients(raw: bytes) -> list[str]:
+    """The envelope: every address in To, Cc and Bcc, once each, in that order."""
+    headers = BytesHeaderParser(policy=default_policy).parsebytes(raw)
+    found: list[str] = []
+    seen: set[str] = set()
+    for name in ("to", "cc", "bcc"):
+        for header in headers.get_all(name, []):
+            for address in getattr(header, "addresses", ()):
+                spec = address.addr_spec
+                if spec and "@" in spec and spec.lower() not in seen:
+                    seen.add(spec.lower())
+                    found.append(spec)
+    return found
+
+
+def without_bcc(raw: bytes) -> bytes:
+    """The bytes that go out: the Bcc header (and its folded lines) removed, nothing else."""
+    end = raw.find(b"\r\n\r\n")
+    if end < 0:
+        return raw
+    head, body = raw[: end + 2], raw[end + 2 :]
+    kept: list[bytes] = []
+    skipping = False
+    for line in head.split(b"\r\n")[:-1]:
+        if line[:1] in (b" ", b"\t"):
+            if not skipping:
+                kept.append(line)
+            continue
+        skipping = line.lower().startswith(b"bcc:")
+        if not skipping:
+            kept.append(line)
+    return b"\r\n".join(kept) + b"\r\n" + body
+
+
+def pending(cache: Cache) -> list[OutboxRow]:
+    """Every message not yet sent, for the Outbox view and the status bar."""
+    return cache.outbox()
+
+
+def set_status(cache: Cache, outbox_id: int, status: str, error: str = "") -> None:
+    with cache.transaction() as db:
+        db.execute(
+            "UPDATE outbox SET status = ?, last_error = ? WHERE id = ?",
+            (status, error[:1000], outbox_id),
+        )
+
+
+def remove(cache: Cache, outbox_id: int) -> None:
+    with cache.transaction() as db:
+        db.execute("DELETE FROM outbox WHERE id = ?", (outbox_id,))
+
+
+def discard(cache: Cache, outbox_id: int) -> None:
+    """The user gives up on this message: it is deleted, not sent."""
+    remove(cache, outbox_id)
+
+
+def retry(cache: Cache, outbox_id: int | None = None) -> None:
+    """Make a held message (or all of them) eligible for the next `send_pending`."""
+    with cache.transaction() as db:
+        if outbox_id is None:
+            db.execute("UPDATE outbox SET status = ? WHERE status = ?", (QUEUED, HELD))
+        else:
+            db.execute("UPDATE outbox SET status = ? WHERE id = ?", (QUEUED, outbox_id))
+
+
+def to_draft(cache: Cache, outbox_id: int) -> int | None:
+    """Take a held message back for editing: it leaves the outbox and becomes a draft.
+
+    Only the raw message exists, so the draft keeps the recipients and subject; the
+    compose screen re-opens it from the returned draft id. None if the row is gone.
+    """
+    from tui.core.mime import parse_message
+
+    rows = [row for row in cache.outbox() if row.id == outbox_id]
+    if not rows:
+        return None
+    raw = rows[0].raw
+    parsed = parse_message(raw)
+    headers = BytesHeaderParser(policy=default_policy).parsebytes(raw)
+
+    def field(name: str) -> str:
+        return ", ".join(str(h) for h in headers.get_all(name, []))
+
+    draft = Draft(
+        to=field("to"),
+        cc=field("cc"),
+        bcc=field("bcc"),
+        subject=parsed.subject,
+        body=parsed.body,
+        in_reply_to=parsed.in_reply_to,
+        references=list(parsed.references),
+        kind="reply" if parsed.in_reply_to else "new",
+    )
+    with cache.transaction() as db:
+        cursor = db.execute(
+            "INSERT INTO drafts (created, raw) VALUES (?, ?)",
+            (time.time(), draft.to_json().encode("utf-8")),
+        )
+        db.execute("DELETE FROM outbox WHERE id = ?", (outbox_id,))
+    return int(cursor.lastrowid or 0)
+
+
+# --- drafts -------------------------------------------------------------------------
+
+
+def save_draft(cache: Cache, draft: Draft, draft_id: int | None = None) -> int:
+    """Create or update a local draft (called every few seconds while typing)."""
+    data = draft.to_json().encode("utf-8")
+    with cache.transaction() as db:
+        if draft_id is not None:
+            cursor = db.execute("UPDATE drafts SET raw = ? WHERE id = ?", (data, draft_id))
+            if cursor.rowcount:
+                return draft_id
+        cursor = db.execute("INSERT INTO drafts (created, raw) VALUES (?, ?)", (time.time(), data))
+        return int(cursor.lastrowid or 0)
+
+
+def load_drafts(cache: Cache) -> list[tuple[int, Draft]]:
+    """Every saved draft, oldest first; one that cannot be read is skipped, not fatal."""
+    result: list[tuple[int, Draft]] = []
+    for row in cache.drafts():
+        try:
+            result.append((row.id, Draft.from_json(row.raw.decode("utf-8"))))
+        except (ValueError, TypeError, UnicodeDecodeError):
+            continue
+    return result
+
+
+def delete_draft(cache: Cache, draft_id: int) -> None:
+    with cache.transaction() as db:
+        db.execute("DELETE FROM drafts WHERE id = ?", (draft_id,))

@@ -1,0 +1,329 @@
+"""Send what the outbox holds, over SMTP with implicit TLS (port 465), and say what failed.
+
+`send_pending` is asyncio (aiosmtplib) and owns no IMAP: on success it removes the
+message from the outbox and returns a `Sent` telling the caller what is left to do —
+`file_sent` copies it to the Sent folder and sets \\Answered on the original, on the
+IMAP worker's own thread. On failure the message stays, with the reason in plain French.
+
+The envelope is built by hand (MAIL, one RCPT per address, DATA) rather than with
+`send_message`, which sends to the accepted addresses when only some are refused: here
+one refused recipient keeps the whole message back, naming the address.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from tui.core import outbox
+from tui.core.cache import Cache
+from tui.core.errors import AuthError, CertificateError, ConnectionLost, MailError
+from tui.core.formatting import size_short
+from tui.core.i18n import _
+from tui.core.sanitize import clean_line
+from tui.core.tls import DEFAULT_TIMEOUT, smtp_connect
+from tui.core.trust import TrustStore
+
+# Failure kinds: "auth", "recipient", "too_large", "refused" are held for the user;
+# "network" and "temporary" stay queued and go out at the next attempt.
+HELD_KINDS = frozenset({"auth", "recipient", "too_large", "refused"})
+
+_in_flight: set[tuple[str, int]] = set()  # (cache file, outbox id) being sent by this process
+_in_flight_lock = threading.Lock()
+
+
+@dataclass(frozen=True)
+class Sent:
+    """A message the server accepted; what remains is IMAP work for the caller."""
+
+    outbox_id: int
+    raw: bytes  # the copy for the Sent folder (Bcc kept: it is the sender's record)
+    in_reply_to: str  # the original's Message-ID when this was a reply, else ""
+    save_copy: bool  # False when the configuration says the server files it itself
+
+
+@dataclass(frozen=True)
+class Failed:
+    outbox_id: int
+    kind: str
+    reason: str  # plain French (or English), safe to show
+    addresses: tuple[str, ...] = ()  # the refused recipients, for kind "recipient"
+
+
+@dataclass
+class SendReport:
+    sent: list[Sent] = field(default_factory=list)
+    failed: list[Failed] = field(default_factory=list)
+    size_limit: int | None = None  # the server's SIZE, for the compose screen's warning
+
+
+class _Failure(Exception):
+    def __init__(self, kind: str, reason: str, addresses: Sequence[str] = ()) -> None:
+        super().__init__(reason)
+        self.kind = kind
+        self.reason = reason
+        self.addresses = tuple(addresses)
+
+
+def _server_text(exc: Any) -> str:
+    code = getattr(exc, "code", "")
+    message = clean_line(str(getattr(exc, "message", "") or ""))[:200]
+    return f"{code} {message}".strip()
+
+
+def _classify(exc: BaseException) -> _Failure:
+    import aiosmtplib
+
+    if isinstance(exc, _Failure):
+        return exc
+    if isinstance(exc, AuthError | ConnectionLost):
+        kind = "auth" if isinstance(exc, AuthError) else "network"
+        return _Failure(kind, str(exc))
+    if isinstance(exc, aiosmtplib.SMTPServerDisconnected | aiosmtplib.SMTPTimeoutError | OSError):
+        return _Failure(
+            "network",
+            _("Connexion au serveur d'envoi perdue : le message partira à la prochaine tentative."),
+        )
+    if isinstance(exc, aiosmtplib.SMTPResponseException):
+        if exc.code == 552:
+            return _Failure(
+                "too_large",
+                _("Message trop volumineux pour le serveur ({server}).").format(
+                    server=_server_text(exc)
+                ),
+            )
+        if 400 <= exc.code < 500:
+            return _Failure(
+                "temporary",
+                _(
+                    "Le serveur d'envoi refuse pour le moment ({server}) : nouvel essai plus tard."
+                ).format(server=_server_text(exc)),
+            )
+        return _Failure(
+            "refused",
+            _("Le serveur d'envoi a refusé le message ({server}).").format(
+                server=_server_text(exc)
+            ),
+        )
+    return _Failure("network", _("Envoi interrompu : {what}.").format(what=type(exc).__name__))
+
+
+def _size_limit(smtp: Any) -> int | None:
+    value = smtp.esmtp_extensions.get("size", "") if smtp.supports_extension("size") else ""
+    try:
+        limit = int(str(value).strip() or 0)
+    except ValueError:
+        return None
+    return limit or None
+
+
+async def _send_one(smtp: Any, sender: str, raw: bytes, size_limit: int | None) -> None:
+    import aiosmtplib
+
+    rcpts = outbox.recipients(raw)
+    if not rcpts:
+        raise _Failure("refused", _("Ce message n'a aucun destinataire."))
+    wire = outbox.without_bcc(raw)
+    if size_limit and len(wire) > size_limit:
+        raise _Failure(
+            "too_large",
+            _(
+                "Message trop volumineux : {size}, le serveur accepte au plus {limit}. "
+                "Retirez ou réduisez des pièces jointes."
+            ).format(size=size_short(len(wire)), limit=size_short(size_limit)),
+        )
+    options = [f"SIZE={len(wire)}"] if size_limit else []
+    if not wire.isascii() and smtp.supports_extension("8bitmime"):
+        options.append("BODY=8BITMIME")
+    await smtp.mail(sender, options=options)
+    refused: list[str] = []
+    reasons: list[str] = []
+    for rcpt in rcpts:
+        try:
+            await smtp.rcpt(rcpt)
+        except aiosmtplib.SMTPRecipientRefused as exc:
+            if exc.code == 552:
+                await smtp.rset()
+                raise _classify(exc) from None
+            refused.append(rcpt)
+            reasons.append(_server_text(exc))
+    if refused:
+        await smtp.rset()
+        temporary = all(r[:1] == "4" for r in reasons)
+        raise _Failure(
+            "temporary" if temporary else "recipient",
+            _(
+                "Destinataire refusé par le serveur : {addresses} ({server}). "
+                "Le message n'est parti pour personne ; corrigez l'adresse."
+            ).format(addresses=", ".join(refused), server=reasons[0]),
+            refused,
+        )
+    await smtp.data(wire)
+
+
+def _claim(cache: Cache, rows: Sequence[Any]) -> list[Any]:
+    key = str(cache.path)
+    claimed = []
+    with _in_flight_lock:
+        for row in rows:
+            if (key, row.id) not in _in_flight:
+                _in_flight.add((key, row.id))
+                claimed.append(row)
+    return claimed
+
+
+def _release(cache: Cache, outbox_id: int) -> None:
+    with _in_flight_lock:
+        _in_flight.discard((str(cache.path), outbox_id))
+
+
+async def send_pending(
+    cache: Cache,
+    account: Mapping[str, Any],
+    trust: TrustStore,
+    password: str,
+    *,
+    ids: Sequence[int] | None = None,
+    include_held: bool = False,
+    timeout: float = DEFAULT_TIMEOUT,
+) -> SendReport:
+    """Send the queued messages (or just `ids`) over one connection; never raises for
+    a refusal — each failure is recorded on its row and in the report.
+
+    Raises `CertificateError` (after recording it) so the app can show the prompt.
+    Held messages are sent only with `include_held=True` or after `outbox.retry`.
+    """
+    report = SendReport()
+    rows = [
+        row
+        for row in cache.outbox()
+        if (ids is None or row.id in ids) and (include_held or row.status != outbox.HELD)
+    ]
+    rows = _claim(cache, rows)
+    if not rows:
+        return report
+    try:
+        await _send_rows(cache, account, trust, password, rows, report, timeout)
+    finally:
+        for row in rows:
+            _release(cache, row.id)
+    return report
+
+
+def _fail(cache: Cache, report: SendReport, outbox_id: int, failure: _Failure) -> None:
+    status = outbox.HELD if failure.kind in HELD_KINDS else outbox.QUEUED
+    outbox.set_status(cache, outbox_id, status, failure.reason)
+    report.failed.append(Failed(outbox_id, failure.kind, failure.reason, failure.addresses))
+
+
+async def _send_rows(
+    cache: Cache,
+    account: Mapping[str, Any],
+    trust: TrustStore,
+    password: str,
+    rows: Sequence[Any],
+    report: SendReport,
+    timeout: float,
+) -> None:
+    import aiosmtplib
+
+    for row in rows:
+        outbox.set_status(cache, row.id, outbox.SENDING, row.last_error)
+    try:
+        smtp = await smtp_connect(
+            str(account["smtp_host"]),
+            int(account["smtp_port"]),
+            trust,
+            str(account["username"]),
+            password,
+            timeout=timeout,
+        )
+    except CertificateError as exc:
+        for row in rows:
+            outbox.set_status(cache, row.id, outbox.QUEUED, str(exc))
+        raise
+    except (MailError, aiosmtplib.SMTPException, OSError) as exc:
+        failure = _classify(exc)
+        for row in rows:
+            _fail(cache, report, row.id, failure)
+        return
+    sender = str(account["email"])
+    save_copy = bool(account.get("save_sent", True))
+    report.size_limit = _size_limit(smtp)
+    try:
+        for index, row in enumerate(rows):
+            try:
+                await _send_one(smtp, sender, row.raw, report.size_limit)
+            except (aiosmtplib.SMTPException, OSError, _Failure) as exc:
+                failure = _classify(exc)
+                _fail(cache, report, row.id, failure)
+                if failure.kind == "network":  # the connection is gone: keep the rest queued
+                    for later in rows[index + 1 :]:
+                        _fail(cache, report, later.id, failure)
+                    return
+                continue
+            outbox.remove(cache, row.id)
+            report.sent.append(Sent(row.id, row.raw, _in_reply_to(row.raw), save_copy))
+    finally:
+        try:
+            await smtp.quit()
+        except (aiosmtplib.SMTPException, OSError):
+            smtp.close()
+
+
+def _in_reply_to(raw: bytes) -> str:
+    from email.parser import BytesHeaderParser
+    from email.policy import compat32
+
+    headers = BytesHeaderParser(policy=compat32).parsebytes(raw)
+    value = str(headers.get("In-Reply-To", "") or "").strip()
+    return value if value.startswith("<") and value.endswith(">") and " " not in value else ""
+
+
+# --- after sending: IMAP, on the account worker's thread ------------------------------
+
+
+class ImapLike(Protocol):
+    def append(self, folder: str, raw: bytes, flags: Sequence[str] = ()) -> Any: ...
+
+    def ensure_selected(self, folder: str) -> None: ...
+
+    def store_flags(
+        self, uids: Sequence[int], add: Sequence[str] = (), remove: Sequence[str] = ()
+    ) -> None: ...
+
+
+def originals(cache: Cache, message_id: str) -> list[tuple[str, int]]:
+    """Where the cache holds the message with this Message-ID: (folder, uid) pairs."""
+    if not message_id:
+        return []
+    bare = message_id.strip("<>")
+    with cache.transaction() as db:
+        rows = db.execute(
+            "SELECT folder, uid FROM messages WHERE message_id IN (?, ?, ?)",
+            (message_id, bare, f"<{bare}>"),
+        ).fetchall()
+    return [(str(folder), int(uid)) for folder, uid in rows]
+
+
+def file_sent(
+    imap: ImapLike, cache: Cache | None, sent: Sent, sent_folder: str | None
+) -> list[tuple[str, int]]:
+    """Copy to Sent (when configured and a Sent folder is known), then \\Answered on the
+    original(s) of a reply. Returns the (folder, uid) pairs flagged, already updated in
+    `cache` when one is given. IMAP errors propagate to the worker."""
+    if sent.save_copy and sent_folder:
+        imap.append(sent_folder, sent.raw, ["\\Seen"])
+    flagged: list[tuple[str, int]] = []
+    if sent.in_reply_to and cache is not None:
+        by_folder: dict[str, list[int]] = {}
+        for folder, uid in originals(cache, sent.in_reply_to):
+            by_folder.setdefault(folder, []).append(uid)
+        for folder, uids in by_folder.items():
+            imap.ensure_selected(folder)
+            imap.store_flags(uids, add=["\\Answered"])
+            cache.change_flags(folder, uids, add=["\\Answered"])
+            flagged.extend((folder, uid) for uid in uids)
+    return flagged
