@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import mimetypes
 import re
+import uuid
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from email.headerregistry import Address
@@ -155,7 +156,10 @@ def reply_subject(subject: str) -> str:
 def forward_subject(subject: str) -> str:
     """« TR: » in French (as Outlook writes it), « Fwd: » in English, never piled up."""
     prefix = "Fwd: " if current_language() == "en" else "TR: "
-    return prefix + _FORWARD_PREFIX.sub("", one_line(subject))
+    rest = _FORWARD_PREFIX.sub("", one_line(subject))
+    if _REPLY_PREFIX.match(rest):
+        rest = reply_subject(rest)
+    return prefix + rest
 
 
 # --- addresses ----------------------------------------------------------------------
@@ -348,28 +352,50 @@ def build_message(
     return msg
 
 
+_EIGHT_BIT_ORIGINALS = "courriel_8bit_originals"
+
+
 def _attach_message(msg: EmailMessage, original_raw: bytes) -> None:
-    """The original, byte for byte, as a message/rfc822 part (its headers untouched)."""
+    """The original, byte for byte, as a message/rfc822 part (its headers untouched).
+
+    RFC 2046 allows only 7bit/8bit/binary here (Python cannot read a base64 one). An
+    original with 8-bit bytes gets a placeholder that `to_bytes` swaps for its bytes.
+    """
     subject = one_line(parse_message(original_raw).subject, 120) or "message"
     filename = re.sub(r'[\\/:*?"<>|]', "_", subject) + ".eml"
-    # RFC 2046 wants message/rfc822 in 7bit/8bit: 7bit for the usual (MIME-encoded)
-    # message; an original carrying raw 8-bit bytes travels base64, which readers accept.
-    seven_bit = original_raw.isascii() and all(
-        len(line) <= 998 for line in original_raw.split(b"\n")
-    )
+    raw = re.sub(rb"\r?\n", b"\r\n", original_raw)
+    if not raw.endswith(b"\r\n"):
+        raw += b"\r\n"
+    lines = raw.split(b"\r\n")
+    seven_bit = raw.isascii() and all(len(line) <= 998 for line in lines)
+    payload = raw
+    if not seven_bit:
+        payload = f"courriel-original-{uuid.uuid4().hex}\r\n".encode()
+        originals: dict[bytes, bytes] = msg.__dict__.setdefault(_EIGHT_BIT_ORIGINALS, {})
+        originals[payload] = raw
     msg.add_attachment(
-        original_raw,
+        payload,
         maintype="message",
         subtype="rfc822",
-        cte="7bit" if seven_bit else "base64",
+        cte="7bit",
         filename=filename,
         disposition="attachment",
     )
+    if not seven_bit:
+        parts = msg.get_payload()
+        assert isinstance(parts, list)
+        part = parts[-1]
+        assert isinstance(part, EmailMessage)
+        cte = "8bit" if all(len(line) <= 998 for line in lines) else "binary"
+        part.replace_header("Content-Transfer-Encoding", cte)
 
 
 def to_bytes(msg: EmailMessage) -> bytes:
     """The wire form: CRLF line endings, headers folded and RFC 2047 encoded."""
-    return msg.as_bytes(policy=POLICY)
+    data = msg.as_bytes(policy=POLICY)
+    for placeholder, raw in msg.__dict__.get(_EIGHT_BIT_ORIGINALS, {}).items():
+        data = data.replace(placeholder, raw, 1)
+    return data
 
 
 # --- starting points for the compose screen ------------------------------------------
