@@ -309,21 +309,30 @@ def originals(cache: Cache, message_id: str) -> list[tuple[str, int]]:
 
 
 def file_sent(
-    imap: ImapLike, cache: Cache | None, sent: Sent, sent_folder: str | None
+    imap: ImapLike,
+    cache: Cache | None,
+    sent: Sent,
+    sent_folder: str | None,
+    *,
+    original: tuple[str, int] | None = None,
 ) -> list[tuple[str, int]]:
     """Copy to Sent (when configured and a Sent folder is known), then \\Answered on the
-    original(s) of a reply. Returns the (folder, uid) pairs flagged, already updated in
-    `cache` when one is given. IMAP errors propagate to the worker."""
+    original of a reply: `original` (folder, uid) when the caller knows it, else every
+    copy the cache holds with the Message-ID it answers. Returns the (folder, uid) pairs
+    flagged, already updated in `cache` when one is given. IMAP errors propagate."""
     if sent.save_copy and sent_folder:
         imap.append(sent_folder, sent.raw, ["\\Seen"])
-    flagged: list[tuple[str, int]] = []
+    targets: list[tuple[str, int]] = []
+    if original is not None:
+        targets.append(original)
     if sent.in_reply_to and cache is not None:
-        by_folder: dict[str, list[int]] = {}
-        for folder, uid in originals(cache, sent.in_reply_to):
-            by_folder.setdefault(folder, []).append(uid)
-        for folder, uids in by_folder.items():
-            imap.ensure_selected(folder)
-            imap.store_flags(uids, add=["\\Answered"])
+        targets.extend(t for t in originals(cache, sent.in_reply_to) if t not in targets)
+    by_folder: dict[str, list[int]] = {}
+    for folder, uid in targets:
+        by_folder.setdefault(folder, []).append(uid)
+    for folder, uids in by_folder.items():
+        imap.ensure_selected(folder)
+        imap.store_flags(uids, add=["\\Answered"])
+        if cache is not None:
             cache.change_flags(folder, uids, add=["\\Answered"])
-            flagged.extend((folder, uid) for uid in uids)
-    return flagged
+    return targets
