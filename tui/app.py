@@ -1,36 +1,67 @@
-"""The Textual application: wires screens, global bindings and workers that call core/."""
+"""The Textual application: wires screens, global bindings and the account's worker.
+
+Worker events arrive on the worker's thread and are re-posted as a Message, so all the
+handling below runs on the UI thread. Errors from core become a notification or a modal
+in plain words; nothing here lets a traceback reach the screen.
+"""
 
 from __future__ import annotations
 
 import os
+from datetime import datetime, timedelta
 
+from textual import work
 from textual.app import App
 from textual.binding import Binding
+from textual.message import Message
 
 from tui.account import Account
 from tui.config import Config, default_config_path
+from tui.core import secrets
+from tui.core import worker as w
 from tui.core.i18n import _
+from tui.core.trust import CertificateNeedsDecision
+from tui.screens.certificate import CertificatePrompt, Decision
 from tui.screens.help import HelpScreen, key_table
 from tui.screens.mailbox import MailboxScreen
+from tui.screens.password import PasswordPrompt
+from tui.session import AccountSession
 from tui.themes import DEFAULT_THEME, SIXTEEN_COLOUR_THEME, load_themes
+
+
+class WorkerEvent(Message):
+    """A worker event, carried onto the UI thread."""
+
+    def __init__(self, event: w.Event) -> None:
+        super().__init__()
+        self.event = event
 
 
 class CourrielApp(App[None]):
     """courriel: one account, its mailbox screen, and the global keys."""
 
     TITLE = "courriel"
-    ENABLE_COMMAND_PALETTE = True
     BINDINGS = [
         Binding("question_mark,f1", "help", _("Aide"), id="app.help"),
         Binding("q", "quit", _("Quitter"), id="app.quit"),
     ]
 
-    def __init__(self, config: Config, account: Account) -> None:
+    def __init__(
+        self, config: Config, account: Account, session: AccountSession | None = None
+    ) -> None:
         super().__init__()
         self.config = config
         self.account = account
+        self.session = session
+        self._password: str | None = None
         self._theme_problems: list[str] = []
         self._install_themes()
+
+    def post_worker_event(self, event: w.Event) -> None:
+        """Called on the worker thread: post_message is thread-safe."""
+        self.post_message(WorkerEvent(event))
+
+    # --- start-up -----------------------------------------------------------------
 
     def _install_themes(self) -> None:
         loaded = load_themes(default_config_path().parent / "themes")
@@ -56,6 +87,155 @@ class CourrielApp(App[None]):
         if self.account.demo:
             self.sub_title = _("démonstration — hors ligne")
         self.push_screen(MailboxScreen(self.account))
+        if self.session is None:
+            return
+        if not self.session.configured:
+            self.notify(
+                _(
+                    "Aucun compte configuré. Indiquez votre identifiant court dans {path} "
+                    '([account] username = "prenom.nom"), ou essayez « courriel --demo ».'
+                ).format(path=self.config.path),
+                severity="warning",
+                timeout=30,
+                markup=False,
+            )
+            return
+        self._status(_("connexion…"))
+        self._find_password()
+        minutes = self.config.sync["interval_minutes"]
+        self.set_interval(minutes * 60, self._periodic_sync)
+
+    @work(thread=True, exit_on_error=False, group="password")
+    def _find_password(self) -> None:
+        """Keyring and password commands can block: never on the UI thread."""
+        try:
+            password = secrets.get_password(self.config.account)
+        except secrets.SecretError as exc:
+            self.call_from_thread(self.notify, exc.message, severity="error", markup=False)
+            password = None
+        self.call_from_thread(self._password_found, password)
+
+    def _password_found(self, password: str | None) -> None:
+        if password is None:
+            self._ask_password(refused=False)
+        else:
+            self._start(password)
+
+    def _ask_password(self, *, refused: bool) -> None:
+        account = self.config.account
+
+        def entered(password: str | None) -> None:
+            if password is None:
+                self._status(_("hors ligne : pas de mot de passe"))
+                return
+            secrets.store_password(account, password, source="ask")
+            self._start(password)
+
+        self.push_screen(
+            PasswordPrompt(account["username"], account["imap_host"], refused=refused), entered
+        )
+
+    def _start(self, password: str) -> None:
+        assert self.session is not None
+        self._password = password
+        if self.session.worker is None:
+            self.session.start(password)
+        else:
+            self.session.worker.resume(password)
+
+    def _periodic_sync(self) -> None:
+        if self.session is not None and self.session.worker is not None:
+            self.session.worker.sync_now()
+
+    async def action_quit(self) -> None:
+        if self.session is not None:
+            self.session.stop()
+        self.exit()
 
     def action_help(self) -> None:
         self.push_screen(HelpScreen(key_table(self.screen)))
+
+    # --- worker events ------------------------------------------------------------
+
+    def _mailbox(self) -> MailboxScreen | None:
+        for screen in self.screen_stack:
+            if isinstance(screen, MailboxScreen):
+                return screen
+        return None
+
+    def _status(self, text: str) -> None:
+        mailbox = self._mailbox()
+        if mailbox is not None and mailbox.is_mounted:
+            mailbox.status.state = text
+
+    def on_worker_event(self, message: WorkerEvent) -> None:
+        event = message.event
+        mailbox = self._mailbox()
+        if isinstance(event, w.Connected):
+            self._status(_("connecté"))
+        elif isinstance(event, w.Offline):
+            self._status(_("hors ligne depuis {time}").format(time=f"{event.since:%H:%M}"))
+        elif isinstance(event, w.Syncing):
+            self._status(
+                _("synchronisation {index} / {count}").format(index=event.index, count=event.count)
+            )
+        elif isinstance(event, w.Progress) and event.cached >= event.total:
+            self._status(_("connecté"))
+        elif isinstance(event, w.Progress) and event.total:
+            self._status(
+                _("synchronisation : {cached} / {total}").format(
+                    cached=f"{event.cached:,}".replace(",", " "),
+                    total=f"{event.total:,}".replace(",", " "),
+                )
+            )
+        elif isinstance(event, w.FoldersChanged) and mailbox is not None:
+            mailbox.refresh_folders()
+        elif isinstance(event, (w.FolderSynced, w.BackfillDone, w.CacheChanged)):
+            if mailbox is not None:
+                folder = getattr(event, "folder", None) or event.result.folder  # type: ignore[attr-defined]
+                mailbox.refresh_folder(folder)
+                mailbox.refresh_folders()
+        elif isinstance(event, w.SyncDone):
+            self._sync_done(mailbox)
+        elif isinstance(event, w.BodyReady) and mailbox is not None:
+            mailbox.body_ready(event.folder, event.uid)
+        elif isinstance(event, w.AuthFailed):
+            secrets.invalidate(self.config.account, self._password)
+            self._status(_("identification refusée"))
+            self._ask_password(refused=True)
+        elif isinstance(event, w.CertificateDecisionNeeded):
+            self._status(_("certificat à vérifier"))
+            self._ask_certificate(event.error)
+        elif isinstance(event, w.RequestFailed):
+            self.notify(event.error.message, severity="error", markup=False)
+        elif isinstance(event, (w.Notice, w.Conflicts)):
+            texts = [event.text] if isinstance(event, w.Notice) else list(event.messages)
+            for text in texts:
+                self.notify(text, severity="warning", markup=False)
+
+    def _sync_done(self, mailbox: MailboxScreen | None) -> None:
+        if mailbox is None:
+            return
+        now = datetime.now()
+        mailbox.status.state = _("connecté")
+        mailbox.status.last_sync = now
+        mailbox.status.next_sync = now + timedelta(minutes=self.config.sync["interval_minutes"])
+        mailbox.status.quota = self.account.cache.quota()
+        mailbox.refresh_folders()
+
+    def _ask_certificate(self, error: CertificateNeedsDecision) -> None:
+        assert self.session is not None
+        trust = self.session.trust
+
+        def decided(decision: Decision | None) -> None:
+            if decision == Decision.ONCE:
+                trust.accept_once(error.info)
+            elif decision == Decision.ALWAYS:
+                trust.accept_always(error.info)
+            else:
+                self._status(_("certificat refusé : hors ligne"))
+                return
+            if self.session is not None and self.session.worker is not None:
+                self.session.worker.resume()
+
+        self.push_screen(CertificatePrompt(error.info), decided)

@@ -129,10 +129,22 @@ def _run(args: argparse.Namespace) -> int:
     if args.lang is None and config.ui["language"]:
         set_language(config.ui["language"])
     from tui.app import CourrielApp
+    from tui.core.worker import Event
     from tui.session import open_account
 
-    account = open_account(config)
-    CourrielApp(config, account).run(mouse=config.ui["mouse"])
+    app: CourrielApp | None = None
+
+    def post(event: Event) -> None:
+        if app is not None:
+            app.post_worker_event(event)
+
+    account, session = open_account(config, post)
+    app = CourrielApp(config, account, session)
+    try:
+        app.run(mouse=config.ui["mouse"])
+    finally:
+        session.stop()
+        account.cache.close()
     return EXIT_OK
 
 

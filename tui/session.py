@@ -1,19 +1,75 @@
-"""Opens the user's real account: its cache and (soon) its IMAP worker."""
+"""Opens the user's real account: its cache, its trust store and its IMAP worker thread.
+
+The worker reports on its own thread; `post` must be thread-safe (the app passes
+`App.post_message` wrapped in a Message), so no widget is touched from that thread.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from pathlib import Path
+
 from tui.account import Account
 from tui.config import Config, cache_dir
+from tui.core import worker as w
 from tui.core.cache import Cache
+from tui.core.trust import TrustStore
 
 
-def cache_path(config: Config) -> str:
+def cache_path(config: Config) -> Path:
     account = config.account
-    return f"{account['username'] or 'compte'}@{account['imap_host']}.sqlite3"
+    name = f"{account['username'] or 'compte'}@{account['imap_host']}.sqlite3"
+    return cache_dir() / name
 
 
-def open_account(config: Config) -> Account:
-    folder = cache_dir()
-    folder.mkdir(parents=True, exist_ok=True)
-    cache = Cache.open(folder / cache_path(config))
-    return Account(config, cache)
+class AccountSession:
+    """The worker of one account, started once a password is known."""
+
+    def __init__(self, config: Config, post: Callable[[w.Event], None]) -> None:
+        self.config = config
+        self.post = post
+        self.trust = TrustStore()
+        self.worker: w.AccountWorker | None = None
+
+    @property
+    def configured(self) -> bool:
+        return bool(self.config.account["username"])
+
+    def start(self, password: str) -> None:
+        account = self.config.account
+        self.worker = w.AccountWorker(
+            host=account["imap_host"],
+            port=account["imap_port"],
+            username=account["username"],
+            password=password,
+            trust=self.trust,
+            cache_path=cache_path(self.config),
+            on_event=self.post,
+        )
+        self.worker.start()
+
+    def request(self, message: object) -> None:
+        """Turn the Account's (kind, fields) requests into worker requests."""
+        if self.worker is None:
+            return
+        kind, fields = message  # type: ignore[misc]
+        if kind == "sync_all":
+            self.worker.sync_now()
+        elif kind == "sync_folder":
+            self.worker.submit(w.SyncFolder(fields["folder"]))
+        elif kind == "fetch_body":
+            self.worker.submit(w.FetchBody(fields["folder"], fields["uid"]))
+        elif kind == "replay":
+            self.worker.submit(w.SyncFolder(fields.get("folder", "INBOX")))
+
+    def stop(self) -> None:
+        if self.worker is not None:
+            self.worker.stop(timeout=5)
+
+
+def open_account(config: Config, post: Callable[[w.Event], None]) -> tuple[Account, AccountSession]:
+    path = cache_path(config)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    session = AccountSession(config, post)
+    account = Account(config, Cache.open(path), request=session.request)
+    return account, session

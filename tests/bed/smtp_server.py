@@ -102,8 +102,11 @@ class Handler:
         return "250 2.0.0 Message accepted"
 
     def _deliver(self, sender: str, users: list[str], content: bytes) -> None:
+        # One transaction per user: LMTP answers DATA once per recipient, and smtplib
+        # reads only one reply.
         with smtplib.LMTP(self.lmtp) as lmtp:
-            lmtp.sendmail(sender, users, content)
+            for user in users:
+                lmtp.sendmail(sender, [user], content)
 
 
 class RecordingSMTP(SMTP):

@@ -1,0 +1,75 @@
+"""Start the test bed by hand to try courriel against real local servers.
+
+    python -m tests.bed.run [--messages N]
+
+Starts Dovecot and the SMTP server on 127.0.0.1 with throwaway certificates, seeds the
+INBOX of `prenom.nom` with N generated messages, writes a config file, prints how to
+launch courriel against it, and runs until Ctrl-C. Nothing leaves this machine.
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import signal
+import time
+from datetime import UTC, datetime, timedelta
+from email.message import EmailMessage
+from email.utils import format_datetime
+
+from tests.conftest import PASSWORD, bed_root, start_bed
+
+
+def sample(n: int) -> bytes:
+    message = EmailMessage()
+    message["From"] = f"Collègue {n} <collegue{n}@ac-dijon.fr>"
+    message["To"] = "prenom.nom@ac-dijon.fr"
+    message["Subject"] = f"Message n° {n} — réunion d'équipe"
+    message["Date"] = format_datetime(datetime.now(UTC) - timedelta(minutes=n))
+    message.set_content(f"Bonjour,\n\nceci est le message {n}.\n")
+    return bytes(message)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--messages", type=int, default=50)
+    args = parser.parse_args()
+    root = bed_root("manual")
+    bed = start_bed(root)
+    for n in range(args.messages, 0, -1):
+        bed.dovecot.deliver(bed.user.username, sample(n))
+    home = root / "home"
+    config = home / "config" / "courriel" / "config.toml"
+    config.parent.mkdir(parents=True)
+    config.write_text(
+        "[account]\n"
+        f'username = "{bed.user.username}"\n'
+        'display_name = "Prénom Nom"\n'
+        f'email = "{bed.user.email}"\n'
+        'imap_host = "localhost"\n'
+        f"imap_port = {bed.imap_port}\n"
+        'smtp_host = "localhost"\n'
+        f"smtp_port = {bed.smtp_port}\n"
+        f'password_command = "echo {PASSWORD}"\n'
+    )
+    print(f"IMAP localhost:{bed.imap_port}  SMTP localhost:{bed.smtp_port}")
+    print("Lancer courriel contre ces serveurs (le certificat sera à accepter) :")
+    print(
+        f"  XDG_CONFIG_HOME={home}/config XDG_CACHE_HOME={home}/cache "
+        f"XDG_DATA_HOME={home}/data courriel"
+    )
+    print(f"ou, en faisant confiance au certificat : SSL_CERT_FILE={bed.dovecot.cert} …")
+    print("Ctrl-C pour arrêter.", flush=True)
+    try:
+        signal.sigwait({signal.SIGINT, signal.SIGTERM})
+    except KeyboardInterrupt:
+        pass
+    finally:
+        bed.stop()
+        shutil.rmtree(root, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
+    time.tzset()
+    main()
