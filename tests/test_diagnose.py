@@ -184,6 +184,11 @@ def test_protocol_mismatch_is_a_wrong_port() -> None:
     assert classify(ProtocolMismatch("greeting")) == "wrong_port"
 
 
+def test_imap_greeting_read_by_smtp_is_a_wrong_port() -> None:
+    exc = aiosmtplib.SMTPResponseException(-1, "Malformed SMTP response line: * OK Dovecot")
+    assert classify(exc) == "wrong_port"
+
+
 def test_other_tls_failures_are_tls() -> None:
     exc = ssl.SSLError(1, "[SSL: SSLV3_ALERT_HANDSHAKE_FAILURE] handshake failure")
     d = diagnose(exc, host=HOST, port=993, protocol="imap")

@@ -123,7 +123,7 @@ def classify(exc: BaseException) -> str:
         if _is_auth(item):
             return "auth"
     for item in chain:
-        if _is_plaintext_tls_failure(item) or isinstance(item, ProtocolMismatch):
+        if _is_plaintext_tls_failure(item) or _is_protocol_mismatch(item):
             return "wrong_port"
     for item in chain:
         kind = _network_kind(item)
@@ -137,6 +137,18 @@ def classify(exc: BaseException) -> str:
     if isinstance(first, ConnectionLost):
         return "network"
     return "unknown"
+
+
+def _is_protocol_mismatch(exc: BaseException) -> bool:
+    """TLS worked but the other side does not speak the expected protocol."""
+    if isinstance(exc, ProtocolMismatch):
+        return True
+    # aiosmtplib reads an IMAP greeting (« * OK … ») as a malformed line, code -1.
+    return (
+        type(exc).__module__.startswith("aiosmtplib")
+        and getattr(exc, "code", None) == -1
+        and "malformed" in str(exc).lower()
+    )
 
 
 def _is_auth(exc: BaseException) -> bool:
