@@ -447,7 +447,7 @@ def _certificate_diagnosis(exc: BaseException, host: str, port: int | None) -> D
                 getattr(item, "verify_message", None) or getattr(item, "reason", None) or ""
             )
     explanation = _(
-        "Le certificat présenté par {where} n'a pas pu être vérifié ({reason}). Ce n'est "
+        "Le certificat présenté par {where} n'a pas pu être vérifié : {reason}. Ce n'est "
         "pas forcément une attaque : ce système peut ne pas connaître l'autorité qui l'a "
         "émis. Mais accepter à tort un faux certificat permettrait à un tiers de lire votre "
         "mot de passe et votre courrier. Aucun mot de passe n'a été envoyé."
