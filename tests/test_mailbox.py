@@ -97,3 +97,33 @@ async def test_help_lists_the_keys(monkeypatch: pytest.MonkeyPatch) -> None:
             await pilot.press("question_mark")
             text = str(app.screen.query_one("Static").render())
             assert "Supprimer" in text and "Synchroniser" in text and "Quitter" in text
+
+
+async def test_search_shows_results_across_folders_and_escape_returns(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    with demo_app(monkeypatch) as app:
+        async with app.run_test(size=(80, 24)) as pilot:
+            screen = app.screen
+            messages = screen.query_one(MessageList)
+            total = messages.total
+            await pilot.press("slash")
+            await pilot.press(*"réunion", "enter")
+            assert screen.has_class("-searching")
+            assert 0 < messages.total < total
+            folders = {messages.row(i).folder for i in range(messages.total)}  # type: ignore[union-attr]
+            assert "Envoyés" in folders and "INBOX" in folders
+            await pilot.press("enter")
+            assert "Réunion" in body_text(app)
+            await pilot.press("escape", "escape")
+            assert not screen.has_class("-searching")
+            assert messages.total == total
+
+
+async def test_search_with_no_result_says_so(monkeypatch: pytest.MonkeyPatch) -> None:
+    with demo_app(monkeypatch) as app:
+        async with app.run_test(size=(80, 24)) as pilot:
+            await pilot.press("slash", *"introuvablexyz", "enter")
+            messages = app.screen.query_one(MessageList)
+            line = "".join(segment.text for segment in messages.render_line(0))
+            assert "Aucun résultat" in line

@@ -171,6 +171,9 @@ class Account:
                 return last.summary
         return None
 
+    def search_server(self, folder: str, text: str) -> None:
+        self._send("search", folder=folder, text=text)
+
     def sync_now(self) -> None:
         self._send("sync_all")
 

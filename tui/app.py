@@ -197,6 +197,8 @@ class CourrielApp(App[None]):
                 mailbox.refresh_folders()
         elif isinstance(event, w.SyncDone):
             self._sync_done(mailbox)
+        elif isinstance(event, w.SearchResults) and mailbox is not None:
+            mailbox.search_results(event.text, list(event.results))
         elif isinstance(event, w.BodyReady) and mailbox is not None:
             mailbox.body_ready(event.folder, event.uid)
         elif isinstance(event, w.AuthFailed):

@@ -59,6 +59,8 @@ class AccountSession:
             self.worker.submit(w.SyncFolder(fields["folder"]))
         elif kind == "fetch_body":
             self.worker.submit(w.FetchBody(fields["folder"], fields["uid"]))
+        elif kind == "search":
+            self.worker.submit(w.SearchServer(fields["folder"], fields["text"]))
         elif kind == "replay":
             self.worker.submit(w.SyncFolder(fields.get("folder", "INBOX")))
 

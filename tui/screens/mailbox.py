@@ -15,16 +15,18 @@ from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.events import Resize
 from textual.screen import Screen
-from textual.widgets import Footer
+from textual.widgets import Footer, Input
 
 from tui.core.i18n import _
 from tui.widgets.folder_list import FolderList
 from tui.widgets.message_list import MessageList
 from tui.widgets.reader import Reader
+from tui.widgets.results import ResultsSource
 from tui.widgets.status_bar import StatusBar
 
 if TYPE_CHECKING:
     from tui.account import Account
+    from tui.core.cache import Summary
 
 WIDE = 120
 
@@ -70,8 +72,11 @@ class MailboxScreen(Screen[None]):
         self.folder = "INBOX"
         self.reading = False
         self.opened_uid: int | None = None
+        self.results: ResultsSource | None = None
+        self.search_text = ""
 
     def compose(self) -> ComposeResult:
+        yield Input(placeholder=_("Rechercher (expéditeur, objet, texte) puis Entrée"), id="search")
         with Horizontal(id="panes"):
             yield FolderList(id="folders")
             yield MessageList(self.account.cache, id="messages")
@@ -116,7 +121,9 @@ class MailboxScreen(Screen[None]):
             self.messages.focus()
 
     def action_back(self) -> None:
-        if self.has_class("-folders") and not self.has_class("-wide"):
+        if self.has_class("-searching") and not self.reading:
+            self.end_search()
+        elif self.has_class("-folders") and not self.has_class("-wide"):
             self.action_toggle_folders()
         elif self.reading:
             self.reading = False
@@ -210,8 +217,10 @@ class MailboxScreen(Screen[None]):
         return True
 
     def _selected(self) -> tuple[str, int] | None:
-        uid = self.messages.selected_uid
-        return (self.folder, uid) if uid is not None else None
+        row = self.messages.row(self.messages.cursor)
+        if row is None:
+            return None
+        return (getattr(row, "folder", self.folder), row.uid)
 
     def action_toggle_read(self) -> None:
         if selected := self._selected():
@@ -260,8 +269,54 @@ class MailboxScreen(Screen[None]):
     def action_sync(self) -> None:
         self.account.sync_now()
 
+    # --- search -------------------------------------------------------------------
+
     def action_search(self) -> None:
-        self.notify(_("La recherche arrive bientôt."), markup=False)
+        self.add_class("-searching")
+        search = self.query_one("#search", Input)
+        search.focus()
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        if event.input.id != "search":
+            return
+        event.stop()
+        # One line only: a CR or LF would end the IMAP command early (PITFALLS.md).
+        text = " ".join(event.value.split())
+        if not text:
+            self.end_search()
+            return
+        self.search_text = text
+        self.results = ResultsSource(self.account.cache.search(text))
+        self.messages.source = self.results
+        self.messages.empty_text = _("Aucun résultat pour « {text} ».").format(text=text)
+        self.messages.show_folder(self.folder)
+        self._search_status()
+        self.messages.focus()
+        self.account.search_server(self.folder, text)
+
+    def search_results(self, text: str, results: list[Summary]) -> None:
+        """The server answered: add what the local cache did not have."""
+        if self.results is not None and text == self.search_text:
+            if self.results.merge(results):
+                self.messages.reload()
+            self._search_status()
+
+    def _search_status(self) -> None:
+        count = len(self.results.rows) if self.results else 0
+        self.status.folder = _("{count} résultat(s) pour « {text} » (Échap pour revenir)").format(
+            count=count, text=self.search_text
+        )
+
+    def end_search(self) -> None:
+        self.remove_class("-searching")
+        self.results = None
+        self.search_text = ""
+        self.query_one("#search", Input).value = ""
+        self.messages.source = self.account.cache
+        self.messages.empty_text = _("Aucun message dans ce dossier.")
+        self.messages.show_folder(self.folder)
+        self.refresh_folders()
+        self.messages.focus()
 
     def action_compose(self) -> None:
         self.notify(_("La rédaction arrive bientôt."), markup=False)

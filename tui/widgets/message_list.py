@@ -264,7 +264,9 @@ class MessageList(ScrollView, can_focus=True):
             self.scroll_to(y=self.cursor - height + 1, animate=False, immediate=True)
 
     def _announce(self) -> None:
-        self.post_message(self.Highlighted(self.folder, self.selected_uid))
+        row = self.row(self.cursor)
+        folder = getattr(row, "folder", self.folder) if row is not None else self.folder
+        self.post_message(self.Highlighted(folder, row.uid if row is not None else None))
 
     def action_cursor_up(self) -> None:
         self.cursor -= 1
@@ -285,9 +287,10 @@ class MessageList(ScrollView, can_focus=True):
         self.cursor = self.total - 1
 
     def action_open(self) -> None:
-        uid = self.selected_uid
-        if uid is not None:
-            self.post_message(self.Opened(self.folder, uid))
+        row = self.row(self.cursor)
+        if row is not None:
+            # Search results span folders: a row that knows its folder says so.
+            self.post_message(self.Opened(getattr(row, "folder", self.folder), row.uid))
 
     def on_click(self, event: events.Click) -> None:
         index = self.scroll_offset.y + event.y
