@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import socket
+import time
 from pathlib import Path
 
 import pytest
@@ -242,19 +243,30 @@ def test_dovecot_stopped_mid_backfill_resumes_without_gaps(fresh_bed: Bed, tmp_p
     sync.conn.close()
 
 
+def _session_bytes(bed: Bed, user: User, sessions: int) -> int:
+    """Server bytes of the user's `sessions`-th session, once Dovecot has logged it."""
+    for _ in range(200):
+        found = bed.dovecot.traffic(user.username)
+        if len(found) >= sessions:
+            return found[sessions - 1].from_server
+        time.sleep(0.05)
+    raise AssertionError("Dovecot never logged the session's logout")
+
+
 def _no_change_bytes(bed: Bed, user: User, tmp_path: Path, count: int) -> tuple[int, int]:
-    seed(bed, user, count)
+    seed(bed, user, count)  # a fresh user: seeding is its first session
+    before = 1
     path = tmp_path / f"{count}.sqlite"
     sync = engine(bed, user, path)
     sync.sync_folders()
     sync.sync_folder("INBOX")
     sync.backfill("INBOX")
     sync.conn.close()
-    first = bed.dovecot.traffic(user.username)[-1].from_server
+    first = _session_bytes(bed, user, before + 1)
     again = SyncEngine(connection(bed, user), Cache.open(path))
     assert again.sync_folder("INBOX").unchanged
     again.conn.close()
-    return first, bed.dovecot.traffic(user.username)[-1].from_server
+    return first, _session_bytes(bed, user, before + 2)
 
 
 def test_no_change_resync_bytes_do_not_grow_with_the_mailbox(bed: Bed, tmp_path: Path) -> None:

@@ -155,6 +155,10 @@ class ImapConnection:
 
     # --- session ------------------------------------------------------------------
 
+    def set_password(self, password: str) -> None:
+        """A new password for the next `connect` (the user typed it again)."""
+        self._password = password
+
     def connect(self) -> None:
         """TLS, certificate checks, then LOGIN; raises AuthError/ConnectionLost/Certificate*."""
         context = self.trust.tls_context(self.host, self.port)

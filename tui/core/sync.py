@@ -485,7 +485,11 @@ class SyncEngine:
         window = self._windows.get(folder, self.chunk)
         lo = max(1, state.low_uid - window)
         fetched = self.conn.fetch_uid_range(lo, state.low_uid - 1, SUMMARY_ITEMS)
-        self._store(folder, fetched, replace(state, low_uid=lo))
+        with self.cache.transaction():
+            # Rows cached early (a body opened before its window) but gone since.
+            stale = [u for u in self.cache.uids(folder, lo, state.low_uid) if u not in fetched]
+            self.cache.remove_messages(folder, stale)
+            self._store(folder, fetched, replace(state, low_uid=lo))
         # Sparse UIDs (much deleted mail): widen the window so each round trip pays.
         if len(fetched) < window // 4:
             self._windows[folder] = min(window * 2, 64 * self.chunk)
@@ -525,8 +529,12 @@ class SyncEngine:
         if self.conn.selected != folder:
             self._select(folder)
         raw = self.conn.fetch_body(uid)
-        if raw is not None:
-            self.cache.put_body(folder, uid, raw)
+        if raw is None:
+            return None
+        if self.cache.summary(folder, uid) is None:
+            # Not backfilled yet: store its summary now so the body has a row to hang on.
+            self._store(folder, self.conn.fetch_uids([uid], SUMMARY_ITEMS))
+        self.cache.put_body(folder, uid, raw)
         return raw
 
     def search_server(self, folder: str, text: str) -> list[Summary]:

@@ -1,0 +1,164 @@
+"""The account worker thread against the real Dovecot: events, priorities, offline, stop."""
+
+from __future__ import annotations
+
+import queue
+import socket
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from tests.bed.dovecot import User
+from tests.conftest import Bed
+from tests.mail_helpers import BedTrust, raw_client, seed, server_snapshot, snapshot
+from tui.core.cache import Cache
+from tui.core.trust import TrustStore
+from tui.core.worker import (
+    AccountWorker,
+    AuthFailed,
+    BackfillDone,
+    BodyReady,
+    CacheChanged,
+    CertificateDecisionNeeded,
+    Connected,
+    Event,
+    FetchBody,
+    FoldersChanged,
+    FolderSynced,
+    Offline,
+    SearchResults,
+    SearchServer,
+    SetFlags,
+    Stopped,
+    SyncDone,
+    Syncing,
+)
+
+pytestmark = pytest.mark.server
+
+
+class Events:
+    """Collects the worker's events; `wait_for` blocks until a matching one arrives."""
+
+    def __init__(self) -> None:
+        self.queue: queue.Queue[Event] = queue.Queue()
+        self.seen: list[Event] = []
+
+    def __call__(self, event: Event) -> None:
+        self.queue.put(event)
+
+    def wait_for(self, match: Callable[[Event], bool], timeout: float = 60) -> Event:
+        for event in self.seen:
+            if match(event):
+                return event
+        while True:
+            event = self.queue.get(timeout=timeout)
+            self.seen.append(event)
+            if match(event):
+                return event
+
+
+def make_worker(
+    bed: Bed, user: User, path: Path, events: Events, trust: TrustStore | None = None, **kw: object
+) -> AccountWorker:
+    return AccountWorker(
+        host="localhost",
+        port=bed.imap_port,
+        username=user.username,
+        password=user.password,
+        trust=trust or BedTrust(bed),
+        cache_path=path,
+        on_event=events,
+        **kw,  # type: ignore[arg-type]
+    )
+
+
+def test_body_request_answered_during_backfill(bed: Bed, tmp_path: Path) -> None:
+    user = bed.new_user()
+    seed(bed, user, 2000)
+    events = Events()
+    worker = make_worker(bed, user, tmp_path / "c.sqlite", events, chunk=50)
+    worker.start()
+    events.wait_for(lambda e: isinstance(e, Connected))
+    events.wait_for(lambda e: isinstance(e, FoldersChanged))
+    events.wait_for(lambda e: isinstance(e, Syncing) and e.folder == "INBOX" and e.index == 1)
+    first = events.wait_for(lambda e: isinstance(e, FolderSynced) and e.result.folder == "INBOX")
+    assert isinstance(first, FolderSynced) and first.result.backfill_remaining
+    worker.submit(FetchBody("INBOX", 3))  # an old message, not yet in the cache
+    body = events.wait_for(lambda e: isinstance(e, BodyReady))
+    assert isinstance(body, BodyReady) and body.raw and b"Message 3" in body.raw
+    # Answered between two backfill windows, long before the backfill finished.
+    assert not any(isinstance(e, BackfillDone) and e.folder == "INBOX" for e in events.seen)
+    events.wait_for(lambda e: isinstance(e, SyncDone))
+    events.wait_for(lambda e: isinstance(e, BackfillDone) and e.folder == "INBOX")
+    worker.submit(SearchServer("INBOX", "Message 1999"))
+    found = events.wait_for(lambda e: isinstance(e, SearchResults))
+    assert isinstance(found, SearchResults) and [s.uid for s in found.results] == [1999]
+    worker.stop()
+    events.wait_for(lambda e: isinstance(e, Stopped))
+    assert not worker.alive
+    cache = Cache.open(tmp_path / "c.sqlite")
+    assert cache.count("INBOX") == 2000
+    assert cache.body("INBOX", 3) is not None
+
+
+def test_auth_failure_is_reported_once_not_retried(bed: Bed, tmp_path: Path) -> None:
+    user = bed.new_user()
+    events = Events()
+    worker = make_worker(
+        bed,
+        User(user.username, "mauvais", user.email),
+        tmp_path / "c.sqlite",
+        events,
+        backoff_start=0.01,
+    )
+    worker.start()
+    events.wait_for(lambda e: isinstance(e, AuthFailed))
+    worker.submit(FetchBody("INBOX", 1))  # answered from the (empty) cache
+    events.wait_for(lambda e: isinstance(e, BodyReady))
+    assert sum(isinstance(e, AuthFailed) for e in events.seen) == 1
+    worker.resume(user.password)  # the user typed the right one
+    events.wait_for(lambda e: isinstance(e, Connected))
+    worker.stop()
+
+
+def test_certificate_decision_is_passed_up(bed: Bed, tmp_path: Path) -> None:
+    user = bed.new_user()
+    events = Events()
+    worker = make_worker(bed, user, tmp_path / "c.sqlite", events, trust=TrustStore())
+    worker.start()
+    event = events.wait_for(lambda e: isinstance(e, CertificateDecisionNeeded))
+    assert isinstance(event, CertificateDecisionNeeded) and event.error.info.port == bed.imap_port
+    worker.stop()
+    assert not worker.alive
+
+
+def test_offline_action_replayed_after_reconnect(fresh_bed: Bed, tmp_path: Path) -> None:
+    user = fresh_bed.new_user()
+    seed(fresh_bed, user, 10)
+    events = Events()
+    worker = make_worker(fresh_bed, user, tmp_path / "c.sqlite", events, backoff_start=0.05)
+    worker.start()
+    events.wait_for(lambda e: isinstance(e, SyncDone))
+    fresh_bed.dovecot.stop()
+    # The running imap process outlives Dovecot's master: cut the link from our side.
+    assert worker._conn is not None and worker._conn.client is not None
+    worker._conn.client.socket().shutdown(socket.SHUT_RDWR)
+    worker.submit(SetFlags("INBOX", (2, 4), add=("\\Seen", "\\Flagged")))
+    events.wait_for(lambda e: isinstance(e, CacheChanged))
+    offline = events.wait_for(lambda e: isinstance(e, Offline))
+    assert isinstance(offline, Offline) and offline.since.tzinfo is not None
+    fresh_bed.dovecot.start()
+    events.seen.clear()  # from here on, only what follows the restart
+    worker.sync_now()
+    events.wait_for(lambda e: isinstance(e, Connected))
+    events.wait_for(lambda e: isinstance(e, SyncDone))
+    worker.stop()
+    server = {uid: flags for uid, _s, flags in server_snapshot(fresh_bed, user)}
+    assert server[2] == ("\\Flagged", "\\Seen") and server[4] == ("\\Flagged", "\\Seen")
+    cache = Cache.open(tmp_path / "c.sqlite")
+    assert cache.pending_ops() == []
+    assert snapshot(cache) == server_snapshot(fresh_bed, user)
+    with raw_client(fresh_bed, user) as other:
+        other.select_folder("INBOX", readonly=True)

@@ -1,0 +1,508 @@
+"""One serial IMAP thread per account: typed requests in, typed events out (aerc's model).
+
+imapclient is blocking and not thread-safe, so every command of an account runs on this
+thread. The app submits requests (`submit`, `sync_now`, `stop`) from any thread and gets
+events through the `on_event` callback it provides (it wraps it in `call_from_thread` or
+`post_message`); the callback runs on the worker thread.
+
+Priorities, checked between every chunk of work: user requests first, then the folder
+syncs a SyncAll expanded into, then backfill windows — so opening a message during a
+40,000-message backfill waits for one window at most. A lost connection is retried with
+backoff (1 s doubling to 5 min); an authentication or certificate problem waits for the
+user (`resume`) instead of retrying in a loop.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import queue
+import threading
+import time
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+from tui.core.cache import Cache, Summary
+from tui.core.errors import AuthError, ConnectionLost, MailError
+from tui.core.i18n import _
+from tui.core.imap import ImapConnection
+from tui.core.sync import FolderSyncResult, SyncEngine
+from tui.core.trust import CertificateNeedsDecision, TrustStore
+
+BACKOFF_START = 1.0
+BACKOFF_MAX = 300.0
+
+
+# --- requests ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Request:
+    """Base of what the app asks the worker."""
+
+
+@dataclass(frozen=True)
+class SyncAll(Request):
+    thorough: bool = False
+
+
+@dataclass(frozen=True)
+class SyncFolder(Request):
+    folder: str
+    thorough: bool = False
+
+
+@dataclass(frozen=True)
+class FetchBody(Request):
+    folder: str
+    uid: int
+
+
+@dataclass(frozen=True)
+class SetFlags(Request):
+    folder: str
+    uids: tuple[int, ...]
+    add: tuple[str, ...] = ()
+    remove: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Move(Request):
+    folder: str
+    uids: tuple[int, ...]
+    target: str
+
+
+@dataclass(frozen=True)
+class Delete(Request):
+    """To the Trash (from the Trash: removed for good)."""
+
+    folder: str
+    uids: tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class Archive(Request):
+    folder: str
+    uids: tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class Expunge(Request):
+    folder: str
+    uids: tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class SearchServer(Request):
+    folder: str
+    text: str
+
+
+@dataclass(frozen=True)
+class Stop(Request):
+    pass
+
+
+# --- events ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Event:
+    """Base of what the worker reports."""
+
+
+@dataclass(frozen=True)
+class Connected(Event):
+    capabilities: frozenset[str]
+
+
+@dataclass(frozen=True)
+class Offline(Event):
+    since: datetime  # local time; the status bar shows "hors ligne depuis HH:MM"
+    reason: str
+    retry_in: float
+
+
+@dataclass(frozen=True)
+class AuthFailed(Event):
+    error: AuthError
+
+
+@dataclass(frozen=True)
+class CertificateDecisionNeeded(Event):
+    error: CertificateNeedsDecision
+
+
+@dataclass(frozen=True)
+class Syncing(Event):
+    """Folder `index` of `count` in a SyncAll (1-based)."""
+
+    folder: str
+    index: int
+    count: int
+
+
+@dataclass(frozen=True)
+class Progress(Event):
+    """Messages cached in `folder` so far, out of the server's count."""
+
+    folder: str
+    cached: int
+    total: int
+
+
+@dataclass(frozen=True)
+class FoldersChanged(Event):
+    pass
+
+
+@dataclass(frozen=True)
+class FolderSynced(Event):
+    result: FolderSyncResult
+
+
+@dataclass(frozen=True)
+class BackfillDone(Event):
+    folder: str
+
+
+@dataclass(frozen=True)
+class SyncDone(Event):
+    """A SyncAll finished (backfill may still run)."""
+
+
+@dataclass(frozen=True)
+class CacheChanged(Event):
+    """A user action changed the cache: the UI re-reads its visible page."""
+
+    folder: str
+
+
+@dataclass(frozen=True)
+class BodyReady(Event):
+    folder: str
+    uid: int
+    raw: bytes | None  # None: gone from the server, or offline and not cached
+
+
+@dataclass(frozen=True)
+class SearchResults(Event):
+    folder: str
+    text: str
+    results: tuple[Summary, ...]
+
+
+@dataclass(frozen=True)
+class RequestFailed(Event):
+    request: Request
+    error: MailError
+
+
+@dataclass(frozen=True)
+class Conflicts(Event):
+    """Queued actions dropped because the server no longer had their target."""
+
+    messages: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Notice(Event):
+    text: str
+
+
+@dataclass(frozen=True)
+class Stopped(Event):
+    pass
+
+
+@dataclass
+class _State:
+    connected: bool = False
+    paused: bool = False  # waiting for the user: password or certificate decision
+    offline_since: datetime | None = None
+    backoff: float = BACKOFF_START
+    next_attempt: float = 0.0
+    jobs: deque[Request] = field(default_factory=deque)
+    backfill: list[str] = field(default_factory=list)
+
+
+_LOCAL = (SetFlags, Move, Delete, Archive, Expunge)
+
+
+class AccountWorker:
+    """The thread that owns one account's IMAP connection and its cache writer."""
+
+    def __init__(
+        self,
+        *,
+        host: str,
+        port: int,
+        username: str,
+        password: str,
+        trust: TrustStore,
+        cache_path: Path,
+        on_event: Callable[[Event], None],
+        first_page: int = 100,
+        chunk: int = 500,
+        timeout: float = 30.0,
+        backoff_start: float = BACKOFF_START,
+        backoff_max: float = BACKOFF_MAX,
+        sync_on_connect: bool = True,
+    ) -> None:
+        self.host, self.port, self.username = host, port, username
+        self._password = password
+        self.trust = trust
+        self.cache_path = cache_path
+        self.on_event = on_event
+        self.first_page, self.chunk, self.timeout = first_page, chunk, timeout
+        self.backoff_start, self.backoff_max = backoff_start, backoff_max
+        self.sync_on_connect = sync_on_connect
+        self._queue: queue.Queue[Request] = queue.Queue()
+        self._wake = threading.Event()
+        self._thread = threading.Thread(target=self._run, name=f"imap-{username}", daemon=True)
+        self._conn: ImapConnection | None = None
+
+    # --- the app's side (any thread) --------------------------------------------------
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def submit(self, request: Request) -> None:
+        self._queue.put(request)
+
+    def sync_now(self) -> None:
+        """The user's "sync now": also retries at once if offline."""
+        self._wake.set()
+        self.submit(SyncAll(thorough=True))
+
+    def resume(self, password: str | None = None) -> None:
+        """After a new password or a certificate decision: try to connect again now."""
+        if password is not None:
+            self._password = password
+        self._wake.set()
+        self.submit(SyncAll())
+
+    def stop(self, timeout: float = 30.0) -> None:
+        self.submit(Stop())
+        if self._thread.is_alive() and threading.current_thread() is not self._thread:
+            self._thread.join(timeout)
+
+    @property
+    def alive(self) -> bool:
+        return self._thread.is_alive()
+
+    # --- the worker thread ----------------------------------------------------------
+
+    def _emit(self, event: Event) -> None:
+        with contextlib.suppress(Exception):  # the app's callback must not kill the worker
+            self.on_event(event)
+
+    def _run(self) -> None:
+        cache = Cache.open(self.cache_path)
+        for notice in cache.notices:
+            self._emit(Notice(notice))
+        conn = ImapConnection(
+            self.host, self.port, self.username, self._password, self.trust, timeout=self.timeout
+        )
+        self._conn = conn
+        engine = SyncEngine(
+            conn,
+            cache,
+            first_page=self.first_page,
+            chunk=self.chunk,
+            on_progress=lambda f, c, t: self._emit(Progress(f, c, t)),
+        )
+        state = _State()
+        try:
+            self._loop(engine, state)
+        finally:
+            conn.close()
+            cache.close()
+            self._emit(Stopped())
+
+    def _loop(self, engine: SyncEngine, state: _State) -> None:
+        while True:
+            if not state.connected and not state.paused and time.monotonic() >= state.next_attempt:
+                self._connect(engine, state)
+            request = self._next(state)
+            if isinstance(request, Stop):
+                return
+            if request is None:
+                continue
+            try:
+                self._handle(engine, state, request)
+            except ConnectionLost as exc:
+                if not isinstance(request, _LOCAL):
+                    state.jobs.appendleft(request)  # done again after reconnecting
+                self._went_offline(state, exc)
+            except (AuthError, CertificateNeedsDecision) as exc:
+                self._blocked(state, exc)
+            except MailError as exc:
+                self._emit(RequestFailed(request, exc))
+            except Exception as exc:  # a bug must not end the account's thread
+                self._emit(RequestFailed(request, MailError(str(exc) or type(exc).__name__)))
+
+    def _next(self, state: _State) -> Request | None:
+        """User requests first; then internal jobs and backfill only while connected."""
+        with contextlib.suppress(queue.Empty):
+            return self._queue.get_nowait()
+        if state.connected:
+            if state.jobs:
+                return state.jobs.popleft()
+            if state.backfill:
+                return _BackfillStep(state.backfill[0])
+        # Idle: wait for a request, or for the next reconnection attempt.
+        timeout = None
+        if not state.connected and not state.paused:
+            timeout = max(0.0, state.next_attempt - time.monotonic())
+        try:
+            if timeout is None:
+                return self._queue.get()
+            request = self._queue.get(timeout=timeout)
+        except queue.Empty:
+            return None
+        return request
+
+    def _connect(self, engine: SyncEngine, state: _State) -> None:
+        conn = engine.conn
+        conn.set_password(self._password)
+        try:
+            conn.connect()
+        except ConnectionLost as exc:
+            self._went_offline(state, exc)
+            return
+        except (AuthError, CertificateNeedsDecision) as exc:
+            self._blocked(state, exc)
+            return
+        state.connected, state.offline_since = True, None
+        state.backoff = self.backoff_start
+        self._emit(Connected(conn.capabilities))
+        try:
+            conflicts = engine.replay_pending()
+        except ConnectionLost as exc:
+            self._went_offline(state, exc)
+            return
+        if conflicts:
+            self._emit(Conflicts(tuple(conflicts)))
+        if self.sync_on_connect and not any(isinstance(j, SyncAll) for j in state.jobs):
+            state.jobs.append(SyncAll())
+
+    def _went_offline(self, state: _State, exc: MailError) -> None:
+        state.connected = False
+        if state.offline_since is None:
+            state.offline_since = datetime.now().astimezone()
+        wait = state.backoff
+        state.next_attempt = time.monotonic() + wait
+        state.backoff = min(state.backoff * 2, self.backoff_max)
+        self._wake.clear()
+        self._emit(Offline(state.offline_since, exc.detail or exc.message, wait))
+
+    def _blocked(self, state: _State, exc: MailError) -> None:
+        state.connected = False
+        state.paused = True
+        if isinstance(exc, AuthError):
+            self._emit(AuthFailed(exc))
+        elif isinstance(exc, CertificateNeedsDecision):
+            self._emit(CertificateDecisionNeeded(exc))
+
+    def _handle(self, engine: SyncEngine, state: _State, request: Request) -> None:
+        if self._wake.is_set() and not state.connected:
+            # sync_now / resume: retry at once, whatever the backoff said.
+            self._wake.clear()
+            state.paused = False
+            state.next_attempt = 0.0
+            state.backoff = self.backoff_start
+            self._connect(engine, state)
+        if isinstance(request, _LOCAL):
+            self._local(engine, request)
+            if state.connected:
+                conflicts = engine.replay_pending()
+                if conflicts:
+                    self._emit(Conflicts(tuple(conflicts)))
+            return
+        if isinstance(request, FetchBody):
+            cached = engine.cache.body(request.folder, request.uid)
+            if cached is None and state.connected:
+                cached = engine.fetch_body(request.folder, request.uid)
+            self._emit(BodyReady(request.folder, request.uid, cached))
+            return
+        if not state.connected:
+            if not state.paused and not isinstance(request, SearchServer):
+                state.jobs.append(request)  # done once connected
+            elif isinstance(request, SearchServer):
+                self._emit(RequestFailed(request, ConnectionLost(_("Hors ligne."))))
+            return
+        if isinstance(request, SearchServer):
+            found = engine.search_server(request.folder, request.text)
+            self._emit(SearchResults(request.folder, request.text, tuple(found)))
+        elif isinstance(request, SyncAll):
+            engine.sync_folders()
+            self._emit(FoldersChanged())
+            folders = engine.selectable()
+            # INBOX first: it is what the user looks at.
+            folders.sort(key=lambda name: name.upper() != "INBOX")
+            steps: list[Request] = [
+                _FolderStep(name, request.thorough, index + 1, len(folders))
+                for index, name in enumerate(folders)
+            ]
+            steps.append(_SyncAllDone())
+            state.jobs.extendleft(reversed(steps))
+        elif isinstance(request, _FolderStep):
+            self._emit(Syncing(request.folder, request.index, request.count))
+            self._sync_folder(engine, state, request.folder, request.thorough)
+        elif isinstance(request, SyncFolder):
+            self._sync_folder(engine, state, request.folder, request.thorough)
+        elif isinstance(request, _SyncAllDone):
+            self._emit(SyncDone())
+        elif isinstance(request, _BackfillStep) and not engine.backfill_step(request.folder):
+            if request.folder in state.backfill:
+                state.backfill.remove(request.folder)
+            self._emit(BackfillDone(request.folder))
+
+    def _sync_folder(self, engine: SyncEngine, state: _State, folder: str, thorough: bool) -> None:
+        result = engine.sync_folder(folder, thorough=thorough)
+        self._emit(FolderSynced(result))
+        if result.backfill_remaining and folder not in state.backfill:
+            # INBOX's history first, then the others in the order they were synced.
+            if folder.upper() == "INBOX":
+                state.backfill.insert(0, folder)
+            else:
+                state.backfill.append(folder)
+
+    def _local(self, engine: SyncEngine, request: Request) -> None:
+        if isinstance(request, SetFlags):
+            engine.set_flags(request.folder, request.uids, request.add, request.remove)
+        elif isinstance(request, Move):
+            engine.move(request.folder, request.uids, request.target)
+        elif isinstance(request, Delete):
+            engine.delete(request.folder, request.uids)
+        elif isinstance(request, Archive):
+            engine.archive(request.folder, request.uids)
+        elif isinstance(request, Expunge):
+            engine.expunge(request.folder, request.uids)
+        folder = getattr(request, "folder", "")
+        self._emit(CacheChanged(folder))
+
+
+# Internal jobs: never submitted by the app.
+
+
+@dataclass(frozen=True)
+class _FolderStep(Request):
+    folder: str
+    thorough: bool
+    index: int
+    count: int
+
+
+@dataclass(frozen=True)
+class _SyncAllDone(Request):
+    pass
+
+
+@dataclass(frozen=True)
+class _BackfillStep(Request):
+    folder: str
