@@ -10,7 +10,7 @@ import argparse
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import NoReturn
+from typing import Any, NoReturn
 
 from tui import __version__
 from tui.core.errors import ConfigError, MailError
@@ -21,7 +21,7 @@ EXIT_FAILURE = 1
 EXIT_USAGE = 2
 
 
-class _Formatter(argparse.RawDescriptionHelpFormatter):
+class _Formatter(argparse.HelpFormatter):
     """argparse's own words are English; this says "Utilisation" instead of "usage"."""
 
     def add_usage(
@@ -35,6 +35,14 @@ class _Formatter(argparse.RawDescriptionHelpFormatter):
 
 
 class _Parser(argparse.ArgumentParser):
+    """French usage line and -h for the main parser and every sub-command."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("formatter_class", _Formatter)
+        kwargs["add_help"] = False
+        super().__init__(*args, **kwargs)
+        self.add_argument("-h", "--help", action="help", help=_("afficher cette aide et quitter"))
+
     def error(self, message: str) -> NoReturn:
         self.print_usage(sys.stderr)
         self.exit(
@@ -54,11 +62,9 @@ def build_parser() -> argparse.ArgumentParser:
             "Le fichier de configuration se trouve par défaut dans "
             "~/.config/courriel/config.toml (ou $XDG_CONFIG_HOME/courriel/config.toml)."
         ),
-        formatter_class=_Formatter,
-        add_help=False,
     )
-    options = parser.add_argument_group(_("options"))
-    options.add_argument("-h", "--help", action="help", help=_("afficher cette aide et quitter"))
+    options = parser._optionals
+    options.title = _("options")
     options.add_argument(
         "--version",
         action="version",
@@ -81,10 +87,13 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help=_("essayer courriel sur une boîte d'exemple, hors ligne, sans rien configurer"),
     )
-    commands = parser.add_subparsers(dest="command", title=_("commandes"), metavar=_("COMMANDE"))
-    from tui import show
+    commands = parser.add_subparsers(
+        dest="command", title=_("commandes"), metavar=_("COMMANDE"), prog="courriel"
+    )
+    from tui import doctor, show
 
     show.add_parser(commands)
+    doctor.add_parser(commands)
     return parser
 
 
@@ -120,6 +129,10 @@ def _run(args: argparse.Namespace) -> int:
         from tui import show
 
         return show.run(args)
+    if args.command == "doctor":
+        from tui import doctor
+
+        return doctor.run(args)
     if args.demo:
         return _run_demo()
 
