@@ -2,32 +2,16 @@
 
 from __future__ import annotations
 
-import ssl
-
 import pytest
 
 from tests.bed.dovecot import User
 from tests.conftest import Bed
+from tests.mail_helpers import BedTrust
 from tui.core.errors import AuthError
 from tui.core.imap import ImapConnection, _parse_list_line, uid_ranges
 from tui.core.trust import CertificateNeedsDecision, TrustStore
 
 pytestmark = pytest.mark.server
-
-
-class BedTrust(TrustStore):
-    """Trusts the bed's throwaway certificate, and records the peer it was shown."""
-
-    def __init__(self, bed: Bed) -> None:
-        super().__init__()
-        self.bed = bed
-        self.peers: list[bytes | None] = []
-
-    def tls_context(self, host: str, port: int) -> ssl.SSLContext:
-        return self.bed.trusting_context()
-
-    def check_peer(self, host: str, port: int, der: bytes | None) -> None:
-        self.peers.append(der)
 
 
 def message(n: int, subject: str | None = None) -> bytes:

@@ -13,7 +13,7 @@ from tests.bed.dovecot import User
 from tests.conftest import Bed
 from tests.mail_helpers import BedTrust, raw_client, seed, server_snapshot, snapshot
 from tui.core.cache import Cache
-from tui.core.trust import TrustStore
+from tui.core.trust import CertificateChanged, CertificateInfo, Pin, TrustStore
 from tui.core.worker import (
     AccountWorker,
     AuthFailed,
@@ -21,6 +21,7 @@ from tui.core.worker import (
     BodyReady,
     CacheChanged,
     CertificateDecisionNeeded,
+    CertificateRefused,
     Connected,
     Event,
     FetchBody,
@@ -162,3 +163,22 @@ def test_offline_action_replayed_after_reconnect(fresh_bed: Bed, tmp_path: Path)
     assert snapshot(cache) == server_snapshot(fresh_bed, user)
     with raw_client(fresh_bed, user) as other:
         other.select_folder("INBOX", readonly=True)
+
+
+def test_changed_certificate_is_refused_loudly(bed: Bed, tmp_path: Path) -> None:
+    class PinnedElsewhere(BedTrust):
+        def check_peer(self, host: str, port: int, der: bytes | None) -> None:
+            raise CertificateChanged(
+                CertificateInfo(host, port, "", (), "", None, None, "AA", "changed"),
+                Pin(host, port, "BB", "2026-01-01"),
+            )
+
+    user = bed.new_user()
+    events = Events()
+    worker = make_worker(bed, user, tmp_path / "c.sqlite", events, trust=PinnedElsewhere(bed))
+    worker.start()
+    event = events.wait_for(lambda e: isinstance(e, CertificateRefused))
+    assert isinstance(event, CertificateRefused) and isinstance(event.error, CertificateChanged)
+    assert bed.dovecot.logins(user.username) == 0  # refused before LOGIN
+    worker.stop()
+    assert not worker.alive

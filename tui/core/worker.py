@@ -25,7 +25,7 @@ from datetime import datetime
 from pathlib import Path
 
 from tui.core.cache import Cache, Summary
-from tui.core.errors import AuthError, ConnectionLost, MailError
+from tui.core.errors import AuthError, CertificateError, ConnectionLost, MailError
 from tui.core.i18n import _
 from tui.core.imap import ImapConnection
 from tui.core.sync import FolderSyncResult, SyncEngine
@@ -134,6 +134,13 @@ class AuthFailed(Event):
 @dataclass(frozen=True)
 class CertificateDecisionNeeded(Event):
     error: CertificateNeedsDecision
+
+
+@dataclass(frozen=True)
+class CertificateRefused(Event):
+    """A pinned certificate changed (or trust refused it): loud warning, no retry."""
+
+    error: CertificateError
 
 
 @dataclass(frozen=True)
@@ -338,7 +345,7 @@ class AccountWorker:
                 if not isinstance(request, _LOCAL):
                     state.jobs.appendleft(request)  # done again after reconnecting
                 self._went_offline(state, exc)
-            except (AuthError, CertificateNeedsDecision) as exc:
+            except (AuthError, CertificateError) as exc:
                 self._blocked(state, exc)
             except MailError as exc:
                 self._emit(RequestFailed(request, exc))
@@ -374,8 +381,11 @@ class AccountWorker:
         except ConnectionLost as exc:
             self._went_offline(state, exc)
             return
-        except (AuthError, CertificateNeedsDecision) as exc:
+        except (AuthError, CertificateError) as exc:
             self._blocked(state, exc)
+            return
+        except MailError as exc:  # a refused ENABLE or the like: treat as a failed attempt
+            self._went_offline(state, ConnectionLost(exc.message, detail=exc.detail))
             return
         state.connected, state.offline_since = True, None
         state.backoff = self.backoff_start
@@ -407,6 +417,8 @@ class AccountWorker:
             self._emit(AuthFailed(exc))
         elif isinstance(exc, CertificateNeedsDecision):
             self._emit(CertificateDecisionNeeded(exc))
+        elif isinstance(exc, CertificateError):
+            self._emit(CertificateRefused(exc))
 
     def _handle(self, engine: SyncEngine, state: _State, request: Request) -> None:
         if self._wake.is_set() and not state.connected:
