@@ -20,7 +20,7 @@ from tui.config import Config, default_config_path
 from tui.core import secrets
 from tui.core import worker as w
 from tui.core.i18n import _
-from tui.core.trust import CertificateNeedsDecision
+from tui.core.trust import CertificateChanged, CertificateNeedsDecision
 from tui.screens.certificate import CertificatePrompt, Decision
 from tui.screens.help import HelpScreen, key_table
 from tui.screens.mailbox import MailboxScreen
@@ -208,6 +208,12 @@ class CourrielApp(App[None]):
         elif isinstance(event, w.CertificateDecisionNeeded):
             self._status(_("certificat à vérifier"))
             self._ask_certificate(event.error)
+        elif isinstance(event, w.CertificateRefused):
+            self._status(_("certificat refusé : hors ligne"))
+            if isinstance(event.error, CertificateChanged):
+                self._ask_certificate(event.error)
+            else:
+                self.notify(event.error.message, severity="error", markup=False)
         elif isinstance(event, w.RequestFailed):
             self.notify(event.error.message, severity="error", markup=False)
         elif isinstance(event, (w.Notice, w.Conflicts)):
@@ -225,7 +231,7 @@ class CourrielApp(App[None]):
         mailbox.status.quota = self.account.cache.quota()
         mailbox.refresh_folders()
 
-    def _ask_certificate(self, error: CertificateNeedsDecision) -> None:
+    def _ask_certificate(self, error: CertificateNeedsDecision | CertificateChanged) -> None:
         assert self.session is not None
         trust = self.session.trust
 
@@ -240,4 +246,5 @@ class CourrielApp(App[None]):
             if self.session is not None and self.session.worker is not None:
                 self.session.worker.resume()
 
-        self.push_screen(CertificatePrompt(error.info), decided)
+        pinned = error.pinned if isinstance(error, CertificateChanged) else None
+        self.push_screen(CertificatePrompt(error.info, pinned), decided)
