@@ -25,7 +25,7 @@ from tui.screens.certificate import CertificatePrompt, Decision
 from tui.screens.help import HelpScreen, key_table
 from tui.screens.mailbox import MailboxScreen
 from tui.screens.password import PasswordPrompt
-from tui.session import AccountSession
+from tui.session import AccountSession, open_account
 from tui.themes import DEFAULT_THEME, SIXTEEN_COLOUR_THEME, load_themes
 
 
@@ -53,9 +53,22 @@ class CourrielApp(App[None]):
         self.config = config
         self.account = account
         self.session = session
+        if session is not None:
+            session.post = self.post_worker_event
         self._password: str | None = None
         self._theme_problems: list[str] = []
         self._install_themes()
+
+    @classmethod
+    def for_account(cls, config: Config) -> CourrielApp:
+        """The app on the user's real account (cache, worker, prompts)."""
+        account, session = open_account(config)
+        return cls(config, account, session)
+
+    def close_account(self) -> None:
+        if self.session is not None:
+            self.session.stop()
+        self.account.cache.close()
 
     def post_worker_event(self, event: w.Event) -> None:
         """Called on the worker thread: post_message is thread-safe."""

@@ -142,22 +142,12 @@ def _run(args: argparse.Namespace) -> int:
     if args.lang is None and config.ui["language"]:
         set_language(config.ui["language"])
     from tui.app import CourrielApp
-    from tui.core.worker import Event
-    from tui.session import open_account
 
-    app: CourrielApp | None = None
-
-    def post(event: Event) -> None:
-        if app is not None:
-            app.post_worker_event(event)
-
-    account, session = open_account(config, post)
-    app = CourrielApp(config, account, session)
+    app = CourrielApp.for_account(config)
     try:
         app.run(mouse=config.ui["mouse"])
     finally:
-        session.stop()
-        account.cache.close()
+        app.close_account()
     return EXIT_OK
 
 

@@ -25,9 +25,9 @@ def cache_path(config: Config) -> Path:
 class AccountSession:
     """The worker of one account, started once a password is known."""
 
-    def __init__(self, config: Config, post: Callable[[w.Event], None]) -> None:
+    def __init__(self, config: Config, post: Callable[[w.Event], None] | None = None) -> None:
         self.config = config
-        self.post = post
+        self.post: Callable[[w.Event], None] = post or (lambda event: None)
         self.trust = TrustStore()
         self.worker: w.AccountWorker | None = None
 
@@ -44,7 +44,7 @@ class AccountSession:
             password=password,
             trust=self.trust,
             cache_path=cache_path(self.config),
-            on_event=self.post,
+            on_event=lambda event: self.post(event),
         )
         self.worker.start()
 
@@ -69,9 +69,10 @@ class AccountSession:
             self.worker.stop(timeout=5)
 
 
-def open_account(config: Config, post: Callable[[w.Event], None]) -> tuple[Account, AccountSession]:
+def open_account(config: Config) -> tuple[Account, AccountSession]:
+    """The account and its (not yet started) worker; the app sets `session.post`."""
     path = cache_path(config)
     path.parent.mkdir(parents=True, exist_ok=True)
-    session = AccountSession(config, post)
+    session = AccountSession(config)
     account = Account(config, Cache.open(path), request=session.request)
     return account, session
