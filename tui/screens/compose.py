@@ -1,0 +1,614 @@
+"""The compose screen: a new message, a reply or a forward, edited and queued for sending.
+
+The screen edits a core `Draft` and never speaks SMTP: sending builds the message and
+writes it to the durable outbox (`outbox.send_draft`), then dismisses with the outbox id
+so the app starts the send. Nothing typed is lost: the draft is saved locally every few
+seconds when it changed, and when the screen closes.
+"""
+
+from __future__ import annotations
+
+import os
+import shlex
+import subprocess
+import tempfile
+from collections import Counter
+from collections.abc import Sequence
+from contextlib import suppress
+from pathlib import Path
+
+from textual import on
+from textual.app import ComposeResult, SuspendNotSupported
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.content import Content
+from textual.css.query import NoMatches
+from textual.screen import ModalScreen, Screen
+from textual.suggester import Suggester
+from textual.widgets import Button, Footer, Input, Label, OptionList, Static, TextArea
+from textual.widgets.option_list import Option
+
+from tui.core import outbox
+from tui.core.cache import Cache
+from tui.core.compose import (
+    AddressError,
+    ComposeError,
+    Draft,
+    Identity,
+    format_address,
+    one_line,
+    parse_address_list,
+    size_warning,
+)
+from tui.core.formatting import size_short
+from tui.core.i18n import _
+from tui.core.sanitize import clean_line
+
+AUTOSAVE_SECONDS = 3.0
+ADDRESS_FIELDS = ("to", "cc", "bcc")
+MAX_ADDRESS_BOOK = 5000
+
+
+# --- completion ---------------------------------------------------------------------
+
+
+def address_book(cache: Cache) -> list[tuple[str, str]]:
+    """Known (name, address) pairs, those you wrote to first, then the most frequent senders."""
+    sent = cache.special_folder("sent")
+    wrote_to: Counter[str] = Counter()
+    names: dict[str, str] = {}
+    with cache.transaction() as db:
+        if sent:
+            rows = db.execute("SELECT recipients, cc FROM messages WHERE folder = ?", (sent,))
+            for recipients, cc in rows:
+                for item in f"{recipients},{cc}".split(","):
+                    addr = clean_line(one_line(item)).strip()
+                    if "@" in addr and "<" not in addr:
+                        wrote_to[addr.lower()] += 1
+                        names.setdefault(addr.lower(), "")
+        senders = db.execute(
+            "SELECT sender_address, MAX(sender_name), COUNT(*) AS n FROM messages "
+            "GROUP BY lower(sender_address) ORDER BY n DESC LIMIT ?",
+            (MAX_ADDRESS_BOOK,),
+        ).fetchall()
+    frequency: Counter[str] = Counter()
+    spelled: dict[str, str] = {}
+    for address, name, count in senders:
+        addr = clean_line(one_line(address or ""))
+        if "@" not in addr:
+            continue
+        key = addr.lower()
+        spelled[key] = addr
+        names[key] = clean_line(one_line(name or ""))
+        frequency[key] += count
+    for key in wrote_to:
+        spelled.setdefault(key, key)
+    order = sorted(spelled, key=lambda k: (-wrote_to[k], -frequency[k], k))
+    return [(names.get(k, ""), spelled[k]) for k in order]
+
+
+class AddressSuggester(Suggester):
+    """Completes the address being typed after the last comma, by address or by name."""
+
+    def __init__(self, cache: Cache) -> None:
+        super().__init__(use_cache=False, case_sensitive=True)
+        self.source = cache  # not `cache`: Suggester uses that name for its LRU
+        self._book: list[tuple[str, str]] | None = None
+
+    def remember(self, pairs: Sequence[tuple[str, str]]) -> None:
+        """Addresses written to in this session are offered first next time."""
+        book = self.book
+        known = {addr.lower() for _n, addr in pairs}
+        self._book = [*pairs, *(p for p in book if p[1].lower() not in known)]
+
+    @property
+    def book(self) -> list[tuple[str, str]]:
+        if self._book is None:
+            self._book = address_book(self.source)
+        return self._book
+
+    async def get_suggestion(self, value: str) -> str | None:
+        cut = max(value.rfind(","), value.rfind(";")) + 1
+        head, fragment = value[:cut], value[cut:].lstrip()
+        head += value[cut : len(value) - len(fragment)]
+        if len(fragment) < 2:
+            return None
+        needle = fragment.casefold()
+        for name, addr in self.book:
+            if addr.casefold().startswith(needle):
+                return head + fragment + addr[len(fragment) :]
+            if name and name.casefold().startswith(needle):
+                return head + fragment + format_address(name, addr)[len(fragment) :]
+        return None
+
+
+class PathSuggester(Suggester):
+    """Completes a file path, the way a shell does, one entry at a time."""
+
+    def __init__(self) -> None:
+        super().__init__(use_cache=False, case_sensitive=True)
+
+    async def get_suggestion(self, value: str) -> str | None:
+        expanded = Path(os.path.expanduser(value))
+        folder, prefix = (expanded, "") if value.endswith("/") else (expanded.parent, expanded.name)
+        try:
+            entries = sorted(
+                e.name + ("/" if e.is_dir() else "")
+                for e in folder.iterdir()
+                if e.name.startswith(prefix) and (prefix.startswith(".") or e.name[:1] != ".")
+            )
+        except OSError:
+            return None
+        if not entries or entries[0] == prefix:
+            return None
+        return value + entries[0][len(prefix) :]
+
+
+# --- dialogs ------------------------------------------------------------------------
+
+
+class Choice(ModalScreen[str]):
+    """A question with a few buttons; dismisses with the chosen button's id."""
+
+    DEFAULT_CSS = """
+    Choice {
+        align: center middle;
+    }
+    Choice > Vertical {
+        width: 64;
+        max-width: 100%;
+        height: auto;
+        border: thick $primary;
+        background: $surface;
+        padding: 0 1;
+    }
+    Choice #choice-title {
+        text-style: bold;
+        padding-bottom: 1;
+    }
+    Choice Horizontal {
+        height: auto;
+        align-horizontal: center;
+        padding-top: 1;
+    }
+    Choice Button {
+        margin: 0 1;
+    }
+    """
+    BINDINGS = [
+        Binding("escape", "choose('cancel')", _("Annuler"), id="choice.cancel"),
+        Binding("left", "app.focus_previous", show=False),
+        Binding("right", "app.focus_next", show=False),
+    ]
+
+    def __init__(self, title: str, text: str, buttons: Sequence[tuple[str, str]]) -> None:
+        super().__init__()
+        self.title_text = title
+        self.text = text
+        self.buttons = buttons
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Static(Content(self.title_text), id="choice-title")
+            if self.text:
+                yield Static(Content(self.text))
+            with Horizontal():
+                for index, (button_id, label) in enumerate(self.buttons):
+                    variant = "primary" if index == 0 else "default"
+                    yield Button(Content(label), id=button_id, variant=variant)
+
+    def on_mount(self) -> None:
+        self.query(Button).first().focus()
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        self.dismiss(event.button.id or "cancel")
+
+    def action_choose(self, choice: str) -> None:
+        self.dismiss(choice)
+
+
+# --- the screen ---------------------------------------------------------------------
+
+
+def _title(draft: Draft) -> str:
+    titles = {
+        "new": _("Nouveau message"),
+        "reply": _("Réponse"),
+        "reply_all": _("Réponse à tous"),
+        "forward": _("Transfert"),
+        "forward_attachment": _("Transfert en pièce jointe"),
+    }
+    return titles.get(draft.kind, titles["new"])
+
+
+class ComposeScreen(Screen[int | None]):
+    """Dismisses with the outbox id of the queued message, or None when closed unsent."""
+
+    CSS_PATH = "compose.tcss"
+
+    BINDINGS = [
+        Binding("ctrl+s", "send", _("Envoyer"), priority=True, id="compose.send"),
+        Binding("ctrl+d", "save", _("Brouillon"), priority=True, id="compose.save"),
+        Binding("ctrl+o", "attach", _("Joindre"), priority=True, id="compose.attach"),
+        Binding("ctrl+e", "editor", _("Éditeur"), priority=True, id="compose.editor"),
+        Binding("delete", "remove_attachment", _("Retirer"), id="compose.remove_attachment"),
+        Binding("escape", "close", _("Fermer"), id="compose.close"),
+    ]
+
+    def __init__(
+        self,
+        identity: Identity,
+        draft: Draft,
+        cache: Cache,
+        *,
+        draft_id: int | None = None,
+        original_raw: bytes | None = None,
+        demo: bool = False,
+    ) -> None:
+        super().__init__()
+        self.identity = identity
+        self.initial = draft
+        self.cache = cache
+        self.draft_id = draft_id
+        self.original_raw = original_raw
+        self.demo = demo
+        self.attachments: list[str] = list(draft.attachments)
+        self._opened_id = draft_id
+        self._opened_json = draft.to_json()
+        self._saved_json = self._opened_json
+        self._finished = False
+        self._latest = draft
+        self._size_confirmed = False
+        self.suggester = AddressSuggester(cache)
+
+    # --- layout -------------------------------------------------------------------
+
+    def compose(self) -> ComposeResult:
+        draft = self.initial
+        sender = format_address(self.identity.display_name, self.identity.email)
+        title = _title(draft)
+        if self.demo:
+            title += " — " + _("mode démonstration")
+        yield Static(Content(title), id="compose-title")
+        with Vertical(id="compose-fields"):
+            with Horizontal(classes="field"):
+                yield Label(_("De"), classes="field-label")
+                yield Static(Content(clean_line(sender)), id="from")
+            for name, label, value in (
+                ("to", _("À"), draft.to),
+                ("cc", _("Cc"), draft.cc),
+                ("bcc", _("Cci"), draft.bcc),
+            ):
+                with Horizontal(classes="field"):
+                    yield Label(label, classes="field-label")
+                    yield Input(
+                        value,
+                        placeholder=_("prenom.nom@ac-dijon.fr, …") if name == "to" else "",
+                        suggester=self.suggester,
+                        id=name,
+                    )
+                yield Static(id=f"{name}-error", classes="field-error")
+            with Horizontal(classes="field"):
+                yield Label(_("Objet"), classes="field-label")
+                yield Input(draft.subject, id="subject")
+            yield OptionList(id="attachments")
+            with Horizontal(classes="field", id="attach-row"):
+                yield Label(_("Joindre"), classes="field-label")
+                yield Input(
+                    placeholder=_("chemin du fichier (Tab complète, Entrée ajoute)"),
+                    suggester=PathSuggester(),
+                    id="attach-path",
+                )
+        yield TextArea(draft.body, soft_wrap=True, id="body")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self._show_attachments()
+        self.query_one("#attach-row").display = False
+        if self.initial.to:
+            body = self.query_one("#body", TextArea)
+            body.focus()
+            body.move_cursor((self._writing_line(), 0))
+        else:
+            self.query_one("#to", Input).focus()
+        self.set_interval(AUTOSAVE_SECONDS, self.autosave)
+
+    def _writing_line(self) -> int:
+        """Where the user writes: below the quote of a reply, else at the top."""
+        if self.initial.kind not in ("reply", "reply_all"):
+            return 0
+        lines = self.initial.body.split("\n")
+        if not lines[0].strip():
+            return 0  # quote below the text (or nothing quoted): write at the top
+        quoted = [i for i, line in enumerate(lines) if line.startswith(">")]
+        return min(quoted[-1] + 2, len(lines) - 1) if quoted else 0
+
+    def on_unmount(self) -> None:
+        # The app quit or replaced this screen without a decision: keep what was typed.
+        if not self._finished and self.changed_since_save:
+            self.save()
+
+    # --- the draft ----------------------------------------------------------------
+
+    def current_draft(self) -> Draft:
+        """The draft as the fields hold it (as last seen, once the fields are gone)."""
+        with suppress(NoMatches):
+            self._latest = self._read_fields()
+        return self._latest
+
+    @on(Input.Changed)
+    @on(TextArea.Changed)
+    def _edited(self) -> None:
+        self.current_draft()
+
+    def _read_fields(self) -> Draft:
+        def value(field: str) -> str:
+            return self.query_one(f"#{field}", Input).value
+
+        draft = self.initial
+        return Draft(
+            to=value("to"),
+            cc=value("cc"),
+            bcc=value("bcc"),
+            subject=value("subject"),
+            body=self.query_one("#body", TextArea).text,
+            attachments=list(self.attachments),
+            in_reply_to=draft.in_reply_to,
+            references=list(draft.references),
+            kind=draft.kind,
+            original_folder=draft.original_folder,
+            original_uid=draft.original_uid,
+        )
+
+    @property
+    def changed_since_save(self) -> bool:
+        return self.current_draft().to_json() != self._saved_json
+
+    @property
+    def changed_since_open(self) -> bool:
+        return self.current_draft().to_json() != self._opened_json
+
+    def save(self) -> int:
+        draft = self.current_draft()
+        self.draft_id = outbox.save_draft(self.cache, draft, self.draft_id)
+        self._saved_json = draft.to_json()
+        return self.draft_id
+
+    def autosave(self) -> None:
+        if not self._finished and self.changed_since_save:
+            self.save()
+
+    # --- attachments --------------------------------------------------------------
+
+    def _show_attachments(self) -> None:
+        options = self.query_one("#attachments", OptionList)
+        highlighted = options.highlighted
+        options.clear_options()
+        for path in self.attachments:
+            file = Path(path)
+            try:
+                size = size_short(file.stat().st_size)
+            except OSError:
+                size = _("introuvable")
+            label = Content.assemble("📎 ", clean_line(file.name), (f"  {size}", "dim"))
+            options.add_option(Option(label))
+        options.display = bool(self.attachments)
+        if self.attachments and highlighted is not None:
+            options.highlighted = min(highlighted, len(self.attachments) - 1)
+        self.refresh_bindings()
+
+    def action_attach(self) -> None:
+        row = self.query_one("#attach-row")
+        row.display = True
+        self.query_one("#attach-path", Input).focus()
+
+    @on(Input.Submitted, "#attach-path")
+    def _attach_path(self, event: Input.Submitted) -> None:
+        event.stop()
+        if not event.value.strip():
+            self._hide_attach()
+            return
+        path = Path(os.path.expanduser(event.value.strip()))
+        if not path.is_file():
+            self.notify(
+                _("Fichier introuvable : {path}").format(path=clean_line(str(path))),
+                severity="error",
+                markup=False,
+            )
+            return
+        resolved = str(path.resolve())
+        if resolved not in self.attachments:
+            self.attachments.append(resolved)
+        event.input.value = ""
+        self._size_confirmed = False
+        self._show_attachments()
+        self._hide_attach()
+
+    def _hide_attach(self) -> None:
+        self.query_one("#attach-row").display = False
+        self.query_one("#body", TextArea).focus()
+
+    def action_remove_attachment(self) -> None:
+        options = self.query_one("#attachments", OptionList)
+        index = options.highlighted
+        if index is None or not 0 <= index < len(self.attachments):
+            return
+        del self.attachments[index]
+        self._show_attachments()
+        if self.attachments:
+            options.focus()
+        else:
+            self.query_one("#body", TextArea).focus()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "remove_attachment":
+            return (
+                self.is_mounted and isinstance(self.focused, OptionList) and bool(self.attachments)
+            )
+        return True
+
+    # --- sending ------------------------------------------------------------------
+
+    def _set_error(self, field: str, message: str) -> None:
+        error = self.query_one(f"#{field}-error", Static)
+        error.update(Content(message))
+        error.display = bool(message)
+
+    def validate(self, draft: Draft) -> bool:
+        """Show the French reason next to each wrong address field; True when all are valid."""
+        first_bad: str | None = None
+        found = False
+        for field in ADDRESS_FIELDS:
+            try:
+                found = bool(parse_address_list(getattr(draft, field))) or found
+            except AddressError as exc:
+                self._set_error(field, str(exc))
+                first_bad = first_bad or field
+            else:
+                self._set_error(field, "")
+        if first_bad is None and not found:
+            self._set_error("to", _("Indiquez au moins un destinataire."))
+            first_bad = "to"
+        if first_bad is not None:
+            self.query_one(f"#{first_bad}", Input).focus()
+            return False
+        return True
+
+    def action_send(self) -> None:
+        draft = self.current_draft()
+        if not self.validate(draft):
+            return
+        warning = size_warning(draft.attachments)
+        if warning and not self._size_confirmed:
+
+            def decided(choice: str | None) -> None:
+                if choice == "send":
+                    self._size_confirmed = True
+                    self.action_send()
+
+            self.app.push_screen(
+                Choice(
+                    _("Message volumineux"),
+                    warning,
+                    [("send", _("Envoyer quand même")), ("cancel", _("Annuler"))],
+                ),
+                decided,
+            )
+            return
+        try:
+            outbox_id = outbox.send_draft(
+                self.cache,
+                self.identity,
+                draft,
+                draft_id=self.draft_id,
+                original_raw=self.original_raw,
+            )
+        except ComposeError as exc:
+            self.notify(str(exc), title=exc.title, severity="error", markup=False)
+            return
+        self.suggester.remember(
+            [pair for field in ADDRESS_FIELDS for pair in parse_address_list(getattr(draft, field))]
+        )
+        self._finished = True
+        if self.demo:
+            self.app.notify(
+                _("Mode démonstration : le message reste dans la boîte d'envoi."), markup=False
+            )
+        self.dismiss(outbox_id)
+
+    # --- saving and closing -------------------------------------------------------
+
+    def action_save(self) -> None:
+        self.save()
+        self.notify(_("Brouillon enregistré."), markup=False)
+
+    def action_close(self) -> None:
+        if self.focused is self.query_one("#attach-path", Input):
+            self._hide_attach()
+            return
+        if not self.changed_since_open:
+            self._finish(keep=True)
+            return
+
+        def decided(choice: str | None) -> None:
+            if choice == "save":
+                self.save()
+                self._finish(keep=True)
+            elif choice == "discard":
+                self._finish(keep=False)
+
+        self.app.push_screen(
+            Choice(
+                _("Enregistrer le brouillon ?"),
+                _("Le message n'a pas été envoyé."),
+                [
+                    ("save", _("Enregistrer")),
+                    ("discard", _("Abandonner")),
+                    ("cancel", _("Annuler")),
+                ],
+            ),
+            decided,
+        )
+
+    def _finish(self, *, keep: bool) -> None:
+        """Close unsent. Abandoning undoes this session's autosaves: the draft as it was."""
+        self._finished = True
+        if not keep and self.draft_id is not None:
+            if self._opened_id is None:
+                outbox.delete_draft(self.cache, self.draft_id)
+            else:
+                outbox.save_draft(self.cache, self.initial, self._opened_id)
+        self.dismiss(None)
+
+    # --- external editor ----------------------------------------------------------
+
+    def action_editor(self) -> None:
+        command = os.environ.get("VISUAL") or os.environ.get("EDITOR")
+        if not command:
+            self.notify(
+                _(
+                    "Aucun éditeur configuré : définissez la variable EDITOR "
+                    "(par exemple export EDITOR=nano)."
+                ),
+                severity="warning",
+                markup=False,
+            )
+            return
+        body = self.query_one("#body", TextArea)
+        handle, name = tempfile.mkstemp(prefix="courriel-", suffix=".txt")
+        path = Path(name)
+        try:
+            with os.fdopen(handle, "w", encoding="utf-8") as file:
+                file.write(body.text)
+            try:
+                with self.app.suspend():
+                    result = subprocess.run([*shlex.split(command), str(path)], check=False)
+            except SuspendNotSupported:
+                self.notify(
+                    _("Ce terminal ne permet pas de lancer un éditeur externe."),
+                    severity="error",
+                    markup=False,
+                )
+                return
+            except OSError as exc:
+                self.notify(
+                    _("L'éditeur « {editor} » n'a pas pu être lancé ({why}).").format(
+                        editor=command, why=exc.strerror or type(exc).__name__
+                    ),
+                    severity="error",
+                    markup=False,
+                )
+                return
+            if result.returncode != 0:
+                self.notify(
+                    _("L'éditeur a signalé une erreur : le texte n'a pas été repris."),
+                    severity="warning",
+                    markup=False,
+                )
+                return
+            text = path.read_text(encoding="utf-8", errors="replace")
+        finally:
+            path.unlink(missing_ok=True)
+        body.load_text(text)
+        self.refresh()
