@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import base64
 import socket
 import time
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from tests.bed.dovecot import User
 from tests.conftest import Bed
@@ -277,3 +280,36 @@ def test_no_change_resync_bytes_do_not_grow_with_the_mailbox(bed: Bed, tmp_path:
     assert big_first > small_first  # the counters are real
     assert abs(big - small) <= 24  # a digit more in each number (UIDNEXT, MESSAGES…)
     assert big < 1536
+
+
+_CONTROL = set(range(0x00, 0x20)) | set(range(0x7F, 0xA0)) | {0x202E, 0x2066, 0x200F}
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.binary(max_size=300),
+    st.text(max_size=80),
+    st.sampled_from(["utf-8", "iso-8859-1", "x-inconnu", "utf-7"]),
+)
+def test_hostile_headers_never_raise_and_come_out_clean(
+    noise: bytes, text: str, charset: str
+) -> None:
+    encoded = (
+        "=?" + charset + "?b?" + base64.b64encode(text.encode("utf-8", "replace")).decode() + "?="
+    )
+    raw = (
+        b"From: "
+        + noise
+        + b" <a@b>\r\nSubject: "
+        + encoded.encode()
+        + b" "
+        + noise
+        + b"\r\nTo: "
+        + noise
+        + b"\r\nDate: "
+        + noise[:40]
+        + b"\r\n\r\n"
+    )
+    s = parse_summary("INBOX", 1, {b"BODY[HEADER.FIELDS (FROM)]": raw, b"FLAGS": (noise[:20],)})
+    for value in (s.subject, s.sender_name, s.sender_address, s.to, *s.flags):
+        assert not any(ord(ch) in _CONTROL for ch in value), repr(value)
