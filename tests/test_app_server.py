@@ -48,7 +48,7 @@ def make_app(
             }
         },
     )
-    return CourrielApp.for_account(load_config(path)), user.username
+    return CourrielApp.for_account(load_config(path)), user.username, user.password
 
 
 async def wait_until(pilot, condition, timeout: float = 15.0) -> None:  # type: ignore[no-untyped-def]
@@ -61,7 +61,7 @@ async def wait_until(pilot, condition, timeout: float = 15.0) -> None:  # type: 
 async def test_first_run_prompt_then_sync_read_and_flag(
     bed: Bed, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    app, username = make_app(bed, tmp_path, monkeypatch, 5)
+    app, username, password = make_app(bed, tmp_path, monkeypatch, 5)
     try:
         async with app.run_test(size=(80, 24)) as pilot:
             await wait_until(pilot, lambda: isinstance(app.screen, CertificatePrompt))
@@ -77,6 +77,13 @@ async def test_first_run_prompt_then_sync_read_and_flag(
             await pilot.press("enter")  # the body is fetched over IMAP
             await wait_until(pilot, lambda: "Corps 5." in reader_text(mailbox))
             await pilot.press("escape", "exclamation_mark")
+            flagged_uid = messages.selected_uid
+            assert flagged_uid is not None
+            await wait_until(
+                pilot,
+                lambda: b"\\Flagged" in server_flags(bed, username, password).get(flagged_uid, ()),
+            )
+            assert b"\\Seen" in server_flags(bed, username, password)[flagged_uid]
 
             # New mail during the session appears without losing the selection.
             await pilot.press("down")

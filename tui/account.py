@@ -11,6 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from tui.config import Config
+from tui.core import actions
 from tui.core.cache import Cache, Summary
 from tui.core.formatting import long_date, size_short
 from tui.core.i18n import _
@@ -110,54 +111,50 @@ class Account:
         summary = self.cache.summary(folder, uid)
         if summary is None or ("\\Seen" in summary.flags) == seen:
             return
-        self._flags(folder, uid, "\\Seen", seen)
+        self._flag(folder, uid, "\\Seen", seen)
 
     def toggle_seen(self, folder: str, uid: int) -> None:
         summary = self.cache.summary(folder, uid)
         if summary is not None:
-            self._flags(folder, uid, "\\Seen", "\\Seen" not in summary.flags)
+            self._flag(folder, uid, "\\Seen", "\\Seen" not in summary.flags)
 
     def toggle_flagged(self, folder: str, uid: int) -> None:
         summary = self.cache.summary(folder, uid)
         if summary is not None:
-            self._flags(folder, uid, "\\Flagged", "\\Flagged" not in summary.flags)
+            self._flag(folder, uid, "\\Flagged", "\\Flagged" not in summary.flags)
 
-    def _flags(self, folder: str, uid: int, flag: str, on: bool) -> None:
+    def _flag(self, folder: str, uid: int, flag: str, on: bool) -> None:
         if on:
-            self.cache.change_flags(folder, [uid], add=[flag])
+            actions.set_flags(self.cache, folder, [uid], add=[flag])
         else:
-            self.cache.change_flags(folder, [uid], remove=[flag])
-        self.cache.queue_op(
-            "flags", folder, [uid], add=[flag] if on else [], remove=[] if on else [flag]
-        )
-        self.cache.set_counts(folder)
+            actions.set_flags(self.cache, folder, [uid], remove=[flag])
         self._send("replay")
 
     def delete(self, folder: str, uid: int) -> None:
-        """To the Trash folder (or flagged deleted when there is none, or already in it)."""
-        trash = self.cache.special_folder("trash")
-        if trash and trash != folder:
-            self._move(folder, uid, trash, _("Suppression"))
-        else:
-            self._flags(folder, uid, "\\Deleted", True)
+        """To the Trash; from the Trash itself, removed for good (no undo then)."""
+        self._remove(
+            folder, uid, _("Suppression"), lambda: actions.delete(self.cache, folder, [uid])
+        )
 
     def archive(self, folder: str, uid: int) -> None:
-        target = self.cache.special_folder("archive")
-        if target and target != folder:
-            self._move(folder, uid, target, _("Archivage"))
+        self._remove(
+            folder, uid, _("Archivage"), lambda: actions.archive(self.cache, folder, [uid])
+        )
 
     def move(self, folder: str, uid: int, target: str) -> None:
-        if target != folder:
-            self._move(folder, uid, target, _("Déplacement"))
+        self._remove(
+            folder, uid, _("Déplacement"), lambda: actions.move(self.cache, folder, [uid], target)
+        )
 
-    def _move(self, folder: str, uid: int, target: str, description: str) -> None:
+    def _remove(
+        self, folder: str, uid: int, description: str, action: Callable[[], int | None]
+    ) -> None:
         summary = self.cache.summary(folder, uid)
         if summary is None:
             return
-        self.cache.remove_messages(folder, [uid])
-        self.cache.set_counts(folder)
-        op_id = self.cache.queue_op("move", folder, [uid], target=target)
-        self._undo.append(Undo(summary, op_id, description))
+        op_id = action()
+        if op_id is not None:
+            self._undo.append(Undo(summary, op_id, description))
         self._send("replay")
 
     def undo(self) -> Summary | None:

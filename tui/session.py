@@ -62,7 +62,7 @@ class AccountSession:
         elif kind == "search":
             self.worker.submit(w.SearchServer(fields["folder"], fields["text"]))
         elif kind == "replay":
-            self.worker.submit(w.SyncFolder(fields.get("folder", "INBOX")))
+            self.worker.submit(w.Replay())
 
     def stop(self) -> None:
         if self.worker is not None:

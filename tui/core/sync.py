@@ -22,6 +22,7 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
 
+from tui.core import actions
 from tui.core.cache import Cache, FolderRow, FolderState, Summary
 from tui.core.errors import ConnectionLost
 from tui.core.imap import CommandFailed, ImapConnection, ListedFolder, MailboxStatus
@@ -549,45 +550,22 @@ class SyncEngine:
 
     # --- user actions: the cache at once, the server when reachable -------------------
 
-    def _queue(self, kind: str, folder: str, uids: Sequence[int], **args: Any) -> None:
-        validity = self.cache.folder_state(folder).uidvalidity
-        self.cache.queue_op(kind, folder, uids, uidvalidity=validity, **args)
-
     def set_flags(
         self, folder: str, uids: Sequence[int], add: Iterable[str] = (), remove: Iterable[str] = ()
     ) -> None:
-        add, remove = list(add), list(remove)
-        with self.cache.transaction():
-            self.cache.change_flags(folder, uids, add, remove)
-            self._queue("flags", folder, uids, add=add, remove=remove)
+        actions.set_flags(self.cache, folder, uids, add, remove)
 
     def move(self, folder: str, uids: Sequence[int], target: str) -> None:
-        if target == folder:
-            return
-        with self.cache.transaction():
-            self.cache.remove_messages(folder, uids)
-            self.cache.set_counts(folder)
-            self._queue("move", folder, uids, target=target)
+        actions.move(self.cache, folder, uids, target)
 
     def delete(self, folder: str, uids: Sequence[int]) -> None:
-        """To the Trash; from the Trash itself (or with no Trash), removed for good."""
-        trash = self.cache.special_folder("trash")
-        if trash is None or trash == folder:
-            self.expunge(folder, uids)
-        else:
-            self.move(folder, uids, trash)
+        actions.delete(self.cache, folder, uids)
 
     def archive(self, folder: str, uids: Sequence[int]) -> None:
-        target = self.cache.special_folder("archive")
-        if target is None:
-            raise CommandFailed("Aucun dossier d'archives sur ce compte.")
-        self.move(folder, uids, target)
+        actions.archive(self.cache, folder, uids)
 
     def expunge(self, folder: str, uids: Sequence[int]) -> None:
-        with self.cache.transaction():
-            self.cache.remove_messages(folder, uids)
-            self.cache.set_counts(folder)
-            self._queue("expunge", folder, uids)
+        actions.expunge(self.cache, folder, uids)
 
     def replay_pending(self) -> list[str]:
         """Send queued actions in order; returns conflicts (dropped ops), raises ConnectionLost."""

@@ -96,6 +96,11 @@ class Expunge(Request):
 
 
 @dataclass(frozen=True)
+class Replay(Request):
+    """The UI already applied an action to its own cache connection: send the queue."""
+
+
+@dataclass(frozen=True)
 class SearchServer(Request):
     folder: str
     text: str
@@ -236,7 +241,7 @@ class _State:
     backfill: list[str] = field(default_factory=list)
 
 
-_LOCAL = (SetFlags, Move, Delete, Archive, Expunge)
+_LOCAL = (SetFlags, Move, Delete, Archive, Expunge, Replay)
 
 
 class AccountWorker:
@@ -429,7 +434,8 @@ class AccountWorker:
             state.backoff = self.backoff_start
             self._connect(engine, state)
         if isinstance(request, _LOCAL):
-            self._local(engine, request)
+            if not isinstance(request, Replay):
+                self._local(engine, request)
             if state.connected:
                 conflicts = engine.replay_pending()
                 if conflicts:

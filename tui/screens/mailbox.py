@@ -17,6 +17,7 @@ from textual.events import Resize
 from textual.screen import Screen
 from textual.widgets import Footer, Input
 
+from tui.core.errors import MailError
 from tui.core.i18n import _
 from tui.widgets.folder_list import FolderList
 from tui.widgets.message_list import MessageList
@@ -249,7 +250,11 @@ class MailboxScreen(Screen[None]):
 
     def action_archive(self) -> None:
         if selected := self._selected():
-            self.account.archive(*selected)
+            try:
+                self.account.archive(*selected)
+            except MailError as exc:
+                self.notify(exc.message, severity="warning", markup=False)
+                return
             self._changed()
 
     def action_move(self) -> None:
