@@ -408,7 +408,7 @@ class SetupScreen(Screen[bool]):
             text, state = _("Identifiant utilisé : « {short} ».").format(short=check.username), ""
         note.update(Content(text))
         note.set_classes(f"note {state}".strip())
-        if check.ok:
+        if check.ok and not (kept is not None and value == kept[0]):
             self._suggest_email(value, check.username)
 
     def _suggest_email(self, typed: str, username: str) -> None:
