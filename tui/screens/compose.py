@@ -46,7 +46,7 @@ from tui.core.sanitize import clean_line
 
 AUTOSAVE_SECONDS = 3.0
 ADDRESS_FIELDS = ("to", "cc", "bcc")
-MAX_ADDRESS_BOOK = 5000
+MAX_SCANNED = 100_000  # messages read to build the address book
 
 
 # --- completion ---------------------------------------------------------------------
@@ -66,21 +66,22 @@ def address_book(cache: Cache) -> list[tuple[str, str]]:
                     if "@" in addr and "<" not in addr:
                         wrote_to[addr.lower()] += 1
                         names.setdefault(addr.lower(), "")
+        # Newest first: an address is offered under the name it was last seen with.
         senders = db.execute(
-            "SELECT sender_address, MAX(sender_name), COUNT(*) AS n FROM messages "
-            "GROUP BY lower(sender_address) ORDER BY n DESC LIMIT ?",
-            (MAX_ADDRESS_BOOK,),
+            "SELECT sender_address, sender_name FROM messages ORDER BY sort_date DESC LIMIT ?",
+            (MAX_SCANNED,),
         ).fetchall()
     frequency: Counter[str] = Counter()
     spelled: dict[str, str] = {}
-    for address, name, count in senders:
+    for address, name in senders:
         addr = clean_line(one_line(address or ""))
         if "@" not in addr:
             continue
         key = addr.lower()
-        spelled[key] = addr
-        names[key] = clean_line(one_line(name or ""))
-        frequency[key] += count
+        if key not in spelled:
+            spelled[key] = addr
+            names[key] = clean_line(one_line(name or ""))
+        frequency[key] += 1
     for key in wrote_to:
         spelled.setdefault(key, key)
     order = sorted(spelled, key=lambda k: (-wrote_to[k], -frequency[k], k))
