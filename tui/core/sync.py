@@ -26,6 +26,7 @@ from tui.core import actions
 from tui.core.cache import Cache, FolderRow, FolderState, Summary
 from tui.core.errors import ConnectionLost
 from tui.core.imap import CommandFailed, ImapConnection, ListedFolder, MailboxStatus
+from tui.core.mimetext import decode_header_value
 
 HEADER_FIELDS = "DATE FROM TO CC SUBJECT MESSAGE-ID IN-REPLY-TO REFERENCES CONTENT-TYPE"
 SUMMARY_ITEMS = (
@@ -87,33 +88,8 @@ def _unescape_8bit(value: str) -> str:
 
 
 def decode_header(raw: str | bytes | None) -> str:
-    """RFC 2047 decoding (compat32 speed) then sanitising; never raises."""
-    if raw is None:
-        return ""
-    if isinstance(raw, bytes):
-        raw = raw.decode("ascii", errors="surrogateescape")
-    raw = _unescape_8bit(raw[:_HEADER_CAP])
-    try:
-        parts = email.header.decode_header(raw)
-        text = ""
-        for chunk, charset in parts:
-            if isinstance(chunk, bytes):
-                name = (charset or "ascii").lower()
-                if name in ("iso-8859-1", "latin-1", "us-ascii", "ascii", "unknown-8bit"):
-                    name = "windows-1252"
-                try:
-                    piece = chunk.decode(name, errors="replace")
-                except LookupError:
-                    piece = chunk.decode("utf-8", errors="replace")
-            else:
-                piece = chunk
-            # RFC 2047: whitespace between two encoded words is not shown.
-            text += piece
-        if not parts:
-            text = raw
-    except Exception:
-        text = raw
-    return _clean(text)
+    """RFC 2047 decoding at compat32 speed, sanitised; never raises (see mimetext)."""
+    return "" if raw is None else decode_header_value(raw)
 
 
 def _address_list(raw: str | None) -> list[tuple[str, str]]:
