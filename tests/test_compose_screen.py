@@ -462,6 +462,8 @@ def fill_outbox(identity: Identity, cache: Cache) -> tuple[int, int]:
     outbox.set_status(
         cache, held, outbox.HELD, "Le serveur a refusé le destinataire inconnu@ac-dijon.fr."
     )
+    with cache.transaction() as db:  # a fixed time, for the snapshots
+        db.execute("UPDATE outbox SET created = ?", (FIXED_NOW.timestamp() - 600,))
     return queued, held
 
 
