@@ -8,6 +8,7 @@ in plain words; nothing here lets a traceback reach the screen.
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from textual import work
@@ -17,9 +18,10 @@ from textual.message import Message
 
 from tui.account import Account
 from tui.config import Config, default_config_path
-from tui.core import secrets
+from tui.core import outbox, secrets
 from tui.core import worker as w
 from tui.core.i18n import _
+from tui.core.smtp import send_pending
 from tui.core.trust import CertificateChanged, CertificateNeedsDecision
 from tui.screens.certificate import CertificatePrompt, Decision
 from tui.screens.help import HelpScreen, key_table
@@ -235,6 +237,8 @@ class CourrielApp(App[None]):
                 self.notify(text, severity="warning", markup=False)
 
     def _sync_done(self, mailbox: MailboxScreen | None) -> None:
+        if any(row.status != "held" for row in outbox.pending(self.account.cache)):
+            self.send_outbox()  # queued mail is retried at each sync
         if mailbox is None:
             return
         now = datetime.now()
@@ -244,7 +248,51 @@ class CourrielApp(App[None]):
         mailbox.status.quota = self.account.cache.quota()
         mailbox.refresh_folders()
 
-    def _ask_certificate(self, error: CertificateNeedsDecision | CertificateChanged) -> None:
+    # --- sending ------------------------------------------------------------------
+
+    def outbox_count(self) -> int:
+        return len(outbox.pending(self.account.cache))
+
+    def _refresh_outbox(self) -> None:
+        mailbox = self._mailbox()
+        if mailbox is not None and mailbox.is_mounted:
+            mailbox.status.outbox = self.outbox_count()
+
+    @work(exclusive=True, group="send", exit_on_error=False)
+    async def send_outbox(self) -> None:
+        """Send what the outbox holds; failures stay there with their reason."""
+        self._refresh_outbox()
+        if self.account.demo or self.session is None:
+            self.notify(
+                _("Mode démonstration : le message reste dans la boîte d'envoi."), markup=False
+            )
+            return
+        if self._password is None:
+            self.notify(
+                _("Hors ligne : le message partira à la prochaine connexion."), markup=False
+            )
+            return
+        try:
+            report = await send_pending(
+                self.account.cache, self.config.account, self.session.trust, self._password
+            )
+        except (CertificateNeedsDecision, CertificateChanged) as exc:
+            self._ask_certificate(exc, then=self.send_outbox)
+            return
+        for sent in report.sent:
+            if self.session.worker is not None:
+                self.session.worker.submit(w.FileSent(sent))
+        if report.sent:
+            self.notify(_("{n} message(s) envoyé(s).").format(n=len(report.sent)), markup=False)
+        for failed in report.failed:
+            self.notify(failed.reason, severity="error", timeout=15, markup=False)
+        self._refresh_outbox()
+
+    def _ask_certificate(
+        self,
+        error: CertificateNeedsDecision | CertificateChanged,
+        then: Callable[[], object] | None = None,
+    ) -> None:
         assert self.session is not None
         trust = self.session.trust
 
@@ -256,7 +304,9 @@ class CourrielApp(App[None]):
             else:
                 self._status(_("certificat refusé : hors ligne"))
                 return
-            if self.session is not None and self.session.worker is not None:
+            if then is not None:
+                then()
+            elif self.session is not None and self.session.worker is not None:
                 self.session.worker.resume()
 
         pinned = error.pinned if isinstance(error, CertificateChanged) else None

@@ -28,6 +28,7 @@ from tui.core.cache import Cache, Summary
 from tui.core.errors import AuthError, CertificateError, ConnectionLost, MailError
 from tui.core.i18n import _
 from tui.core.imap import ImapConnection
+from tui.core.smtp import Sent, file_sent
 from tui.core.sync import FolderSyncResult, SyncEngine
 from tui.core.trust import CertificateNeedsDecision, TrustStore
 
@@ -98,6 +99,13 @@ class Expunge(Request):
 @dataclass(frozen=True)
 class Replay(Request):
     """The UI already applied an action to its own cache connection: send the queue."""
+
+
+@dataclass(frozen=True)
+class FileSent(Request):
+    """A message went out over SMTP: copy it to Sent and mark its original answered."""
+
+    sent: Sent
 
 
 @dataclass(frozen=True)
@@ -453,7 +461,12 @@ class AccountWorker:
             elif isinstance(request, SearchServer):
                 self._emit(RequestFailed(request, ConnectionLost(_("Hors ligne."))))
             return
-        if isinstance(request, SearchServer):
+        if isinstance(request, FileSent):
+            folder = engine.cache.special_folder("sent")
+            flagged = file_sent(engine.conn, engine.cache, request.sent, folder)
+            for changed in {folder for folder, _uid in flagged} | ({folder} if folder else set()):
+                self._emit(CacheChanged(changed))
+        elif isinstance(request, SearchServer):
             found = engine.search_server(request.folder, request.text)
             self._emit(SearchResults(request.folder, request.text, tuple(found)))
         elif isinstance(request, SyncAll):
