@@ -126,10 +126,13 @@ async def test_bad_address_is_explained_and_nothing_is_queued(demo) -> None:
         await pilot.pause()
         assert app.screen is screen
         assert "il manque « @ »" in error_text(screen, "cc")
+        assert outbox.pending(cache) == []
         assert error_text(screen, "to") == ""
         assert screen.focused is screen.query_one("#cc", Input)
         # Fixing it clears the message and sends.
         screen.query_one("#cc", Input).value = "marie.durand@ac-dijon.fr"
+        await pilot.pause()
+        assert error_text(screen, "cc") == ""
         await pilot.press("ctrl+s")
         await pilot.pause()
         assert isinstance(app.result, int)
@@ -224,6 +227,16 @@ async def test_autosave_then_reopened_draft_restores_fields(
     assert outbox.load_drafts(cache) == []  # sending removes the draft
     msg = parsed(outbox.pending(cache)[0].raw)
     assert [part.get_filename() for part in msg.iter_attachments()] == ["programme.pdf"]
+
+
+async def test_quitting_the_app_keeps_what_was_typed(demo) -> None:
+    identity, cache = demo
+    app = Host(ComposeScreen(identity, new_draft(identity), cache))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await type_into(pilot, "#subject", "Avant la coupure")
+        await pilot.press("enter")  # Enter goes on to the next field
+        assert app.screen.focused is app.screen.query_one("#body", TextArea)
+    assert [d.subject for _i, d in outbox.load_drafts(cache)] == ["Avant la coupure"]
 
 
 async def test_save_key_stores_the_draft(demo) -> None:
@@ -354,10 +367,11 @@ async def test_large_attachments_warn_before_sending(demo, tmp_path: Path) -> No
 
 
 def hostile_original() -> bytes:
+    # A bidi override after the subject: it must not reach the screen.
     return (
         "From: =?utf-8?q?Pirate?= <pirate@exemple.fr>\r\n"
         "To: marie.durand@ac-dijon.fr\r\n"
-        f"Subject: {HOSTILE}\r\n"
+        f"Subject: {HOSTILE}\u202e\r\n"
         "Message-ID: <hostile@exemple.fr>\r\n"
         "Date: Mon, 23 Nov 2026 09:14:00 +0000\r\n"
         "\r\n"

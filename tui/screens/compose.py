@@ -15,6 +15,7 @@ import tempfile
 from collections import Counter
 from collections.abc import Sequence
 from contextlib import suppress
+from dataclasses import replace
 from pathlib import Path
 
 from textual import on
@@ -42,7 +43,7 @@ from tui.core.compose import (
 )
 from tui.core.formatting import size_short
 from tui.core.i18n import _
-from tui.core.sanitize import clean_line
+from tui.core.sanitize import clean_line, clean_text
 
 AUTOSAVE_SECONDS = 3.0
 ADDRESS_FIELDS = ("to", "cc", "bcc")
@@ -249,6 +250,15 @@ class ComposeScreen(Screen[int | None]):
     ) -> None:
         super().__init__()
         self.identity = identity
+        # Text copied from a hostile original must not reach the terminal (PITFALLS.md).
+        draft = replace(
+            draft,
+            to=clean_line(draft.to),
+            cc=clean_line(draft.cc),
+            bcc=clean_line(draft.bcc),
+            subject=clean_line(draft.subject),
+            body=clean_text(draft.body),
+        )
         self.initial = draft
         self.cache = cache
         self.draft_id = draft_id
@@ -340,8 +350,16 @@ class ComposeScreen(Screen[int | None]):
 
     @on(Input.Changed)
     @on(TextArea.Changed)
-    def _edited(self) -> None:
+    def _edited(self, event: Input.Changed | TextArea.Changed) -> None:
         self.current_draft()
+        field = event.control.id or ""
+        if field in ADDRESS_FIELDS and self.query_one(f"#{field}-error").display:
+            self._set_error(field, "")  # the user is fixing it
+
+    @on(Input.Submitted, "#to, #cc, #bcc, #subject")
+    def _next_field(self, event: Input.Submitted) -> None:
+        event.stop()
+        self.focus_next()
 
     def _read_fields(self) -> Draft:
         def value(field: str) -> str:
