@@ -22,6 +22,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.content import Content
 from textual.screen import ModalScreen, Screen
+from textual.widget import Widget
 from textual.widgets import Button, Collapsible, Footer, Input, Label, Select, Static
 from textual.worker import get_current_worker
 
@@ -93,21 +94,27 @@ def _seconds(value: float) -> str:
     return f"{value:.1f} s".replace(".", ",")
 
 
-def diagnosis_content(diagnosis: Diagnosis, *, warning: bool = False) -> Content:
-    """Title, explanation and next steps, as plain text."""
-    parts: list[Content | str | tuple[str, str]] = [
-        ((_("Attention : ") if warning else "") + diagnosis.title, "bold"),
-        "\n",
-        diagnosis.explanation,
+def diagnosis_widgets(diagnosis: Diagnosis, *, warning: bool = False) -> list[Widget]:
+    """Title, explanation and next steps as plain text, each step with a hanging bullet."""
+    title = (_("Attention : ") if warning else "") + diagnosis.title
+    widgets: list[Widget] = [
+        Static(Content(title).stylize("bold"), classes="outcome-title"),
+        Static(Content(diagnosis.explanation)),
     ]
     if diagnosis.steps:
-        parts.append("\n\n" + _("Que faire :"))
+        widgets.append(Static(Content(_("Que faire :")), classes="outcome-todo"))
         for step in diagnosis.steps:
-            parts.append("\n • " + step)
+            widgets.append(
+                Horizontal(
+                    Static(Content(" • "), classes="bullet-mark"),
+                    Static(Content(step), classes="bullet-text"),
+                    classes="bullet",
+                )
+            )
     if diagnosis.technical:
-        parts.append("\n\n")
-        parts.append((_("Détail technique : ") + diagnosis.technical, "dim"))
-    return Content.assemble(*parts)
+        detail = Content(_("Détail technique : ") + diagnosis.technical).stylize("dim")
+        widgets.append(Static(detail, classes="outcome-technical"))
+    return widgets
 
 
 class ConfirmUntested(ModalScreen[bool]):
@@ -303,8 +310,10 @@ class SetupScreen(Screen[bool]):
                         )
             with Vertical(id="results"):
                 for name in checkup.STEPS:
-                    yield Static(Content(""), id=f"step-{name}", classes="step")
-                yield Static(Content(""), id="outcome")
+                    with Horizontal(id=f"step-{name}", classes="step"):
+                        yield Static(Content(""), classes="step-head")
+                        yield Static(Content(""), classes="step-detail")
+                yield Vertical(id="outcome")
         with Horizontal(id="setup-buttons"):
             yield Button(Content(_("Tester la connexion")), id="test", variant="primary")
             yield Button(Content(_("Enregistrer sans tester")), id="save")
@@ -603,55 +612,56 @@ class SetupScreen(Screen[bool]):
     def _test_started(self) -> None:
         self.results = []
         for name in checkup.STEPS:
-            self._paint(name, "", "-pending")
+            self._paint(name, "·", "-pending")
         self._paint(checkup.STEPS[0], "…", "-running")
-        outcome = self.query_one("#outcome", Static)
-        outcome.update(Content(_("Test en cours…")))
-        outcome.set_classes("")
-        self.query_one("#results").scroll_visible()
+        self._show_outcome([Static(Content(_("Test en cours…")))], "")
+        self.query_one("#results").scroll_visible(animate=False)
 
-    def _paint(self, name: str, text: str, state: str) -> None:
-        row = self.query_one(f"#step-{name}", Static)
+    def _paint(self, name: str, mark: str, state: str, took: str = "", detail: str = "") -> None:
+        row = self.query_one(f"#step-{name}", Horizontal)
         label = checkup.step_label(name)
-        row.update(Content(f" {text or '·'} {label:<28} "))
+        row.query_one(".step-head", Static).update(Content(f" {mark} {label:<28} {took}"))
+        row.query_one(".step-detail", Static).update(Content(detail))
         row.set_classes(f"step {state}")
 
     def _step_done(self, result: checkup.StepResult) -> None:
         self.results.append(result)
-        mark = "✓" if result.ok else "✗"
-        took = f"{_seconds(result.seconds):>7}  " if self.show_times else ""
-        row = self.query_one(f"#step-{result.name}", Static)
-        row.update(Content(f" {mark} {result.label:<28} {took}{result.detail}"))
-        row.set_classes("step " + ("-ok" if result.ok else "-failed"))
+        took = f"{_seconds(result.seconds):>7} " if self.show_times else ""
+        mark, state = ("✓", "-ok") if result.ok else ("✗", "-failed")
+        self._paint(result.name, mark, state, took, result.detail)
         index = checkup.STEPS.index(result.name)
         if result.ok and index + 1 < len(checkup.STEPS):
             self._paint(checkup.STEPS[index + 1], "…", "-running")
+
+    def _show_outcome(self, widgets: list[Widget], state: str) -> None:
+        outcome = self.query_one("#outcome", Vertical)
+        outcome.remove_children()
+        outcome.mount_all(widgets)
+        outcome.set_classes(state)
 
     def _test_finished(self, settings: Settings, results: list[checkup.StepResult]) -> None:
         self._testing = False
         self.query_one("#test", Button).label = Content(_("Tester la connexion"))
         ok, diagnosis = checkup.summary(results)
-        outcome = self.query_one("#outcome", Static)
         if ok:
             self.tested = settings
-            text = Content.assemble(
+            done = Content.assemble(
                 (_("La connexion fonctionne."), "bold"),
                 " ",
-                _("Vérifiez les réglages puis choisissez « Enregistrer »."),
+                _("Vérifiez les réglages puis choisissez\u00a0« Enregistrer\u00a0»."),
             )
+            widgets: list[Widget] = [Static(done, classes="outcome-title")]
             if diagnosis is not None:
-                text = Content.assemble(text, "\n\n", diagnosis_content(diagnosis, warning=True))
-            outcome.update(text)
-            outcome.set_classes("-ok")
+                widgets += diagnosis_widgets(diagnosis, warning=True)
+            self._show_outcome(widgets, "-ok")
             self._update_save_label()
             self.query_one("#save", Button).focus()
         else:
             if diagnosis is None:
                 diagnosis = Diagnosis(_("Le test s'est arrêté"), _("Relancez le test."))
-            outcome.update(diagnosis_content(diagnosis))
-            outcome.set_classes("-failed")
+            self._show_outcome(diagnosis_widgets(diagnosis), "-failed")
             self._update_save_label()
-        outcome.scroll_visible()
+        self.call_after_refresh(self.query_one("#outcome").scroll_visible, animate=False)
 
     # --- saving --------------------------------------------------------------------------
 
