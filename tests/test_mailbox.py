@@ -127,3 +127,21 @@ async def test_search_with_no_result_says_so(monkeypatch: pytest.MonkeyPatch) ->
             messages = app.screen.query_one(MessageList)
             line = "".join(segment.text for segment in messages.render_line(0))
             assert "Aucun résultat" in line
+
+
+async def test_reply_then_send_queues_in_the_outbox(monkeypatch: pytest.MonkeyPatch) -> None:
+    from tui.core import outbox
+    from tui.screens.compose import ComposeScreen
+
+    with demo_app(monkeypatch) as app:
+        async with app.run_test(size=(80, 24), notifications=True) as pilot:
+            await pilot.press("down", "down", "down", "r")
+            await pilot.pause()
+            assert isinstance(app.screen, ComposeScreen)
+            await pilot.press(*"Merci", "ctrl+s")
+            await pilot.pause()
+            assert isinstance(app.screen, MailboxScreen)
+            rows = outbox.pending(app.account.cache)
+            assert len(rows) == 1 and b"Re: R" in rows[0].raw
+            assert app.screen.status.outbox == 1
+            assert any("démonstration" in n.message for n in app._notifications)

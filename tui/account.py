@@ -76,7 +76,7 @@ class Account:
 
     @property
     def can_compose(self) -> bool:
-        return False  # the compose screen is not there yet
+        return True
 
     @property
     def can_undo(self) -> bool:

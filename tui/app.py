@@ -250,6 +250,12 @@ class CourrielApp(App[None]):
 
     # --- sending ------------------------------------------------------------------
 
+    def on_mailbox_screen_outbox_changed(self, message: MailboxScreen.OutboxChanged) -> None:
+        if message.send:
+            self.send_outbox()
+        else:
+            self._refresh_outbox()
+
     def outbox_count(self) -> int:
         return len(outbox.pending(self.account.cache))
 

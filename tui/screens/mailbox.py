@@ -14,11 +14,14 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.events import Resize
+from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Footer, Input
 
+from tui.core.compose import Draft, Identity, forward_draft, new_draft, reply_draft
 from tui.core.errors import MailError
 from tui.core.i18n import _
+from tui.core.outbox import load_drafts
 from tui.widgets.folder_list import FolderList
 from tui.widgets.message_list import MessageList
 from tui.widgets.reader import Reader
@@ -64,8 +67,16 @@ class MailboxScreen(Screen[None]):
         Binding("n", "toggle_read", _("Lu/non lu"), show=False, id="mailbox.read"),
         Binding("s", "save_attachment", _("Enregistrer PJ"), show=False, id="mailbox.save"),
         Binding("/", "search", _("Rechercher"), id="mailbox.search"),
+        Binding("o", "outbox", _("Boîte d'envoi"), show=False, id="mailbox.outbox"),
         Binding("f5,ctrl+r", "sync", _("Synchroniser"), id="mailbox.sync"),
     ]
+
+    class OutboxChanged(Message):
+        """A message was queued, retried or discarded: the app may send the outbox."""
+
+        def __init__(self, *, send: bool) -> None:
+            super().__init__()
+            self.send = send
 
     def __init__(self, account: Account) -> None:
         super().__init__()
@@ -323,7 +334,75 @@ class MailboxScreen(Screen[None]):
         self.refresh_folders()
         self.messages.focus()
 
-    def action_compose(self) -> None:
-        self.notify(_("La rédaction arrive bientôt."), markup=False)
+    # --- writing --------------------------------------------------------------------
 
-    action_reply = action_reply_all = action_forward = action_save_attachment = action_compose
+    def _write(
+        self, draft: Draft, *, original_raw: bytes | None = None, draft_id: int | None = None
+    ) -> None:
+        from tui.screens.compose import ComposeScreen
+
+        screen = ComposeScreen(
+            Identity.from_account(self.account.config.account),
+            draft,
+            self.account.cache,
+            draft_id=draft_id,
+            original_raw=original_raw,
+            demo=self.account.demo,
+        )
+
+        def done(outbox_id: int | None) -> None:
+            self.post_message(self.OutboxChanged(send=outbox_id is not None))
+
+        self.app.push_screen(screen, done)
+
+    def _original(self) -> tuple[str, int, bytes] | None:
+        selected = self._selected()
+        if selected is None:
+            return None
+        raw = self.account.cache.body(*selected)
+        if raw is None:
+            self.notify(
+                _("Le message n'est pas encore téléchargé : ouvrez-le d'abord."), markup=False
+            )
+            self.account.fetch_body(*selected)
+            return None
+        return (*selected, raw)
+
+    def action_compose(self) -> None:
+        self._write(new_draft(Identity.from_account(self.account.config.account)))
+
+    def _reply(self, *, reply_all: bool) -> None:
+        if original := self._original():
+            folder, uid, raw = original
+            identity = Identity.from_account(self.account.config.account)
+            draft = reply_draft(identity, raw, reply_all=reply_all, folder=folder, uid=uid)
+            self._write(draft, original_raw=raw)
+
+    def action_reply(self) -> None:
+        self._reply(reply_all=False)
+
+    def action_reply_all(self) -> None:
+        self._reply(reply_all=True)
+
+    def action_forward(self) -> None:
+        if original := self._original():
+            folder, uid, raw = original
+            identity = Identity.from_account(self.account.config.account)
+            self._write(forward_draft(identity, raw, folder=folder, uid=uid), original_raw=raw)
+
+    def action_outbox(self) -> None:
+        from tui.screens.outbox import OutboxChoice, OutboxScreen
+
+        def chosen(choice: OutboxChoice | None) -> None:
+            if choice is None:
+                return
+            if choice.action == "edit" and choice.draft_id is not None:
+                drafts = dict(load_drafts(self.account.cache))
+                if choice.draft_id in drafts:
+                    self._write(drafts[choice.draft_id], draft_id=choice.draft_id)
+            self.post_message(self.OutboxChanged(send=choice.action == "retry"))
+
+        self.app.push_screen(OutboxScreen(self.account.cache), chosen)
+
+    def action_save_attachment(self) -> None:
+        self.notify(_("Enregistrement des pièces jointes : bientôt."), markup=False)
