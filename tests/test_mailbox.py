@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import email
+import email.policy
+
 import pytest
 
 from tests.app_helpers import demo_app
@@ -142,6 +145,9 @@ async def test_reply_then_send_queues_in_the_outbox(monkeypatch: pytest.MonkeyPa
             await pilot.pause()
             assert isinstance(app.screen, MailboxScreen)
             rows = outbox.pending(app.account.cache)
-            assert len(rows) == 1 and b"Re: R" in rows[0].raw
+            assert len(rows) == 1
+            sent = email.message_from_bytes(rows[0].raw, policy=email.policy.default)
+            assert sent["Subject"] == "Re: Réunion de l'équipe de lettres"
+            assert "Merci" in sent.get_body(("plain",)).get_content()
             assert app.screen.status.outbox == 1
             assert any("démonstration" in n.message for n in app._notifications)
