@@ -58,8 +58,8 @@ def results_text(app: App) -> str:
     return "\n".join(str(s.render()) for s in app.screen.query("#results Static"))
 
 
-async def fill(pilot, **values: str) -> None:
-    """Type into fields by id, as a user would (focus, clear, type)."""
+async def fill(pilot, typed: bool = False, **values: str) -> None:
+    """Put values into fields by id; `typed` types them key by key, as a user would."""
     screen = pilot.app.screen
     if any(key.startswith(("imap", "smtp")) for key in values):
         screen.query_one("#advanced", Collapsible).collapsed = False
@@ -67,6 +67,9 @@ async def fill(pilot, **values: str) -> None:
     for widget_id, value in values.items():
         field = screen.query_one(f"#{widget_id.replace('_', '-')}", Input)
         field.focus()
+        if not typed:
+            field.value = value
+            continue
         field.value = ""
         await pilot.pause()
         if value:
@@ -96,7 +99,7 @@ async def test_full_address_is_normalised_and_logs_in(bed: Bed, tmp_path: Path) 
     user = bed.new_user()
     app = Host(tmp_path / "config.toml", trusting(bed, tmp_path))
     async with app.run_test(size=(80, 24)) as pilot:
-        await fill(pilot, username=f"{user.username.upper()}@ac-dijon.fr")
+        await fill(pilot, typed=True, username=f"{user.username.upper()}@ac-dijon.fr")
         note = text_of(app, "#username-note")
         assert f"« {user.username} »" in note and "adresse complète" in note
         await pilot.press("tab")  # leaving the field puts the short form in it
@@ -114,12 +117,12 @@ async def test_full_address_is_normalised_and_logs_in(bed: Bed, tmp_path: Path) 
 async def test_username_errors_name_the_expected_forms(tmp_path: Path) -> None:
     app = Host(tmp_path / "config.toml", TrustStore(tmp_path / "trust.toml"))
     async with app.run_test(size=(80, 24)) as pilot:
-        await fill(pilot, username="hélène durand")
+        await fill(pilot, typed=True, username="hélène durand")
         note = app.screen.query_one("#username-note", Static)
         assert "-error" in note.classes
         assert "« prenom.nom »" in str(note.render()) and "accents" in str(note.render())
-        await fill(pilot, username="[@click=app.quit]x[/]")
-        assert "[@click=app.quit]x[/]" not in str(note.render()) or app.is_running
+        await fill(pilot, typed=True, username="[@click=app.quit]x[/]")
+        assert "-error" in note.classes and "« [ »" in str(note.render()) and app.is_running
         await fill(pilot, username="jdupont2")
         assert "-error" not in note.classes
         # jdupont2's address is not derivable: nothing is guessed.
@@ -315,3 +318,29 @@ async def test_buttons_reachable(size: tuple[int, int], tmp_path: Path) -> None:
             assert button.region.height > 0 and button.region.bottom <= size[1] - 1
         for binding in SetupScreen.BINDINGS:
             assert binding.description and binding.id  # type: ignore[union-attr]
+
+
+async def test_hostile_host_is_shown_as_text(tmp_path: Path) -> None:
+    app = Host(tmp_path / "config.toml", TrustStore(tmp_path / "trust.toml"))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await fill(pilot, imap_host="[@click=app.quit]x[/]")
+        preset = app.screen.query_one("#preset", Static)
+        assert "[@click=app.quit]x[/]" in str(preset.render()) and "-modified" in preset.classes
+        app.screen.query_one("#setup-form").scroll_home(animate=False)
+        await pilot.pause()
+        await pilot.click("#preset")
+        assert app.is_running
+        await fill(pilot, username="prenom.nom", password="Secret-2026-x!")
+        await pilot.press("enter")  # in the password field: runs the test, which refuses
+        await pilot.pause()
+        assert app.screen.focused is app.screen.query_one("#imap-host", Input)
+        assert not app.screen.query_one("#results").display
+
+
+async def test_enter_moves_to_the_next_field(tmp_path: Path) -> None:
+    app = Host(tmp_path / "config.toml", TrustStore(tmp_path / "trust.toml"))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        assert app.focused is app.screen.query_one("#username", Input)
+        await pilot.press(*"jdupont", "enter")
+        assert app.focused is app.screen.query_one("#display-name", Input)

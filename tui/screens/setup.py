@@ -378,6 +378,15 @@ class SetupScreen(Screen[bool]):
             self._check_interval()
         self._update_save_label()
 
+    @on(Input.Submitted)
+    def _submitted(self, event: Input.Submitted) -> None:
+        """Enter moves on to the next field; in the password field it runs the test."""
+        event.stop()
+        if event.input.id == "password":
+            self.action_test()
+        else:
+            self.focus_next()
+
     @on(Input.Blurred, "#username")
     def _username_left(self, event: Input.Blurred) -> None:
         check = normalise_username(event.value)
