@@ -24,6 +24,7 @@ from tui.core.i18n import _
 from tui.core.smtp import send_pending
 from tui.core.trust import CertificateChanged, CertificateNeedsDecision
 from tui.screens.certificate import CertificatePrompt, Decision
+from tui.screens.choice import Choice
 from tui.screens.help import HelpScreen, key_table
 from tui.screens.mailbox import MailboxScreen
 from tui.screens.password import PasswordPrompt
@@ -163,6 +164,28 @@ class CourrielApp(App[None]):
             self.session.worker.sync_now()
 
     async def action_quit(self) -> None:
+        waiting = [row for row in outbox.pending(self.account.cache) if row.status != "sent"]
+        if not waiting or self.account.demo:
+            self._leave()
+            return
+
+        def answered(choice: str | None) -> None:
+            if choice == "quit":
+                self._leave()
+
+        self.push_screen(
+            Choice(
+                _("Des messages ne sont pas encore partis"),
+                _(
+                    "{n} message(s) attendent dans la boîte d'envoi. Ils restent enregistrés "
+                    "et partiront au prochain lancement de courriel."
+                ).format(n=len(waiting)),
+                [("stay", _("Rester")), ("quit", _("Quitter quand même"))],
+            ),
+            answered,
+        )
+
+    def _leave(self) -> None:
         if self.session is not None:
             self.session.stop()
         self.exit()

@@ -24,9 +24,9 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
 from textual.css.query import NoMatches
-from textual.screen import ModalScreen, Screen
+from textual.screen import Screen
 from textual.suggester import Suggester
-from textual.widgets import Button, Footer, Input, Label, OptionList, Static, TextArea
+from textual.widgets import Footer, Input, Label, OptionList, Static, TextArea
 from textual.widgets.option_list import Option
 
 from tui.core import outbox
@@ -44,6 +44,7 @@ from tui.core.compose import (
 from tui.core.formatting import size_short
 from tui.core.i18n import _
 from tui.core.sanitize import clean_line, clean_text
+from tui.screens.choice import Choice
 
 AUTOSAVE_SECONDS = 3.0
 ADDRESS_FIELDS = ("to", "cc", "bcc")
@@ -147,67 +148,6 @@ class PathSuggester(Suggester):
 
 
 # --- dialogs ------------------------------------------------------------------------
-
-
-class Choice(ModalScreen[str]):
-    """A question with a few buttons; dismisses with the chosen button's id."""
-
-    DEFAULT_CSS = """
-    Choice {
-        align: center middle;
-    }
-    Choice > Vertical {
-        width: 64;
-        max-width: 100%;
-        height: auto;
-        border: thick $primary;
-        background: $surface;
-        padding: 0 1;
-    }
-    Choice #choice-title {
-        text-style: bold;
-        padding-bottom: 1;
-    }
-    Choice Horizontal {
-        height: auto;
-        align-horizontal: center;
-        padding-top: 1;
-    }
-    Choice Button {
-        margin: 0 1;
-    }
-    """
-    BINDINGS = [
-        Binding("escape", "choose('cancel')", _("Annuler"), id="choice.cancel"),
-        Binding("left", "app.focus_previous", show=False),
-        Binding("right", "app.focus_next", show=False),
-    ]
-
-    def __init__(self, title: str, text: str, buttons: Sequence[tuple[str, str]]) -> None:
-        super().__init__()
-        self.title_text = title
-        self.text = text
-        self.buttons = buttons
-
-    def compose(self) -> ComposeResult:
-        with Vertical():
-            yield Static(Content(self.title_text), id="choice-title")
-            if self.text:
-                yield Static(Content(self.text))
-            with Horizontal():
-                for index, (button_id, label) in enumerate(self.buttons):
-                    variant = "primary" if index == 0 else "default"
-                    yield Button(Content(label), id=button_id, variant=variant)
-
-    def on_mount(self) -> None:
-        self.query(Button).first().focus()
-
-    def on_button_pressed(self, event: Button.Pressed) -> None:
-        event.stop()
-        self.dismiss(event.button.id or "cancel")
-
-    def action_choose(self, choice: str) -> None:
-        self.dismiss(choice)
 
 
 # --- the screen ---------------------------------------------------------------------

@@ -24,7 +24,7 @@ from tui.core.cache import Cache, OutboxRow
 from tui.core.formatting import list_date
 from tui.core.i18n import _
 from tui.core.sanitize import clean_line
-from tui.screens.compose import Choice
+from tui.screens.choice import Choice
 
 
 @dataclass(frozen=True)
