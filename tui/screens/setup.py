@@ -618,13 +618,13 @@ class SetupScreen(Screen[bool]):
             return False
         return True
 
-    def _test_started(self) -> None:
+    async def _test_started(self) -> None:
         self.results = []
         for name in checkup.STEPS:
             self._paint(name, "·", "-pending")
         self._paint(checkup.STEPS[0], "…", "-running")
-        self._show_outcome([Static(Content(_("Test en cours…")))], "")
-        self.query_one("#results").scroll_visible(animate=False)
+        await self._show_outcome([Static(Content(_("Test en cours…")))], "")
+        self.query_one("#results").scroll_visible(animate=False, top=True)
 
     def _paint(self, name: str, mark: str, state: str, took: str = "", detail: str = "") -> None:
         row = self.query_one(f"#step-{name}", Horizontal)
@@ -642,13 +642,13 @@ class SetupScreen(Screen[bool]):
         if result.ok and index + 1 < len(checkup.STEPS):
             self._paint(checkup.STEPS[index + 1], "…", "-running")
 
-    def _show_outcome(self, widgets: list[Widget], state: str) -> None:
+    async def _show_outcome(self, widgets: list[Widget], state: str) -> None:
         outcome = self.query_one("#outcome", Vertical)
-        outcome.remove_children()
-        outcome.mount_all(widgets)
+        await outcome.remove_children()
+        await outcome.mount_all(widgets)
         outcome.set_classes(state)
 
-    def _test_finished(self, settings: Settings, results: list[checkup.StepResult]) -> None:
+    async def _test_finished(self, settings: Settings, results: list[checkup.StepResult]) -> None:
         self._testing = False
         self.query_one("#test", Button).label = Content(_("Tester la connexion"))
         ok, diagnosis = checkup.summary(results)
@@ -656,21 +656,22 @@ class SetupScreen(Screen[bool]):
             self.tested = settings
             done = Content.assemble(
                 (_("La connexion fonctionne."), "bold"),
-                " ",
-                _("Vérifiez les réglages puis choisissez\u00a0« Enregistrer\u00a0»."),
+                "\n",
+                _("Vérifiez les réglages puis choisissez « Enregistrer »."),
             )
             widgets: list[Widget] = [Static(done, classes="outcome-title")]
             if diagnosis is not None:
                 widgets += diagnosis_widgets(diagnosis, warning=True)
-            self._show_outcome(widgets, "-ok")
+            await self._show_outcome(widgets, "-ok")
             self._update_save_label()
             self.query_one("#save", Button).focus()
         else:
             if diagnosis is None:
                 diagnosis = Diagnosis(_("Le test s'est arrêté"), _("Relancez le test."))
-            self._show_outcome(diagnosis_widgets(diagnosis), "-failed")
+            await self._show_outcome(diagnosis_widgets(diagnosis), "-failed")
             self._update_save_label()
-        self.call_after_refresh(self.query_one("#outcome").scroll_visible, animate=False)
+        # The steps and the start of the explanation, together on screen.
+        self.call_after_refresh(self.query_one("#results").scroll_visible, animate=False, top=True)
 
     # --- saving --------------------------------------------------------------------------
 
