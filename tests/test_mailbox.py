@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import email
 import email.policy
+from pathlib import Path
 
 import pytest
 
@@ -151,3 +152,22 @@ async def test_reply_then_send_queues_in_the_outbox(monkeypatch: pytest.MonkeyPa
             assert "Merci" in sent.get_body(("plain",)).get_content()
             assert app.screen.status.outbox == 1
             assert any("démonstration" in n.message for n in app._notifications)
+
+
+async def test_save_attachments_into_the_chosen_folder(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    with demo_app(monkeypatch) as app:
+        async with app.run_test(size=(80, 24), notifications=True) as pilot:
+            await pilot.press("down", "down", "down", "s")  # the reply with the PDF
+            await pilot.pause()
+            field = app.screen.query_one("#folder")
+            field.value = str(tmp_path / "pj")  # type: ignore[attr-defined]
+            await pilot.press("enter")
+            await pilot.press("s")
+            await pilot.pause()
+            app.screen.query_one("#folder").value = str(tmp_path / "pj")  # type: ignore[attr-defined]
+            await pilot.press("enter")
+            await pilot.pause()
+            names = sorted(p.name for p in (tmp_path / "pj").iterdir())
+            assert names == ["ordre-du-jour-reunion (1).pdf", "ordre-du-jour-reunion.pdf"]

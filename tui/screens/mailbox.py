@@ -7,6 +7,7 @@ The screen reads the cache and asks the account for actions; it never speaks IMA
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from textual import on
@@ -405,4 +406,29 @@ class MailboxScreen(Screen[None]):
         self.app.push_screen(OutboxScreen(self.account.cache), chosen)
 
     def action_save_attachment(self) -> None:
-        self.notify(_("Enregistrement des pièces jointes : bientôt."), markup=False)
+        from tui.core.attachments import save_all
+        from tui.screens.save_attachments import SaveAttachments
+
+        selected = self._selected()
+        message = self.account.message(*selected) if selected else None
+        if message is None or not message.attachments:
+            self.notify(_("Ce message n'a pas de pièce jointe (ouvrez-le d'abord)."), markup=False)
+            return
+
+        def chosen(folder: Path | None) -> None:
+            if folder is None:
+                return
+            try:
+                folder.mkdir(parents=True, exist_ok=True)
+                paths = save_all(message.attachments, folder)
+            except (MailError, OSError) as exc:
+                reason = exc.message if isinstance(exc, MailError) else (exc.strerror or str(exc))
+                self.notify(reason, severity="error", markup=False)
+                return
+            names = ", ".join(path.name for path in paths)
+            self.notify(
+                _("Enregistré dans {folder} : {names}").format(folder=folder, names=names),
+                markup=False,
+            )
+
+        self.app.push_screen(SaveAttachments(list(message.attachments)), chosen)
