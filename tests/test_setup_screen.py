@@ -140,6 +140,9 @@ async def test_wrong_password_shows_the_authentication_diagnosis(bed: Bed, tmp_p
         assert "identifiant court" in shown and "NUMEN" in shown and "03 80 44 88 09" in shown
         assert "Mauvais-Mot-2026!" not in shown
         assert str(app.screen.query_one("#save", Button).label) == "Enregistrer sans tester"
+        assert app.focused is app.screen.query_one("#fix", Button)
+        await pilot.press("enter")
+        assert app.focused is app.screen.query_one("#username", Input)
 
 
 async def test_server_stopped_shows_the_connection_diagnosis(
@@ -168,6 +171,8 @@ async def test_wrong_port_is_explained(bed: Bed, tmp_path: Path) -> None:
         await run_test(pilot)
         shown = results_text(app)
         assert "Mauvais port" in shown and "993" in shown and "465" in shown
+        await pilot.click("#fix")
+        assert app.focused is app.screen.query_one("#imap-port", Input)
 
 
 async def test_untrusted_certificate_goes_through_the_prompt(bed: Bed, tmp_path: Path) -> None:

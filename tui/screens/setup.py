@@ -36,6 +36,15 @@ from tui.core.username import USERNAME_RE, normalise_username
 from tui.presets import DIJON
 from tui.screens.certificate import CertificatePrompt, Decision
 
+# After a failure, the field the user most likely has to change, and the button's words.
+_FIX = {
+    "auth": ("username", "Corriger l'identifiant ou le mot de passe"),
+    "password": ("password", "Corriger le mot de passe"),
+    "wrong_port": ("imap-port", "Corriger les serveurs et ports"),
+    "dns": ("imap-host", "Corriger les serveurs et ports"),
+    "refused": ("imap-port", "Corriger les serveurs et ports"),
+    "tls": ("imap-port", "Corriger les serveurs et ports"),
+}
 _HOST_RE = re.compile(r"[A-Za-z0-9.:\-\[\]]+")
 # The keyring probe must not see a real command: it only tells whether "command" exists.
 _ANY_COMMAND = {"password_command": "commande"}
@@ -209,6 +218,7 @@ class SetupScreen(Screen[bool]):
         self._auto_email = ""
         self._kept_notes: tuple[str, str] | None = None
         self._testing = False
+        self._fix_target = "username"
 
     # --- layout ------------------------------------------------------------------------
 
@@ -668,7 +678,14 @@ class SetupScreen(Screen[bool]):
         else:
             if diagnosis is None:
                 diagnosis = Diagnosis(_("Le test s'est arrêté"), _("Relancez le test."))
-            await self._show_outcome(diagnosis_widgets(diagnosis), "-failed")
+            widgets = diagnosis_widgets(diagnosis)
+            fix = _FIX.get(diagnosis.kind)
+            if fix is not None:
+                self._fix_target = fix[0]
+                widgets.insert(2, Button(Content(_(fix[1])), id="fix", classes="fix"))
+            await self._show_outcome(widgets, "-failed")
+            if fix is not None:
+                self.query_one("#fix", Button).focus(scroll_visible=False)
             self._update_save_label()
         # The steps and the start of the explanation, together on screen.
         self.call_after_refresh(self.query_one("#results").scroll_visible, animate=False, top=True)
@@ -715,6 +732,14 @@ class SetupScreen(Screen[bool]):
             return
         self.app.call_from_thread(self._saved)
 
+    def _fix(self) -> None:
+        """Straight to the field the diagnosis points at (Avancé opened when needed)."""
+        target = self._fix_target
+        if target in self._server_ids:
+            self.query_one("#advanced", Collapsible).collapsed = False
+        field = self.query_one(f"#{target}", Input)
+        field.focus()
+
     def _saved(self) -> None:
         self.dismiss(True)
 
@@ -723,7 +748,12 @@ class SetupScreen(Screen[bool]):
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         event.stop()
-        actions = {"test": self.action_test, "save": self.action_save, "cancel": self.action_cancel}
+        actions = {
+            "test": self.action_test,
+            "save": self.action_save,
+            "cancel": self.action_cancel,
+            "fix": self._fix,
+        }
         action = actions.get(event.button.id or "")
         if action is not None:
             action()
