@@ -52,6 +52,14 @@ def load_theme(path: Path) -> Theme:
                 path=path
             )
         )
+    if data.get("ansi"):
+        # Textual's own stylesheets use these two with ANSI themes (a missing one is a
+        # fatal stylesheet error at start-up).
+        data["variables"] = {
+            "ansi-background": "ansi_black",
+            "ansi-foreground": "ansi_white",
+            **variables,
+        }
     try:
         theme = Theme(**data)
         theme.to_color_system()  # parses every colour: a typo fails here, not at draw time
