@@ -197,6 +197,7 @@ def sync_figures(beds: Beds, size: int, runs: int, delay: float, results: Result
         results.add("body_latency_s", size, full.get("body_latency"))
         results.add("chunk_max_s", size, full.get("chunk_max"))
         results.add("rss_growth_mib", size, (full["rss_peak_kib"] - full["rss_base_kib"]) / 1024)
+        results.add("rss_peak_mib", size, full["rss_peak_kib"] / 1024)
         resync = probe(beds, main, size, full_cache, mode="resync")
         results.add("resync_b", size, resync["server_bytes"])
         results.add("resync_s", size, resync["sync_done"])
@@ -212,6 +213,12 @@ def sync_figures(beds: Beds, size: int, runs: int, delay: float, results: Result
             slow = probe(beds, main, size, full_cache, port=relay.port, mode="resync")
             results.add("relay_resync_s", size, slow["sync_done"])
             results.add("relay_resync_turns", size, sum(link.turns for link in relay.links))
+        cpu = subprocess.run(
+            [PYTHON, "-m", "bench.cpu", str(size)],
+            cwd=REPO, capture_output=True, text=True, timeout=600, check=True,
+        )  # fmt: skip
+        for key, value in json.loads(cpu.stdout.strip().splitlines()[-1]).items():
+            results.add(f"cpu_{key}", size, value)
     # Without CONDSTORE: one full sync to fill a cache, then the no-change resyncs.
     plain = beds.plain
     plain_cache = work / "plain.sqlite3"
@@ -356,6 +363,14 @@ ROWS: list[tuple[str, str, str, str]] = [
     ("body_latency_s", "FetchBody asked during backfill → answer (s)", "{:.3f}", "≤ 0.3"),
     ("chunk_max_s", "  longest backfill step (worst wait) (s)", "{:.3f}", ""),
     ("rss_growth_mib", "peak RSS growth, worker process (MiB)", "{:.1f}", "≤ 20"),
+    ("rss_peak_mib", "  peak RSS, worker process after imports+backfill (MiB)", "{:.1f}", ""),
+    ("cpu_parse_us", "CPU: parse_summary per message (µs)", "{:.0f}", ""),
+    ("cpu_insert_us", "CPU: put_summaries per message (µs)", "{:.0f}", ""),
+    ("cpu_open_ms", "CPU: Cache.open (ms)", "{:.1f}", ""),
+    ("cpu_count_ms", "CPU: count (ms)", "{:.1f}", ""),
+    ("cpu_page_last_ms", "CPU: page of 200 at the end (ms)", "{:.1f}", ""),
+    ("cpu_index_of_ms", "CPU: index_of oldest (ms)", "{:.1f}", ""),
+    ("cpu_unread_ms", "CPU: unread count (ms)", "{:.1f}", ""),
     ("resync_b", "no-change resync, CONDSTORE (server bytes)", "{:.0f}", "≤ 1536; neomutt 1.5 KiB"),
     ("resync_s", "  time (s)", "{:.3f}", ""),
     ("plain_resync_b", "no-change resync, no CONDSTORE (server bytes)", "{:.0f}", "≪ O(n)"),
