@@ -15,12 +15,14 @@ from textual import work
 from textual.app import App
 from textual.binding import Binding
 from textual.message import Message
+from textual.notifications import SeverityLevel
 
 from tui.account import Account
 from tui.config import Config, default_config_path
 from tui.core import outbox, secrets
 from tui.core import worker as w
 from tui.core.i18n import _
+from tui.core.sanitize import clean_line, clean_text
 from tui.core.smtp import send_pending
 from tui.core.trust import CertificateChanged, CertificateNeedsDecision
 from tui.screens.certificate import CertificatePrompt, Decision
@@ -72,6 +74,25 @@ class CourrielApp(App[None]):
         if self.session is not None:
             self.session.stop()
         self.account.cache.close()
+
+    def notify(
+        self,
+        message: str,
+        *,
+        title: str = "",
+        severity: SeverityLevel = "information",
+        timeout: float | None = None,
+        markup: bool = False,
+    ) -> None:
+        """Every toast goes through here: sanitised, and never parsed as markup, since
+        server answers and message data end up in notifications (PITFALLS.md)."""
+        super().notify(
+            clean_text(message),
+            title=clean_line(title),
+            severity=severity,
+            timeout=timeout,
+            markup=False,
+        )
 
     def post_worker_event(self, event: w.Event) -> None:
         """Called on the worker thread: post_message is thread-safe."""

@@ -23,37 +23,45 @@ def demo_config(root: Path) -> Config:
     return config
 
 
-def seed(cache: Cache) -> None:
-    """Fill a cache with the demo mailbox, as a first sync would."""
-    cache.set_folders([FolderRow(name, "/", use, 0, 0, ()) for name, use in DEMO_FOLDERS])
+def seed_messages(
+    cache: Cache,
+    folders: list[FolderRow],
+    items: list[tuple[str, bytes, frozenset[str]]],
+) -> None:
+    """Fill a cache as a first sync would: folders, then (folder, raw, flags), oldest first."""
+    cache.set_folders(folders)
     next_uid: dict[str, int] = {}
-    summaries = []
-    for item in reversed(demo_messages()):  # oldest first: UIDs grow with time
-        uid = next_uid.get(item.folder, 1)
-        next_uid[item.folder] = uid + 1
-        parsed = parse_message(item.raw)
+    for folder, raw, flags in items:
+        uid = next_uid.get(folder, 1)
+        next_uid[folder] = uid + 1
+        parsed = parse_message(raw)
         name, address = parsed.from_[0] if parsed.from_ else ("", "")
-        summaries.append(
-            Summary(
-                folder=item.folder,
-                uid=uid,
-                date=parsed.date,
-                sender_name=name,
-                sender_address=address,
-                to=", ".join(a for _n, a in parsed.to),
-                subject=parsed.subject,
-                size=len(item.raw),
-                flags=item.flags,
-                has_attachment=bool(parsed.attachments),
-                message_id=parsed.message_id,
-                in_reply_to=parsed.in_reply_to,
-                references=" ".join(parsed.references),
-            )
+        summary = Summary(
+            folder=folder,
+            uid=uid,
+            date=parsed.date,
+            sender_name=name,
+            sender_address=address,
+            to=", ".join(a for _n, a in parsed.to),
+            subject=parsed.subject,
+            size=len(raw),
+            flags=flags,
+            has_attachment=bool(parsed.attachments),
+            message_id=parsed.message_id,
+            in_reply_to=parsed.in_reply_to,
+            references=" ".join(parsed.references),
         )
-        cache.put_summaries([summaries[-1]])
-        cache.put_body(item.folder, uid, item.raw)
-    for name, _use in DEMO_FOLDERS:
-        cache.set_counts(name)
+        cache.put_summaries([summary])
+        cache.put_body(folder, uid, raw)
+    for row in folders:
+        cache.set_counts(row.name)
+
+
+def seed(cache: Cache) -> None:
+    """The demo mailbox."""
+    folders = [FolderRow(name, "/", use, 0, 0, ()) for name, use in DEMO_FOLDERS]
+    items = [(m.folder, m.raw, m.flags) for m in reversed(demo_messages())]
+    seed_messages(cache, folders, items)
     cache.set_quota((23_800, 102_400))
 
 
