@@ -349,3 +349,31 @@ async def test_enter_moves_to_the_next_field(tmp_path: Path) -> None:
         assert app.focused is app.screen.query_one("#username", Input)
         await pilot.press(*"jdupont", "enter")
         assert app.focused is app.screen.query_one("#display-name", Input)
+
+
+async def test_password_command_is_tested_and_saved(
+    bed: Bed, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    sources = [
+        *ASK_ONLY,
+        secrets.Source("command", "Commande de mot de passe", "Lu par la commande."),
+    ]
+    monkeypatch.setattr(secrets, "available_sources", lambda account, **kw: sources)
+    user = bed.new_user()
+    path = tmp_path / "config.toml"
+    app = Host(path, trusting(bed, tmp_path))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        app.screen.query_one("#source", Select).value = "command"
+        await pilot.pause()
+        command = f"echo {user.password}"
+        await fill(pilot, username=user.username, password_command=command, **servers(bed))
+        await run_test(pilot)
+        assert results_text(app).count("✓") == 6
+        await pilot.press("ctrl+s")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+    assert app.results == [True]
+    account = tomllib.loads(path.read_text())["account"]
+    assert account["password_source"] == "command" and account["password_command"] == command

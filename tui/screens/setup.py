@@ -585,18 +585,23 @@ class SetupScreen(Screen[bool]):
     def _run_test(self, settings: Settings) -> None:
         worker = get_current_worker()
         password = self._password_for(settings)
-        while not worker.is_cancelled:
-            self.app.call_from_thread(self._test_started)
-            results: list[checkup.StepResult] = []
-            for result in checkup.run_checkup(settings.target, password, self.trust):
-                results.append(result)
-                self.app.call_from_thread(self._step_done, result)
-                if worker.is_cancelled:
-                    return
-            last = results[-1]
-            if last.ok or last.certificate is None or not self._decide(last.certificate):
-                break  # passed, failed for good, or the certificate was refused
-        self.app.call_from_thread(self._test_finished, settings, results)
+        results: list[checkup.StepResult] = []
+        try:
+            while not worker.is_cancelled:
+                self.app.call_from_thread(self._test_started)
+                results = []
+                for result in checkup.run_checkup(settings.target, password, self.trust):
+                    results.append(result)
+                    self.app.call_from_thread(self._step_done, result)
+                    if worker.is_cancelled:
+                        return
+                last = results[-1]
+                if last.ok or last.certificate is None or not self._decide(last.certificate):
+                    break  # passed, failed for good, or the certificate was refused
+        finally:
+            # Whatever happened, the button comes back and the outcome is shown.
+            if not worker.is_cancelled:
+                self.app.call_from_thread(self._test_finished, settings, results)
 
     def _decide(self, error: CertificateError) -> bool:
         """Show the certificate prompt from this thread; True to test again."""
