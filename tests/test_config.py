@@ -109,3 +109,18 @@ def test_save_refuses_invalid_values(tmp_path: Path) -> None:
     with pytest.raises(ConfigError):
         save_config(path, {"sync": {"interval_minutes": -5}})
     assert path.read_text() == ""
+
+
+def test_keymap_section_and_quiet_hours(tmp_path: Path) -> None:
+    path = write(
+        tmp_path,
+        '[keys]\n"mailbox.delete" = "x"\n'
+        '[ui]\nquiet_hours = "19:00-07:30"\nquiet_weekends = true\n',
+    )
+    config = load_config(path)
+    assert config.values["keys"] == {"mailbox.delete": "x"}
+    assert config.ui["quiet_hours"] == "19:00-07:30"
+    with pytest.raises(ConfigError, match="HH:MM-HH:MM"):
+        load_config(write(tmp_path, '[ui]\nquiet_hours = "19h"\n'))
+    with pytest.raises(ConfigError, match=r"keys\.mailbox\.delete"):
+        load_config(write(tmp_path, '[keys]\n"mailbox.delete" = 3\n'))

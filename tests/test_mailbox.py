@@ -171,3 +171,31 @@ async def test_save_attachments_into_the_chosen_folder(
             await pilot.pause()
             names = sorted(p.name for p in (tmp_path / "pj").iterdir())
             assert names == ["ordre-du-jour-reunion (1).pdf", "ordre-du-jour-reunion.pdf"]
+
+
+@pytest.mark.parametrize(("delay", "read_after"), [(-1, False), (1, True)])
+async def test_mark_read_delay(
+    monkeypatch: pytest.MonkeyPatch, delay: int, read_after: bool
+) -> None:
+    with demo_app(monkeypatch) as app:
+        app.config.ui["mark_read_after_seconds"] = delay
+        async with app.run_test(size=(80, 24)) as pilot:
+            messages = app.screen.query_one(MessageList)
+            await pilot.press("enter")
+            row = messages.row(0)
+            assert row is not None and "\\Seen" not in row.flags  # not at once
+            await pilot.pause(1.3)
+            row = messages.row(0)
+            assert row is not None and ("\\Seen" in row.flags) == read_after
+
+
+async def test_user_keymap_rebinds_by_binding_id(monkeypatch: pytest.MonkeyPatch) -> None:
+    with demo_app(monkeypatch) as app:
+        app.set_keymap({"mailbox.delete": "x"})
+        async with app.run_test(size=(80, 24)) as pilot:
+            messages = app.screen.query_one(MessageList)
+            total = messages.total
+            await pilot.press("d")
+            assert messages.total == total
+            await pilot.press("x")
+            assert messages.total == total - 1

@@ -100,10 +100,11 @@ class Account:
     def fetch_body(self, folder: str, uid: int) -> None:
         self._send("fetch_body", folder=folder, uid=uid)
 
-    def opened(self, folder: str, uid: int) -> None:
-        """The user is reading this message: mark it read if the settings say so now."""
-        if self.config.ui["mark_read_after_seconds"] == 0:
-            self.set_seen(folder, uid, True)
+    @property
+    def mark_read_delay(self) -> float | None:
+        """Seconds of reading before a message is marked read; None: never automatically."""
+        seconds = self.config.ui["mark_read_after_seconds"]
+        return None if seconds < 0 else float(seconds)
 
     # --- actions ------------------------------------------------------------------
 

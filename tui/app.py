@@ -22,6 +22,7 @@ from tui.config import Config, default_config_path
 from tui.core import outbox, secrets
 from tui.core import worker as w
 from tui.core.i18n import _
+from tui.core.quiet import is_quiet
 from tui.core.sanitize import clean_line, clean_text
 from tui.core.smtp import send_pending
 from tui.core.trust import CertificateChanged, CertificateNeedsDecision
@@ -63,6 +64,9 @@ class CourrielApp(App[None]):
         self._password: str | None = None
         self._theme_problems: list[str] = []
         self._install_themes()
+        self._synced_once = False
+        # A user keymap: [keys] "mailbox.delete" = "d,x" rebinds by the Binding ids.
+        self.set_keymap(config.values.get("keys", {}))
 
     @classmethod
     def for_account(cls, config: Config) -> CourrielApp:
@@ -249,6 +253,11 @@ class CourrielApp(App[None]):
             )
         elif isinstance(event, w.FoldersChanged) and mailbox is not None:
             mailbox.refresh_folders()
+        elif isinstance(event, w.FolderSynced) and event.result.new and self._synced_once:
+            self._new_mail(event.result.folder, event.result.new)
+            if mailbox is not None:
+                mailbox.refresh_folder(event.result.folder)
+                mailbox.refresh_folders()
         elif isinstance(event, (w.FolderSynced, w.BackfillDone, w.CacheChanged)):
             if mailbox is not None:
                 folder = getattr(event, "folder", None) or event.result.folder  # type: ignore[attr-defined]
@@ -280,7 +289,19 @@ class CourrielApp(App[None]):
             for text in texts:
                 self.notify(text, severity="warning", markup=False)
 
+    def _new_mail(self, folder: str, count: int) -> None:
+        """New mail after the first sync: counted in the status bar, a bell if wanted."""
+        if folder.upper() != "INBOX":
+            return
+        mailbox = self._mailbox()
+        if mailbox is not None:
+            mailbox.status.new_mail += count
+        ui = self.config.ui
+        if ui["bell"] and not is_quiet(ui["quiet_hours"], ui["quiet_weekends"], datetime.now()):
+            self.bell()
+
     def _sync_done(self, mailbox: MailboxScreen | None) -> None:
+        self._synced_once = True
         if any(row.status != "held" for row in outbox.pending(self.account.cache)):
             self.send_outbox()  # queued mail is retried at each sync
         if mailbox is None:

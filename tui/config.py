@@ -21,6 +21,7 @@ import tomlkit
 
 from tui.core.errors import ConfigError
 from tui.core.i18n import _
+from tui.core.quiet import valid_range
 from tui.presets import DIJON
 
 APP_NAME = "courriel"
@@ -77,7 +78,8 @@ SCHEMA: dict[str, dict[str, Key]] = {
             int, 0, "entier ≥ 0 (secondes), -1 pour jamais", lambda v: v >= -1
         ),
         "bell": Key(bool, False, "true ou false"),
-        "quiet_hours": Key(str, "", "plage, ex. 19:00-07:30"),
+        "quiet_hours": Key(str, "", "plage HH:MM-HH:MM, ex. 19:00-07:30, ou vide", valid_range),
+        "quiet_weekends": Key(bool, False, "true ou false"),
     },
     "security": {
         "trusted_domains": Key(list, list(DIJON.trusted_domains), "liste de domaines"),
@@ -123,10 +125,12 @@ def data_dir() -> Path:
 
 
 def defaults() -> dict[str, dict[str, Any]]:
-    return {
+    values = {
         section: {name: _copy(key.default) for name, key in keys.items()}
         for section, keys in SCHEMA.items()
     }
+    values["keys"] = {}
+    return values
 
 
 def _copy(value: Any) -> Any:
@@ -164,12 +168,33 @@ def load_config(path: Path | None = None) -> Config:
     return config
 
 
+# [keys]: binding id = "keys", e.g. `"mailbox.delete" = "d,x"`; ids are checked by the app,
+# which knows its bindings.
+KEYMAP_SECTION = "keys"
+
+
 def validate(data: Mapping[str, Any], path: Path) -> dict[str, dict[str, Any]]:
     """Check every section and key; return the full settings with defaults filled in."""
     values = defaults()
     for section, content in data.items():
+        if section == KEYMAP_SECTION and isinstance(content, dict):
+            for name, keys in content.items():
+                if not isinstance(keys, str) or not keys.strip():
+                    raise ConfigError(
+                        _(
+                            "Fichier {path} : valeur refusée pour « {key} » : {value}. "
+                            "Permis : {allowed}."
+                        ).format(
+                            path=path,
+                            key=f"{section}.{name}",
+                            value=_show(keys),
+                            allowed=_('touches séparées par des virgules, ex. "d,x"'),
+                        )
+                    )
+            values[KEYMAP_SECTION] = dict(content)
+            continue
         if section not in SCHEMA:
-            raise ConfigError(_unknown(path, section, None, list(SCHEMA)))
+            raise ConfigError(_unknown(path, section, None, [*SCHEMA, KEYMAP_SECTION]))
         if not isinstance(content, dict):
             raise ConfigError(
                 _("Fichier {path} : « {section} » doit être une section [{section}].").format(

@@ -177,6 +177,8 @@ class MailboxScreen(Screen[None]):
 
     @on(MessageList.Highlighted)
     def _highlighted(self, event: MessageList.Highlighted) -> None:
+        if self.folder.upper() == "INBOX":
+            self.status.new_mail = 0  # seen: the user is looking at the inbox
         if self.has_class("-wide") and event.uid is not None:
             self.open_message(event.folder, event.uid, focus=False)
         elif event.uid is None:
@@ -202,7 +204,19 @@ class MailboxScreen(Screen[None]):
             self._mark_opened(folder, uid)
 
     def _mark_opened(self, folder: str, uid: int) -> None:
-        self.account.opened(folder, uid)
+        """Mark read now, after the configured delay if still on it, or never."""
+        delay = self.account.mark_read_delay
+        if delay is None:
+            return
+        if delay == 0:
+            self._mark_read(folder, uid)
+        else:
+            self.set_timer(delay, lambda: self._mark_read(folder, uid))
+
+    def _mark_read(self, folder: str, uid: int) -> None:
+        if self.opened_uid != uid:
+            return  # the user moved on before the delay ran out
+        self.account.set_seen(folder, uid, True)
         self._changed()
 
     def _changed(self) -> None:
