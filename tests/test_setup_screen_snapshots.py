@@ -41,6 +41,8 @@ def deterministic(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
 
 async def _settle(pilot) -> None:
     await pilot.pause()
+    for field in pilot.app.screen.query(Input):
+        field.cursor_blink = False  # a blinking cursor makes the image depend on timing
     await pilot.app.workers.wait_for_complete()
     await pilot.pause()
 
