@@ -25,6 +25,15 @@ from pathlib import Path
 
 
 def rss_kib() -> int:
+    """Peak RSS of this process (VmHWM). Not getrusage's ru_maxrss: Linux carries that
+    over exec from the forked parent, so a child of a big parent reads the parent's peak."""
+    try:
+        with open("/proc/self/status") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 
 

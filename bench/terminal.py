@@ -79,14 +79,16 @@ class Terminal:
             size += len(data)
         return size
 
-    def key(self, data: bytes, quiet: float = 0.15, limit: float = 3.0) -> KeyReply:
+    def key(self, data: bytes, quiet: float = 0.1, limit: float = 2.0) -> KeyReply:
         sent = time.perf_counter()
         os.write(self.master, data)
         first = last = None
         size = 0
         deadline = sent + limit
         while time.perf_counter() < deadline:
-            chunk = self._read(quiet)
+            # Up to `limit` for the first byte (a busy program answers late), then
+            # the repaint is over after `quiet` seconds without output.
+            chunk = self._read(quiet if first is not None else deadline - time.perf_counter())
             if not chunk:
                 break
             now = time.perf_counter() - sent
