@@ -8,17 +8,19 @@ in plain words; nothing here lets a traceback reach the screen.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
 
 from textual import work
-from textual.app import App
+from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.message import Message
 from textual.notifications import SeverityLevel
+from textual.screen import Screen
+from textual.timer import Timer
 
 from tui.account import Account
-from tui.config import Config, default_config_path
+from tui.config import Config, default_config_path, load_config
 from tui.core import outbox, secrets
 from tui.core import worker as w
 from tui.core.i18n import _
@@ -65,6 +67,7 @@ class CourrielApp(App[None]):
         self._theme_problems: list[str] = []
         self._install_themes()
         self._synced_once = False
+        self._sync_timer: Timer | None = None
         # A user keymap: [keys] "mailbox.delete" = "d,x" rebinds by the Binding ids.
         self.set_keymap(config.values.get("keys", {}))
 
@@ -131,20 +134,61 @@ class CourrielApp(App[None]):
         if self.session is None:
             return
         if not self.session.configured:
-            self.notify(
-                _(
-                    "Aucun compte configuré. Indiquez votre identifiant court dans {path} "
-                    '([account] username = "prenom.nom"), ou essayez « courriel --demo ».'
-                ).format(path=self.config.path),
-                severity="warning",
-                timeout=30,
-                markup=False,
-            )
+            self.action_setup()
             return
+        self._connect_account()
+
+    def _connect_account(self) -> None:
         self._status(_("connexion…"))
         self._find_password()
         minutes = self.config.sync["interval_minutes"]
-        self.set_interval(minutes * 60, self._periodic_sync)
+        self._sync_timer = self.set_interval(minutes * 60, self._periodic_sync)
+
+    def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
+        yield from super().get_system_commands(screen)
+        if not self.account.demo:
+            yield SystemCommand(
+                _("Configurer le compte"),
+                _("Serveurs, identifiant, mot de passe, test de connexion"),
+                self.action_setup,
+            )
+
+    def action_setup(self) -> None:
+        """The setup screen; when it saves, the app switches to the new settings."""
+        from tui.screens.setup import SetupScreen
+
+        assert self.session is not None
+
+        def done(saved: bool | None) -> None:
+            if saved:
+                self._switch_account(load_config(self.config.path))
+            elif not self.session or not self.session.configured:
+                self.notify(
+                    _(
+                        "Aucun compte configuré. « Configurer le compte » est dans la palette "
+                        "(ctrl+p) ; « courriel --demo » pour essayer."
+                    ),
+                    severity="warning",
+                    timeout=20,
+                )
+
+        self.push_screen(
+            SetupScreen(self.config.path, trust=self.session.trust, initial=self.config.values),
+            done,
+        )
+
+    def _switch_account(self, config: Config) -> None:
+        """New settings saved: close the old account, open the new one, connect."""
+        self.close_account()
+        self.config = config
+        self.account, self.session = open_account(config)
+        self.session.post = self.post_worker_event
+        self._password = None
+        self._synced_once = False
+        if self._sync_timer is not None:
+            self._sync_timer.stop()
+        self.switch_screen(MailboxScreen(self.account))
+        self._connect_account()
 
     @work(thread=True, exit_on_error=False, group="password")
     def _find_password(self) -> None:
