@@ -109,3 +109,20 @@ def server_flags(bed: Bed, username: str, password: str) -> dict[int, tuple[byte
             uid: data[b"FLAGS"]
             for uid, data in client.fetch(client.search("ALL"), ["FLAGS"]).items()
         }
+
+
+async def test_first_run_without_an_account_opens_the_setup_screen(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tui.screens.setup import SetupScreen
+
+    for var in ("XDG_CONFIG_HOME", "XDG_CACHE_HOME", "XDG_DATA_HOME"):
+        monkeypatch.setenv(var, str(tmp_path / var.lower()))
+    app = CourrielApp.for_account(load_config(tmp_path / "absent.toml"))
+    try:
+        async with app.run_test(size=(80, 24)) as pilot:
+            await pilot.pause()
+            assert isinstance(app.screen, SetupScreen)
+            assert not (tmp_path / "absent.toml").exists()  # nothing written until saved
+    finally:
+        app.close_account()
