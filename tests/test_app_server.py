@@ -126,3 +126,33 @@ async def test_first_run_without_an_account_opens_the_setup_screen(
             assert not (tmp_path / "absent.toml").exists()  # nothing written until saved
     finally:
         app.close_account()
+
+
+def server_count(bed: Bed, username: str, password: str, folder: str) -> int:
+    context = ssl.create_default_context(cafile=str(bed.dovecot.cert))
+    with IMAPClient("localhost", port=bed.imap_port, ssl=True, ssl_context=context) as client:
+        client.login(username, password)
+        return int(client.select_folder(folder, readonly=True)[b"EXISTS"])
+
+
+async def test_delete_reaches_the_server_after_the_undo_window_and_undo_keeps_it(
+    bed: Bed, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tui import session
+
+    monkeypatch.setattr(session, "UNDO_SECONDS", 0.5)
+    app, username, password = make_app(bed, tmp_path, monkeypatch, 3)
+    try:
+        async with app.run_test(size=(80, 24)) as pilot:
+            await wait_until(pilot, lambda: isinstance(app.screen, CertificatePrompt))
+            await pilot.press("t")
+            messages = app.screen.query_one(MessageList)
+            await wait_until(pilot, lambda: messages.total == 3)
+            await pilot.press("d", "u")  # undone within the window: nothing sent
+            await pilot.pause(1.0)
+            assert server_count(bed, username, password, "INBOX") == 3
+            await pilot.press("d")
+            await wait_until(pilot, lambda: server_count(bed, username, password, "Corbeille") == 1)
+            assert server_count(bed, username, password, "INBOX") == 2
+    finally:
+        app.close_account()

@@ -48,6 +48,8 @@ async def test_delete_and_undo(monkeypatch: pytest.MonkeyPatch) -> None:
             await pilot.press("u")
             assert messages.total == total
             assert messages.selected_uid == uid
+            assert uid is not None
+            assert app.account.reader_view("INBOX", uid) is not None  # body restored too
 
 
 async def test_flag_and_mark_unread(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -26,6 +26,7 @@ class Undo:
     summary: Summary
     op_id: int
     description: str
+    body: bytes | None = None
 
 
 def format_addresses(addresses: list[tuple[str, str]]) -> str:
@@ -153,10 +154,11 @@ class Account:
         summary = self.cache.summary(folder, uid)
         if summary is None:
             return
+        body = self.cache.body(folder, uid)  # removed with the row; undo puts it back
         op_id = action()
         if op_id is not None:
-            self._undo.append(Undo(summary, op_id, description))
-        self._send("replay")
+            self._undo.append(Undo(summary, op_id, description, body))
+        self._send("replay_later")
 
     def undo(self) -> Summary | None:
         """Put back the last removed message if its move has not reached the server yet."""
@@ -165,6 +167,8 @@ class Account:
             if any(op.id == last.op_id for op in self.cache.pending_ops()):
                 self.cache.finish_op(last.op_id)
                 self.cache.put_summaries([last.summary])
+                if last.body is not None:
+                    self.cache.put_body(last.summary.folder, last.summary.uid, last.body)
                 self.cache.set_counts(last.summary.folder)
                 return last.summary
         return None

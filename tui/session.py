@@ -6,6 +6,7 @@ The worker reports on its own thread; `post` must be thread-safe (the app passes
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from pathlib import Path
 
@@ -22,6 +23,11 @@ def cache_path(config: Config) -> Path:
     return cache_dir() / name
 
 
+# Deletes, moves and archives wait this long before reaching the server, so that `u`
+# can still take them back; flag changes go at once.
+UNDO_SECONDS = 10.0
+
+
 class AccountSession:
     """The worker of one account, started once a password is known."""
 
@@ -30,6 +36,7 @@ class AccountSession:
         self.post: Callable[[w.Event], None] = post or (lambda event: None)
         self.trust = TrustStore()
         self.worker: w.AccountWorker | None = None
+        self._later: threading.Timer | None = None
 
     @property
     def configured(self) -> bool:
@@ -63,8 +70,23 @@ class AccountSession:
             self.worker.submit(w.SearchServer(fields["folder"], fields["text"]))
         elif kind == "replay":
             self.worker.submit(w.Replay())
+        elif kind == "replay_later":
+            self._replay_later()
+
+    def _replay_later(self) -> None:
+        """One delayed Replay for a burst of removals (the queue itself is durable)."""
+        if self._later is not None and self._later.is_alive():
+            return
+        worker = self.worker
+        if worker is None:
+            return
+        self._later = threading.Timer(UNDO_SECONDS, lambda: worker.submit(w.Replay()))
+        self._later.daemon = True
+        self._later.start()
 
     def stop(self) -> None:
+        if self._later is not None:
+            self._later.cancel()  # pending moves stay queued and go at the next start
         if self.worker is not None:
             self.worker.stop(timeout=5)
 

@@ -263,7 +263,10 @@ class MailboxScreen(Screen[None]):
         if selected := self._selected():
             self.account.delete(*selected)
             self._changed()
-            self.notify(_("Message placé dans la corbeille (u pour annuler)."), markup=False)
+            self.notify(
+                _("Message placé dans la corbeille (u pour annuler, pendant 10 secondes)."),
+                markup=False,
+            )
 
     def action_undo(self) -> None:
         restored = self.account.undo()
