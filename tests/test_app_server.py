@@ -156,3 +156,16 @@ async def test_delete_reaches_the_server_after_the_undo_window_and_undo_keeps_it
             assert server_count(bed, username, password, "INBOX") == 2
     finally:
         app.close_account()
+
+
+async def test_theme_picked_in_the_palette_is_saved(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, bed: Bed
+) -> None:
+    app, _username, _password = make_app(bed, tmp_path, monkeypatch, 0)
+    try:
+        async with app.run_test(size=(80, 24)) as pilot:
+            app.theme = "contraste"
+            await pilot.pause()
+        assert load_config(tmp_path / "config.toml").ui["theme"] == "contraste"
+    finally:
+        app.close_account()

@@ -57,3 +57,22 @@ def test_unreadable_config_path_exits_2(tmp_path: Path) -> None:
     result = run("--config", str(tmp_path))  # a directory
     assert result.returncode == 2
     assert "Traceback" not in result.stderr
+
+
+def test_doctor_accepts_config_after_the_subcommand(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.toml"
+    bad.write_text("[sync]\nintervall = 3\n")
+    result = run("doctor", "--config", str(bad))
+    assert result.returncode in (1, 2)
+    assert str(bad) in result.stdout + result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_broken_pipe_is_not_a_traceback() -> None:
+    import subprocess as sp
+
+    proc = sp.Popen([sys.executable, "-m", "tui", "--help"], stdout=sp.PIPE, stderr=sp.PIPE)
+    assert proc.stdout is not None
+    proc.stdout.close()  # the reader leaves at once, like `| head -c 0`
+    _out, err = proc.communicate(timeout=60)
+    assert b"Traceback" not in err

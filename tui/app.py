@@ -20,9 +20,10 @@ from textual.screen import Screen
 from textual.timer import Timer
 
 from tui.account import Account
-from tui.config import Config, default_config_path, load_config
+from tui.config import Config, default_config_path, load_config, save_config
 from tui.core import outbox, secrets
 from tui.core import worker as w
+from tui.core.errors import ConfigError
 from tui.core.i18n import _
 from tui.core.quiet import is_quiet
 from tui.core.sanitize import clean_line, clean_text
@@ -116,12 +117,25 @@ class CourrielApp(App[None]):
         if not wanted:
             sixteen = os.environ.get("TEXTUAL_COLOR_SYSTEM") == "standard"
             wanted = SIXTEEN_COLOUR_THEME if sixteen else DEFAULT_THEME
-        elif wanted not in loaded.themes:
+        elif wanted not in loaded.themes and wanted not in self.available_themes:
             self._theme_problems.append(
                 _("Thème « {name} » introuvable : thème par défaut utilisé.").format(name=wanted)
             )
             wanted = DEFAULT_THEME
+        self._effective_theme = wanted
         self.theme = wanted
+
+    def watch_theme(self, theme: str) -> None:
+        """A theme picked in the command palette is kept for the next start."""
+        if self.account.demo or theme == self._effective_theme:
+            return
+        self._effective_theme = theme
+        self.config.ui["theme"] = theme
+        try:
+            save_config(self.config.path, {"ui": {"theme": theme}})
+        except (ConfigError, OSError) as exc:
+            message = exc.message if isinstance(exc, ConfigError) else str(exc)
+            self.notify(message, severity="warning")
 
     def on_mount(self) -> None:
         for problem in self._theme_problems:
@@ -378,10 +392,7 @@ class CourrielApp(App[None]):
         """Send what the outbox holds; failures stay there with their reason."""
         self._refresh_outbox()
         if self.account.demo or self.session is None:
-            self.notify(
-                _("Mode démonstration : le message reste dans la boîte d'envoi."), markup=False
-            )
-            return
+            return  # the compose screen already said the demo keeps it in the outbox
         if self._password is None:
             self.notify(
                 _("Hors ligne : le message partira à la prochaine connexion."), markup=False

@@ -7,6 +7,7 @@ Heavy imports (textual, imapclient…) happen only in the branch that needs them
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -94,6 +95,14 @@ def build_parser() -> argparse.ArgumentParser:
 
     show.add_parser(commands)
     doctor.add_parser(commands)
+    # `courriel doctor --config F` as well as `courriel --config F doctor`.
+    commands.choices["doctor"].add_argument(
+        "--config",
+        metavar=_("FICHIER"),
+        type=Path,
+        default=argparse.SUPPRESS,
+        help=_("utiliser ce fichier de configuration au lieu de celui par défaut"),
+    )
     return parser
 
 
@@ -122,6 +131,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_FAILURE
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:
+        # `courriel doctor --json | head`: the reader left; not an error worth a traceback.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_OK
 
 
 def _run(args: argparse.Namespace) -> int:
@@ -134,7 +147,7 @@ def _run(args: argparse.Namespace) -> int:
 
         return doctor.run(args)
     if args.demo:
-        return _run_demo()
+        return _run_demo(args)
 
     from tui.config import load_config
 
@@ -151,12 +164,18 @@ def _run(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _run_demo() -> int:
+def _run_demo(args: argparse.Namespace) -> int:
     from tui.account import Account
     from tui.app import CourrielApp
+    from tui.config import load_config
     from tui.demo import open_demo
 
+    # The demo never touches the user's account or cache, but keeps their look and language.
+    user_ui = load_config(args.config).ui
+    if args.lang is None and user_ui["language"]:
+        set_language(user_ui["language"])
     config, cache, folder = open_demo()
+    config.ui.update(user_ui)
     with folder:
         CourrielApp(config, Account(config, cache, demo=True)).run()
         cache.close()
