@@ -256,7 +256,7 @@ def test_no_translated_string_hides_inside_an_f_string() -> None:
     strict=True,
     reason=(
         "ids passed to _() through a variable are never extracted by pybabel, so they stay "
-        "French in English: month names (tui/core/trust.py _MONTHS), DIJON.helpdesk_hours "
+        "French in English: DIJON.helpdesk_hours "
         "and DIJON.password_reset_hint (tui/presets.py), config Key.allowed texts "
         "(tui/config.py), setup _FIX button labels (tui/screens/setup.py). Fix: wrap those "
         "literals in a no-op marker N_() and add `-k N_` to scripts/i18n."
@@ -269,7 +269,9 @@ def test_strings_translated_through_a_variable_are_in_the_catalogue(catalogue) -
     from tui.screens import setup
 
     _header, entries = catalogue
-    dynamic = [*trust._MONTHS, DIJON.helpdesk_hours, DIJON.password_reset_hint]
+    # Month names are leaving gettext for formatting.day_date's own tables: only while
+    # trust.py still passes them through _() do they need catalogue entries.
+    dynamic = [*getattr(trust, "_MONTHS", ()), DIJON.helpdesk_hours, DIJON.password_reset_hint]
     dynamic += [label for _target, label in setup._FIX.values()]
     dynamic += [key.allowed for keys in tui.config.SCHEMA.values() for key in keys.values()]
     missing = [text for text in dynamic if not (text in entries and entries[text].strings.get(0))]
