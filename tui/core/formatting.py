@@ -6,7 +6,7 @@ give « 12 mars » and « 1,2 Mo ».
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 from tui.core.i18n import current_language
 
@@ -89,6 +89,11 @@ def list_date(moment: datetime | None, width: int = 12, reference: datetime | No
     if moment.year == today.year and width >= 7:
         return f"{moment.day} {_MONTHS_SHORT[_lang()][moment.month - 1]}"
     return moment.strftime("%d/%m/%y")
+
+
+def day_date(moment: date) -> str:
+    """« 3 mars 2026 » / "3 March 2026"."""
+    return f"{moment.day} {_MONTHS[_lang()][moment.month - 1]} {moment.year}"
 
 
 def long_date(moment: datetime | None) -> str:

@@ -41,6 +41,7 @@ from cryptography import x509
 from cryptography.x509.oid import NameOID
 
 from tui.core.errors import CertificateError, ConfigError
+from tui.core.formatting import day_date
 from tui.core.i18n import _
 
 DEFAULT_TIMEOUT = 10.0
@@ -204,25 +205,9 @@ def host_matches(host: str, dns_names: list[str], ip_names: list[str]) -> bool:
     return False
 
 
-_MONTHS = (
-    "janvier",
-    "février",
-    "mars",
-    "avril",
-    "mai",
-    "juin",
-    "juillet",
-    "août",
-    "septembre",
-    "octobre",
-    "novembre",
-    "décembre",
-)
-
-
 def french_date(moment: dt.datetime | dt.date) -> str:
-    """`3 mars 2026` — independent of the machine's locale."""
-    return f"{moment.day} {_(_MONTHS[moment.month - 1])} {moment.year}"
+    """`3 mars 2026` (or `3 March 2026` in English) — independent of the machine's locale."""
+    return day_date(moment)
 
 
 def french_date_text(iso: str) -> str:
