@@ -6,9 +6,8 @@ and References), ~10% with a small PDF attachment, some multipart/alternative HT
 parts, senders at ac-dijon.fr and outside. Message i is dated later than message i-1,
 so the last one written is the newest.
 
-Writing: Maildir files straight into `cur/` (the fastest way; Dovecot indexes them on
-the first SELECT, which `warm` triggers), owned by the mail user when running as root.
-IMAP APPEND and LMTP are kept for comparison (`python -m bench.generate --compare`).
+Writing: Maildir files straight into `cur/` (no session per message; Dovecot indexes them on
+the first SELECT, which the runner triggers), owned by the mail user when run as root.
 
     python -m bench.generate --count 1000 --out /tmp/mails   # .eml files, to look at
 """
