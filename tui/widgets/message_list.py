@@ -81,6 +81,7 @@ class MessageList(ScrollView, can_focus=True):
     DEFAULT_CSS = """
     MessageList {
         background: $surface;
+        overflow-x: hidden;
     }
     MessageList > .message-list--cursor {
         background: $block-cursor-blurred-background;
@@ -194,7 +195,9 @@ class MessageList(ScrollView, can_focus=True):
         return row.uid if row is not None else None
 
     def _resize(self) -> None:
-        self.virtual_size = Size(self.size.width, self.total)
+        # The content width, not the widget's: wider would add a horizontal scrollbar
+        # that is redrawn with every cursor move.
+        self.virtual_size = Size(self.scrollable_content_region.width, self.total)
 
     # --- drawing ------------------------------------------------------------------
 
