@@ -201,3 +201,19 @@ async def test_user_keymap_rebinds_by_binding_id(monkeypatch: pytest.MonkeyPatch
             assert messages.total == total
             await pilot.press("x")
             assert messages.total == total - 1
+
+
+async def test_unknown_keymap_id_is_reported() -> None:
+    from tui.account import Account
+    from tui.app import CourrielApp, binding_ids
+    from tui.demo import open_demo
+
+    assert {"mailbox.delete", "list.down", "compose.send", "app.quit"} <= binding_ids()
+    config, cache, folder = open_demo()
+    config.values["keys"] = {"mailbox.nope": "z"}
+    with folder:
+        app = CourrielApp(config, Account(config, cache, demo=True))
+        async with app.run_test(size=(80, 24), notifications=True) as pilot:
+            await pilot.pause()
+            assert any("mailbox.nope" in n.message for n in app._notifications)
+        cache.close()

@@ -130,7 +130,9 @@ class Account:
             actions.set_flags(self.cache, folder, [uid], add=[flag])
         else:
             actions.set_flags(self.cache, folder, [uid], remove=[flag])
-        self._send("replay")
+        # Replaying sends the whole queue in order, removals included: flags wait for
+        # the same undo window so that they cannot push a delete out early.
+        self._send("replay_later")
 
     def delete(self, folder: str, uid: int) -> None:
         """To the Trash; from the Trash itself, removed for good (no undo then)."""

@@ -38,6 +38,32 @@ from tui.session import AccountSession, open_account
 from tui.themes import DEFAULT_THEME, SIXTEEN_COLOUR_THEME, load_themes
 
 
+def binding_ids() -> set[str]:
+    """Every Binding id a user keymap may name."""
+    from tui.screens.certificate import CertificatePrompt
+    from tui.screens.compose import ComposeScreen
+    from tui.screens.outbox import OutboxScreen
+    from tui.screens.setup import SetupScreen
+    from tui.widgets.message_list import MessageList
+
+    classes: list[type] = [
+        CourrielApp,
+        MailboxScreen,
+        MessageList,
+        ComposeScreen,
+        OutboxScreen,
+        SetupScreen,
+        CertificatePrompt,
+        HelpScreen,
+    ]
+    return {
+        binding.id
+        for cls in classes
+        for binding in getattr(cls, "BINDINGS", [])
+        if isinstance(binding, Binding) and binding.id
+    }
+
+
 class WorkerEvent(Message):
     """A worker event, carried onto the UI thread."""
 
@@ -70,7 +96,12 @@ class CourrielApp(App[None]):
         self._synced_once = False
         self._sync_timer: Timer | None = None
         # A user keymap: [keys] "mailbox.delete" = "d,x" rebinds by the Binding ids.
-        self.set_keymap(config.values.get("keys", {}))
+        keymap = config.values.get("keys", {})
+        self.set_keymap(keymap)
+        self._theme_problems += [
+            _("Touche inconnue dans [keys] : « {id} » (voir docs/keys.md).").format(id=name)
+            for name in sorted(set(keymap) - binding_ids())
+        ]
 
     @classmethod
     def for_account(cls, config: Config) -> CourrielApp:
@@ -124,6 +155,11 @@ class CourrielApp(App[None]):
             wanted = DEFAULT_THEME
         self._effective_theme = wanted
         self.theme = wanted
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        # q types a letter in a form; it quits only where it cannot be text.
+        in_form = type(self.screen).__name__ in ("SetupScreen", "ComposeScreen")
+        return not (action == "quit" and in_form)
 
     def watch_theme(self, theme: str) -> None:
         """A theme picked in the command palette is kept for the next start."""
@@ -193,9 +229,10 @@ class CourrielApp(App[None]):
 
     def _switch_account(self, config: Config) -> None:
         """New settings saved: close the old account, open the new one, connect."""
+        trust = self.session.trust if self.session is not None else None
         self.close_account()
         self.config = config
-        self.account, self.session = open_account(config)
+        self.account, self.session = open_account(config, trust)
         self.session.post = self.post_worker_event
         self._password = None
         self._synced_once = False

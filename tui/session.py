@@ -31,10 +31,16 @@ UNDO_SECONDS = 10.0
 class AccountSession:
     """The worker of one account, started once a password is known."""
 
-    def __init__(self, config: Config, post: Callable[[w.Event], None] | None = None) -> None:
+    def __init__(
+        self,
+        config: Config,
+        post: Callable[[w.Event], None] | None = None,
+        trust: TrustStore | None = None,
+    ) -> None:
         self.config = config
         self.post: Callable[[w.Event], None] = post or (lambda event: None)
-        self.trust = TrustStore()
+        # Kept across a settings change: « Accepter une fois » lasts the whole process.
+        self.trust = trust or TrustStore()
         self.worker: w.AccountWorker | None = None
         self._later: threading.Timer | None = None
 
@@ -74,9 +80,10 @@ class AccountSession:
             self._replay_later()
 
     def _replay_later(self) -> None:
-        """One delayed Replay for a burst of removals (the queue itself is durable)."""
-        if self._later is not None and self._later.is_alive():
-            return
+        """Replay UNDO_SECONDS after the last action (the queue itself is durable), so
+        every removal keeps its full undo window."""
+        if self._later is not None:
+            self._later.cancel()
         worker = self.worker
         if worker is None:
             return
@@ -91,10 +98,10 @@ class AccountSession:
             self.worker.stop(timeout=5)
 
 
-def open_account(config: Config) -> tuple[Account, AccountSession]:
+def open_account(config: Config, trust: TrustStore | None = None) -> tuple[Account, AccountSession]:
     """The account and its (not yet started) worker; the app sets `session.post`."""
     path = cache_path(config)
     path.parent.mkdir(parents=True, exist_ok=True)
-    session = AccountSession(config)
+    session = AccountSession(config, trust=trust)
     account = Account(config, Cache.open(path), request=session.request)
     return account, session

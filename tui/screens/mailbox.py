@@ -314,6 +314,7 @@ class MailboxScreen(Screen[None]):
                 self.notify(exc.message, severity="warning", markup=False)
                 return
             self._changed()
+            self.notify(_("Message archivé (u pour annuler, pendant 10 secondes)."))
 
     def action_move(self) -> None:
         from tui.screens.folder_picker import FolderPicker
@@ -326,6 +327,7 @@ class MailboxScreen(Screen[None]):
             if target:
                 self.account.move(*selected, target)
                 self._changed()
+                self.notify(_("Message déplacé (u pour annuler, pendant 10 secondes)."))
 
         self.app.push_screen(FolderPicker(self.account.cache.folders(), self.folder), moved)
 
