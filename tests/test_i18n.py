@@ -238,30 +238,11 @@ def test_translations_keep_leading_and_trailing_whitespace(catalogue) -> None:
     assert not problems, "\n".join(problems)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "pybabel does not extract _() written inside an f-string, so the string never "
-        "reaches the catalogue: tui/core/mimetext.py `_('(sans titre)')` in "
-        "`f\"{title} : {self.summary or _('(sans titre)')}\"`. Fix: compute it before the "
-        'f-string (and translate the " : " with it).'
-    ),
-)
 def test_no_translated_string_hides_inside_an_f_string() -> None:
     hidden = ids_in_code(inside_f_strings=True)
     assert not hidden, "\n".join(f"{key!r} ({places[0]})" for key, places in hidden.items())
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "ids passed to _() through a variable are never extracted by pybabel, so they stay "
-        "French in English: DIJON.helpdesk_hours "
-        "and DIJON.password_reset_hint (tui/presets.py), config Key.allowed texts "
-        "(tui/config.py), setup _FIX button labels (tui/screens/setup.py). Fix: wrap those "
-        "literals in a no-op marker N_() and add `-k N_` to scripts/i18n."
-    ),
-)
 def test_strings_translated_through_a_variable_are_in_the_catalogue(catalogue) -> None:
     import tui.config
     from tui.core import trust

@@ -20,7 +20,7 @@ import platformdirs
 import tomlkit
 
 from tui.core.errors import ConfigError
-from tui.core.i18n import _
+from tui.core.i18n import N_, _
 from tui.core.quiet import valid_range
 from tui.presets import DIJON
 
@@ -52,37 +52,37 @@ def _positive(value: int) -> bool:
 
 SCHEMA: dict[str, dict[str, Key]] = {
     "account": {
-        "username": Key(str, "", "identifiant court, ex. prenom.nom ou jdupont"),
-        "display_name": Key(str, "", "nom affiché, ex. Marie Durand"),
-        "email": Key(str, "", "adresse, ex. prenom.nom@ac-dijon.fr"),
-        "imap_host": Key(str, DIJON.imap_host, "nom de serveur"),
-        "imap_port": Key(int, DIJON.imap_port, "entier de 1 à 65535", _port),
-        "smtp_host": Key(str, DIJON.smtp_host, "nom de serveur"),
-        "smtp_port": Key(int, DIJON.smtp_port, "entier de 1 à 65535", _port),
-        "password_command": Key(str, "", "commande, ex. « pass show academie »"),
+        "username": Key(str, "", N_("identifiant court, ex. prenom.nom ou jdupont")),
+        "display_name": Key(str, "", N_("nom affiché, ex. Marie Durand")),
+        "email": Key(str, "", N_("adresse, ex. prenom.nom@ac-dijon.fr")),
+        "imap_host": Key(str, DIJON.imap_host, N_("nom de serveur")),
+        "imap_port": Key(int, DIJON.imap_port, N_("entier de 1 à 65535"), _port),
+        "smtp_host": Key(str, DIJON.smtp_host, N_("nom de serveur")),
+        "smtp_port": Key(int, DIJON.smtp_port, N_("entier de 1 à 65535"), _port),
+        "password_command": Key(str, "", N_("commande, ex. « pass show academie »")),
         "password_source": Key(
-            str, "", "keyring, command, ask ou vide", choices=("", "keyring", "command", "ask")
+            str, "", N_("keyring, command, ask ou vide"), choices=("", "keyring", "command", "ask")
         ),
-        "signature": Key(str, "", "texte"),
-        "save_sent": Key(bool, True, "true ou false"),
+        "signature": Key(str, "", N_("texte")),
+        "save_sent": Key(bool, True, N_("true ou false")),
     },
     "sync": {
-        "interval_minutes": Key(int, 15, "entier de 1 à 1440 (minutes)", _interval),
-        "idle": Key(bool, False, "true ou false"),
+        "interval_minutes": Key(int, 15, N_("entier de 1 à 1440 (minutes)"), _interval),
+        "idle": Key(bool, False, N_("true ou false")),
     },
     "ui": {
-        "theme": Key(str, "", "nom d'un thème, ou vide (automatique)"),
-        "language": Key(str, "", "fr, en ou vide (automatique)", choices=("", "fr", "en")),
-        "mouse": Key(bool, True, "true ou false"),
+        "theme": Key(str, "", N_("nom d'un thème, ou vide (automatique)")),
+        "language": Key(str, "", N_("fr, en ou vide (automatique)"), choices=("", "fr", "en")),
+        "mouse": Key(bool, True, N_("true ou false")),
         "mark_read_after_seconds": Key(
-            int, 0, "entier ≥ 0 (secondes), -1 pour jamais", lambda v: v >= -1
+            int, 0, N_("entier ≥ 0 (secondes), -1 pour jamais"), lambda v: v >= -1
         ),
-        "bell": Key(bool, False, "true ou false"),
-        "quiet_hours": Key(str, "", "plage HH:MM-HH:MM, ex. 19:00-07:30, ou vide", valid_range),
-        "quiet_weekends": Key(bool, False, "true ou false"),
+        "bell": Key(bool, False, N_("true ou false")),
+        "quiet_hours": Key(str, "", N_("plage HH:MM-HH:MM, ex. 19:00-07:30, ou vide"), valid_range),
+        "quiet_weekends": Key(bool, False, N_("true ou false")),
     },
     "security": {
-        "trusted_domains": Key(list, list(DIJON.trusted_domains), "liste de domaines"),
+        "trusted_domains": Key(list, list(DIJON.trusted_domains), N_("liste de domaines")),
     },
 }
 

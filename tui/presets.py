@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from tui.core.i18n import N_
+
 
 @dataclass(frozen=True)
 class Preset:
@@ -34,8 +36,8 @@ DIJON = Preset(
     mail_domain="ac-dijon.fr",
     webmail_url="https://webmail.ac-dijon.fr",
     helpdesk_phone="03 80 44 88 09",
-    helpdesk_hours="du lundi au vendredi, de 8 h 30 à 17 h 30",
-    password_reset_hint="« J'initialise mon mot de passe » sur la page de connexion du webmail",  # noqa: S106
+    helpdesk_hours=N_("du lundi au vendredi, de 8 h 30 à 17 h 30"),
+    password_reset_hint=N_("« J'initialise mon mot de passe » sur la page de connexion du webmail"),
     trusted_domains=("ac-dijon.fr", "education.gouv.fr"),
     username_examples=("prenom.nom", "jdupont", "jdupont2"),
 )

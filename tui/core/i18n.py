@@ -48,6 +48,12 @@ def current_language() -> str:
     return _current
 
 
+def N_(message: str) -> str:
+    """Marks a string for the catalogue where it is defined; translated later with `_()`
+    (module constants are built before the language is known)."""
+    return message
+
+
 def _(message: str) -> str:
     """Translate a French message id into the current language."""
     return _translation.gettext(message)

@@ -208,7 +208,8 @@ class CalendarEvent:
     def lines(self) -> list[str]:
         """The summary as French lines, ready to print."""
         title = _("Annulation") if self.method.upper() == "CANCEL" else _("Invitation")
-        out = [f"{title} : {self.summary or _('(sans titre)')}"]
+        summary = self.summary or _("(sans titre)")
+        out = [f"{title} : {summary}"]
         if self.start is not None:
             out.append(_("Quand : {v}").format(v=_format_span(self.start, self.end)))
         if self.location:

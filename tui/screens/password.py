@@ -28,9 +28,9 @@ def refusal_hints(username: str) -> str:
     ).format(
         username=username,
         webmail=DIJON.webmail_url,
-        reset=DIJON.password_reset_hint,
+        reset=_(DIJON.password_reset_hint),
         phone=DIJON.helpdesk_phone,
-        hours=DIJON.helpdesk_hours,
+        hours=_(DIJON.helpdesk_hours),
     )
 
 

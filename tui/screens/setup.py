@@ -30,7 +30,7 @@ from tui.config import save_config
 from tui.core import checkup, secrets
 from tui.core.diagnose import Diagnosis
 from tui.core.errors import CertificateError, MailError
-from tui.core.i18n import _
+from tui.core.i18n import N_, _
 from tui.core.trust import CertificateChanged, TrustStore
 from tui.core.username import USERNAME_RE, normalise_username
 from tui.presets import DIJON
@@ -38,12 +38,12 @@ from tui.screens.certificate import CertificatePrompt, Decision
 
 # After a failure, the field the user most likely has to change, and the button's words.
 _FIX = {
-    "auth": ("username", "Corriger l'identifiant ou le mot de passe"),
-    "password": ("password", "Corriger le mot de passe"),
-    "wrong_port": ("imap-port", "Corriger les serveurs et ports"),
-    "dns": ("imap-host", "Corriger les serveurs et ports"),
-    "refused": ("imap-port", "Corriger les serveurs et ports"),
-    "tls": ("imap-port", "Corriger les serveurs et ports"),
+    "auth": ("username", N_("Corriger l'identifiant ou le mot de passe")),
+    "password": ("password", N_("Corriger le mot de passe")),
+    "wrong_port": ("imap-port", N_("Corriger les serveurs et ports")),
+    "dns": ("imap-host", N_("Corriger les serveurs et ports")),
+    "refused": ("imap-port", N_("Corriger les serveurs et ports")),
+    "tls": ("imap-port", N_("Corriger les serveurs et ports")),
 }
 _HOST_RE = re.compile(r"[A-Za-z0-9.:\-\[\]]+")
 # The keyring probe must not see a real command: it only tells whether "command" exists.
