@@ -73,6 +73,7 @@ class MailboxScreen(Screen[None]):
         Binding("s", "save_attachment", _("Enregistrer PJ"), show=False, id="mailbox.save"),
         Binding("/", "search", _("Rechercher"), id="mailbox.search"),
         Binding("o", "outbox", _("Boîte d'envoi"), show=False, id="mailbox.outbox"),
+        Binding("D", "drafts", _("Brouillons"), show=False, id="mailbox.drafts"),
         Binding("f5,ctrl+r", "sync", _("Synchroniser"), id="mailbox.sync"),
     ]
 
@@ -111,6 +112,13 @@ class MailboxScreen(Screen[None]):
         self.messages.focus()
         if self.account.demo:
             self.status.state = _("démonstration, hors ligne")
+        drafts = len(load_drafts(self.account.cache))
+        if drafts:
+            # After a crash or a quit mid-sentence: the text is there, say where.
+            self.notify(
+                _("{n} brouillon(s) non envoyé(s) : D pour les reprendre.").format(n=drafts),
+                timeout=10,
+            )
 
     @property
     def messages(self) -> MessageList:
@@ -452,6 +460,21 @@ class MailboxScreen(Screen[None]):
             self.post_message(self.OutboxChanged(send=choice.action == "retry"))
 
         self.app.push_screen(OutboxScreen(self.account.cache), chosen)
+
+    def action_drafts(self) -> None:
+        from tui.screens.drafts import DraftsScreen
+
+        def chosen(draft_id: int | None) -> None:
+            drafts = dict(load_drafts(self.account.cache))
+            if draft_id is None or draft_id not in drafts:
+                return
+            draft = drafts[draft_id]
+            original = None
+            if draft.original_folder and draft.original_uid is not None:
+                original = self.account.cache.body(draft.original_folder, draft.original_uid)
+            self._write(draft, draft_id=draft_id, original_raw=original)
+
+        self.app.push_screen(DraftsScreen(self.account.cache), chosen)
 
     def action_save_attachment(self) -> None:
         from tui.core.attachments import save_all
