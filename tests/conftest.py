@@ -10,6 +10,7 @@ from __future__ import annotations
 import shutil
 import ssl
 import tempfile
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -90,6 +91,14 @@ def _bed_fixture(name: str, *, condstore: bool = True) -> Iterator[Bed]:
     finally:
         started.stop()
         shutil.rmtree(root, ignore_errors=True)
+
+
+@pytest.fixture(autouse=True)
+def _reset_time_zone() -> Iterator[None]:
+    """Tests that set TZ get it restored by monkeypatch, but the C library keeps the old
+    zone until tzset(): without this, one test's zone leaks into the next."""
+    yield
+    time.tzset()
 
 
 @pytest.fixture(scope="session")

@@ -96,16 +96,20 @@ def day_date(moment: date) -> str:
     return f"{moment.day} {_MONTHS[_lang()][moment.month - 1]} {moment.year}"
 
 
+def long_day(day: date) -> str:
+    """« lundi 1er décembre 2026 » / "Monday 1 December 2026"."""
+    lang = _lang()
+    number = "1er" if day.day == 1 and lang == "fr" else str(day.day)
+    return f"{_DAYS[lang][day.weekday()]} {number} {_MONTHS[lang][day.month - 1]} {day.year}"
+
+
 def long_date(moment: datetime | None) -> str:
     """« lundi 23 novembre 2026 à 09:14 » / "Monday 23 November 2026 at 09:14"."""
     if moment is None:
         return ""
     moment = local(moment)
-    lang = _lang()
-    day = _DAYS[lang][moment.weekday()]
-    month = _MONTHS[lang][moment.month - 1]
-    at = "à" if lang == "fr" else "at"
-    return f"{day} {moment.day} {month} {moment.year} {at} {moment:%H:%M}"
+    at = "à" if _lang() == "fr" else "at"
+    return f"{long_day(moment.date())} {at} {moment:%H:%M}"
 
 
 def size_short(size: int) -> str:

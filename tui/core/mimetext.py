@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta, tzinfo
 
-from tui.core.formatting import long_date
+from tui.core.formatting import local, long_date, long_day
 from tui.core.i18n import _
 from tui.core.sanitize import clean_line
 
@@ -166,30 +166,6 @@ def decode_header_value(raw: bytes | str) -> str:
     return clean_line("".join(out).strip())
 
 
-# --- French formats ---------------------------------------------------------------
-
-_DAYS = ("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche")
-_MONTHS = (
-    "janvier",
-    "février",
-    "mars",
-    "avril",
-    "mai",
-    "juin",
-    "juillet",
-    "août",
-    "septembre",
-    "octobre",
-    "novembre",
-    "décembre",
-)
-
-
-def format_day_fr(day: date) -> str:
-    """« lundi 23 novembre 2026 »; « 1er » for the first of the month."""
-    number = "1er" if day.day == 1 else str(day.day)
-    return f"{_DAYS[day.weekday()]} {number} {_MONTHS[day.month - 1]} {day.year}"
-
 
 # --- iCalendar --------------------------------------------------------------------
 
@@ -219,21 +195,17 @@ class CalendarEvent:
         return out
 
 
-def _local(moment: datetime) -> datetime:
-    return moment.astimezone() if moment.tzinfo else moment
-
-
 def _format_moment(moment: datetime | date) -> str:
     if isinstance(moment, datetime):
         return long_date(moment)
-    return format_day_fr(moment)
+    return long_day(moment)
 
 
 def _format_span(start: datetime | date, end: datetime | date | None) -> str:
     text = _format_moment(start)
     if isinstance(start, datetime) and isinstance(end, datetime):
-        if _local(end).date() == _local(start).date():
-            return f"{text} – {_local(end).strftime('%H:%M')}"
+        if local(end).date() == local(start).date():
+            return f"{text} – {local(end).strftime('%H:%M')}"
         return f"{text} – {long_date(end)}"
     return text
 
