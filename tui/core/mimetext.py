@@ -166,7 +166,6 @@ def decode_header_value(raw: bytes | str) -> str:
     return clean_line("".join(out).strip())
 
 
-
 # --- iCalendar --------------------------------------------------------------------
 
 
