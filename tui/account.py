@@ -9,14 +9,17 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from tui.config import Config
 from tui.core import actions
 from tui.core.cache import Cache, Summary
 from tui.core.formatting import long_date, size_short
 from tui.core.i18n import _
-from tui.core.mime import RenderedMessage, parse_message
 from tui.widgets.reader import ReaderView
+
+if TYPE_CHECKING:
+    from tui.core.mime import RenderedMessage
 
 
 @dataclass(frozen=True)
@@ -90,6 +93,8 @@ class Account:
         raw = self.cache.body(folder, uid)
         if raw is None:
             return None
+        from tui.core.mime import parse_message  # the MIME stack loads on the first open
+
         parsed = parse_message(raw, trusted_domains=self.config.get("security", "trusted_domains"))
         self._parsed = (folder, uid, parsed)
         return parsed

@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 from textual import work
 from textual.app import App, SystemCommand
@@ -22,20 +23,22 @@ from textual.timer import Timer
 from tui.account import Account
 from tui.config import Config, default_config_path, load_config, save_config
 from tui.core import outbox, secrets
-from tui.core import worker as w
 from tui.core.errors import ConfigError
 from tui.core.i18n import _
 from tui.core.quiet import is_quiet
 from tui.core.sanitize import clean_line, clean_text
-from tui.core.smtp import send_pending
-from tui.core.trust import CertificateChanged, CertificateNeedsDecision
-from tui.screens.certificate import CertificatePrompt, Decision
 from tui.screens.choice import Choice
 from tui.screens.help import HelpScreen, key_table
 from tui.screens.mailbox import MailboxScreen
 from tui.screens.password import PasswordPrompt
 from tui.session import AccountSession, open_account
 from tui.themes import DEFAULT_THEME, SIXTEEN_COLOUR_THEME, load_themes
+
+if TYPE_CHECKING:
+    # The worker, SMTP and certificate code load when the account connects, not before
+    # the first frame (imapclient, aiosmtplib, cryptography: bench/README.md).
+    from tui.core import worker as w
+    from tui.core.trust import CertificateChanged, CertificateNeedsDecision
 
 
 def binding_ids() -> set[str]:
@@ -327,6 +330,9 @@ class CourrielApp(App[None]):
             mailbox.status.state = text
 
     def on_worker_event(self, message: WorkerEvent) -> None:
+        from tui.core import worker as w
+        from tui.core.trust import CertificateChanged
+
         event = message.event
         mailbox = self._mailbox()
         if isinstance(event, w.Connected):
@@ -435,6 +441,10 @@ class CourrielApp(App[None]):
                 _("Hors ligne : le message partira à la prochaine connexion."), markup=False
             )
             return
+        from tui.core import worker as w
+        from tui.core.smtp import send_pending
+        from tui.core.trust import CertificateChanged, CertificateNeedsDecision
+
         try:
             report = await send_pending(
                 self.account.cache, self.config.account, self.session.trust, self._password
@@ -456,6 +466,9 @@ class CourrielApp(App[None]):
         error: CertificateNeedsDecision | CertificateChanged,
         then: Callable[[], object] | None = None,
     ) -> None:
+        from tui.core.trust import CertificateChanged
+        from tui.screens.certificate import CertificatePrompt, Decision
+
         assert self.session is not None
         trust = self.session.trust
 

@@ -9,12 +9,17 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from tui.account import Account
 from tui.config import Config, cache_dir
-from tui.core import worker as w
 from tui.core.cache import Cache
-from tui.core.trust import TrustStore
+
+if TYPE_CHECKING:
+    # Imported when the account connects, not before the first frame: imapclient and
+    # cryptography cost ~110 ms of start-up (bench/README.md).
+    from tui.core import worker as w
+    from tui.core.trust import TrustStore
 
 
 def cache_path(config: Config) -> Path:
@@ -40,15 +45,25 @@ class AccountSession:
         self.config = config
         self.post: Callable[[w.Event], None] = post or (lambda event: None)
         # Kept across a settings change: « Accepter une fois » lasts the whole process.
-        self.trust = trust or TrustStore()
+        self._trust = trust
         self.worker: w.AccountWorker | None = None
         self._later: threading.Timer | None = None
+
+    @property
+    def trust(self) -> TrustStore:
+        if self._trust is None:
+            from tui.core.trust import TrustStore
+
+            self._trust = TrustStore()
+        return self._trust
 
     @property
     def configured(self) -> bool:
         return bool(self.config.account["username"])
 
     def start(self, password: str) -> None:
+        from tui.core import worker as w
+
         account = self.config.account
         self.worker = w.AccountWorker(
             host=account["imap_host"],
@@ -65,6 +80,8 @@ class AccountSession:
         """Turn the Account's (kind, fields) requests into worker requests."""
         if self.worker is None:
             return
+        from tui.core import worker as w
+
         kind, fields = message  # type: ignore[misc]
         if kind == "sync_all":
             self.worker.sync_now()
@@ -87,6 +104,8 @@ class AccountSession:
         worker = self.worker
         if worker is None:
             return
+        from tui.core import worker as w
+
         self._later = threading.Timer(UNDO_SECONDS, lambda: worker.submit(w.Replay()))
         self._later.daemon = True
         self._later.start()
