@@ -22,7 +22,7 @@ from pathlib import Path
 
 from bench.generate import messages
 from tui.core.cache import Cache
-from tui.core.sync import HEADER_FIELDS, parse_summary
+from tui.core.summary import HEADER_FIELDS, parse_summary
 
 SAMPLE = 5000
 

@@ -25,7 +25,8 @@ from tests.mail_helpers import (
 from tui.core.cache import Cache
 from tui.core.errors import ConnectionLost
 from tui.core.imap import ListedFolder
-from tui.core.sync import SyncEngine, decode_header, parse_summary, special_uses
+from tui.core.summary import decode_header, parse_summary
+from tui.core.sync import SyncEngine, special_uses
 
 pytestmark = pytest.mark.server
 
@@ -313,3 +314,18 @@ def test_hostile_headers_never_raise_and_come_out_clean(
     s = parse_summary("INBOX", 1, {b"BODY[HEADER.FIELDS (FROM)]": raw, b"FLAGS": (noise[:20],)})
     for value in (s.subject, s.sender_name, s.sender_address, s.to, *s.flags):
         assert not any(ord(ch) in _CONTROL for ch in value), repr(value)
+
+
+def test_message_without_a_date_header_takes_its_arrival_time(bed: Bed, tmp_path: Path) -> None:
+    """Summaries no longer carry INTERNALDATE; the rare undated message asks for it."""
+    user = bed.new_user()
+    seed(bed, user, 3)
+    bed.dovecot.deliver(user.username, b"From: a@ac-dijon.fr\r\nSubject: sans date\r\n\r\nx\r\n")
+    sync = engine(bed, user, tmp_path / "c.sqlite")
+    sync.sync_folders()
+    sync.sync_folder("INBOX")
+    undated = sync.cache.summary("INBOX", 4)
+    assert undated is not None and undated.subject == "sans date"
+    assert undated.date is not None and undated.date.year >= 2026
+    assert all(s.date is not None for s in sync.cache.page("INBOX", 0, 10))
+    sync.conn.close()

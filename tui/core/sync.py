@@ -14,31 +14,27 @@ in order when the server is reachable; they survive a restart.
 
 from __future__ import annotations
 
-import email.header
-import email.utils
-import re
+import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime
 from typing import Any
 
 from tui.core import actions
 from tui.core.cache import Cache, FolderRow, FolderState, Summary
 from tui.core.errors import ConnectionLost
 from tui.core.imap import CommandFailed, ImapConnection, ListedFolder, MailboxStatus
-from tui.core.mimetext import decode_header_value
-
-HEADER_FIELDS = "DATE FROM TO CC SUBJECT MESSAGE-ID IN-REPLY-TO REFERENCES CONTENT-TYPE"
-SUMMARY_ITEMS = (
-    "FLAGS",
-    "INTERNALDATE",
-    "RFC822.SIZE",
-    f"BODY.PEEK[HEADER.FIELDS ({HEADER_FIELDS})]",
+from tui.core.summary import (
+    DATE_ITEMS,
+    SUMMARY_ITEMS,
+    parse_date,
+    parse_flags,
+    parse_summary,
 )
+
 FIRST_PAGE = 100
-BACKFILL_CHUNK = 500
-_HEADER_CAP = 16 * 1024  # bytes of one header value decoded (CPython gh-136063)
-_HEADERS_CAP = 64 * 1024
+BACKFILL_CHUNK = 500  # the first backfill window; later ones are sized by time
+BACKFILL_STEP_SECONDS = 0.12  # a user request waits at most about one step
+BACKFILL_WINDOW_LIMITS = (50, 32_000)
 
 # Name fallbacks when the server does not flag its special folders (RFC 6154).
 SPECIAL_NAMES: dict[str, tuple[str, ...]] = {
@@ -56,149 +52,6 @@ SPECIAL_FLAGS = {
     "\\junk": "junk",
 }
 _FOLDER_ORDER = ("inbox", "drafts", "sent", "archive", "junk", "trash")
-
-
-# --- decoding (one function, so core.mime's decoder can replace it later) -----------
-
-_CONTROLS = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\ufeff]")
-_SPACES = re.compile(r"\s+")
-_ESCAPES = re.compile(r"(?:\x1b\[|\x9b)[\x30-\x3f]*[\x20-\x2f]*[\x40-\x7e]?|\x1b\][^\x07\x1b]*")
-
-
-def _clean(text: str) -> str:
-    """One line, no control characters, no escape sequences, no bidi overrides."""
-    if text.isprintable():
-        return text.strip()
-    text = text.replace("\r", " ").replace("\n", " ").replace("\t", " ")
-    text = _ESCAPES.sub("", text)
-    text = _CONTROLS.sub("", text)
-    text = text.encode("utf-8", errors="replace").decode("utf-8", errors="replace")
-    return _SPACES.sub(" ", text).strip()
-
-
-def _unescape_8bit(value: str) -> str:
-    """compat32 keeps raw 8-bit header bytes as surrogates: read them as UTF-8 or cp1252."""
-    if not any("\udc80" <= ch <= "\udcff" for ch in value):
-        return value
-    raw = value.encode("ascii", errors="surrogateescape")
-    try:
-        return raw.decode("utf-8")
-    except UnicodeDecodeError:
-        return raw.decode("windows-1252", errors="replace")
-
-
-def decode_header(raw: str | bytes | None) -> str:
-    """RFC 2047 decoding at compat32 speed, sanitised; never raises (see mimetext)."""
-    return "" if raw is None else decode_header_value(raw)
-
-
-def _address_list(raw: str | None) -> list[tuple[str, str]]:
-    if not raw:
-        return []
-    raw = _unescape_8bit(raw[:_HEADER_CAP])
-    try:
-        pairs = email.utils.getaddresses([raw])
-    except Exception:
-        return [(decode_header(raw), "")]
-    return [(decode_header(name), _clean(address)) for name, address in pairs if name or address]
-
-
-def _format_addresses(pairs: Sequence[tuple[str, str]]) -> str:
-    return ", ".join(f"{name} <{addr}>" if name and addr else name or addr for name, addr in pairs)
-
-
-def _header_bytes(data: dict[bytes, Any]) -> bytes:
-    for key, value in data.items():
-        if key.startswith(b"BODY[HEADER") and isinstance(value, bytes):
-            return value
-    return b""
-
-
-def _parse_date(raw: str | None, fallback: Any) -> datetime | None:
-    if raw:
-        try:
-            parsed = email.utils.parsedate_to_datetime(_clean(raw))
-            return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
-        except Exception:  # noqa: S110 - an unreadable Date falls back to arrival time
-            pass
-    if isinstance(fallback, datetime):
-        return fallback if fallback.tzinfo else fallback.replace(tzinfo=UTC)
-    return None
-
-
-def header_fields(raw: bytes) -> dict[str, str]:
-    """Unfolded header fields, first occurrence wins, 8-bit values read as UTF-8 or cp1252."""
-    fields: dict[str, str] = {}
-    name: str | None = None
-    lines: list[bytes] = []
-
-    def flush() -> None:
-        if name is not None and name not in fields:
-            value = b" ".join(line.strip() for line in lines)[:_HEADER_CAP]
-            try:
-                fields[name] = value.decode("utf-8")
-            except UnicodeDecodeError:
-                fields[name] = value.decode("windows-1252", errors="replace")
-
-    for line in raw[:_HEADERS_CAP].split(b"\n"):
-        line = line.rstrip(b"\r")
-        if not line.strip():
-            if name is not None and line == b"":
-                flush()
-                name, lines = None, []
-            continue
-        if line[:1] in (b" ", b"\t") and name is not None:
-            lines.append(line)
-            continue
-        flush()
-        key, sep, value = line.partition(b":")
-        if not sep:
-            name, lines = None, []
-            continue
-        name = key.strip().decode("ascii", errors="replace").lower()
-        lines = [value]
-    flush()
-    return fields
-
-
-def _has_attachment(fields: dict[str, str]) -> bool:
-    content_type = fields.get("content-type", "").lower()
-    if content_type.startswith("multipart/mixed"):
-        return True
-    return content_type.startswith(("application/", "image/", "audio/", "video/"))
-
-
-def parse_summary(folder: str, uid: int, data: dict[bytes, Any]) -> Summary:
-    """A FETCH response (FLAGS, INTERNALDATE, RFC822.SIZE, header fields) as a Summary."""
-    message = header_fields(_header_bytes(data))
-    senders = _address_list(message.get("from"))
-    name, address = senders[0] if senders else ("", "")
-    flags = _flags(data)
-    return Summary(
-        folder=folder,
-        uid=uid,
-        date=_parse_date(message.get("date"), data.get(b"INTERNALDATE")),
-        sender_name=name,
-        sender_address=address,
-        to=_format_addresses(_address_list(message.get("to"))),
-        subject=decode_header(message.get("subject")),
-        size=int(data.get(b"RFC822.SIZE", 0) or 0),
-        flags=flags,
-        has_attachment=_has_attachment(message),
-        message_id=_clean(message.get("message-id", ""))[:1000],
-        in_reply_to=_clean(message.get("in-reply-to", ""))[:1000],
-        references=_clean(message.get("references", ""))[:4000],
-        cc=_format_addresses(_address_list(message.get("cc"))),
-    )
-
-
-def _flags(data: dict[bytes, Any]) -> frozenset[str]:
-    """Message flags; \\Recent is per session (and gone in IMAP4rev2): never stored."""
-    flags = (
-        _clean(f.decode("utf-8", errors="replace") if isinstance(f, bytes) else str(f))
-        for f in data.get(b"FLAGS", ())
-    )
-    return frozenset(f for f in flags if f and f.lower() != "\\recent")
 
 
 # --- special folders -----------------------------------------------------------------
@@ -254,13 +107,16 @@ class SyncEngine:
         cache: Cache,
         *,
         first_page: int = FIRST_PAGE,
-        chunk: int = BACKFILL_CHUNK,
+        chunk: int | None = None,
         on_progress: Progress | None = None,
     ) -> None:
         self.conn = conn
         self.cache = cache
         self.first_page = first_page
-        self.chunk = chunk
+        # A fixed window (tests, benchmarks) or None: windows sized so a step takes
+        # about BACKFILL_STEP_SECONDS on this machine and this link.
+        self.chunk = chunk or BACKFILL_CHUNK
+        self.adaptive = chunk is None
         self.on_progress = on_progress
         self._windows: dict[str, int] = {}
 
@@ -312,6 +168,15 @@ class SyncEngine:
         self, folder: str, fetched: dict[int, dict[bytes, Any]], state: FolderState | None = None
     ) -> int:
         summaries = [parse_summary(folder, uid, data) for uid, data in fetched.items()]
+        undated = [s.uid for s in summaries if s.date is None]
+        if undated:  # no readable Date header: the server's arrival time instead
+            arrivals = self.conn.fetch_uids(undated, DATE_ITEMS)
+            summaries = [
+                replace(s, date=parse_date(None, arrivals.get(s.uid, {}).get(b"INTERNALDATE")))
+                if s.date is None
+                else s
+                for s in summaries
+            ]
         with self.cache.transaction():
             added = self.cache.put_summaries(summaries)
             if state is not None:
@@ -402,9 +267,9 @@ class SyncEngine:
                     low, high - 1, ["FLAGS"], changedsince=state.highestmodseq
                 )
                 updates = {
-                    uid: _flags(data)
+                    uid: parse_flags(data)
                     for uid, data in changes.items()
-                    if uid in cached_flags and cached_flags[uid] != _flags(data)
+                    if uid in cached_flags and cached_flags[uid] != parse_flags(data)
                 }
                 self.cache.set_flags(folder, updates)
                 changed = len(updates)
@@ -419,9 +284,9 @@ class SyncEngine:
             # Without CONDSTORE one FLAGS pass over the cached range also shows expunges.
             server = self.conn.fetch_uid_range(low, high - 1, ["FLAGS"]) if high > low else {}
             updates = {
-                uid: _flags(data)
+                uid: parse_flags(data)
                 for uid, data in server.items()
-                if uid in cached_flags and cached_flags[uid] != _flags(data)
+                if uid in cached_flags and cached_flags[uid] != parse_flags(data)
             }
             self.cache.set_flags(folder, updates)
             changed = len(updates)
@@ -461,21 +326,29 @@ class SyncEngine:
                 return False  # UIDVALIDITY changed: a full sync restarts the folder
         window = self._windows.get(folder, self.chunk)
         lo = max(1, state.low_uid - window)
+        started = time.monotonic()
         fetched = self.conn.fetch_uid_range(lo, state.low_uid - 1, SUMMARY_ITEMS)
         with self.cache.transaction():
             # Rows cached early (a body opened before its window) but gone since.
             stale = [u for u in self.cache.uids(folder, lo, state.low_uid) if u not in fetched]
             self.cache.remove_messages(folder, stale)
             self._store(folder, fetched, replace(state, low_uid=lo))
-        # Sparse UIDs (much deleted mail): widen the window so each round trip pays.
-        if len(fetched) < window // 4:
-            self._windows[folder] = min(window * 2, 64 * self.chunk)
-        else:
-            self._windows[folder] = self.chunk
+        self._windows[folder] = self._next_window(window, len(fetched), time.monotonic() - started)
         if lo <= 1:
             self.cache.set_counts(folder)
         self._progress(folder, state.messages or 0)
         return lo > 1
+
+    def _next_window(self, window: int, fetched: int, seconds: float) -> int:
+        if self.adaptive:
+            # Grow or shrink at most x2 a step, so one slow moment does not swing it.
+            factor = min(2.0, max(0.5, BACKFILL_STEP_SECONDS / max(seconds, 1e-3)))
+            low, high = BACKFILL_WINDOW_LIMITS
+            return int(min(high, max(low, window * factor)))
+        # Sparse UIDs (much deleted mail): widen the window so each round trip pays.
+        if fetched < window // 4:
+            return min(window * 2, 64 * self.chunk)
+        return self.chunk
 
     def backfill(self, folder: str) -> None:
         while self.backfill_step(folder):

@@ -1,0 +1,67 @@
+"""The summary parser's fast address path agrees with email.utils, and hostile lists
+fall back to the full grammar."""
+
+from __future__ import annotations
+
+import email.utils
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from tui.core.summary import _simple_pairs, address_list, format_addresses, parse_summary
+
+_ATOM = st.text(alphabet="abcdefghijklmnopqrstuvwxyzéèàçÉ-_.'0123456789", min_size=1, max_size=12)
+_LOCAL = st.text(alphabet="abcdefghijklmnopqrstuvwxyz0123456789.-_+", min_size=1, max_size=12)
+_DOMAIN = st.sampled_from(["ac-dijon.fr", "education.gouv.fr", "pronote.net", "exemple.org"])
+
+
+@st.composite
+def _simple_item(draw: st.DrawFn) -> str:
+    local = draw(_LOCAL).strip(".") or "x"
+    address = f"{local}@{draw(_DOMAIN)}"
+    words = draw(st.lists(_ATOM, max_size=3))
+    return f"{' '.join(words)} <{address}>" if words else address
+
+
+@given(st.lists(_simple_item(), min_size=1, max_size=6))
+def test_fast_path_agrees_with_email_utils(items: list[str]) -> None:
+    raw = ", ".join(items)
+    fast = _simple_pairs(raw)
+    assert fast is not None
+    assert fast == [p for p in email.utils.getaddresses([raw]) if p[0] or p[1]]
+
+
+def test_plain_and_encoded_names() -> None:
+    raw = "=?utf-8?q?=C3=89quipe_p=C3=A9dagogique?= <equipe@ac-dijon.fr>, jdupont@ac-dijon.fr"
+    assert address_list(raw) == [
+        ("Équipe pédagogique", "equipe@ac-dijon.fr"),
+        ("", "jdupont@ac-dijon.fr"),
+    ]
+    assert format_addresses(address_list(raw)) == (
+        "Équipe pédagogique <equipe@ac-dijon.fr>, jdupont@ac-dijon.fr"
+    )
+
+
+def test_quoted_commas_groups_and_comments_take_the_full_parser() -> None:
+    for raw in (
+        '"Dupont, Marie" <marie.dupont@ac-dijon.fr>',
+        "undisclosed-recipients:;",
+        "marie.dupont@ac-dijon.fr (Marie Dupont)",
+        "Dupont, Marie <marie.dupont@ac-dijon.fr>",
+        "jean@exemple.org <marie@ac-dijon.fr>",
+    ):
+        assert _simple_pairs(raw) is None, raw
+    assert address_list('"Dupont, Marie" <marie.dupont@ac-dijon.fr>') == [
+        ("Dupont, Marie", "marie.dupont@ac-dijon.fr")
+    ]
+
+
+def test_hostile_names_are_cleaned_on_the_fast_path() -> None:
+    [(name, address)] = address_list("Banque\x1b[31m\u202e <a@b.fr>")
+    assert "\x1b" not in name and "\u202e" not in name and address == "a@b.fr"
+
+
+def test_no_date_header_means_no_date_until_the_server_says() -> None:
+    raw = b"From: a@b.fr\r\nSubject: sans date\r\n\r\n"
+    s = parse_summary("INBOX", 1, {b"BODY[HEADER.FIELDS (FROM)]": raw, b"FLAGS": ()})
+    assert s.date is None
