@@ -21,6 +21,7 @@ from imapclient.exceptions import IMAPClientAbortError, IMAPClientError, LoginEr
 from imapclient.response_parser import parse_fetch_response, parse_response
 
 from tui.core.errors import AuthError, ConnectionLost, MailError
+from tui.core.fetchparse import parse_simple_fetch
 from tui.core.i18n import _
 from tui.core.trust import TrustStore
 
@@ -337,6 +338,9 @@ class ImapConnection:
             typ, data = imap._command_complete("FETCH", tag)
             client._checkok("fetch", typ, data)
             typ, data = imap._untagged_response(typ, data, "FETCH")
+            fast = parse_simple_fetch(data)
+            if fast is not None:
+                return fast
             parsed = parse_fetch_response(data, False, True)
             # Keyed by UID whatever the command; unsolicited responses without data dropped.
             return {k: v for k, v in parsed.items() if isinstance(k, int)}
