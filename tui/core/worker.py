@@ -266,7 +266,7 @@ class AccountWorker:
         cache_path: Path,
         on_event: Callable[[Event], None],
         first_page: int = 100,
-        chunk: int = 500,
+        chunk: int | None = None,
         timeout: float = 30.0,
         backoff_start: float = BACKOFF_START,
         backoff_max: float = BACKOFF_MAX,
