@@ -329,3 +329,37 @@ def test_message_without_a_date_header_takes_its_arrival_time(bed: Bed, tmp_path
     assert undated.date is not None and undated.date.year >= 2026
     assert all(s.date is not None for s in sync.cache.page("INBOX", 0, 10))
     sync.conn.close()
+
+
+def _sync_account(sync: SyncEngine) -> dict[str, bool]:
+    """What the worker's SyncAll does: the folder list (with statuses), then each folder."""
+    sync.sync_folders()
+    return {name: sync.sync_folder(name).unchanged for name in sync.selectable()}
+
+
+@pytest.mark.parametrize("list_status", [True, False])
+def test_account_resync_sees_other_clients_with_or_without_list_status(
+    bed: Bed, tmp_path: Path, list_status: bool
+) -> None:
+    """LIST-STATUS answers every folder's STATUS at once; without it, one STATUS each."""
+    user = bed.new_user()
+    with raw_client(bed, user) as client:
+        client.create_folder("Projets")
+    seed(bed, user, 12)
+    seed(bed, user, 4, folder="Projets")
+    sync = engine(bed, user, tmp_path / "c.sqlite")
+    if not list_status:
+        sync.conn.capabilities = sync.conn.capabilities - {"LIST-STATUS"}
+    _sync_account(sync)
+    while sync.backfill_step("INBOX") or sync.backfill_step("Projets"):
+        pass
+    assert all(_sync_account(sync).values())  # nothing changed: every folder unchanged
+    with raw_client(bed, user) as other:
+        other.select_folder("Projets")
+        other.add_flags([2], [b"\\Flagged"])
+    bed.dovecot.deliver(user.username, message(13, "Nouveau"))
+    unchanged = _sync_account(sync)
+    assert not unchanged["INBOX"] and not unchanged["Projets"] and unchanged["Corbeille"]
+    assert snapshot(sync.cache) == server_snapshot(bed, user)
+    assert snapshot(sync.cache, "Projets") == server_snapshot(bed, user, "Projets")
+    sync.conn.close()

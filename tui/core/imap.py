@@ -152,7 +152,8 @@ class ImapConnection:
         self.client: IMAPClient | None = None
         self.capabilities: frozenset[str] = frozenset()
         self.selected: str | None = None
-        self.condstore_enabled = False
+        self.condstore_enabled = False  # ENABLE CONDSTORE done in this session
+        self._condstore_refused = False
 
     # --- session ------------------------------------------------------------------
 
@@ -188,15 +189,12 @@ class ImapConnection:
                     )
                 ) from None
             self.capabilities = frozenset(_text(c).upper() for c in client.capabilities())
-            if "CONDSTORE" in self.capabilities:
-                # Makes SELECT report HIGHESTMODSEQ and FETCH accept CHANGEDSINCE.
-                client.enable("CONDSTORE")
-                self.condstore_enabled = True
         except BaseException:
             self._drop(client)
             raise
         self.client = client
         self.selected = None
+        self.condstore_enabled = False
 
     @staticmethod
     def _drop(client: IMAPClient) -> None:
@@ -251,43 +249,74 @@ class ImapConnection:
     # --- folders ------------------------------------------------------------------
 
     def list_folders(self) -> list[ListedFolder]:
-        def run(client: IMAPClient) -> list[ListedFolder]:
+        return self.list_folders_with_status()[0]
+
+    def list_folders_with_status(self) -> tuple[list[ListedFolder], dict[str, MailboxStatus]]:
+        """LIST; with LIST-STATUS (RFC 5819) the STATUS of every folder in the same answer.
+
+        One round trip instead of one STATUS per folder, and no tagged OK line each: the
+        whole no-change check of an account. Without LIST-STATUS the statuses are empty.
+        """
+        status_items = " ".join(self._status_items())
+        extended = self.has("LIST-STATUS")
+
+        def run(client: IMAPClient) -> tuple[list[ListedFolder], dict[str, MailboxStatus]]:
             imap = client._imap
-            typ, data = imap._simple_command("LIST", '""', '"*"')
+            args = ['""', '"*"']
+            if extended:
+                # Extended LIST returns special-use flags only when asked (RFC 6154).
+                special = "SPECIAL-USE " if self.has("SPECIAL-USE") else ""
+                args.append(f"RETURN ({special}STATUS ({status_items}))")
+            typ, data = imap._simple_command("LIST", *args)
             client._checkok("list", typ, data)
             typ, data = imap._untagged_response(typ, data, "LIST")
+            _typ, statuses = imap._untagged_response(typ, [None], "STATUS")
             found: list[ListedFolder] = []
             for item in data:
                 parsed = _parse_list_line(item)
                 if parsed is None:
                     continue
                 flags, delim, raw = parsed
-                try:
-                    name = imap_utf7.decode(raw)
-                except Exception:
-                    name = raw.decode("utf-8", errors="replace")
                 found.append(
-                    ListedFolder(name, _text(delim) or "/", tuple(_text(f) for f in flags))
+                    ListedFolder(
+                        _folder_name(raw), _text(delim) or "/", tuple(_text(f) for f in flags)
+                    )
                 )
-            return found
+            return found, _parse_status_lines(statuses) if extended else {}
 
         return self._call(run)
 
+    def _status_items(self) -> list[str]:
+        items = ["MESSAGES", "UIDNEXT", "UIDVALIDITY", "UNSEEN"]
+        if self.condstore:
+            items.append("HIGHESTMODSEQ")
+        return items
+
     def status(self, folder: str) -> MailboxStatus:
         """STATUS without selecting: the cheap no-change check (a few dozen bytes)."""
-        items = ["MESSAGES", "UIDNEXT", "UIDVALIDITY", "UNSEEN"]
-        if self.condstore_enabled:
-            items.append("HIGHESTMODSEQ")
-        data = self._call(lambda c: c.folder_status(folder, items))
-        return MailboxStatus(
-            uidvalidity=int(data.get(b"UIDVALIDITY", 0)),
-            uidnext=int(data.get(b"UIDNEXT", 0)),
-            messages=int(data.get(b"MESSAGES", 0)),
-            highestmodseq=int(data[b"HIGHESTMODSEQ"]) if b"HIGHESTMODSEQ" in data else None,
-            unseen=int(data[b"UNSEEN"]) if b"UNSEEN" in data else None,
-        )
+        items = self._status_items()
+        return _status(self._call(lambda c: c.folder_status(folder, items)))
+
+    @property
+    def condstore(self) -> bool:
+        """CONDSTORE offered (and not refused): STATUS and SELECT report HIGHESTMODSEQ."""
+        return self.has("CONDSTORE") and not self._condstore_refused
+
+    def _enable_condstore(self) -> None:
+        """ENABLE only before the first SELECT: a no-change sync never selects, so it
+        never pays this round trip. Makes SELECT report HIGHESTMODSEQ and FETCH accept
+        CHANGEDSINCE."""
+        if self.condstore_enabled or not self.condstore:
+            return
+        try:
+            self._call(lambda c: c.enable("CONDSTORE"))
+        except CommandFailed:
+            self._condstore_refused = True
+            return
+        self.condstore_enabled = True
 
     def select(self, folder: str) -> MailboxStatus:
+        self._enable_condstore()
         data = self._call(lambda c: c.select_folder(folder))
         self.selected = folder
         modseq = data.get(b"HIGHESTMODSEQ")
@@ -471,6 +500,43 @@ class ImapConnection:
 
     def noop(self) -> None:
         self._call(lambda c: c.noop())
+
+
+def _folder_name(raw: bytes) -> str:
+    try:
+        return str(imap_utf7.decode(raw))
+    except Exception:
+        return raw.decode("utf-8", errors="replace")
+
+
+def _status(data: dict[bytes, Any]) -> MailboxStatus:
+    return MailboxStatus(
+        uidvalidity=int(data.get(b"UIDVALIDITY", 0)),
+        uidnext=int(data.get(b"UIDNEXT", 0)),
+        messages=int(data.get(b"MESSAGES", 0)),
+        highestmodseq=int(data[b"HIGHESTMODSEQ"]) if b"HIGHESTMODSEQ" in data else None,
+        unseen=int(data[b"UNSEEN"]) if b"UNSEEN" in data else None,
+    )
+
+
+def _parse_status_lines(lines: list[Any]) -> dict[str, MailboxStatus]:
+    """`* STATUS name (KEY n …)` lines of a LIST-STATUS answer; odd ones are skipped
+    (the folder then gets a STATUS of its own)."""
+    found: dict[str, MailboxStatus] = {}
+    for line in lines:
+        try:
+            if isinstance(line, tuple):  # (`* STATUS {n}`, name literal) then the values
+                continue
+            name, values = parse_response([line])
+            if isinstance(name, int):
+                name = str(name).encode()
+            pairs = dict(zip(values[::2], values[1::2], strict=True))
+            found[_folder_name(name)] = _status(
+                {_text(k).upper().encode(): v for k, v in pairs.items()}
+            )
+        except Exception:  # noqa: S112 - one unreadable line costs one STATUS later
+            continue
+    return found
 
 
 def _esearch_all(data: list[Any]) -> list[int]:

@@ -35,6 +35,7 @@ FIRST_PAGE = 100
 BACKFILL_CHUNK = 500  # the first backfill window; later ones are sized by time
 BACKFILL_STEP_SECONDS = 0.12  # a user request waits at most about one step
 BACKFILL_WINDOW_LIMITS = (50, 32_000)
+LISTED_STATUS_SECONDS = 30.0  # a STATUS read with LIST serves the folder steps right after
 
 # Name fallbacks when the server does not flag its special folders (RFC 6154).
 SPECIAL_NAMES: dict[str, tuple[str, ...]] = {
@@ -119,11 +120,18 @@ class SyncEngine:
         self.adaptive = chunk is None
         self.on_progress = on_progress
         self._windows: dict[str, int] = {}
+        # STATUS of each folder read with the folder list (LIST-STATUS), used once by
+        # that folder's sync; forgotten as soon as this client changes the server.
+        self._listed: dict[str, MailboxStatus] = {}
+        self._listed_at = 0.0
 
     # --- folders and quota --------------------------------------------------------
 
     def sync_folders(self) -> list[FolderRow]:
-        listed = self.conn.list_folders()
+        listed, statuses = self.conn.list_folders_with_status()
+        # The selected folder's STATUS can be stale (Dovecot): that one asks again.
+        self._listed = {k: v for k, v in statuses.items() if k != self.conn.selected}
+        self._listed_at = time.monotonic()
         uses = special_uses(listed)
 
         def order(folder: ListedFolder) -> tuple[int, str]:
@@ -136,12 +144,21 @@ class SyncEngine:
             for f in sorted(listed, key=order)
         ]
         self.cache.set_folders(rows)
+        if self.cache.quota() is None:
+            self.refresh_quota()
+        return self.cache.folders()
+
+    def refresh_quota(self) -> None:
+        """GETQUOTAROOT; the worker asks only when a sync saw changes (or never read it)."""
         if self.conn.has("QUOTA"):
             try:
                 self.cache.set_quota(self.conn.quota())
             except CommandFailed:
                 self.cache.set_quota(None)
-        return self.cache.folders()
+
+    def forget_listed_status(self) -> None:
+        """This client changed the server: the statuses read with LIST are out of date."""
+        self._listed.clear()
 
     def selectable(self) -> list[str]:
         return [
@@ -154,7 +171,7 @@ class SyncEngine:
 
     @property
     def condstore(self) -> bool:
-        return self.conn.condstore_enabled
+        return self.conn.condstore
 
     def _select(self, folder: str) -> MailboxStatus:
         """SELECT, dropping the folder's cache if its UIDVALIDITY changed."""
@@ -189,15 +206,20 @@ class SyncEngine:
         `thorough` matters only without CONDSTORE: it re-reads every cached message's
         flags, the only way to see another client's \\Flagged or \\Answered there.
         """
+        listed = self._listed.pop(folder, None)
+        if time.monotonic() - self._listed_at > LISTED_STATUS_SECONDS:
+            listed = None
         state = self.cache.folder_state(folder)
         if state.uidvalidity is None or state.high_uid is None:
             return self._first_sync(folder)
         complete = (state.low_uid or 1) <= 1
-        # STATUS on the selected folder answers from the session's stale view (Dovecot):
-        # leave it first, or, with no UNSELECT, take the SELECT path.
-        if self.conn.selected == folder and not self.conn.unselect():
-            return self._incremental(folder, state, None, scan=thorough or not self.condstore)
-        status = self.conn.status(folder)
+        status = listed
+        if status is None:
+            # STATUS on the selected folder answers from the session's stale view
+            # (Dovecot): leave it first, or, with no UNSELECT, take the SELECT path.
+            if self.conn.selected == folder and not self.conn.unselect():
+                return self._incremental(folder, state, None, scan=thorough or not self.condstore)
+            status = self.conn.status(folder)
         if status.uidvalidity != state.uidvalidity:
             self.cache.drop_folder(folder)
             result = self._first_sync(folder)
@@ -420,6 +442,7 @@ class SyncEngine:
         """Send queued actions in order; returns conflicts (dropped ops), raises ConnectionLost."""
         conflicts: list[str] = []
         for op in self.cache.pending_ops():
+            self._listed.clear()
             try:
                 status = self.conn.select(op.folder)
                 validity = op.args.get("uidvalidity")

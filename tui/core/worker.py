@@ -247,6 +247,7 @@ class _State:
     next_attempt: float = 0.0
     jobs: deque[Request] = field(default_factory=deque)
     backfill: list[str] = field(default_factory=list)
+    sync_saw_changes: bool = False  # a folder of the current SyncAll changed
 
 
 _LOCAL = (SetFlags, Move, Delete, Archive, Expunge, Replay)
@@ -462,6 +463,7 @@ class AccountWorker:
                 self._emit(RequestFailed(request, ConnectionLost(_("Hors ligne."))))
             return
         if isinstance(request, FileSent):
+            engine.forget_listed_status()
             folder = engine.cache.special_folder("sent")
             flagged = file_sent(engine.conn, engine.cache, request.sent, folder)
             for changed in {folder for folder, _uid in flagged} | ({folder} if folder else set()):
@@ -470,11 +472,19 @@ class AccountWorker:
             found = engine.search_server(request.folder, request.text)
             self._emit(SearchResults(request.folder, request.text, tuple(found)))
         elif isinstance(request, SyncAll):
+            state.sync_saw_changes = False
+            inbox_first = engine.cache.folder_state("INBOX").uidvalidity is None
+            if inbox_first:
+                # First sync: the page the user waits for before LIST and quota.
+                self._emit(Syncing("INBOX", 1, 1))
+                self._sync_folder(engine, state, "INBOX", request.thorough)
             engine.sync_folders()
             self._emit(FoldersChanged())
             folders = engine.selectable()
             # INBOX first: it is what the user looks at.
             folders.sort(key=lambda name: name.upper() != "INBOX")
+            if inbox_first:
+                folders = [name for name in folders if name.upper() != "INBOX"]
             steps: list[Request] = [
                 _FolderStep(name, request.thorough, index + 1, len(folders))
                 for index, name in enumerate(folders)
@@ -487,6 +497,8 @@ class AccountWorker:
         elif isinstance(request, SyncFolder):
             self._sync_folder(engine, state, request.folder, request.thorough)
         elif isinstance(request, _SyncAllDone):
+            if state.sync_saw_changes:  # mail came or went: the quota moved
+                engine.refresh_quota()
             self._emit(SyncDone())
         elif isinstance(request, _BackfillStep) and not engine.backfill_step(request.folder):
             if request.folder in state.backfill:
@@ -495,6 +507,8 @@ class AccountWorker:
 
     def _sync_folder(self, engine: SyncEngine, state: _State, folder: str, thorough: bool) -> None:
         result = engine.sync_folder(folder, thorough=thorough)
+        if not result.unchanged:
+            state.sync_saw_changes = True
         self._emit(FolderSynced(result))
         if result.backfill_remaining and folder not in state.backfill:
             # INBOX's history first, then the others in the order they were synced.
