@@ -7,7 +7,7 @@ import threading
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
-from tui.core.cache import SCHEMA_VERSION, Cache, FolderRow, Summary
+from tui.core.cache import _MIGRATIONS, SCHEMA_VERSION, Cache, FolderRow, Summary
 
 
 def make(folder: str, uid: int, *, day: int | None = None, **kw: object) -> Summary:
@@ -94,6 +94,27 @@ def test_schema_is_versioned(tmp_path: Path) -> None:
         assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
         tables = {r[0] for r in db.execute("SELECT name FROM sqlite_master")}
     assert {"messages", "folders", "bodies", "pending_ops", "outbox", "drafts"} <= tables
+
+
+def test_a_version_1_cache_is_migrated_in_place(tmp_path: Path) -> None:
+    """Users' caches from the first release keep their messages and gain the unread index."""
+    path = tmp_path / "c.sqlite"
+    with sqlite3.connect(path) as db:
+        db.executescript(_MIGRATIONS[0])
+        db.execute("PRAGMA user_version = 1")
+    cache = Cache.open(path)
+    cache.put_summaries(
+        [make("INBOX", u, day=u, flags=frozenset() if u % 3 else {"\\Seen"}) for u in range(1, 31)]
+    )
+    assert cache.unread("INBOX") == 20 and cache.count("INBOX") == 30
+    cache.close()
+    with sqlite3.connect(path) as db:
+        assert db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+        plan = db.execute(
+            "EXPLAIN QUERY PLAN SELECT COUNT(*) FROM messages WHERE folder = ? AND seen = 0",
+            ("INBOX",),
+        ).fetchall()
+    assert "messages_unseen" in str(plan)
 
 
 def test_bodies_lru_within_budget(tmp_path: Path) -> None:

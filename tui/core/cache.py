@@ -20,7 +20,7 @@ from typing import Any
 
 from tui.core.i18n import _
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 DEFAULT_BODY_BUDGET = 256 * 1024 * 1024  # bytes of cached bodies before LRU eviction
 _FTS_BODY_LIMIT = 64 * 1024  # characters of a body indexed for search
 
@@ -165,6 +165,10 @@ _MIGRATIONS: list[str] = [
         last_error TEXT NOT NULL DEFAULT ''
     );
     CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+    """,
+    # version 2: unread counts (folder pane, no-CONDSTORE resync) without a full scan
+    """
+    CREATE INDEX messages_unseen ON messages (folder) WHERE seen = 0;
     """,
 ]
 
