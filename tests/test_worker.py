@@ -20,6 +20,7 @@ from tui.core.worker import (
     BackfillDone,
     BodyReady,
     CacheChanged,
+    CacheRebuilt,
     CertificateDecisionNeeded,
     CertificateRefused,
     Connected,
@@ -182,3 +183,31 @@ def test_changed_certificate_is_refused_loudly(bed: Bed, tmp_path: Path) -> None
     assert bed.dovecot.logins(user.username) == 0  # refused before LOGIN
     worker.stop()
     assert not worker.alive
+
+
+def test_a_cache_corrupt_deep_inside_is_rebuilt_by_the_worker(bed: Bed, tmp_path: Path) -> None:
+    """The UI opens without quick_check (fast start); the worker checks, rebuilds from
+    the server and says so, and the UI's reopened cache has the mail."""
+    user = bed.new_user()
+    seed(bed, user, 300)
+    path = tmp_path / "c.sqlite"
+    events = Events()
+    worker = make_worker(bed, user, path, events)
+    worker.start()
+    events.wait_for(lambda e: isinstance(e, SyncDone))
+    worker.stop()
+    data = path.read_bytes()
+    path.write_bytes(data[:4096] + b"\xff" * 8192 + data[12288:])
+    ui = Cache.open(path, check=False)
+    assert not ui.notices  # header and schema readable: the UI draws at once
+    events = Events()
+    worker = make_worker(bed, user, path, events)
+    worker.start()
+    events.wait_for(lambda e: isinstance(e, CacheRebuilt))
+    events.wait_for(lambda e: isinstance(e, SyncDone))
+    worker.stop()
+    ui.close()
+    assert list(tmp_path.glob("c.corrupt-*"))
+    reopened = Cache.open(path, check=False)
+    assert reopened.count("INBOX") >= 100
+    reopened.close()

@@ -76,6 +76,13 @@ class Account:
         self._undo: list[Undo] = []
         self._parsed: tuple[str, int, RenderedMessage] | None = None
 
+    def reopen_cache(self) -> None:
+        """The worker replaced a corrupt cache file: read the new one from now on."""
+        path = self.cache.path
+        self.cache.close()
+        self.cache = Cache.open(path, check=False)
+        self._parsed = None
+
     # --- reading ------------------------------------------------------------------
 
     @property

@@ -234,6 +234,11 @@ class Notice(Event):
 
 
 @dataclass(frozen=True)
+class CacheRebuilt(Event):
+    """The worker found the cache file corrupt and started a new one: reopen it."""
+
+
+@dataclass(frozen=True)
 class Stopped(Event):
     pass
 
@@ -325,6 +330,8 @@ class AccountWorker:
         cache = Cache.open(self.cache_path)
         for notice in cache.notices:
             self._emit(Notice(notice))
+        if cache.notices:
+            self._emit(CacheRebuilt())
         conn = ImapConnection(
             self.host, self.port, self.username, self._password, self.trust, timeout=self.timeout
         )

@@ -261,6 +261,13 @@ class MailboxScreen(Screen[None]):
         self.messages.reload()
         self.refresh_folders()
 
+    def cache_replaced(self) -> None:
+        """The account reopened a rebuilt cache: read from the new file."""
+        if self.results is None:
+            self.messages.source = self.account.cache
+            self.messages.show_folder(self.folder)
+        self.refresh_folders()
+
     def body_ready(self, folder: str, uid: int) -> None:
         """The worker fetched a body: show it if the user still looks at that message."""
         if folder == self.folder and uid == self.opened_uid:
