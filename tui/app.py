@@ -337,6 +337,8 @@ class CourrielApp(App[None]):
         mailbox = self._mailbox()
         if isinstance(event, w.Connected):
             self._status(_("connecté"))
+            if self.session is not None and self._password is not None:
+                self.session.ensure_idle(self._password)
         elif isinstance(event, w.Offline):
             self._status(_("hors ligne depuis {time}").format(time=f"{event.since:%H:%M}"))
         elif isinstance(event, w.Syncing):
@@ -385,6 +387,10 @@ class CourrielApp(App[None]):
                 self.notify(event.error.message, severity="error", markup=False)
         elif isinstance(event, w.RequestFailed):
             self.notify(event.error.message, severity="error", markup=False)
+        elif isinstance(event, w.CacheRebuilt):
+            self.account.reopen_cache()
+            if mailbox is not None:
+                mailbox.cache_replaced()
         elif isinstance(event, (w.Notice, w.Conflicts)):
             texts = [event.text] if isinstance(event, w.Notice) else list(event.messages)
             for text in texts:

@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     # Imported when the account connects, not before the first frame: imapclient and
     # cryptography cost ~110 ms of start-up (bench/README.md).
     from tui.core import worker as w
+    from tui.core.idle import IdleWatcher
     from tui.core.trust import TrustStore
 
 
@@ -47,6 +48,7 @@ class AccountSession:
         # Kept across a settings change: « Accepter une fois » lasts the whole process.
         self._trust = trust
         self.worker: w.AccountWorker | None = None
+        self.idle: IdleWatcher | None = None
         self._later: threading.Timer | None = None
 
     @property
@@ -75,6 +77,28 @@ class AccountSession:
             on_event=lambda event: self.post(event),
         )
         self.worker.start()
+
+    def ensure_idle(self, password: str) -> None:
+        """Once the worker is connected (password and certificate settled): IDLE on
+        INBOX if the user wants it; started again after it gave up (new password…)."""
+        if not self.config.sync["idle"] or self.worker is None:
+            return
+        if self.idle is not None and self.idle.alive:
+            return
+        from tui.core import worker as w
+        from tui.core.idle import IdleWatcher
+
+        worker = self.worker
+        account = self.config.account
+        self.idle = IdleWatcher(
+            host=account["imap_host"],
+            port=account["imap_port"],
+            username=account["username"],
+            password=password,
+            trust=self.trust,
+            on_change=lambda: worker.submit(w.SyncFolder("INBOX")),
+        )
+        self.idle.start()
 
     def request(self, message: object) -> None:
         """Turn the Account's (kind, fields) requests into worker requests."""
@@ -113,6 +137,8 @@ class AccountSession:
     def stop(self) -> None:
         if self._later is not None:
             self._later.cancel()  # pending moves stay queued and go at the next start
+        if self.idle is not None:
+            self.idle.stop()
         if self.worker is not None:
             self.worker.stop(timeout=5)
 
@@ -122,5 +148,6 @@ def open_account(config: Config, trust: TrustStore | None = None) -> tuple[Accou
     path = cache_path(config)
     path.parent.mkdir(parents=True, exist_ok=True)
     session = AccountSession(config, trust=trust)
-    account = Account(config, Cache.open(path), request=session.request)
+    # The quick_check is the worker's (CacheRebuilt): the list draws without waiting.
+    account = Account(config, Cache.open(path, check=False), request=session.request)
     return account, session

@@ -501,6 +501,27 @@ class ImapConnection:
     def noop(self) -> None:
         self._call(lambda c: c.noop())
 
+    # --- IDLE (only on a connection of its own: any other command would kill it) ------
+
+    def examine(self, folder: str) -> None:
+        """Select read-only: the IDLE connection must never change a flag."""
+        self._call(lambda c: c.select_folder(folder, readonly=True))
+        self.selected = folder
+
+    def idle_start(self) -> None:
+        self._call(lambda c: c.idle())
+
+    def idle_wait(self, timeout: float) -> bool:
+        """True when the server announced new, expunged or changed messages."""
+        responses = self._call(lambda c: c.idle_check(timeout=timeout))
+        return any(
+            isinstance(r, tuple) and len(r) >= 2 and r[1] in (b"EXISTS", b"EXPUNGE", b"FETCH")
+            for r in responses
+        )
+
+    def idle_done(self) -> None:
+        self._call(lambda c: c.idle_done())
+
 
 def _folder_name(raw: bytes) -> str:
     try:
