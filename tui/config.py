@@ -17,7 +17,6 @@ from pathlib import Path
 from typing import Any
 
 import platformdirs
-import tomlkit
 
 from tui.core.errors import ConfigError
 from tui.core.i18n import N_, _
@@ -263,6 +262,8 @@ def save_config(path: Path, updates: Mapping[str, Mapping[str, Any]]) -> None:
             raise ConfigError(_unknown(path, section, None, list(SCHEMA)))
         for name, value in content.items():
             _checked(path, section, name, value)
+    import tomlkit  # only when writing: start-up reads with tomllib
+
     try:
         document = tomlkit.parse(path.read_text("utf-8")) if path.exists() else tomlkit.document()
     except Exception as exc:  # tomlkit raises several parse error types
