@@ -26,7 +26,7 @@ from textual.content import Content
 from textual.css.query import NoMatches
 from textual.screen import Screen
 from textual.suggester import Suggester
-from textual.widgets import Footer, Input, Label, OptionList, Static, TextArea
+from textual.widgets import Input, Label, OptionList, Static, TextArea
 from textual.widgets.option_list import Option
 
 from tui.core import outbox
@@ -45,6 +45,7 @@ from tui.core.formatting import size_short
 from tui.core.i18n import _
 from tui.core.sanitize import clean_line, clean_text
 from tui.screens.choice import Choice
+from tui.widgets.footer import Footer
 
 AUTOSAVE_SECONDS = 3.0
 ADDRESS_FIELDS = ("to", "cc", "bcc")

@@ -9,7 +9,7 @@ from textual.binding import Binding
 from textual.containers import Vertical
 from textual.content import Content
 from textual.screen import ModalScreen
-from textual.widgets import DataTable, Footer, Static
+from textual.widgets import DataTable, Static
 
 from tui.core.cache import Cache
 from tui.core.compose import Draft
@@ -17,6 +17,7 @@ from tui.core.i18n import _
 from tui.core.outbox import delete_draft, load_drafts
 from tui.core.sanitize import clean_line
 from tui.screens.choice import Choice
+from tui.widgets.footer import Footer
 
 
 class DraftsScreen(ModalScreen[int | None]):

@@ -19,13 +19,14 @@ from textual.events import Resize
 from textual.message import Message
 from textual.screen import Screen
 from textual.timer import Timer
-from textual.widgets import Footer, Input
+from textual.widgets import Input
 
 from tui.core.compose import Draft, Identity, forward_draft, new_draft, reply_draft
 from tui.core.errors import MailError
 from tui.core.i18n import _
 from tui.core.outbox import load_drafts
 from tui.widgets.folder_list import FolderList
+from tui.widgets.footer import Footer
 from tui.widgets.message_list import MessageList
 from tui.widgets.reader import Reader
 from tui.widgets.results import ResultsSource

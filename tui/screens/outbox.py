@@ -17,7 +17,7 @@ from textual.binding import Binding
 from textual.containers import Vertical
 from textual.content import Content
 from textual.screen import ModalScreen
-from textual.widgets import DataTable, Footer, Static
+from textual.widgets import DataTable, Static
 
 from tui.core import outbox
 from tui.core.cache import Cache, OutboxRow
@@ -25,6 +25,7 @@ from tui.core.formatting import list_date
 from tui.core.i18n import _
 from tui.core.sanitize import clean_line
 from tui.screens.choice import Choice
+from tui.widgets.footer import Footer
 
 
 @dataclass(frozen=True)

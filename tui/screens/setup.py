@@ -23,7 +23,7 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.content import Content
 from textual.screen import ModalScreen, Screen
 from textual.widget import Widget
-from textual.widgets import Button, Collapsible, Footer, Input, Label, Select, Static
+from textual.widgets import Button, Collapsible, Input, Label, Select, Static
 from textual.worker import get_current_worker
 
 from tui.config import save_config
@@ -35,6 +35,7 @@ from tui.core.trust import CertificateChanged, TrustStore
 from tui.core.username import USERNAME_RE, normalise_username
 from tui.presets import DIJON
 from tui.screens.certificate import CertificatePrompt, Decision
+from tui.widgets.footer import Footer
 
 # After a failure, the field the user most likely has to change, and the button's words.
 _FIX = {
