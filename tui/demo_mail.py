@@ -41,8 +41,10 @@ def _message(
     message["Date"] = format_datetime(when)
     message["Message-ID"] = make_msgid(domain="ac-dijon.fr")
     if reply_to is not None:
+        # RFC 5322 3.6.4: the parent's References, then the parent's own id.
         message["In-Reply-To"] = reply_to["Message-ID"]
-        message["References"] = reply_to["Message-ID"]
+        chain = f"{reply_to['References'] or ''} {reply_to['Message-ID']}"
+        message["References"] = chain.strip()
     message.set_content(body)
     if attachment is not None:
         name, subtype, data = attachment

@@ -762,3 +762,37 @@ class Cache:
             "INSERT INTO outbox (created, raw) VALUES (?, ?)", (time.time(), raw)
         )
         return int(cursor.lastrowid or 0)
+
+    # --- threaded view (read only; tui.core.threads computes the order) -------------
+
+    def thread_rows(self, folder: str) -> list[tuple[int, int, str, str, str]]:
+        """(sort_date, uid, message_id, in_reply_to, refs) of every message, oldest first."""
+        return self._db.execute(
+            "SELECT sort_date, uid, message_id, in_reply_to, refs FROM messages "
+            "WHERE folder = ? ORDER BY sort_date, uid",
+            (folder,),
+        ).fetchall()
+
+    def thread_signature(self, folder: str) -> tuple[int, int, float, float]:
+        """Changes when messages come, go or change date, not when flags change: the
+        threaded view re-threads only then. SQLite reads it from the list's index alone."""
+        row = self._db.execute(
+            "SELECT COUNT(*), COALESCE(MAX(uid), 0), TOTAL(uid), TOTAL(sort_date) "
+            "FROM messages WHERE folder = ?",
+            (folder,),
+        ).fetchone()
+        return int(row[0]), int(row[1]), float(row[2]), float(row[3])
+
+    def summaries(self, folder: str, uids: Sequence[int]) -> list[Summary]:
+        """These messages' summaries in this order; a message no longer cached is left out."""
+        found: dict[int, Summary] = {}
+        for start in range(0, len(uids), 500):  # well under SQLite's bound-parameter limit
+            chunk = list(uids[start : start + 500])
+            marks = ", ".join("?" * len(chunk))
+            for row in self._db.execute(
+                f"SELECT {_SUMMARY_COLUMNS} FROM messages "  # noqa: S608
+                f"WHERE folder = ? AND uid IN ({marks})",
+                (folder, *chunk),
+            ):
+                found[row[1]] = _summary(row)
+        return [found[uid] for uid in uids if uid in found]

@@ -31,10 +31,12 @@ from tui.widgets.message_list import MessageList
 from tui.widgets.reader import Reader
 from tui.widgets.results import ResultsSource
 from tui.widgets.status_bar import StatusBar
+from tui.widgets.thread_source import ThreadedSource
 
 if TYPE_CHECKING:
     from tui.account import Account
     from tui.core.cache import Summary
+    from tui.widgets.message_list import RowSource
 
 WIDE = 120
 PREVIEW_SECONDS = 2.0
@@ -73,6 +75,7 @@ class MailboxScreen(Screen[None]):
         Binding("n", "toggle_read", _("Lu/non lu"), show=False, id="mailbox.read"),
         Binding("s", "save_attachment", _("Enregistrer PJ"), show=False, id="mailbox.save"),
         Binding("/", "search", _("Rechercher"), id="mailbox.search"),
+        Binding("t", "toggle_threads", _("Fils de discussion"), show=False, id="mailbox.threads"),
         Binding("o", "outbox", _("Boîte d'envoi"), show=False, id="mailbox.outbox"),
         Binding("D", "drafts", _("Brouillons"), show=False, id="mailbox.drafts"),
         Binding("f5,ctrl+r", "sync", _("Synchroniser"), id="mailbox.sync"),
@@ -96,12 +99,14 @@ class MailboxScreen(Screen[None]):
         self._had_selection = False
         self._preview_timer: Timer | None = None
         self._last_move = 0.0
+        self.threaded: bool = account.config.ui["threads"]
+        self._threads = ThreadedSource(account.cache)
 
     def compose(self) -> ComposeResult:
         yield Input(placeholder=_("Rechercher (expéditeur, objet, texte) puis Entrée"), id="search")
         with Horizontal(id="panes"):
             yield FolderList(id="folders")
-            yield MessageList(self.account.cache, id="messages")
+            yield MessageList(self._folder_source(), id="messages")
             yield Reader(id="reader")
         yield StatusBar(id="status")
         yield Footer()
@@ -141,6 +146,19 @@ class MailboxScreen(Screen[None]):
     def _layout(self, width: int) -> None:
         self.set_class(width >= WIDE, "-wide")
         self.set_class(self.reading, "-reading")
+
+    def _folder_source(self) -> RowSource:
+        """Where the list reads a folder: the cache in date order, or by thread."""
+        return self._threads if self.threaded else self.account.cache
+
+    def action_toggle_threads(self) -> None:
+        """Group the folder by thread, or not; the same message stays selected."""
+        self.threaded = not self.threaded
+        self.messages.switch_source(self._folder_source())
+        if self.threaded:
+            self.notify(_("Messages groupés par fil de discussion."), markup=False)
+        else:
+            self.notify(_("Messages dans l'ordre des dates."), markup=False)
 
     def action_toggle_folders(self) -> None:
         self.toggle_class("-folders")
@@ -286,6 +304,8 @@ class MailboxScreen(Screen[None]):
             return None
         if action == "undo" and not self.account.can_undo:
             return None
+        if action == "toggle_threads" and self.has_class("-searching"):
+            return None  # search results stay a flat list, newest first
         return True
 
     def _selected(self) -> tuple[str, int] | None:
@@ -393,7 +413,7 @@ class MailboxScreen(Screen[None]):
         self.results = None
         self.search_text = ""
         self.query_one("#search", Input).value = ""
-        self.messages.source = self.account.cache
+        self.messages.source = self._folder_source()
         self.messages.empty_text = _("Aucun message dans ce dossier.")
         self.messages.show_folder(self.folder)
         self.refresh_folders()

@@ -2,7 +2,8 @@
 
 No widget per message: a 50,000-message folder costs one count query and one page of
 rows per screenful (PITFALLS.md: DataTable and ListView do not scale). The cursor is a
-reactive with repaint=False; moving it repaints two lines, not the widget.
+reactive with repaint=False; moving it repaints two lines, not the widget. A source that
+knows threads (`ThreadedRowSource`) gives each row a depth, drawn as an indent.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from __future__ import annotations
 from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 from rich.cells import cell_len, set_cell_size
 from rich.segment import Segment
@@ -28,6 +29,9 @@ from tui.core.sanitize import clean_line
 
 PAGE_SIZE = 200
 PAGES_KEPT = 16
+THREAD_MARK = "└ "
+THREAD_INDENT = 2  # cells per level of a reply
+THREAD_LEVELS = 8  # deeper replies are drawn at this level
 
 
 class Row(Protocol):
@@ -47,6 +51,13 @@ class RowSource(Protocol):
     def count(self, folder: str) -> int: ...
     def page(self, folder: str, offset: int, limit: int) -> list[Row]: ...  # type: ignore[misc]
     def index_of(self, folder: str, uid: int) -> int | None: ...
+
+
+@runtime_checkable
+class ThreadedRowSource(RowSource, Protocol):
+    """A source in thread order: how deep the row at an index is (0: a thread's start)."""
+
+    def depth_of(self, index: int) -> int: ...
 
 
 @dataclass(frozen=True)
@@ -76,6 +87,7 @@ class MessageList(ScrollView, can_focus=True):
         "message-list--flagged",
         "message-list--deleted",
         "message-list--empty",
+        "message-list--thread",
     }
 
     DEFAULT_CSS = """
@@ -101,6 +113,9 @@ class MessageList(ScrollView, can_focus=True):
         text-style: strike;
     }
     MessageList > .message-list--empty {
+        color: $text-muted;
+    }
+    MessageList > .message-list--thread {
         color: $text-muted;
     }
     """
@@ -135,13 +150,22 @@ class MessageList(ScrollView, can_focus=True):
 
     def __init__(self, source: RowSource, *, id: str | None = None) -> None:
         super().__init__(id=id)
-        self.source = source
+        self.source = source  # a property: it notes whether the source knows threads
         self.folder = ""
         self.total = 0
         self._pages: OrderedDict[int, list[Row]] = OrderedDict()
         self.empty_text = _("Aucun message dans ce dossier.")
 
     # --- data ---------------------------------------------------------------------
+
+    @property
+    def source(self) -> RowSource:
+        return self._source
+
+    @source.setter
+    def source(self, source: RowSource) -> None:
+        self._source = source
+        self._threads = source if isinstance(source, ThreadedRowSource) else None
 
     def show_folder(self, folder: str) -> None:
         """Switch to another folder, cursor on its newest message."""
@@ -167,6 +191,26 @@ class MessageList(ScrollView, can_focus=True):
         self._scroll_to_cursor()
         self.refresh()
         if index != self.cursor or self.selected_uid != selected:
+            self._announce()
+
+    def switch_source(self, source: RowSource) -> None:
+        """Show the folder from another source (threaded or flat) with the same message
+        under the cursor: the list does not scroll if it is still in view, else it comes
+        at the height on screen it had."""
+        selected = self.selected_uid
+        top = self.scroll_offset.y
+        height = self.cursor - top
+        self.source = source
+        self._pages.clear()
+        self.total = source.count(self.folder)
+        self._resize()
+        index = source.index_of(self.folder, selected) if selected is not None else None
+        self.set_reactive(MessageList.cursor, index if index is not None else 0)
+        if not top <= self.cursor < top + self.scrollable_content_region.height:
+            self.scroll_to(y=max(self.cursor - height, 0), animate=False, immediate=True)
+        self._scroll_to_cursor()
+        self.refresh()
+        if self.selected_uid != selected:
             self._announce()
 
     def select_uid(self, uid: int) -> None:
@@ -232,20 +276,36 @@ class MessageList(ScrollView, can_focus=True):
             style += self.get_component_rich_style("message-list--flagged")
         if "\\Deleted" in row.flags:
             style += self.get_component_rich_style("message-list--deleted")
-        if index == self.cursor:
+        on_cursor = index == self.cursor
+        if on_cursor:
             style += self.get_component_rich_style("message-list--cursor")
-        return Strip([Segment(self._row_text(row, width), style)], width)
+        depth = self._threads.depth_of(index) if self._threads is not None else 0
+        head, mark, tail = self._row_parts(row, width, depth)
+        if not mark:
+            return Strip([Segment(head + tail, style)], width)
+        mark_style = base + self.get_component_rich_style("message-list--thread")
+        if on_cursor:
+            mark_style += self.get_component_rich_style("message-list--cursor")
+        return Strip([Segment(head, style), Segment(mark, mark_style), Segment(tail, style)], width)
 
-    def _row_text(self, row: Row, width: int) -> str:
+    def _row_parts(self, row: Row, width: int, depth: int = 0) -> tuple[str, str, str]:
+        """The row as three runs of plain text filling `width` cells: before the
+        subject, the thread mark (indent and `└`, empty at depth 0), the rest."""
         columns = self._columns(width)
         sender = clean_line(row.sender_name or row.sender_address)
         date = list_date(row.date, columns.date)
-        text = f"{markers(row)} {set_cell_size(date, columns.date)} "
-        text += set_cell_size(sender, columns.sender) + " "
+        head = f"{markers(row)} {set_cell_size(date, columns.date)} "
+        head += set_cell_size(sender, columns.sender) + " "
+        head = set_cell_size(head, min(cell_len(head), width))  # cut, never padded
         size = f" {size_short(row.size):>6}" if columns.size else ""
-        subject_width = max(width - cell_len(text) - len(size), 0)
-        text += set_cell_size(clean_line(row.subject), subject_width) + size
-        return set_cell_size(text, width)
+        subject_width = max(width - cell_len(head) - len(size), 0)
+        mark = ""
+        if depth:
+            # At most a third of the subject goes to the indent: the subject is the point.
+            levels = min(depth, THREAD_LEVELS, max(subject_width // 3 // THREAD_INDENT, 1))
+            mark = (" " * THREAD_INDENT * (levels - 1) + THREAD_MARK)[:subject_width]
+        tail = set_cell_size(clean_line(row.subject), subject_width - len(mark)) + size
+        return head, mark, set_cell_size(tail, width - cell_len(head) - len(mark))
 
     # --- cursor -------------------------------------------------------------------
 
