@@ -85,6 +85,20 @@ def without_bcc(raw: bytes) -> bytes:
     return b"\r\n".join(kept) + b"\r\n" + body
 
 
+_SIZE_KEY = "smtp_size_limit"
+
+
+def size_limit(cache: Cache) -> int | None:
+    """The largest message the SMTP server last said it accepts (its SIZE), if known."""
+    value = cache.meta(_SIZE_KEY)
+    return int(value) if value and value.isdigit() and int(value) > 0 else None
+
+
+def remember_size_limit(cache: Cache, limit: int | None) -> None:
+    """Kept in the cache so the compose screen warns against it after a restart too."""
+    cache.set_meta(_SIZE_KEY, str(limit) if limit else None)
+
+
 def pending(cache: Cache) -> list[OutboxRow]:
     """Every message not yet sent, for the Outbox view and the status bar."""
     return cache.outbox()

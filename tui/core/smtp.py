@@ -252,6 +252,7 @@ async def _send_rows(
     sender = str(account["email"])
     save_copy = bool(account.get("save_sent", True))
     report.size_limit = _size_limit(smtp)
+    outbox.remember_size_limit(cache, report.size_limit)
     try:
         for index, row in enumerate(rows):
             try:

@@ -438,7 +438,7 @@ class ComposeScreen(Screen[int | None]):
         draft = self.current_draft()
         if not self.validate(draft):
             return
-        warning = size_warning(draft.attachments)
+        warning = size_warning(draft.attachments, outbox.size_limit(self.cache))
         if warning and not self._size_confirmed:
 
             def decided(choice: str | None) -> None:
