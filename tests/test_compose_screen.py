@@ -498,6 +498,18 @@ async def test_outbox_lists_and_retries(demo) -> None:
     assert {row.id: row.status for row in outbox.pending(cache)}[held] == outbox.QUEUED
 
 
+async def test_sent_waiting_for_its_copy_is_not_shown_as_unsent(demo) -> None:
+    identity, cache = demo
+    queued, held = fill_outbox(identity, cache)
+    outbox.set_status(cache, queued, outbox.SENT)  # accepted; the copy to Sent is owed
+    outbox.retry(cache, queued)  # a stale retry never puts it back in line
+    app = Host(OutboxScreen(cache))
+    async with app.run_test(size=(80, 24)):
+        assert "1 message(s)" in str(app.screen.query_one("#outbox-title").render())
+    assert [row.id for row in outbox.pending(cache)] == [held]
+    assert [row.status for row in outbox.unfiled(cache)] == [outbox.SENT]
+
+
 async def test_outbox_discard_asks_first(demo) -> None:
     identity, cache = demo
     queued, held = fill_outbox(identity, cache)

@@ -287,7 +287,7 @@ class CourrielApp(App[None]):
             self.session.worker.sync_now()
 
     async def action_quit(self) -> None:
-        waiting = [row for row in outbox.pending(self.account.cache) if row.status != "sent"]
+        waiting = outbox.pending(self.account.cache)
         if not waiting or self.account.demo:
             self._leave()
             return
@@ -452,9 +452,9 @@ class CourrielApp(App[None]):
         except (CertificateNeedsDecision, CertificateChanged) as exc:
             self._ask_certificate(exc, then=self.send_outbox)
             return
-        for sent in report.sent:
-            if self.session.worker is not None:
-                self.session.worker.submit(w.FileSent(sent))
+        if report.sent and self.session.worker is not None:
+            # The copies wait in the outbox; the worker files them now or once connected.
+            self.session.worker.submit(w.FileSent())
         if report.sent:
             self.notify(_("{n} message(s) envoyé(s).").format(n=len(report.sent)), markup=False)
         for failed in report.failed:

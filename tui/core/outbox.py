@@ -6,6 +6,11 @@ discards it. Statuses: "queued" (sent at the next attempt), "sending" (an attemp
 under way; a row left so by a crash is retried), "held" (refused for a reason the user
 must fix — password, address, size — and sent again only when asked).
 
+Once the SMTP server accepts a message, its row stays as "sent" (copy to the Sent
+folder, then \\Answered on the original) or "sent-no-copy" (the server files its own
+copy: only \\Answered is left) until the IMAP worker has done that, so an IMAP outage
+or a quit loses nothing. Such rows are never sent again and are not "pending".
+
 cache.py has no method to change or delete these rows: the functions here use its
 public `transaction()` connection, on the tables its schema defines.
 """
@@ -22,6 +27,8 @@ from tui.core.compose import ComposeError, Draft, Identity, build_message, to_by
 from tui.core.i18n import _
 
 QUEUED, SENDING, HELD = "queued", "sending", "held"
+SENT, SENT_NO_COPY = "sent", "sent-no-copy"
+AFTER_SMTP = (SENT, SENT_NO_COPY)
 
 
 def queue(cache: Cache, message: EmailMessage | bytes) -> int:
@@ -101,7 +108,13 @@ def remember_size_limit(cache: Cache, limit: int | None) -> None:
 
 def pending(cache: Cache) -> list[OutboxRow]:
     """Every message not yet sent, for the Outbox view and the status bar."""
-    return cache.outbox()
+    return [row for row in cache.outbox() if row.status not in AFTER_SMTP]
+
+
+def unfiled(cache: Cache) -> list[OutboxRow]:
+    """Messages the SMTP server accepted whose IMAP follow-up (Sent copy, \\Answered)
+    is still to do."""
+    return [row for row in cache.outbox() if row.status in AFTER_SMTP]
 
 
 def set_status(cache: Cache, outbox_id: int, status: str, error: str = "") -> None:
@@ -128,7 +141,10 @@ def retry(cache: Cache, outbox_id: int | None = None) -> None:
         if outbox_id is None:
             db.execute("UPDATE outbox SET status = ? WHERE status = ?", (QUEUED, HELD))
         else:
-            db.execute("UPDATE outbox SET status = ? WHERE id = ?", (QUEUED, outbox_id))
+            db.execute(
+                "UPDATE outbox SET status = ? WHERE id = ? AND status NOT IN (?, ?)",
+                (QUEUED, outbox_id, *AFTER_SMTP),
+            )
 
 
 def to_draft(cache: Cache, outbox_id: int) -> int | None:

@@ -24,11 +24,12 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
+from tui.core import outbox
 from tui.core.cache import Cache, Summary
 from tui.core.errors import AuthError, CertificateError, ConnectionLost, MailError
 from tui.core.i18n import _
-from tui.core.imap import ImapConnection
-from tui.core.smtp import Sent, file_sent
+from tui.core.imap import CommandFailed, ImapConnection
+from tui.core.smtp import file_pending
 from tui.core.sync import FolderSyncResult, SyncEngine
 from tui.core.trust import CertificateNeedsDecision, TrustStore
 
@@ -103,9 +104,11 @@ class Replay(Request):
 
 @dataclass(frozen=True)
 class FileSent(Request):
-    """A message went out over SMTP: copy it to Sent and mark its original answered."""
+    """Messages went out over SMTP: copy them to Sent and mark their originals answered.
 
-    sent: Sent
+    The work is read from the outbox (rows "sent"), where it waits across an IMAP outage
+    or a restart; the worker also asks for it itself at each connection and full sync.
+    """
 
 
 @dataclass(frozen=True)
@@ -412,6 +415,12 @@ class AccountWorker:
             self._emit(Conflicts(tuple(conflicts)))
         if self.sync_on_connect and not any(isinstance(j, SyncAll) for j in state.jobs):
             state.jobs.append(SyncAll())
+        self._file_later(engine, state)
+
+    def _file_later(self, engine: SyncEngine, state: _State) -> None:
+        """Sent copies still owed (IMAP was down, or the app quit first): file them next."""
+        if outbox.unfiled(engine.cache) and not any(isinstance(j, FileSent) for j in state.jobs):
+            state.jobs.appendleft(FileSent())
 
     def _went_offline(self, state: _State, exc: MailError) -> None:
         state.connected = False
@@ -462,10 +471,7 @@ class AccountWorker:
                 self._emit(RequestFailed(request, ConnectionLost(_("Hors ligne."))))
             return
         if isinstance(request, FileSent):
-            folder = engine.cache.special_folder("sent")
-            flagged = file_sent(engine.conn, engine.cache, request.sent, folder)
-            for changed in {folder for folder, _uid in flagged} | ({folder} if folder else set()):
-                self._emit(CacheChanged(changed))
+            self._file_sent(engine)
         elif isinstance(request, SearchServer):
             found = engine.search_server(request.folder, request.text)
             self._emit(SearchResults(request.folder, request.text, tuple(found)))
@@ -488,10 +494,39 @@ class AccountWorker:
             self._sync_folder(engine, state, request.folder, request.thorough)
         elif isinstance(request, _SyncAllDone):
             self._emit(SyncDone())
+            self._file_later(engine, state)
         elif isinstance(request, _BackfillStep) and not engine.backfill_step(request.folder):
             if request.folder in state.backfill:
                 state.backfill.remove(request.folder)
             self._emit(BackfillDone(request.folder))
+
+    def _file_sent(self, engine: SyncEngine) -> None:
+        if not outbox.unfiled(engine.cache):
+            return
+        if not engine.cache.folders():  # first start: where Sent is, is not known yet
+            engine.sync_folders()
+            self._emit(FoldersChanged())
+        try:
+            filed = file_pending(engine.conn, engine.cache, engine.cache.special_folder("sent"))
+        except CommandFailed as exc:
+            raise MailError(
+                _(
+                    "Le serveur a refusé de ranger la copie d'un message envoyé dans "
+                    "« Envoyés » ({detail}). Elle reste sur cet ordinateur : nouvel essai "
+                    "à la prochaine synchronisation."
+                ).format(detail=(exc.detail or exc.message)[:200])
+            ) from None
+        for folder in sorted(filed.changed):
+            self._emit(CacheChanged(folder))
+        if filed.no_sent_folder:
+            self._emit(
+                Notice(
+                    _(
+                        "Aucun dossier « Envoyés » sur le serveur : la copie du message "
+                        "envoyé n'a pas été rangée."
+                    )
+                )
+            )
 
     def _sync_folder(self, engine: SyncEngine, state: _State, folder: str, thorough: bool) -> None:
         result = engine.sync_folder(folder, thorough=thorough)
