@@ -39,6 +39,7 @@ if TYPE_CHECKING:
     # the first frame (imapclient, aiosmtplib, cryptography: bench/README.md).
     from tui.core import worker as w
     from tui.core.trust import CertificateChanged, CertificateNeedsDecision
+    from tui.screens.compose import ComposeScreen
 
 
 def binding_ids() -> set[str]:
@@ -370,6 +371,12 @@ class CourrielApp(App[None]):
             mailbox.search_results(event.text, list(event.results))
         elif isinstance(event, w.BodyReady) and mailbox is not None:
             mailbox.body_ready(event.folder, event.uid)
+        elif isinstance(event, w.DraftSaved):
+            self.notify(
+                _("Brouillon enregistré sur le serveur, dans « {folder} ».").format(
+                    folder=event.folder
+                )
+            )
         elif isinstance(event, w.AuthFailed):
             secrets.invalidate(self.config.account, self._password)
             self._status(_("identification refusée"))
@@ -415,6 +422,17 @@ class CourrielApp(App[None]):
         mailbox.refresh_folders()
 
     # --- sending ------------------------------------------------------------------
+
+    def on_compose_screen_save_to_server(self, message: ComposeScreen.SaveToServer) -> None:
+        worker = self.session.worker if self.session is not None else None
+        if self.account.demo:
+            self.notify(_("Mode démonstration : le brouillon reste sur cet ordinateur."))
+        elif worker is None:
+            self.notify(outbox.offline_not_saved(), severity="warning", timeout=10)
+        else:
+            from tui.core import worker as w
+
+            worker.submit(w.SaveDraft(message.draft_id, message.raw))
 
     def on_mailbox_screen_outbox_changed(self, message: MailboxScreen.OutboxChanged) -> None:
         if message.send:

@@ -463,7 +463,8 @@ class ImapConnection:
     def find_message_id(self, folder: str, message_id: str) -> list[int]:
         """UIDs in `folder` of the messages with this Message-ID (`compose.clean_msgid`'s
         form; search criteria are sent inline, so no CR, LF or space: imapclient#657)."""
-        if not (message_id.isascii() and message_id.isprintable()) or " " in message_id:
+        clean = message_id.isascii() and message_id.isprintable() and " " not in message_id
+        if not message_id or not clean:
             raise ValueError("not one clean Message-ID")
         self.ensure_selected(folder)
         found = self._call(lambda c: c.search(["HEADER", "Message-ID", message_id]))

@@ -17,11 +17,14 @@ public `transaction()` connection, on the tables its schema defines.
 
 from __future__ import annotations
 
+import json
 import time
+from dataclasses import asdict, dataclass
 from email.message import EmailMessage
 from email.parser import BytesHeaderParser
 from email.policy import default as default_policy
 
+from tui.core import actions
 from tui.core.cache import Cache, OutboxRow
 from tui.core.compose import ComposeError, Draft, Identity, build_message, to_bytes
 from tui.core.i18n import _
@@ -55,6 +58,7 @@ def send_draft(
         cursor = db.execute("INSERT INTO outbox (created, raw) VALUES (?, ?)", (time.time(), raw))
         if draft_id is not None:
             db.execute("DELETE FROM drafts WHERE id = ?", (draft_id,))
+            _forget_server_copy(cache, draft_id)
     return int(cursor.lastrowid or 0)
 
 
@@ -213,3 +217,67 @@ def load_drafts(cache: Cache) -> list[tuple[int, Draft]]:
 def delete_draft(cache: Cache, draft_id: int) -> None:
     with cache.transaction() as db:
         db.execute("DELETE FROM drafts WHERE id = ?", (draft_id,))
+        _forget_server_copy(cache, draft_id)
+
+
+# --- a local draft's copy in the server's Drafts folder ------------------------------
+
+
+@dataclass(frozen=True)
+class ServerCopy:
+    """Where "save to the server" put a local draft, so the next save replaces it."""
+
+    folder: str
+    uidvalidity: int
+    uid: int
+
+
+def offline_not_saved() -> str:
+    """Why "save to the server" did nothing: said by the app and by the worker."""
+    return _(
+        "Hors ligne : le brouillon n'a pas été enregistré sur le serveur. Il reste "
+        "enregistré sur cet ordinateur ; réessayez une fois la connexion revenue."
+    )
+
+
+def _copy_key(draft_id: int) -> str:
+    return f"draft_server_copy:{draft_id}"
+
+
+def server_copy(cache: Cache, draft_id: int) -> ServerCopy | None:
+    value = cache.meta(_copy_key(draft_id))
+    try:
+        return ServerCopy(**json.loads(value)) if value else None
+    except (ValueError, TypeError):
+        return None
+
+
+def replace_server_copy(
+    cache: Cache, draft_id: int, new: ServerCopy | None
+) -> list[tuple[int, ServerCopy]]:
+    """Record the copy just appended for this draft; returns the copies now to remove,
+    each with its queued expunge (durable until the caller finishes it): the previous
+    copy, and the new one itself if the draft was sent or deleted meanwhile."""
+    gone: list[tuple[int, ServerCopy]] = []
+    with cache.transaction() as db:
+        previous = server_copy(cache, draft_id)
+        exists = db.execute("SELECT 1 FROM drafts WHERE id = ?", (draft_id,)).fetchone()
+        keep = new if exists else None
+        cache.set_meta(_copy_key(draft_id), json.dumps(asdict(keep)) if keep else None)
+        for copy in (previous, None if exists else new):
+            if copy is not None and copy != keep:
+                gone.append((_expunge(cache, copy), copy))
+    return gone
+
+
+def _expunge(cache: Cache, copy: ServerCopy) -> int:
+    return actions.expunge(cache, copy.folder, [copy.uid], uidvalidity=copy.uidvalidity)
+
+
+def _forget_server_copy(cache: Cache, draft_id: int) -> None:
+    """The local draft is sent or deleted: its server copy goes too (a queued expunge,
+    replayed by the worker like any other removal)."""
+    copy = server_copy(cache, draft_id)
+    if copy is not None:
+        cache.set_meta(_copy_key(draft_id), None)
+        _expunge(cache, copy)

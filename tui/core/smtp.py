@@ -268,7 +268,7 @@ async def _send_rows(
                         _fail(cache, report, later.id, failure)
                     return
                 continue
-            sent = Sent(row.id, row.raw, _header_id(row.raw, "In-Reply-To"), save_copy)
+            sent = Sent(row.id, row.raw, header_id(row.raw, "In-Reply-To"), save_copy)
             if save_copy or sent.in_reply_to:  # IMAP work left: kept until it is done
                 status = outbox.SENT if save_copy else outbox.SENT_NO_COPY
                 outbox.set_status(cache, row.id, status)
@@ -282,7 +282,7 @@ async def _send_rows(
             smtp.close()
 
 
-def _header_id(raw: bytes, name: str) -> str:
+def header_id(raw: bytes, name: str) -> str:
     """A message id header of our own message (Message-ID, In-Reply-To), or ""."""
     from email.parser import BytesHeaderParser
     from email.policy import compat32
@@ -336,7 +336,7 @@ def file_sent(
     again. IMAP errors propagate, except for an original that can no longer be marked
     (its folder is gone): the message is sent and filed, that is what matters."""
     if sent.save_copy and sent_folder:
-        message_id = _header_id(sent.raw, "Message-ID")
+        message_id = header_id(sent.raw, "Message-ID")
         if not (message_id and imap.find_message_id(sent_folder, message_id)):
             imap.append(sent_folder, sent.raw, ["\\Seen"])
     targets: list[tuple[str, int]] = []
@@ -377,7 +377,7 @@ def file_pending(imap: ImapLike, cache: Cache, sent_folder: str | None) -> Filed
     filed = Filed()
     for row in outbox.unfiled(cache):
         save_copy = row.status == outbox.SENT
-        sent = Sent(row.id, row.raw, _header_id(row.raw, "In-Reply-To"), save_copy)
+        sent = Sent(row.id, row.raw, header_id(row.raw, "In-Reply-To"), save_copy)
         flagged = file_sent(imap, cache, sent, sent_folder)
         outbox.remove(cache, row.id)
         filed.changed.update(folder for folder, _uid in flagged)

@@ -29,7 +29,7 @@ from tui.core.cache import Cache, Summary
 from tui.core.errors import AuthError, CertificateError, ConnectionLost, MailError
 from tui.core.i18n import _
 from tui.core.imap import CommandFailed, ImapConnection
-from tui.core.smtp import file_pending
+from tui.core.smtp import file_pending, header_id
 from tui.core.sync import FolderSyncResult, SyncEngine
 from tui.core.trust import CertificateNeedsDecision, TrustStore
 
@@ -109,6 +109,16 @@ class FileSent(Request):
     The work is read from the outbox (rows "sent"), where it waits across an IMAP outage
     or a restart; the worker also asks for it itself at each connection and full sync.
     """
+
+
+@dataclass(frozen=True)
+class SaveDraft(Request):
+    """Put this local draft, built as a message, in the server's Drafts folder, in place
+    of the copy an earlier save left there. Never queued: offline, it fails at once (the
+    local draft is kept either way)."""
+
+    draft_id: int
+    raw: bytes
 
 
 @dataclass(frozen=True)
@@ -209,6 +219,12 @@ class BodyReady(Event):
     folder: str
     uid: int
     raw: bytes | None  # None: gone from the server, or offline and not cached
+
+
+@dataclass(frozen=True)
+class DraftSaved(Event):
+    draft_id: int
+    folder: str
 
 
 @dataclass(frozen=True)
@@ -464,6 +480,9 @@ class AccountWorker:
                 cached = engine.fetch_body(request.folder, request.uid)
             self._emit(BodyReady(request.folder, request.uid, cached))
             return
+        if not state.connected and isinstance(request, SaveDraft):
+            self._emit(RequestFailed(request, ConnectionLost(outbox.offline_not_saved())))
+            return
         if not state.connected:
             if not state.paused and not isinstance(request, SearchServer):
                 state.jobs.append(request)  # done once connected
@@ -472,6 +491,8 @@ class AccountWorker:
             return
         if isinstance(request, FileSent):
             self._file_sent(engine)
+        elif isinstance(request, SaveDraft):
+            self._save_draft(engine, state, request)
         elif isinstance(request, SearchServer):
             found = engine.search_server(request.folder, request.text)
             self._emit(SearchResults(request.folder, request.text, tuple(found)))
@@ -527,6 +548,51 @@ class AccountWorker:
                     )
                 )
             )
+
+    def _save_draft(self, engine: SyncEngine, state: _State, request: SaveDraft) -> None:
+        cache, conn = engine.cache, engine.conn
+        try:
+            if not cache.folders():
+                engine.sync_folders()
+            folder = cache.special_folder("drafts")
+            if folder is None:
+                raise MailError(
+                    _(
+                        "Aucun dossier « Brouillons » sur le serveur : le brouillon reste "
+                        "enregistré sur cet ordinateur seulement."
+                    )
+                )
+            where = conn.append(folder, request.raw, ["\\Draft", "\\Seen"])
+            if where is None:  # no UIDPLUS: find the copy by its Message-ID
+                validity = conn.select(folder).uidvalidity
+                message_id = header_id(request.raw, "Message-ID")
+                uids = conn.find_message_id(folder, message_id) if message_id else []
+                where = (validity, uids[-1]) if uids else None
+        except ConnectionLost as exc:
+            self._emit(RequestFailed(request, ConnectionLost(outbox.offline_not_saved())))
+            self._went_offline(state, exc)  # not retried later: the user decides
+            return
+        except CommandFailed as exc:
+            raise MailError(
+                _(
+                    "Le serveur a refusé d'enregistrer le brouillon ({detail}) ; il reste "
+                    "enregistré sur cet ordinateur."
+                ).format(detail=(exc.detail or exc.message)[:200])
+            ) from None
+        new = outbox.ServerCopy(folder, *where) if where else None
+        gone = outbox.replace_server_copy(cache, request.draft_id, new)
+        self._emit(DraftSaved(request.draft_id, folder))
+        try:
+            for op_id, copy in gone:  # each expunge is queued: a lost connection delays it
+                with contextlib.suppress(CommandFailed):  # its folder is gone: so is it
+                    if conn.select(copy.folder).uidvalidity == copy.uidvalidity:
+                        conn.expunge([copy.uid])
+                cache.finish_op(op_id)
+            self._sync_folder(engine, state, folder, False)  # the new copy, into the cache
+        except ConnectionLost as exc:
+            self._went_offline(state, exc)
+            return
+        self._emit(CacheChanged(folder))
 
     def _sync_folder(self, engine: SyncEngine, state: _State, folder: str, thorough: bool) -> None:
         result = engine.sync_folder(folder, thorough=thorough)
