@@ -64,14 +64,19 @@ def save(worker: AccountWorker, events: Events, draft_id: int, raw: bytes) -> No
     events.wait_for(lambda e: isinstance(e, CacheChanged) and e.folder == DRAFTS)
 
 
-def test_each_save_replaces_the_copy_and_sending_removes_it(bed: Bed, tmp_path: Path) -> None:
+def synced(bed: Bed, tmp_path: Path) -> tuple[User, AccountWorker, Events, Cache]:
+    """A new user's worker after its first sync, and the UI's own cache connection."""
     user = bed.new_user()
     path = tmp_path / "cache.sqlite"
     events = Events()
     worker = make_worker(bed, user, path, events)
     worker.start()
     events.wait_for(lambda e: isinstance(e, SyncDone))
-    cache = Cache.open(path)  # the UI's own connection
+    return user, worker, events, Cache.open(path)
+
+
+def test_each_save_replaces_the_copy_and_sending_removes_it(bed: Bed, tmp_path: Path) -> None:
+    user, worker, events, cache = synced(bed, tmp_path)
     draft = Draft(subject="Projet d'établissement", body="Première version, à compléter.\n")
     draft_id = outbox.save_draft(cache, draft)  # no recipient yet: still a draft
 
@@ -163,13 +168,7 @@ def test_without_appenduid_the_copy_is_found_by_its_message_id(
         plain_append(self, *args, **kw)  # type: ignore[arg-type]
 
     monkeypatch.setattr(ImapConnection, "append", no_appenduid)
-    user = bed.new_user()
-    path = tmp_path / "cache.sqlite"
-    events = Events()
-    worker = make_worker(bed, user, path, events)
-    worker.start()
-    events.wait_for(lambda e: isinstance(e, SyncDone))
-    cache = Cache.open(path)
+    user, worker, events, cache = synced(bed, tmp_path)
     draft = Draft(subject="Sans UIDPLUS", body="v1\n")
     draft_id = outbox.save_draft(cache, draft)
     save(worker, events, draft_id, built(user, draft))
