@@ -194,3 +194,21 @@ def test_pending_ops_survive_reopen(tmp_path: Path) -> None:
     assert cache.outbox() == [] and cache.quota() is None
     cache.set_quota((120, 102400))
     assert cache.quota() == (120, 102400)
+
+
+def test_meta_values_survive_reopen_and_none_forgets(tmp_path: Path) -> None:
+    from tui.core import outbox
+
+    path = tmp_path / "c.sqlite"
+    cache = Cache.open(path)
+    assert outbox.size_limit(cache) is None
+    outbox.remember_size_limit(cache, 26_214_400)
+    cache.set_meta("other", "kept")
+    cache.close()
+    cache = Cache.open(path)
+    assert outbox.size_limit(cache) == 26_214_400 and cache.meta("other") == "kept"
+    outbox.remember_size_limit(cache, None)  # the server stopped announcing SIZE
+    assert outbox.size_limit(cache) is None
+    cache.set_meta("smtp_size_limit", "not a number")
+    assert outbox.size_limit(cache) is None
+    cache.close()

@@ -297,3 +297,34 @@ def test_send_draft_moves_it_to_the_outbox_at_once(tmp_path: Path) -> None:
     assert cache.outbox()[0].status == "queued"
     assert outbox.load_drafts(cache) == []
     cache.close()
+
+
+def test_a_deleted_draft_takes_its_server_copy_with_it(tmp_path: Path) -> None:
+    cache = Cache.open(tmp_path / "cache.db")
+    draft_id = outbox.save_draft(cache, Draft(subject="Projet"))
+    first = outbox.ServerCopy("Brouillons", 7, 41)
+    assert outbox.replace_server_copy(cache, draft_id, first) == []
+    second = outbox.ServerCopy("Brouillons", 7, 42)
+    ((op_id, gone),) = outbox.replace_server_copy(cache, draft_id, second)
+    assert gone == first  # replaced: the caller expunges it, then finishes the op
+    cache.finish_op(op_id)
+    outbox.delete_draft(cache, draft_id)
+    assert outbox.server_copy(cache, draft_id) is None
+    (op,) = cache.pending_ops()  # replayed by the worker like any removal
+    assert (op.kind, op.folder, op.uids, op.args["uidvalidity"]) == (
+        "expunge",
+        "Brouillons",
+        (42,),
+        7,
+    )
+    # A copy appended after the draft was sent or deleted is removed at once.
+    ((_op, late),) = outbox.replace_server_copy(cache, draft_id, outbox.ServerCopy("B", 7, 43))
+    assert late.uid == 43 and outbox.server_copy(cache, draft_id) is None
+    cache.close()
+
+
+def test_a_draft_for_the_server_may_have_no_recipient_yet() -> None:
+    with pytest.raises(ComposeError):
+        build_message(ME, Draft(subject="Projet"))
+    msg = build_message(ME, Draft(subject="Projet"), require_recipient=False)
+    assert msg["Subject"] == "Projet" and "To" not in msg

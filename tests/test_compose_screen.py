@@ -20,7 +20,7 @@ from textual.app import App
 from textual.screen import Screen
 from textual.widgets import Input, OptionList, Static, TextArea
 
-from tests.app_helpers import FIXED_NOW
+from tests.app_helpers import FIXED_NOW, demo_app
 from tui.core import formatting, outbox
 from tui.core.cache import Cache
 from tui.core.compose import Draft, Identity, new_draft, reply_draft
@@ -250,6 +250,57 @@ async def test_save_key_stores_the_draft(demo) -> None:
         await pilot.press("escape")  # saved once, but changed since opening: still asks
         await pilot.pause()
         assert isinstance(app.screen, Choice)
+
+
+class DraftHost(Host):
+    """Keeps the « save to the server » requests the screen sends up to the app."""
+
+    def __init__(self, screen: Screen[Any]) -> None:
+        super().__init__(screen)
+        self.to_server: list[ComposeScreen.SaveToServer] = []
+
+    def on_compose_screen_save_to_server(self, message: ComposeScreen.SaveToServer) -> None:
+        self.to_server.append(message)
+
+
+async def test_save_to_server_saves_here_first_and_hands_over_the_message(demo) -> None:
+    identity, cache = demo
+    app = DraftHost(ComposeScreen(identity, new_draft(identity), cache))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await type_into(pilot, "#subject", "Projet à relire")
+        await pilot.press("ctrl+g")  # no recipient yet: fine for a draft
+        await pilot.pause()
+        assert isinstance(app.screen, ComposeScreen)  # still writing
+        (request,) = app.to_server
+    assert dict(outbox.load_drafts(cache))[request.draft_id].subject == "Projet à relire"
+    msg = parsed(request.raw)
+    assert msg["Subject"] == "Projet à relire" and "To" not in msg
+    assert msg["From"].addresses[0].addr_spec == identity.email
+
+
+async def test_save_to_server_with_a_bad_address_says_which(demo) -> None:
+    identity, cache = demo
+    app = DraftHost(ComposeScreen(identity, new_draft(identity), cache))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await type_into(pilot, "#to", "jean.dupont")
+        await pilot.press("ctrl+g")
+        await pilot.pause()
+        assert "il manque « @ »" in error_text(app.screen, "to")
+        assert app.to_server == []
+
+
+async def test_save_to_server_in_the_demo_says_it_stays_here(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    with demo_app(monkeypatch) as app:
+        async with app.run_test(size=(80, 24), notifications=True) as pilot:
+            await pilot.press("c")
+            await pilot.pause()
+            await pilot.press("ctrl+g")
+            await pilot.pause()
+            assert isinstance(app.screen, ComposeScreen)
+            texts = [n.message for n in app._notifications]
+            assert any("le brouillon reste sur cet ordinateur" in t for t in texts)
 
 
 async def test_escape_with_changes_asks_and_save_keeps_the_draft(demo) -> None:
@@ -496,6 +547,18 @@ async def test_outbox_lists_and_retries(demo) -> None:
         await pilot.pause()
     assert app.result == OutboxChoice("retry", held)
     assert {row.id: row.status for row in outbox.pending(cache)}[held] == outbox.QUEUED
+
+
+async def test_sent_waiting_for_its_copy_is_not_shown_as_unsent(demo) -> None:
+    identity, cache = demo
+    queued, held = fill_outbox(identity, cache)
+    outbox.set_status(cache, queued, outbox.SENT)  # accepted; the copy to Sent is owed
+    outbox.retry(cache, queued)  # a stale retry never puts it back in line
+    app = Host(OutboxScreen(cache))
+    async with app.run_test(size=(80, 24)):
+        assert "1 message(s)" in str(app.screen.query_one("#outbox-title").render())
+    assert [row.id for row in outbox.pending(cache)] == [held]
+    assert [row.status for row in outbox.unfiled(cache)] == [outbox.SENT]
 
 
 async def test_outbox_discard_asks_first(demo) -> None:

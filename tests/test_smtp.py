@@ -26,7 +26,7 @@ from tui.core.compose import (
 )
 from tui.core.i18n import set_language
 from tui.core.imap import ImapConnection
-from tui.core.smtp import file_sent, send_pending
+from tui.core.smtp import file_pending, file_sent, send_pending
 from tui.core.trust import CertificateNeedsDecision, TrustStore
 
 PDF = b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj <<>> endobj\n\x00\xff binaire\n%%EOF\n"
@@ -109,7 +109,8 @@ async def test_french_message_with_pdf_read_back_exactly(bed: Bed, tmp_path: Pat
     report = await send_pending(cache, account(bed, sender), trust(bed, tmp_path), sender.password)
 
     assert report.failed == [] and [s.outbox_id for s in report.sent] == [outbox_id]
-    assert cache.outbox() == []
+    assert outbox.pending(cache) == []  # no longer waiting to go…
+    assert [r.status for r in cache.outbox()] == ["sent"]  # …but kept until copied to Sent
     assert report.size_limit == bed.smtp.size_limit
     ((_uid, raw, _flags),) = inbox(bed, recipient)
     msg = parse(raw)
@@ -140,10 +141,11 @@ async def test_french_message_with_pdf_read_back_exactly(bed: Bed, tmp_path: Pat
     try:
         if "Sent" not in [f.name for f in conn.list_folders()]:
             conn.create_folder("Sent")
-        assert file_sent(conn, cache, report.sent[0], "Sent") == []
+        assert file_pending(conn, cache, "Sent").changed == {"Sent"}
     finally:
         conn.close()
     ((_uid, sent_raw, sent_flags),) = inbox(bed, sender, "Sent")
+    assert cache.outbox() == []  # filed: forgotten
     assert "\\Seen" in sent_flags
     assert parse(sent_raw)["Bcc"] == hidden
     cache.close()
@@ -257,7 +259,7 @@ async def test_wrong_password_is_kept_with_a_plain_reason(bed: Bed, tmp_path: Pa
     assert row.status == "held"
     outbox.retry(cache)
     report = await send_pending(cache, account(bed, sender), trust(bed, tmp_path), sender.password)
-    assert report.failed == [] and cache.outbox() == []
+    assert report.failed == [] and outbox.pending(cache) == []
     cache.close()
 
 
@@ -280,7 +282,7 @@ async def test_offline_send_survives_a_restart(fresh_bed: Bed, tmp_path: Path) -
     cache = Cache.open(path)
     assert [r.id for r in cache.outbox()] == [outbox_id]
     report = await send_pending(cache, account(bed, sender), trust(bed, tmp_path), sender.password)
-    assert [s.outbox_id for s in report.sent] == [outbox_id] and cache.outbox() == []
+    assert [s.outbox_id for s in report.sent] == [outbox_id] and outbox.pending(cache) == []
     ((_uid, raw, _flags),) = inbox(bed, recipient)
     assert parse(raw)["Subject"] == "Hors ligne"
     cache.close()

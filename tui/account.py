@@ -187,6 +187,11 @@ class Account:
                 return last.summary
         return None
 
+    def replay_later(self) -> None:
+        """Server work queued outside an action (a sent or deleted draft's server copy)
+        goes with the next delayed replay, as removals do."""
+        self._send("replay_later")
+
     def search_server(self, folder: str, text: str) -> None:
         self._send("search", folder=folder, text=text)
 

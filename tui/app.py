@@ -39,6 +39,7 @@ if TYPE_CHECKING:
     # the first frame (imapclient, aiosmtplib, cryptography: bench/README.md).
     from tui.core import worker as w
     from tui.core.trust import CertificateChanged, CertificateNeedsDecision
+    from tui.screens.compose import ComposeScreen
 
 
 def binding_ids() -> set[str]:
@@ -287,7 +288,7 @@ class CourrielApp(App[None]):
             self.session.worker.sync_now()
 
     async def action_quit(self) -> None:
-        waiting = [row for row in outbox.pending(self.account.cache) if row.status != "sent"]
+        waiting = outbox.pending(self.account.cache)
         if not waiting or self.account.demo:
             self._leave()
             return
@@ -372,6 +373,12 @@ class CourrielApp(App[None]):
             mailbox.search_results(event.text, list(event.results))
         elif isinstance(event, w.BodyReady) and mailbox is not None:
             mailbox.body_ready(event.folder, event.uid)
+        elif isinstance(event, w.DraftSaved):
+            self.notify(
+                _("Brouillon enregistré sur le serveur, dans « {folder} ».").format(
+                    folder=event.folder
+                )
+            )
         elif isinstance(event, w.AuthFailed):
             secrets.invalidate(self.config.account, self._password)
             self._status(_("identification refusée"))
@@ -422,6 +429,17 @@ class CourrielApp(App[None]):
 
     # --- sending ------------------------------------------------------------------
 
+    def on_compose_screen_save_to_server(self, message: ComposeScreen.SaveToServer) -> None:
+        worker = self.session.worker if self.session is not None else None
+        if self.account.demo:
+            self.notify(_("Mode démonstration : le brouillon reste sur cet ordinateur."))
+        elif worker is None:
+            self.notify(outbox.offline_not_saved(), severity="warning", timeout=10)
+        else:
+            from tui.core import worker as w
+
+            worker.submit(w.SaveDraft(message.draft_id, message.raw))
+
     def on_mailbox_screen_outbox_changed(self, message: MailboxScreen.OutboxChanged) -> None:
         if message.send:
             self.send_outbox()
@@ -458,9 +476,9 @@ class CourrielApp(App[None]):
         except (CertificateNeedsDecision, CertificateChanged) as exc:
             self._ask_certificate(exc, then=self.send_outbox)
             return
-        for sent in report.sent:
-            if self.session.worker is not None:
-                self.session.worker.submit(w.FileSent(sent))
+        if report.sent and self.session.worker is not None:
+            # The copies wait in the outbox; the worker files them now or once connected.
+            self.session.worker.submit(w.FileSent())
         if report.sent:
             self.notify(_("{n} message(s) envoyé(s).").format(n=len(report.sent)), markup=False)
         for failed in report.failed:

@@ -44,10 +44,17 @@ def move(cache: Cache, folder: str, uids: Sequence[int], target: str) -> int | N
         return _queue(cache, "move", folder, uids, target=target)
 
 
-def expunge(cache: Cache, folder: str, uids: Sequence[int]) -> int:
+def expunge(
+    cache: Cache, folder: str, uids: Sequence[int], *, uidvalidity: int | None = None
+) -> int:
+    """Remove for good. `uidvalidity`: the UIDs were recorded under it (a draft's server
+    copy); the cache forgets them only if it still numbers the folder so."""
     with cache.transaction():
-        cache.remove_messages(folder, uids)
-        cache.set_counts(folder)
+        if uidvalidity is None or uidvalidity == cache.folder_state(folder).uidvalidity:
+            cache.remove_messages(folder, uids)
+            cache.set_counts(folder)
+        if uidvalidity is not None:
+            return cache.queue_op("expunge", folder, uids, uidvalidity=uidvalidity)
         return _queue(cache, "expunge", folder, uids)
 
 

@@ -502,6 +502,14 @@ class Cache:
                 (key, value),
             )
 
+    def meta(self, key: str) -> str | None:
+        """A small value kept across restarts (the SMTP server's SIZE, a draft's server copy)."""
+        return self._meta(key)
+
+    def set_meta(self, key: str, value: str | None) -> None:
+        """Keep (or, with None, forget) a small value; committed unless a transaction is open."""
+        self._set_meta(key, value)
+
     def set_quota(self, quota: tuple[int, int] | None) -> None:
         self._set_meta("quota", json.dumps(list(quota)) if quota else None)
 

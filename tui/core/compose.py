@@ -301,17 +301,22 @@ def _set_body(msg: EmailMessage, text: str) -> None:
 
 
 def build_message(
-    identity: Identity, draft: Draft, *, original_raw: bytes | None = None
+    identity: Identity,
+    draft: Draft,
+    *,
+    original_raw: bytes | None = None,
+    require_recipient: bool = True,
 ) -> EmailMessage:
     """The message to send (Bcc still present: the outbox strips it from what goes out).
 
     `original_raw` is the forwarded message: attached whole for "forward_attachment",
-    its attachments re-attached for "forward".
+    its attachments re-attached for "forward". A copy for the server's Drafts folder
+    may have no recipient yet (`require_recipient=False`).
     """
     to = parse_address_list(draft.to)
     cc = parse_address_list(draft.cc)
     bcc = parse_address_list(draft.bcc)
-    if not (to or cc or bcc):
+    if require_recipient and not (to or cc or bcc):
         raise ComposeError(_("Indiquez au moins un destinataire."))
     sender = check_address(identity.email)
 

@@ -40,6 +40,7 @@ KNOWN_CAPABILITIES = (
     "SORT",
 )
 BATCH = 500  # explicit UIDs per command: imapclient does not compress ranges
+_APPENDUID = re.compile(r"\[APPENDUID (\d+) (\d+)\]", re.IGNORECASE)
 
 
 class CommandFailed(MailError):
@@ -485,8 +486,22 @@ class ImapConnection:
 
             self._call(run)
 
-    def append(self, folder: str, raw: bytes, flags: Sequence[str] = ()) -> None:
-        self._call(lambda c: c.append(folder, raw, flags=list(flags)))
+    def append(self, folder: str, raw: bytes, flags: Sequence[str] = ()) -> tuple[int, int] | None:
+        """APPEND; (UIDVALIDITY, UID) of the new copy when the server says (UIDPLUS)."""
+        answer = self._call(lambda c: c.append(folder, raw, flags=list(flags)))
+        text = answer.decode("ascii", "replace") if isinstance(answer, bytes) else str(answer)
+        match = _APPENDUID.search(text)
+        return (int(match[1]), int(match[2])) if match else None
+
+    def find_message_id(self, folder: str, message_id: str) -> list[int]:
+        """UIDs in `folder` of the messages with this Message-ID (`compose.clean_msgid`'s
+        form; search criteria are sent inline, so no CR, LF or space: imapclient#657)."""
+        clean = message_id.isascii() and message_id.isprintable() and " " not in message_id
+        if not message_id or not clean:
+            raise ValueError("not one clean Message-ID")
+        self.ensure_selected(folder)
+        found = self._call(lambda c: c.search(["HEADER", "Message-ID", message_id]))
+        return sorted(int(uid) for uid in found)
 
     def quota(self) -> tuple[int, int] | None:
         """(used KiB, limit KiB) of the INBOX storage quota, when the server offers QUOTA."""

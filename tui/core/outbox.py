@@ -6,22 +6,32 @@ discards it. Statuses: "queued" (sent at the next attempt), "sending" (an attemp
 under way; a row left so by a crash is retried), "held" (refused for a reason the user
 must fix — password, address, size — and sent again only when asked).
 
+Once the SMTP server accepts a message, its row stays as "sent" (copy to the Sent
+folder, then \\Answered on the original) or "sent-no-copy" (the server files its own
+copy: only \\Answered is left) until the IMAP worker has done that, so an IMAP outage
+or a quit loses nothing. Such rows are never sent again and are not "pending".
+
 cache.py has no method to change or delete these rows: the functions here use its
 public `transaction()` connection, on the tables its schema defines.
 """
 
 from __future__ import annotations
 
+import json
 import time
+from dataclasses import asdict, dataclass
 from email.message import EmailMessage
 from email.parser import BytesHeaderParser
 from email.policy import default as default_policy
 
+from tui.core import actions
 from tui.core.cache import Cache, OutboxRow
 from tui.core.compose import ComposeError, Draft, Identity, build_message, to_bytes
 from tui.core.i18n import _
 
 QUEUED, SENDING, HELD = "queued", "sending", "held"
+SENT, SENT_NO_COPY = "sent", "sent-no-copy"
+AFTER_SMTP = (SENT, SENT_NO_COPY)
 
 
 def queue(cache: Cache, message: EmailMessage | bytes) -> int:
@@ -48,6 +58,7 @@ def send_draft(
         cursor = db.execute("INSERT INTO outbox (created, raw) VALUES (?, ?)", (time.time(), raw))
         if draft_id is not None:
             db.execute("DELETE FROM drafts WHERE id = ?", (draft_id,))
+            _forget_server_copy(cache, draft_id)
     return int(cursor.lastrowid or 0)
 
 
@@ -85,9 +96,29 @@ def without_bcc(raw: bytes) -> bytes:
     return b"\r\n".join(kept) + b"\r\n" + body
 
 
+_SIZE_KEY = "smtp_size_limit"
+
+
+def size_limit(cache: Cache) -> int | None:
+    """The largest message the SMTP server last said it accepts (its SIZE), if known."""
+    value = cache.meta(_SIZE_KEY)
+    return int(value) if value and value.isdigit() and int(value) > 0 else None
+
+
+def remember_size_limit(cache: Cache, limit: int | None) -> None:
+    """Kept in the cache so the compose screen warns against it after a restart too."""
+    cache.set_meta(_SIZE_KEY, str(limit) if limit else None)
+
+
 def pending(cache: Cache) -> list[OutboxRow]:
     """Every message not yet sent, for the Outbox view and the status bar."""
-    return cache.outbox()
+    return [row for row in cache.outbox() if row.status not in AFTER_SMTP]
+
+
+def unfiled(cache: Cache) -> list[OutboxRow]:
+    """Messages the SMTP server accepted whose IMAP follow-up (Sent copy, \\Answered)
+    is still to do."""
+    return [row for row in cache.outbox() if row.status in AFTER_SMTP]
 
 
 def set_status(cache: Cache, outbox_id: int, status: str, error: str = "") -> None:
@@ -114,7 +145,10 @@ def retry(cache: Cache, outbox_id: int | None = None) -> None:
         if outbox_id is None:
             db.execute("UPDATE outbox SET status = ? WHERE status = ?", (QUEUED, HELD))
         else:
-            db.execute("UPDATE outbox SET status = ? WHERE id = ?", (QUEUED, outbox_id))
+            db.execute(
+                "UPDATE outbox SET status = ? WHERE id = ? AND status NOT IN (?, ?)",
+                (QUEUED, outbox_id, *AFTER_SMTP),
+            )
 
 
 def to_draft(cache: Cache, outbox_id: int) -> int | None:
@@ -183,3 +217,67 @@ def load_drafts(cache: Cache) -> list[tuple[int, Draft]]:
 def delete_draft(cache: Cache, draft_id: int) -> None:
     with cache.transaction() as db:
         db.execute("DELETE FROM drafts WHERE id = ?", (draft_id,))
+        _forget_server_copy(cache, draft_id)
+
+
+# --- a local draft's copy in the server's Drafts folder ------------------------------
+
+
+@dataclass(frozen=True)
+class ServerCopy:
+    """Where "save to the server" put a local draft, so the next save replaces it."""
+
+    folder: str
+    uidvalidity: int
+    uid: int
+
+
+def offline_not_saved() -> str:
+    """Why "save to the server" did nothing: said by the app and by the worker."""
+    return _(
+        "Hors ligne : le brouillon n'a pas été enregistré sur le serveur. Il reste "
+        "enregistré sur cet ordinateur ; réessayez une fois la connexion revenue."
+    )
+
+
+def _copy_key(draft_id: int) -> str:
+    return f"draft_server_copy:{draft_id}"
+
+
+def server_copy(cache: Cache, draft_id: int) -> ServerCopy | None:
+    value = cache.meta(_copy_key(draft_id))
+    try:
+        return ServerCopy(**json.loads(value)) if value else None
+    except (ValueError, TypeError):
+        return None
+
+
+def replace_server_copy(
+    cache: Cache, draft_id: int, new: ServerCopy | None
+) -> list[tuple[int, ServerCopy]]:
+    """Record the copy just appended for this draft; returns the copies now to remove,
+    each with its queued expunge (durable until the caller finishes it): the previous
+    copy, and the new one itself if the draft was sent or deleted meanwhile."""
+    gone: list[tuple[int, ServerCopy]] = []
+    with cache.transaction() as db:
+        previous = server_copy(cache, draft_id)
+        exists = db.execute("SELECT 1 FROM drafts WHERE id = ?", (draft_id,)).fetchone()
+        keep = new if exists else None
+        cache.set_meta(_copy_key(draft_id), json.dumps(asdict(keep)) if keep else None)
+        for copy in (previous, None if exists else new):
+            if copy is not None and copy != keep:
+                gone.append((_expunge(cache, copy), copy))
+    return gone
+
+
+def _expunge(cache: Cache, copy: ServerCopy) -> int:
+    return actions.expunge(cache, copy.folder, [copy.uid], uidvalidity=copy.uidvalidity)
+
+
+def _forget_server_copy(cache: Cache, draft_id: int) -> None:
+    """The local draft is sent or deleted: its server copy goes too (a queued expunge,
+    replayed by the worker like any other removal)."""
+    copy = server_copy(cache, draft_id)
+    if copy is not None:
+        cache.set_meta(_copy_key(draft_id), None)
+        _expunge(cache, copy)

@@ -1,9 +1,11 @@
 """Send what the outbox holds, over SMTP with implicit TLS (port 465), and say what failed.
 
-`send_pending` is asyncio (aiosmtplib) and owns no IMAP: on success it removes the
-message from the outbox and returns a `Sent` telling the caller what is left to do —
-`file_sent` copies it to the Sent folder and sets \\Answered on the original, on the
-IMAP worker's own thread. On failure the message stays, with the reason in plain French.
+`send_pending` is asyncio (aiosmtplib) and owns no IMAP: on success the message stays
+in the outbox as "sent" (never sent again, no longer pending) and a `Sent` tells the
+caller what is left to do — `file_pending`, on the IMAP worker's own thread, copies it
+to the Sent folder, sets \\Answered on the original and only then forgets it, so an IMAP
+outage or a quit in between loses no copy. On failure the message stays, with the
+reason in plain French.
 
 The envelope is built by hand (MAIL, one RCPT per address, DATA) rather than with
 `send_message`, which sends to the accepted addresses when only some are refused: here
@@ -19,6 +21,7 @@ from typing import Any, Protocol
 
 from tui.core import outbox
 from tui.core.cache import Cache
+from tui.core.compose import clean_msgid
 from tui.core.errors import AuthError, CertificateError, ConnectionLost, MailError
 from tui.core.formatting import size_short
 from tui.core.i18n import _
@@ -198,7 +201,7 @@ async def send_pending(
     report = SendReport()
     rows = [
         row
-        for row in cache.outbox()
+        for row in outbox.pending(cache)
         if (ids is None or row.id in ids) and (include_held or row.status != outbox.HELD)
     ]
     rows = _claim(cache, rows)
@@ -252,6 +255,7 @@ async def _send_rows(
     sender = str(account["email"])
     save_copy = bool(account.get("save_sent", True))
     report.size_limit = _size_limit(smtp)
+    outbox.remember_size_limit(cache, report.size_limit)
     try:
         for index, row in enumerate(rows):
             try:
@@ -264,8 +268,13 @@ async def _send_rows(
                         _fail(cache, report, later.id, failure)
                     return
                 continue
-            outbox.remove(cache, row.id)
-            report.sent.append(Sent(row.id, row.raw, _in_reply_to(row.raw), save_copy))
+            sent = Sent(row.id, row.raw, header_id(row.raw, "In-Reply-To"), save_copy)
+            if save_copy or sent.in_reply_to:  # IMAP work left: kept until it is done
+                status = outbox.SENT if save_copy else outbox.SENT_NO_COPY
+                outbox.set_status(cache, row.id, status)
+            else:
+                outbox.remove(cache, row.id)
+            report.sent.append(sent)
     finally:
         try:
             await smtp.quit()
@@ -273,13 +282,13 @@ async def _send_rows(
             smtp.close()
 
 
-def _in_reply_to(raw: bytes) -> str:
+def header_id(raw: bytes, name: str) -> str:
+    """A message id header of our own message (Message-ID, In-Reply-To), or ""."""
     from email.parser import BytesHeaderParser
     from email.policy import compat32
 
     headers = BytesHeaderParser(policy=compat32).parsebytes(raw)
-    value = str(headers.get("In-Reply-To", "") or "").strip()
-    return value if value.startswith("<") and value.endswith(">") and " " not in value else ""
+    return clean_msgid(str(headers.get(name, "") or ""))
 
 
 # --- after sending: IMAP, on the account worker's thread ------------------------------
@@ -287,6 +296,8 @@ def _in_reply_to(raw: bytes) -> str:
 
 class ImapLike(Protocol):
     def append(self, folder: str, raw: bytes, flags: Sequence[str] = ()) -> Any: ...
+
+    def find_message_id(self, folder: str, message_id: str) -> list[int]: ...
 
     def ensure_selected(self, folder: str) -> None: ...
 
@@ -319,9 +330,15 @@ def file_sent(
     """Copy to Sent (when configured and a Sent folder is known), then \\Answered on the
     original of a reply: `original` (folder, uid) when the caller knows it, else every
     copy the cache holds with the Message-ID it answers. Returns the (folder, uid) pairs
-    flagged, already updated in `cache` when one is given. IMAP errors propagate."""
+    flagged, already updated in `cache` when one is given.
+
+    A copy already in Sent (an earlier attempt whose answer was lost) is not appended
+    again. IMAP errors propagate, except for an original that can no longer be marked
+    (its folder is gone): the message is sent and filed, that is what matters."""
     if sent.save_copy and sent_folder:
-        imap.append(sent_folder, sent.raw, ["\\Seen"])
+        message_id = header_id(sent.raw, "Message-ID")
+        if not (message_id and imap.find_message_id(sent_folder, message_id)):
+            imap.append(sent_folder, sent.raw, ["\\Seen"])
     targets: list[tuple[str, int]] = []
     if original is not None:
         targets.append(original)
@@ -330,9 +347,41 @@ def file_sent(
     by_folder: dict[str, list[int]] = {}
     for folder, uid in targets:
         by_folder.setdefault(folder, []).append(uid)
+    flagged: list[tuple[str, int]] = []
     for folder, uids in by_folder.items():
-        imap.ensure_selected(folder)
-        imap.store_flags(uids, add=["\\Answered"])
+        try:
+            imap.ensure_selected(folder)
+            imap.store_flags(uids, add=["\\Answered"])
+        except (ConnectionLost, AuthError):
+            raise
+        except MailError:
+            continue
+        flagged.extend((folder, uid) for uid in uids)
         if cache is not None:
             cache.change_flags(folder, uids, add=["\\Answered"])
-    return targets
+    return flagged
+
+
+@dataclass
+class Filed:
+    """What `file_pending` did, for the events the worker sends up."""
+
+    changed: set[str] = field(default_factory=set)  # folders whose content changed
+    no_sent_folder: bool = False  # copies were due but the account has no Sent folder
+
+
+def file_pending(imap: ImapLike, cache: Cache, sent_folder: str | None) -> Filed:
+    """Do the IMAP side of every message the SMTP server accepted (outbox rows "sent"),
+    forgetting each row only once done. An IMAP error propagates and leaves the rest
+    for the next attempt; without a Sent folder the copy is skipped (and said)."""
+    filed = Filed()
+    for row in outbox.unfiled(cache):
+        save_copy = row.status == outbox.SENT
+        sent = Sent(row.id, row.raw, header_id(row.raw, "In-Reply-To"), save_copy)
+        flagged = file_sent(imap, cache, sent, sent_folder)
+        outbox.remove(cache, row.id)
+        filed.changed.update(folder for folder, _uid in flagged)
+        if save_copy and sent_folder:
+            filed.changed.add(sent_folder)
+        filed.no_sent_folder = filed.no_sent_folder or (save_copy and not sent_folder)
+    return filed

@@ -24,11 +24,12 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
+from tui.core import outbox
 from tui.core.cache import Cache, Summary
 from tui.core.errors import AuthError, CertificateError, ConnectionLost, MailError
 from tui.core.i18n import _
-from tui.core.imap import ImapConnection
-from tui.core.smtp import Sent, file_sent
+from tui.core.imap import CommandFailed, ImapConnection
+from tui.core.smtp import file_pending, header_id
 from tui.core.sync import FolderSyncResult, SyncEngine
 from tui.core.trust import CertificateNeedsDecision, TrustStore
 
@@ -103,9 +104,21 @@ class Replay(Request):
 
 @dataclass(frozen=True)
 class FileSent(Request):
-    """A message went out over SMTP: copy it to Sent and mark its original answered."""
+    """Messages went out over SMTP: copy them to Sent and mark their originals answered.
 
-    sent: Sent
+    The work is read from the outbox (rows "sent"), where it waits across an IMAP outage
+    or a restart; the worker also asks for it itself at each connection and full sync.
+    """
+
+
+@dataclass(frozen=True)
+class SaveDraft(Request):
+    """Put this local draft, built as a message, in the server's Drafts folder, in place
+    of the copy an earlier save left there. Never queued: offline, it fails at once (the
+    local draft is kept either way)."""
+
+    draft_id: int
+    raw: bytes
 
 
 @dataclass(frozen=True)
@@ -206,6 +219,12 @@ class BodyReady(Event):
     folder: str
     uid: int
     raw: bytes | None  # None: gone from the server, or offline and not cached
+
+
+@dataclass(frozen=True)
+class DraftSaved(Event):
+    draft_id: int
+    folder: str
 
 
 @dataclass(frozen=True)
@@ -420,6 +439,12 @@ class AccountWorker:
             self._emit(Conflicts(tuple(conflicts)))
         if self.sync_on_connect and not any(isinstance(j, SyncAll) for j in state.jobs):
             state.jobs.append(SyncAll())
+        self._file_later(engine, state)
+
+    def _file_later(self, engine: SyncEngine, state: _State) -> None:
+        """Sent copies still owed (IMAP was down, or the app quit first): file them next."""
+        if outbox.unfiled(engine.cache) and not any(isinstance(j, FileSent) for j in state.jobs):
+            state.jobs.appendleft(FileSent())
 
     def _went_offline(self, state: _State, exc: MailError) -> None:
         state.connected = False
@@ -463,6 +488,9 @@ class AccountWorker:
                 cached = engine.fetch_body(request.folder, request.uid)
             self._emit(BodyReady(request.folder, request.uid, cached))
             return
+        if not state.connected and isinstance(request, SaveDraft):
+            self._emit(RequestFailed(request, ConnectionLost(outbox.offline_not_saved())))
+            return
         if not state.connected:
             if not state.paused and not isinstance(request, SearchServer):
                 state.jobs.append(request)  # done once connected
@@ -470,11 +498,10 @@ class AccountWorker:
                 self._emit(RequestFailed(request, ConnectionLost(_("Hors ligne."))))
             return
         if isinstance(request, FileSent):
+            self._file_sent(engine)
+        elif isinstance(request, SaveDraft):
             engine.forget_listed_status()
-            folder = engine.cache.special_folder("sent")
-            flagged = file_sent(engine.conn, engine.cache, request.sent, folder)
-            for changed in {folder for folder, _uid in flagged} | ({folder} if folder else set()):
-                self._emit(CacheChanged(changed))
+            self._save_draft(engine, state, request)
         elif isinstance(request, SearchServer):
             found = engine.search_server(request.folder, request.text)
             self._emit(SearchResults(request.folder, request.text, tuple(found)))
@@ -507,10 +534,85 @@ class AccountWorker:
             if state.sync_saw_changes:  # mail came or went: the quota moved
                 engine.refresh_quota()
             self._emit(SyncDone())
+            self._file_later(engine, state)
         elif isinstance(request, _BackfillStep) and not engine.backfill_step(request.folder):
             if request.folder in state.backfill:
                 state.backfill.remove(request.folder)
             self._emit(BackfillDone(request.folder))
+
+    def _file_sent(self, engine: SyncEngine) -> None:
+        if not outbox.unfiled(engine.cache):
+            return
+        engine.forget_listed_status()  # appending to Sent changes the server
+        if not engine.cache.folders():  # first start: where Sent is, is not known yet
+            engine.sync_folders()
+            self._emit(FoldersChanged())
+        try:
+            filed = file_pending(engine.conn, engine.cache, engine.cache.special_folder("sent"))
+        except CommandFailed as exc:
+            raise MailError(
+                _(
+                    "Le serveur a refusé de ranger la copie d'un message envoyé dans "
+                    "« Envoyés » ({detail}). Elle reste sur cet ordinateur : nouvel essai "
+                    "à la prochaine synchronisation."
+                ).format(detail=(exc.detail or exc.message)[:200])
+            ) from None
+        for folder in sorted(filed.changed):
+            self._emit(CacheChanged(folder))
+        if filed.no_sent_folder:
+            self._emit(
+                Notice(
+                    _(
+                        "Aucun dossier « Envoyés » sur le serveur : la copie du message "
+                        "envoyé n'a pas été rangée."
+                    )
+                )
+            )
+
+    def _save_draft(self, engine: SyncEngine, state: _State, request: SaveDraft) -> None:
+        cache, conn = engine.cache, engine.conn
+        try:
+            if not cache.folders():
+                engine.sync_folders()
+            folder = cache.special_folder("drafts")
+            if folder is None:
+                raise MailError(
+                    _(
+                        "Aucun dossier « Brouillons » sur le serveur : le brouillon reste "
+                        "enregistré sur cet ordinateur seulement."
+                    )
+                )
+            where = conn.append(folder, request.raw, ["\\Draft", "\\Seen"])
+            if where is None:  # no UIDPLUS: find the copy by its Message-ID
+                validity = conn.select(folder).uidvalidity
+                message_id = header_id(request.raw, "Message-ID")
+                uids = conn.find_message_id(folder, message_id) if message_id else []
+                where = (validity, uids[-1]) if uids else None
+        except ConnectionLost as exc:
+            self._emit(RequestFailed(request, ConnectionLost(outbox.offline_not_saved())))
+            self._went_offline(state, exc)  # not retried later: the user decides
+            return
+        except CommandFailed as exc:
+            raise MailError(
+                _(
+                    "Le serveur a refusé d'enregistrer le brouillon ({detail}) ; il reste "
+                    "enregistré sur cet ordinateur."
+                ).format(detail=(exc.detail or exc.message)[:200])
+            ) from None
+        new = outbox.ServerCopy(folder, *where) if where else None
+        gone = outbox.replace_server_copy(cache, request.draft_id, new)
+        self._emit(DraftSaved(request.draft_id, folder))
+        try:
+            for op_id, copy in gone:  # each expunge is queued: a lost connection delays it
+                with contextlib.suppress(CommandFailed):  # its folder is gone: so is it
+                    if conn.select(copy.folder).uidvalidity == copy.uidvalidity:
+                        conn.expunge([copy.uid])
+                cache.finish_op(op_id)
+            self._sync_folder(engine, state, folder, False)  # the new copy, into the cache
+        except ConnectionLost as exc:
+            self._went_offline(state, exc)
+            return
+        self._emit(CacheChanged(folder))
 
     def _sync_folder(self, engine: SyncEngine, state: _State, folder: str, thorough: bool) -> None:
         result = engine.sync_folder(folder, thorough=thorough)

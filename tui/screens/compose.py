@@ -24,6 +24,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
 from textual.css.query import NoMatches
+from textual.message import Message
 from textual.screen import Screen
 from textual.suggester import Suggester
 from textual.widgets import Input, Label, OptionList, Static, TextArea
@@ -36,10 +37,12 @@ from tui.core.compose import (
     ComposeError,
     Draft,
     Identity,
+    build_message,
     format_address,
     one_line,
     parse_address_list,
     size_warning,
+    to_bytes,
 )
 from tui.core.formatting import size_short
 from tui.core.i18n import _
@@ -173,11 +176,28 @@ class ComposeScreen(Screen[int | None]):
     BINDINGS = [
         Binding("ctrl+s", "send", _("Envoyer"), priority=True, id="compose.send"),
         Binding("ctrl+d", "save", _("Brouillon"), priority=True, id="compose.save"),
+        # Not in the footer: at 80 columns it would push « Fermer » out. Help (F1) lists it.
+        Binding(
+            "ctrl+g",
+            "save_to_server",
+            _("Enregistrer sur le serveur"),
+            show=False,
+            priority=True,
+            id="compose.save_server",
+        ),
         Binding("ctrl+o", "attach", _("Joindre"), priority=True, id="compose.attach"),
         Binding("ctrl+e", "editor", _("Éditeur"), priority=True, id="compose.editor"),
         Binding("delete", "remove_attachment", _("Retirer"), id="compose.remove_attachment"),
         Binding("escape", "close", _("Fermer"), id="compose.close"),
     ]
+
+    class SaveToServer(Message):
+        """Put this draft (saved locally first) in the server's Drafts folder."""
+
+        def __init__(self, draft_id: int, raw: bytes) -> None:
+            super().__init__()
+            self.draft_id = draft_id
+            self.raw = raw
 
     def __init__(
         self,
@@ -415,7 +435,7 @@ class ComposeScreen(Screen[int | None]):
         error.update(Content(message))
         error.display = bool(message)
 
-    def validate(self, draft: Draft) -> bool:
+    def validate(self, draft: Draft, *, need_recipient: bool = True) -> bool:
         """Show the French reason next to each wrong address field; True when all are valid."""
         first_bad: str | None = None
         found = False
@@ -427,7 +447,7 @@ class ComposeScreen(Screen[int | None]):
                 first_bad = first_bad or field
             else:
                 self._set_error(field, "")
-        if first_bad is None and not found:
+        if first_bad is None and not found and need_recipient:
             self._set_error("to", _("Indiquez au moins un destinataire."))
             first_bad = "to"
         if first_bad is not None:
@@ -439,7 +459,7 @@ class ComposeScreen(Screen[int | None]):
         draft = self.current_draft()
         if not self.validate(draft):
             return
-        warning = size_warning(draft.attachments)
+        warning = size_warning(draft.attachments, outbox.size_limit(self.cache))
         if warning and not self._size_confirmed:
 
             def decided(choice: str | None) -> None:
@@ -482,6 +502,20 @@ class ComposeScreen(Screen[int | None]):
     def action_save(self) -> None:
         self.save()
         self.notify(_("Brouillon enregistré."), markup=False)
+
+    def action_save_to_server(self) -> None:
+        """Saved here first, then the app hands the built message to the IMAP worker."""
+        draft = self.current_draft()
+        if not self.validate(draft, need_recipient=False):
+            return
+        try:
+            message = build_message(
+                self.identity, draft, original_raw=self.original_raw, require_recipient=False
+            )
+        except ComposeError as exc:
+            self.notify(str(exc), title=exc.title, severity="error", markup=False)
+            return
+        self.post_message(self.SaveToServer(self.save(), to_bytes(message)))
 
     def action_close(self) -> None:
         if self.focused is self.query_one("#attach-path", Input):

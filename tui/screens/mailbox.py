@@ -437,6 +437,7 @@ class MailboxScreen(Screen[None]):
 
         def done(outbox_id: int | None) -> None:
             self.post_message(self.OutboxChanged(send=outbox_id is not None))
+            self.account.replay_later()  # a sent draft's server copy is to be removed
 
         self.app.push_screen(screen, done)
 
@@ -493,6 +494,7 @@ class MailboxScreen(Screen[None]):
         from tui.screens.drafts import DraftsScreen
 
         def chosen(draft_id: int | None) -> None:
+            self.account.replay_later()  # a deleted draft's server copy is to be removed
             drafts = dict(load_drafts(self.account.cache))
             if draft_id is None or draft_id not in drafts:
                 return
