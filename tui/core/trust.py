@@ -35,14 +35,16 @@ import threading
 import tomllib
 from dataclasses import dataclass, replace
 from pathlib import Path
-
-import tomlkit
-from cryptography import x509
-from cryptography.x509.oid import NameOID
+from typing import TYPE_CHECKING
 
 from tui.core.errors import CertificateError, ConfigError
 from tui.core.formatting import day_date
 from tui.core.i18n import _
+
+if TYPE_CHECKING:
+    # cryptography (~8 MiB, ~45 ms) decodes a certificate only when one needs the
+    # user's decision, and tomlkit writes the pin file only when one is accepted.
+    from cryptography import x509
 
 DEFAULT_TIMEOUT = 10.0
 FINGERPRINT_RE = re.compile(r"^([0-9A-F]{2}:){31}[0-9A-F]{2}$")
@@ -163,6 +165,8 @@ def _clean(text: str, limit: int = 200) -> str:
 
 
 def _name_text(name: x509.Name) -> str:
+    from cryptography.x509.oid import NameOID
+
     def first(oid: x509.ObjectIdentifier) -> str:
         values = name.get_attributes_for_oid(oid)
         value = values[0].value if values else ""
@@ -175,6 +179,8 @@ def _name_text(name: x509.Name) -> str:
 
 
 def _alt_names(cert: x509.Certificate) -> tuple[list[str], list[str]]:
+    from cryptography import x509
+
     try:
         san = cert.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
     except x509.ExtensionNotFound:
@@ -274,6 +280,8 @@ def describe_certificate(
     reason: str | None = None,
 ) -> CertificateInfo:
     """Decode a DER certificate into what the prompt shows."""
+    from cryptography import x509
+
     cert = x509.load_der_x509_certificate(der)
     dns_names, _ips = _alt_names(cert)
     return CertificateInfo(
@@ -442,6 +450,8 @@ class TrustStore:
         return pins
 
     def _save(self) -> None:
+        import tomlkit
+
         document = tomlkit.document()
         document.add(
             tomlkit.comment(
