@@ -134,3 +134,25 @@ async def test_empty_folder_says_so() -> None:
 
 def test_page_size_is_a_screenful_or_more() -> None:
     assert PAGE_SIZE >= 100
+
+
+async def test_a_cursor_move_repaints_two_rows_and_not_the_scrollbar() -> None:
+    """Over SSH every cell counts: a move resends the two rows, nothing beside them."""
+    app = ListApp(FakeSource(make_rows(500)))
+    async with app.run_test(size=(80, 24)) as pilot:
+        message_list = app.query_one(MessageList)
+        await pilot.pause()
+        regions: list[object] = []
+        original = message_list.refresh
+
+        def spy(*args: object, **kwargs: object) -> object:
+            regions.extend(args)
+            return original(*args, **kwargs)  # type: ignore[arg-type]
+
+        message_list.refresh = spy  # type: ignore[method-assign]
+        await pilot.press("j")
+        await pilot.pause()
+        width = message_list.scrollable_content_region.width
+        assert width < message_list.region.width  # there is a scrollbar to spare
+        assert len(regions) == 2
+        assert all(r.height == 1 and r.width == width for r in regions)  # type: ignore[attr-defined]
