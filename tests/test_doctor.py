@@ -17,9 +17,10 @@ import pytest
 
 from tests.bed.dovecot import User, free_port
 from tests.conftest import Bed
+from tui.commands import add_doctor
 from tui.core.checkup import STEPS
 from tui.core.i18n import set_language
-from tui.doctor import add_parser, run
+from tui.doctor import run
 from tui.presets import DIJON
 
 pytestmark = pytest.mark.server
@@ -87,7 +88,7 @@ def doctor(config: Path, *argv: str) -> tuple[int, str]:
     parser = argparse.ArgumentParser()
     parser.add_argument("--config", type=Path)
     parser.add_argument("--lang")
-    add_parser(parser.add_subparsers(dest="command"))
+    add_doctor(parser.add_subparsers(dest="command"))
     args = parser.parse_args(["--config", str(config), "doctor", *argv])
     out = io.StringIO()
     code = run(args, out)

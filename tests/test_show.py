@@ -12,6 +12,7 @@ import pytest
 
 from tests import corpus_helpers as helpers
 from tui import show
+from tui.commands import add_show
 
 LEAK = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 
@@ -24,7 +25,7 @@ def paris(monkeypatch: pytest.MonkeyPatch) -> None:
 
 def parse(*argv: str) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="courriel")
-    show.add_parser(parser.add_subparsers(dest="command"))
+    add_show(parser.add_subparsers(dest="command"))
     return parser.parse_args(["show", *argv])
 
 

@@ -22,7 +22,7 @@ from textual.timer import Timer
 
 from tui.account import Account
 from tui.config import Config, default_config_path, load_config, save_config
-from tui.core import outbox, secrets
+from tui.core import secrets
 from tui.core.errors import ConfigError
 from tui.core.i18n import _
 from tui.core.quiet import is_quiet
@@ -104,7 +104,7 @@ class CourrielApp(App[None]):
         self.set_keymap(keymap)
         self._theme_problems += [
             _("Touche inconnue dans [keys] : « {id} » (voir docs/keys.md).").format(id=name)
-            for name in sorted(set(keymap) - binding_ids())
+            for name in sorted(set(keymap) - (binding_ids() if keymap else set()))
         ]
 
     @classmethod
@@ -259,7 +259,9 @@ class CourrielApp(App[None]):
         if password is None:
             self._ask_password(refused=False)
         else:
-            self._start(password)
+            # After the next frame: importing the IMAP worker (~60 ms) must not hold up
+            # the list the cache already has on screen.
+            self.call_after_refresh(self._start, password)
 
     def _ask_password(self, *, refused: bool) -> None:
         account = self.config.account
@@ -288,6 +290,8 @@ class CourrielApp(App[None]):
             self.session.worker.sync_now()
 
     async def action_quit(self) -> None:
+        from tui.core import outbox  # the email package: not before the first frame
+
         waiting = outbox.pending(self.account.cache)
         if not waiting or self.account.demo:
             self._leave()
@@ -415,6 +419,8 @@ class CourrielApp(App[None]):
             self.bell()
 
     def _sync_done(self, mailbox: MailboxScreen | None) -> None:
+        from tui.core import outbox  # the email package: not before the first frame
+
         self._synced_once = True
         if any(row.status != "held" for row in outbox.pending(self.account.cache)):
             self.send_outbox()  # queued mail is retried at each sync
@@ -430,6 +436,8 @@ class CourrielApp(App[None]):
     # --- sending ------------------------------------------------------------------
 
     def on_compose_screen_save_to_server(self, message: ComposeScreen.SaveToServer) -> None:
+        from tui.core import outbox  # the email package: not before the first frame
+
         worker = self.session.worker if self.session is not None else None
         if self.account.demo:
             self.notify(_("Mode démonstration : le brouillon reste sur cet ordinateur."))
@@ -447,6 +455,8 @@ class CourrielApp(App[None]):
             self._refresh_outbox()
 
     def outbox_count(self) -> int:
+        from tui.core import outbox  # the email package: not before the first frame
+
         return len(outbox.pending(self.account.cache))
 
     def _refresh_outbox(self) -> None:

@@ -91,10 +91,10 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(
         dest="command", title=_("commandes"), metavar=_("COMMANDE"), prog="courriel"
     )
-    from tui import doctor, show
+    from tui.commands import add_doctor, add_show
 
-    show.add_parser(commands)
-    doctor.add_parser(commands)
+    add_show(commands)
+    add_doctor(commands)
     # `courriel doctor --config F` as well as `courriel --config F doctor`.
     commands.choices["doctor"].add_argument(
         "--config",

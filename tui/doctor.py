@@ -18,6 +18,7 @@ import textwrap
 from collections.abc import Sequence
 from typing import Any, TextIO
 
+from tui.commands import doctor_arguments
 from tui.core.checkup import DEFAULT_TIMEOUT, STEPS, StepResult, Target, run_checkup, step_label
 from tui.core.diagnose import Diagnosis, diagnose
 from tui.core.errors import CertificateError, ConfigError, MailError
@@ -27,52 +28,6 @@ from tui.core.username import normalise_username
 EXIT_OK = 0
 EXIT_FAILURE = 1
 JSON_SCHEMA_VERSION = 1
-
-
-def add_parser(subparsers: Any) -> None:
-    """Register `doctor` on an argparse sub-parsers object."""
-    parser = subparsers.add_parser(
-        "doctor",
-        help=_("tester la connexion au serveur étape par étape et expliquer ce qui ne va pas"),
-        description=_(
-            "Teste la connexion comme l'écran de configuration : résolution du nom, "
-            "connexion, chiffrement SSL/TLS, identification en réception et en envoi, "
-            "dossiers et espace. Affiche chaque étape puis le diagnostic. Code de sortie "
-            "0 si tout fonctionne, 1 sinon. Ne pose jamais de question sans terminal."
-        ),
-    )
-    _add_arguments(parser)
-    parser.set_defaults(func=run)
-
-
-def _add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "--json",
-        action="store_true",
-        help=_("résultat en JSON, pour les scripts"),
-    )
-    parser.add_argument(
-        "--accept-certificate",
-        metavar="SHA256",
-        action="append",
-        default=[],
-        help=_(
-            "accepter définitivement le certificat qui a cette empreinte SHA-256, puis "
-            "tester (vérifiez-la d'abord auprès de l'assistance ; peut être répété)"
-        ),
-    )
-    parser.add_argument(
-        "--username",
-        metavar=_("IDENTIFIANT"),
-        help=_("tester cet identifiant plutôt que celui de la configuration"),
-    )
-    parser.add_argument(
-        "--timeout",
-        metavar=_("SECONDES"),
-        type=float,
-        default=DEFAULT_TIMEOUT,
-        help=_("délai maximal de chaque étape (15 s par défaut)"),
-    )
 
 
 # --- running --------------------------------------------------------------------------
@@ -368,7 +323,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="courriel doctor")
     parser.add_argument("--config", type=Path, metavar=_("FICHIER"))
     parser.add_argument("--lang", choices=("fr", "en"))
-    _add_arguments(parser)
+    doctor_arguments(parser)
     args = parser.parse_args(argv)
     if args.lang:
         set_language(args.lang)

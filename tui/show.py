@@ -10,7 +10,7 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TextIO
 
 from tui.core.attachments import save_all
 from tui.core.errors import MailError
@@ -21,31 +21,6 @@ from tui.core.sanitize import clean_line
 
 EXIT_OK = 0
 EXIT_FAILURE = 1
-
-
-def add_parser(subparsers: Any) -> None:
-    """Register `show` on an argparse sub-parsers object."""
-    parser = subparsers.add_parser(
-        "show",
-        help=_("afficher un message (.eml) en texte brut, sans ouvrir l'application"),
-        description=_(
-            "Affiche un message comme le lecteur le montrerait : texte nettoyé, liens "
-            "numérotés, pièces jointes, alertes d'hameçonnage. Rien n'est téléchargé."
-        ),
-    )
-    parser.add_argument(
-        "file", metavar=_("FICHIER"), help=_("le message à afficher (« - » pour l'entrée standard)")
-    )
-    parser.add_argument(
-        "--headers", action="store_true", help=_("afficher tous les en-têtes du message")
-    )
-    parser.add_argument(
-        "--save-attachments",
-        metavar=_("DOSSIER"),
-        type=Path,
-        help=_("enregistrer les pièces jointes dans ce dossier (sans jamais écraser)"),
-    )
-    parser.set_defaults(func=run)
 
 
 def _read(name: str) -> bytes:

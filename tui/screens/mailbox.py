@@ -21,10 +21,8 @@ from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import Input
 
-from tui.core.compose import Draft, Identity, forward_draft, new_draft, reply_draft
 from tui.core.errors import MailError
 from tui.core.i18n import _
-from tui.core.outbox import load_drafts
 from tui.widgets.folder_list import FolderList
 from tui.widgets.footer import Footer
 from tui.widgets.message_list import MessageList
@@ -36,6 +34,7 @@ from tui.widgets.thread_source import ThreadedSource
 if TYPE_CHECKING:
     from tui.account import Account
     from tui.core.cache import Summary
+    from tui.core.compose import Draft, Identity
     from tui.widgets.message_list import RowSource
 
 WIDE = 120
@@ -118,7 +117,7 @@ class MailboxScreen(Screen[None]):
         self.messages.focus()
         if self.account.demo:
             self.status.state = _("démonstration, hors ligne")
-        drafts = len(load_drafts(self.account.cache))
+        drafts = len(self.account.cache.drafts())
         if drafts:
             # After a crash or a quit mid-sentence: the text is there, say where.
             self.notify(
@@ -220,7 +219,11 @@ class MailboxScreen(Screen[None]):
                 self._preview_timer.stop()
             folder, uid = event.folder, event.uid
             now = monotonic()
-            if now - self._last_move >= PREVIEW_DEBOUNCE:
+            if not self._last_move:
+                # The first preview comes after the first frame: parsing a message
+                # (and loading the MIME code) must not hold up the list at start-up.
+                self.call_after_refresh(self.open_message, folder, uid, focus=False)
+            elif now - self._last_move >= PREVIEW_DEBOUNCE:
                 self.open_message(folder, uid, focus=False)  # the cursor was resting
             else:
                 self._preview_timer = self.set_timer(
@@ -427,7 +430,7 @@ class MailboxScreen(Screen[None]):
         from tui.screens.compose import ComposeScreen
 
         screen = ComposeScreen(
-            Identity.from_account(self.account.config.account),
+            self._identity(),
             draft,
             self.account.cache,
             draft_id=draft_id,
@@ -440,6 +443,13 @@ class MailboxScreen(Screen[None]):
             self.account.replay_later()  # a sent draft's server copy is to be removed
 
         self.app.push_screen(screen, done)
+
+    def _identity(self) -> Identity:
+        # Composing (and the email package it needs) is loaded on the first use, not
+        # before the mailbox's first frame.
+        from tui.core.compose import Identity
+
+        return Identity.from_account(self.account.config.account)
 
     def _original(self) -> tuple[str, int, bytes] | None:
         selected = self._selected()
@@ -455,13 +465,16 @@ class MailboxScreen(Screen[None]):
         return (*selected, raw)
 
     def action_compose(self) -> None:
-        self._write(new_draft(Identity.from_account(self.account.config.account)))
+        from tui.core.compose import new_draft
+
+        self._write(new_draft(self._identity()))
 
     def _reply(self, *, reply_all: bool) -> None:
         if original := self._original():
+            from tui.core.compose import reply_draft
+
             folder, uid, raw = original
-            identity = Identity.from_account(self.account.config.account)
-            draft = reply_draft(identity, raw, reply_all=reply_all, folder=folder, uid=uid)
+            draft = reply_draft(self._identity(), raw, reply_all=reply_all, folder=folder, uid=uid)
             self._write(draft, original_raw=raw)
 
     def action_reply(self) -> None:
@@ -472,11 +485,14 @@ class MailboxScreen(Screen[None]):
 
     def action_forward(self) -> None:
         if original := self._original():
+            from tui.core.compose import forward_draft
+
             folder, uid, raw = original
-            identity = Identity.from_account(self.account.config.account)
-            self._write(forward_draft(identity, raw, folder=folder, uid=uid), original_raw=raw)
+            draft = forward_draft(self._identity(), raw, folder=folder, uid=uid)
+            self._write(draft, original_raw=raw)
 
     def action_outbox(self) -> None:
+        from tui.core.outbox import load_drafts
         from tui.screens.outbox import OutboxChoice, OutboxScreen
 
         def chosen(choice: OutboxChoice | None) -> None:
@@ -491,6 +507,7 @@ class MailboxScreen(Screen[None]):
         self.app.push_screen(OutboxScreen(self.account.cache), chosen)
 
     def action_drafts(self) -> None:
+        from tui.core.outbox import load_drafts
         from tui.screens.drafts import DraftsScreen
 
         def chosen(draft_id: int | None) -> None:
