@@ -471,8 +471,8 @@ FOOTER_SCRIPT = textwrap.dedent(
 @pytest.mark.parametrize(
     ("language", "expected", "absent"),
     [
-        ("en", {"Search", "Sync", "Back", "Compose", "Open"}, {"Rechercher", "Retour"}),
-        ("fr", {"Rechercher", "Synchroniser", "Retour", "Écrire", "Ouvrir"}, {"Search"}),
+        ("en", {"Search", "Compose", "Reply", "Help"}, {"Rechercher", "Aide"}),
+        ("fr", {"Rechercher", "Écrire", "Répondre", "Aide"}, {"Search", "Help"}),
     ],
 )
 def test_demo_app_footer_when_language_is_set_before_the_screens_load(

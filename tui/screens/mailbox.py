@@ -77,7 +77,7 @@ class MailboxScreen(Screen[None]):
         Binding("t", "toggle_threads", _("Fils de discussion"), show=False, id="mailbox.threads"),
         Binding("o", "outbox", _("Boîte d'envoi"), show=False, id="mailbox.outbox"),
         Binding("D", "drafts", _("Brouillons"), show=False, id="mailbox.drafts"),
-        Binding("f5,ctrl+r", "sync", _("Synchroniser"), id="mailbox.sync"),
+        Binding("f5,ctrl+r", "sync", _("Synchroniser"), show=False, id="mailbox.sync"),
     ]
 
     class OutboxChanged(Message):
@@ -145,6 +145,7 @@ class MailboxScreen(Screen[None]):
     def _layout(self, width: int) -> None:
         self.set_class(width >= WIDE, "-wide")
         self.set_class(self.reading, "-reading")
+        self.refresh_bindings()  # « Retour » shows only when there is somewhere to go
 
     def _folder_source(self) -> RowSource:
         """Where the list reads a folder: the cache in date order, or by thread."""
@@ -161,6 +162,7 @@ class MailboxScreen(Screen[None]):
 
     def action_toggle_folders(self) -> None:
         self.toggle_class("-folders")
+        self.refresh_bindings()
         if self.has_class("-folders"):
             self.query_one(FolderList).focus()
         else:
@@ -307,6 +309,10 @@ class MailboxScreen(Screen[None]):
             return None
         if action == "undo" and not self.account.can_undo:
             return None
+        if action == "back":
+            # Hidden, not greyed: at 80 columns the footer has room for « ? Aide » only
+            # without it.
+            return self.reading or any(self.has_class(c) for c in ("-searching", "-folders"))
         if action == "toggle_threads" and self.has_class("-searching"):
             return None  # search results stay a flat list, newest first
         return True
@@ -377,6 +383,7 @@ class MailboxScreen(Screen[None]):
 
     def action_search(self) -> None:
         self.add_class("-searching")
+        self.refresh_bindings()
         search = self.query_one("#search", Input)
         search.focus()
 
@@ -413,6 +420,7 @@ class MailboxScreen(Screen[None]):
 
     def end_search(self) -> None:
         self.remove_class("-searching")
+        self.refresh_bindings()
         self.results = None
         self.search_text = ""
         self.query_one("#search", Input).value = ""

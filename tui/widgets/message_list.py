@@ -127,7 +127,7 @@ class MessageList(ScrollView, can_focus=True):
         Binding("pagedown", "page_down", _("Page suivante"), show=False, id="list.page_down"),
         Binding("home,g", "first", _("Premier message"), show=False, id="list.first"),
         Binding("end,G", "last", _("Dernier message"), show=False, id="list.last"),
-        Binding("enter", "open", _("Ouvrir"), id="list.open"),
+        Binding("enter", "open", _("Ouvrir"), show=False, id="list.open"),
     ]
 
     cursor: reactive[int] = reactive(0, repaint=False, init=False)
