@@ -32,8 +32,8 @@ from tui.core.summary import (
 )
 
 FIRST_PAGE = 100
-BACKFILL_CHUNK = 500  # the first backfill window; later ones are sized by time
-BACKFILL_STEP_SECONDS = 0.12  # a user request waits at most about one step
+BACKFILL_CHUNK = 250  # the first backfill window; later ones are sized by time
+BACKFILL_STEP_SECONDS = 0.1  # a user request waits at most about one step
 BACKFILL_WINDOW_LIMITS = (50, 32_000)
 LISTED_STATUS_SECONDS = 30.0  # a STATUS read with LIST serves the folder steps right after
 
