@@ -12,21 +12,15 @@ from tests.conftest import Bed
 from tests.mail_helpers import BedTrust, message, seed
 from tests.test_worker import Events, make_worker
 from tui.core.idle import IdleWatcher
+from tui.core.imap import ImapConnection
 from tui.core.worker import Connected, FolderSynced, SyncDone, SyncFolder
 
 pytestmark = pytest.mark.server
 
 
 def watcher(bed: Bed, username: str, password: str, on_change: object) -> IdleWatcher:
-    return IdleWatcher(
-        host="localhost",
-        port=bed.imap_port,
-        username=username,
-        password=password,
-        trust=BedTrust(bed),
-        on_change=on_change,  # type: ignore[arg-type]
-        backoff_start=0.2,
-    )
+    conn = ImapConnection("localhost", bed.imap_port, username, password, BedTrust(bed))
+    return IdleWatcher(conn, on_change, backoff_start=0.2)  # type: ignore[arg-type]
 
 
 def test_delivery_wakes_the_watcher(bed: Bed) -> None:

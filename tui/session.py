@@ -87,17 +87,14 @@ class AccountSession:
             return
         from tui.core import worker as w
         from tui.core.idle import IdleWatcher
+        from tui.core.imap import ImapConnection
 
         worker = self.worker
         account = self.config.account
-        self.idle = IdleWatcher(
-            host=account["imap_host"],
-            port=account["imap_port"],
-            username=account["username"],
-            password=password,
-            trust=self.trust,
-            on_change=lambda: worker.submit(w.SyncFolder("INBOX")),
+        conn = ImapConnection(
+            account["imap_host"], account["imap_port"], account["username"], password, self.trust
         )
+        self.idle = IdleWatcher(conn, lambda: worker.submit(w.SyncFolder("INBOX")))
         self.idle.start()
 
     def request(self, message: object) -> None:

@@ -16,7 +16,6 @@ from collections.abc import Callable
 
 from tui.core.errors import AuthError, CertificateError, MailError
 from tui.core.imap import ImapConnection
-from tui.core.trust import TrustStore
 
 RENEW_SECONDS = 9 * 60
 SETTLE_SECONDS = 1.0  # a burst of deliveries becomes one sync
@@ -28,26 +27,22 @@ class IdleWatcher:
 
     def __init__(
         self,
-        *,
-        host: str,
-        port: int,
-        username: str,
-        password: str,
-        trust: TrustStore,
+        conn: ImapConnection,
         on_change: Callable[[], None],
+        *,
         folder: str = "INBOX",
-        timeout: float = 30.0,
         backoff_start: float = 1.0,
         backoff_max: float = 300.0,
         renew_seconds: float = RENEW_SECONDS,
     ) -> None:
+        """`conn` is a connection of its own, not yet connected, used only here."""
         self.folder = folder
         self.on_change = on_change
         self.renew_seconds = renew_seconds
         self.backoff_start, self.backoff_max = backoff_start, backoff_max
-        self._conn = ImapConnection(host, port, username, password, trust, timeout=timeout)
+        self._conn = conn
         self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, name=f"idle-{username}", daemon=True)
+        self._thread = threading.Thread(target=self._run, name=f"idle-{conn.username}", daemon=True)
         self.idling = threading.Event()  # set while an IDLE is open (tests wait on it)
         self.ended: str | None = None  # why it gave up for good, if it did
 
