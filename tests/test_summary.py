@@ -65,3 +65,11 @@ def test_no_date_header_means_no_date_until_the_server_says() -> None:
     raw = b"From: a@b.fr\r\nSubject: sans date\r\n\r\n"
     s = parse_summary("INBOX", 1, {b"BODY[HEADER.FIELDS (FROM)]": raw, b"FLAGS": ()})
     assert s.date is None
+
+
+def test_a_long_references_keeps_its_newest_ids() -> None:
+    """Threads need the direct parent, which comes last (RFC 5322 3.6.4)."""
+    chain = " ".join(f"<ancetre{n}@ac-dijon.fr>" for n in range(400)) + " <parent@ac-dijon.fr>"
+    raw = b"From: a@b.fr\r\nReferences: " + chain.encode() + b"\r\n\r\n"
+    s = parse_summary("INBOX", 1, {b"BODY[HEADER.FIELDS (REFERENCES)]": raw, b"FLAGS": ()})
+    assert s.references.endswith("<parent@ac-dijon.fr>") and len(s.references) <= 4000

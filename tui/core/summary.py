@@ -163,7 +163,8 @@ def parse_summary(folder: str, uid: int, data: dict[bytes, Any]) -> Summary:
         has_attachment=_has_attachment(message),
         message_id=_line(message.get("message-id", ""))[:1000],
         in_reply_to=_line(message.get("in-reply-to", ""))[:1000],
-        references=_line(message.get("references", ""))[:4000],
+        # The newest ids are at the end (the direct parent last): keep those.
+        references=_line(message.get("references", ""))[-4000:],
         cc=format_addresses(address_list(message.get("cc"))),
     )
 
