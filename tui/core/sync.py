@@ -99,6 +99,20 @@ class FolderSyncResult:
 Progress = Callable[[str, int, int], None]
 
 
+def _state(folder: str, status: MailboxStatus, low: int, high: int) -> FolderState:
+    """What the cache remembers of a folder after a sync: the server's status, and the
+    UID window [low, high) it holds."""
+    return FolderState(
+        folder,
+        uidvalidity=status.uidvalidity,
+        uidnext=status.uidnext,
+        highestmodseq=status.highestmodseq,
+        messages=status.messages,
+        low_uid=low,
+        high_uid=high,
+    )
+
+
 class SyncEngine:
     """Sync one account's folders through `conn` into `cache` (both owned by one thread)."""
 
@@ -250,16 +264,7 @@ class SyncEngine:
         low = min(fetched) if fetched else status.uidnext
         if status.messages <= len(fetched):
             low = 1
-        state = FolderState(
-            folder,
-            uidvalidity=status.uidvalidity,
-            uidnext=status.uidnext,
-            highestmodseq=status.highestmodseq,
-            messages=status.messages,
-            low_uid=low,
-            high_uid=status.uidnext,
-        )
-        added = self._store(folder, fetched, state)
+        added = self._store(folder, fetched, _state(folder, status, low, status.uidnext))
         self._counts(folder, status, low <= 1)
         self._progress(folder, status.messages)
         return FolderSyncResult(folder, new=added, backfill_remaining=low > 1)
@@ -315,16 +320,7 @@ class SyncEngine:
             gone = [u for u in self.cache.uids(folder, low, high) if u not in server]
             self.cache.remove_messages(folder, gone)
             removed = len(gone)
-        new_state = FolderState(
-            folder,
-            uidvalidity=status.uidvalidity,
-            uidnext=status.uidnext,
-            highestmodseq=status.highestmodseq,
-            messages=status.messages,
-            low_uid=low,
-            high_uid=max(high, status.uidnext),
-        )
-        self.cache.set_folder_state(new_state)
+        self.cache.set_folder_state(_state(folder, status, low, max(high, status.uidnext)))
         self._counts(folder, status, low <= 1, unseen)
         return FolderSyncResult(
             folder, new=added, changed=changed, removed=removed, backfill_remaining=low > 1
