@@ -201,6 +201,19 @@ def test_command_first_line_without_a_shell(tmp_path: Path) -> None:
     assert secrets.run_password_command("printf %s 'a;b|c'") == "a;b|c"
 
 
+def test_a_written_command_is_used_before_the_keyring(tmp_path: Path) -> None:
+    """With no source chosen, a configured command wins: the keyring is not even probed
+    (the probe costs ~0.2 s before the connection can start)."""
+    backend = use(MemoryKeyring())
+    backend.items[("courriel", "prenom.nom@hermes.ac-dijon.fr")] = "ancien"
+    command = script(tmp_path, f'echo "{SENTINEL}"')
+    assert secrets.get_password(account(password_command=command)) == SENTINEL
+    assert secrets.get_password(account()) == "ancien"  # no command: the keyring
+    assert secrets.get_password(account(password_source="keyring", password_command=command)) == (
+        "ancien"
+    )
+
+
 def test_command_failure_names_the_program_not_the_output(tmp_path: Path) -> None:
     command = script(tmp_path, f'echo "{SENTINEL}"; echo "{SENTINEL}" >&2; exit 3')
     with pytest.raises(SecretError) as caught:
