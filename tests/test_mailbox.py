@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import email
 import email.policy
+import gc
 from pathlib import Path
 
 import pytest
@@ -217,3 +218,18 @@ async def test_unknown_keymap_id_is_reported() -> None:
             await pilot.pause()
             assert any("mailbox.nope" in n.message for n in app._notifications)
         cache.close()
+
+
+async def test_garbage_collection_comes_back_after_the_first_frame(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The command line pauses the collector for start-up; the app must turn it back on,
+    or a long session would never free a reference cycle."""
+    with demo_app(monkeypatch) as app:
+        gc.disable()
+        try:
+            async with app.run_test(size=(80, 24)) as pilot:
+                await pilot.pause()
+                assert gc.isenabled()
+        finally:
+            gc.enable()

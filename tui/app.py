@@ -7,6 +7,7 @@ in plain words; nothing here lets a traceback reach the screen.
 
 from __future__ import annotations
 
+import gc
 import os
 from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
@@ -185,6 +186,7 @@ class CourrielApp(App[None]):
         if self.account.demo:
             self.sub_title = _("démonstration — hors ligne")
         self.push_screen(MailboxScreen(self.account))
+        self.call_after_refresh(gc.enable)  # paused by the command line until this frame
         if self.session is None:
             return
         if not self.session.configured:

@@ -102,6 +102,8 @@ class MailboxScreen(Screen[None]):
         self._threads = ThreadedSource(account.cache)
 
     def compose(self) -> ComposeResult:
+        # Laid out for the terminal before the panes are styled, not restyled after.
+        self.set_class(self.app.size.width >= WIDE, "-wide")
         yield Input(placeholder=_("Rechercher (expéditeur, objet, texte) puis Entrée"), id="search")
         with Horizontal(id="panes"):
             yield FolderList(id="folders")
