@@ -56,7 +56,11 @@ MESSAGE_ACTIONS = {
 
 
 class MailboxScreen(Screen[None]):
-    CSS_PATH = "mailbox.tcss"
+    # As the screen's default CSS rather than CSS_PATH: a CSS_PATH makes Textual re-parse
+    # every stylesheet of the app from scratch when the screen is first pushed (~10 ms
+    # before the first frame); default CSS is parsed alone, once.
+    DEFAULT_CSS = Path(__file__).with_name("mailbox.tcss").read_text(encoding="utf-8")
+    AUTO_FOCUS = "MessageList"
 
     BINDINGS = [
         Binding("escape", "back", _("Retour"), id="mailbox.back"),
