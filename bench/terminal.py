@@ -97,6 +97,14 @@ class Terminal:
             size += len(chunk)
         return KeyReply(first, last, size)
 
+    def cpu_seconds(self) -> float | None:
+        """CPU time the program has used so far (user + system, all threads): steadier
+        than wall time on a shared machine, where other jobs stretch the clock."""
+        with contextlib.suppress(OSError, IndexError, ValueError):
+            fields = open(f"/proc/{self.process.pid}/stat").read().rsplit(")", 1)[1].split()  # noqa: SIM115
+            return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        return None
+
     def peak_rss_kib(self) -> int | None:
         with contextlib.suppress(OSError):
             for line in open(f"/proc/{self.process.pid}/status"):  # noqa: SIM115

@@ -22,7 +22,7 @@ from pathlib import Path
 from bench.cpu import _fields
 from bench.generate import messages
 from tui.core.cache import Cache
-from tui.core.sync import HEADER_FIELDS, parse_summary
+from tui.core.summary import HEADER_FIELDS, parse_summary
 from tui.core.threads import thread_order
 
 RUNS = 7
@@ -38,7 +38,7 @@ def main() -> None:
     for uid, raw in enumerate(messages(size), 1):
         assert isinstance(raw, bytes)
         data = {b"FLAGS": (), b"INTERNALDATE": now, b"RFC822.SIZE": len(raw), key: _fields(raw)}
-        batch.append(parse_summary("INBOX", uid, data))  # type: ignore[arg-type]
+        batch.append(parse_summary("INBOX", uid, data))
         if len(batch) == 500:
             cache.put_summaries(batch)
             batch = []
