@@ -8,6 +8,7 @@ import gc
 from pathlib import Path
 
 import pytest
+from textual.widgets._footer import FooterKey
 
 from tests.app_helpers import demo_app
 from tui.screens.mailbox import MailboxScreen
@@ -233,3 +234,19 @@ async def test_garbage_collection_comes_back_after_the_first_frame(
                 assert gc.isenabled()
         finally:
             gc.enable()
+
+
+@pytest.mark.parametrize(("width", "palette"), [(80, False), (120, True)])
+async def test_footer_keeps_quit_at_80_columns(
+    monkeypatch: pytest.MonkeyPatch, width: int, palette: bool
+) -> None:
+    """« q Quitter » is what a newcomer looks for; under 100 columns it takes the place
+    of the palette key, which the help screen lists instead."""
+    with demo_app(monkeypatch) as app:
+        async with app.run_test(size=(width, 24)) as pilot:
+            await pilot.pause()
+            keys = {key.key: key for key in app.screen.query(FooterKey)}
+            assert keys["q"].region.right <= width  # on screen, not scrolled off
+            assert ("ctrl+p" in keys) is palette
+            await pilot.press("question_mark")
+            assert any("Palette" in str(static.render()) for static in app.screen.query("Static"))

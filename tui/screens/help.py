@@ -29,6 +29,11 @@ def key_table(screen: Screen[object]) -> list[tuple[str, str]]:
                 screen.app.get_key_display(Binding(k, "")) for k in binding.key.split(",")
             )
             rows.append((keys, binding.description))
+    app = screen.app
+    if app.ENABLE_COMMAND_PALETTE:
+        # Not a Binding of ours, and left out of a narrow footer: listed here.
+        keys = app.get_key_display(Binding(app.COMMAND_PALETTE_BINDING, ""))
+        rows.append((keys, _("Palette de commandes : actions, thèmes, compte")))
     return rows
 
 
