@@ -16,6 +16,7 @@ from tests.app_helpers import demo_app
 from tests.test_message_list import FakeRow, FakeSource, make_rows
 from tui.config import load_config
 from tui.core.errors import ConfigError
+from tui.core.subjects import base_subject
 from tui.screens.mailbox import MailboxScreen
 from tui.widgets import thread_source
 from tui.widgets.message_list import MessageList
@@ -54,7 +55,8 @@ async def test_toggle_groups_the_reply_under_its_thread_and_keeps_the_selection(
             assert messages.selected_uid == uid and messages.cursor == 4
             # The thread's start (older) comes first, its reply under it, marked.
             assert subject_at(messages, 3) == "Réunion de l'équipe de lettres"
-            assert "└ " + REPLY in line(messages, 4)
+            # The reply only repeats its parent's subject: its mark stands alone (mutt).
+            assert "└" in line(messages, 4) and "Réunion" not in line(messages, 4)
             assert "└" not in line(messages, 3)
             assert any("fil de discussion" in n.message for n in app._notifications)
 
@@ -76,7 +78,8 @@ async def test_config_makes_threads_the_default_and_search_stays_flat(
             assert isinstance(screen, MailboxScreen)
             messages = screen.query_one(MessageList)
             assert screen.threaded and isinstance(messages.source, ThreadedSource)
-            assert "└ " + REPLY in line(messages, 4)
+            # The reply only repeats its parent's subject: its mark stands alone (mutt).
+            assert "└" in line(messages, 4) and "Réunion" not in line(messages, 4)
 
             await pilot.press("slash", *"réunion", "enter")
             assert isinstance(messages.source, ResultsSource)
@@ -87,7 +90,8 @@ async def test_config_makes_threads_the_default_and_search_stays_flat(
 
             await pilot.press("escape")
             assert isinstance(messages.source, ThreadedSource)
-            assert "└ " + REPLY in line(messages, 4)
+            # The reply only repeats its parent's subject: its mark stands alone (mutt).
+            assert "└" in line(messages, 4) and "Réunion" not in line(messages, 4)
 
 
 async def test_flags_do_not_rethread_new_mail_does_and_keeps_the_selection(
@@ -232,3 +236,27 @@ async def test_depth_marks_are_plain_text_and_fill_the_line(width: int) -> None:
         await pilot.click(MessageList, offset=(width - 5, 1))
         await pilot.pause()
         assert app.is_running
+
+
+async def test_a_reply_that_changes_the_subject_shows_it() -> None:
+    rows: list[FakeRow] = make_rows(4, subject="Sortie au musée")
+    rows = [
+        replace(rows[0], subject="Sortie au musée"),
+        replace(rows[1], subject="RE : Réf. : sortie  AU musée"),
+        replace(rows[2], subject="Re: Sortie au musée — car réservé"),
+        replace(rows[3], subject="TR: Re: Sortie au musée — car réservé"),
+    ]
+    app = ListApp(DepthSource(rows, depths=[0, 1, 1, 2]))
+    async with app.run_test(size=(80, 10)):
+        messages = app.query_one(MessageList)
+        shown = [line(messages, y) for y in range(4)]
+        assert "Sortie au musée" in shown[0]
+        assert "└" in shown[1] and "musée" not in shown[1]  # same subject, prefixes aside
+        assert "car réservé" in shown[2]  # a new subject is news: shown
+        assert "└" in shown[3] and "car" not in shown[3]
+
+
+def test_base_subject_ignores_prefixes_case_and_spaces() -> None:
+    assert base_subject("RE: Réf. : TR:  Sortie AU musée ") == "sortie au musée"
+    assert base_subject("Fwd: Re: AW: x") == base_subject("x")
+    assert base_subject("Re: Sortie — car") != base_subject("Sortie")

@@ -25,6 +25,7 @@ from tui.core.errors import MailError
 from tui.core.formatting import long_date, now, size_short
 from tui.core.i18n import _, current_language
 from tui.core.mime import RenderedMessage, parse_message
+from tui.core.subjects import FORWARD_PREFIX, REPLY_PREFIX
 
 MAX_REFERENCES = 20  # first id of the thread + the most recent ones (RFC 5322 §3.6.4)
 MAX_HEADER_TEXT = 900
@@ -37,14 +38,6 @@ KINDS = ("new", "reply", "reply_all", "forward", "forward_attachment")
 _LINE_BREAKS = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]+")
 _SPACES = re.compile(r"\s{2,}")
 _MSGID = re.compile(r"<[!-;=?-~]+@[!-;=?-~]+>")  # printable ASCII, no < > or space
-_REPLY_PREFIX = re.compile(
-    r"^\s*(?:(?:re|ré|réf|ref|aw|sv|vs|antw|rép|rep)\s*(?:\[\d+\]|\(\d+\))?\s*\.?\s*:\s*)+",
-    re.IGNORECASE,
-)
-_FORWARD_PREFIX = re.compile(
-    r"^\s*(?:(?:fwd?|tr|wg|rv|enc|doorst)\s*(?:\[\d+\]|\(\d+\))?\s*\.?\s*:\s*)+",
-    re.IGNORECASE,
-)
 _ATOM = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+"
 _ADDR_SPEC = re.compile(
     rf"^{_ATOM}(?:\.{_ATOM})*@(?:[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?\.)+[A-Za-z]{{2,}}$"
@@ -150,14 +143,14 @@ def cap_references(ids: Sequence[str], limit: int = MAX_REFERENCES) -> list[str]
 
 def reply_subject(subject: str) -> str:
     """« Re: » once, however many Re:/RE:/Réf. : the original piled up."""
-    return "Re: " + _REPLY_PREFIX.sub("", one_line(subject))
+    return "Re: " + REPLY_PREFIX.sub("", one_line(subject))
 
 
 def forward_subject(subject: str) -> str:
     """« TR: » in French (as Outlook writes it), « Fwd: » in English, never piled up."""
     prefix = "Fwd: " if current_language() == "en" else "TR: "
-    rest = _FORWARD_PREFIX.sub("", one_line(subject))
-    if _REPLY_PREFIX.match(rest):
+    rest = FORWARD_PREFIX.sub("", one_line(subject))
+    if REPLY_PREFIX.match(rest):
         rest = reply_subject(rest)
     return prefix + rest
 

@@ -3,7 +3,9 @@
 No widget per message: a 50,000-message folder costs one count query and one page of
 rows per screenful (PITFALLS.md: DataTable and ListView do not scale). The cursor is a
 reactive with repaint=False; moving it repaints two lines, not the widget. A source that
-knows threads (`ThreadedRowSource`) gives each row a depth, drawn as an indent.
+knows threads (`ThreadedRowSource`) gives each row a depth, drawn as an indent; a reply
+whose subject only repeats the row above's (« Re: » added) shows its mark alone, as mutt
+does, so a conversation reads as one subject and its replies.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from textual.strip import Strip
 from tui.core.formatting import list_date, size_short
 from tui.core.i18n import _
 from tui.core.sanitize import clean_line
+from tui.core.subjects import base_subject
 
 PAGE_SIZE = 200
 PAGES_KEPT = 16
@@ -280,7 +283,7 @@ class MessageList(ScrollView, can_focus=True):
         if on_cursor:
             style += self.get_component_rich_style("message-list--cursor")
         depth = self._threads.depth_of(index) if self._threads is not None else 0
-        head, mark, tail = self._row_parts(row, width, depth)
+        head, mark, tail = self._row_parts(row, width, depth, self._repeats_above(index, row))
         if not mark:
             return Strip([Segment(head + tail, style)], width)
         mark_style = base + self.get_component_rich_style("message-list--thread")
@@ -288,7 +291,16 @@ class MessageList(ScrollView, can_focus=True):
             mark_style += self.get_component_rich_style("message-list--cursor")
         return Strip([Segment(head, style), Segment(mark, mark_style), Segment(tail, style)], width)
 
-    def _row_parts(self, row: Row, width: int, depth: int = 0) -> tuple[str, str, str]:
+    def _repeats_above(self, index: int, row: Row) -> bool:
+        """In threaded order: does this reply's subject only repeat the row above's?"""
+        if self._threads is None or index == 0 or not self._threads.depth_of(index):
+            return False
+        above = self.row(index - 1)
+        return above is not None and base_subject(row.subject) == base_subject(above.subject)
+
+    def _row_parts(
+        self, row: Row, width: int, depth: int = 0, hide_subject: bool = False
+    ) -> tuple[str, str, str]:
         """The row as three runs of plain text filling `width` cells: before the
         subject, the thread mark (indent and `└`, empty at depth 0), the rest."""
         columns = self._columns(width)
@@ -304,7 +316,8 @@ class MessageList(ScrollView, can_focus=True):
             # At most a third of the subject goes to the indent: the subject is the point.
             levels = min(depth, THREAD_LEVELS, max(subject_width // 3 // THREAD_INDENT, 1))
             mark = (" " * THREAD_INDENT * (levels - 1) + THREAD_MARK)[:subject_width]
-        tail = set_cell_size(clean_line(row.subject), subject_width - len(mark)) + size
+        subject = "" if hide_subject else clean_line(row.subject)
+        tail = set_cell_size(subject, subject_width - len(mark)) + size
         return head, mark, set_cell_size(tail, width - cell_len(head) - len(mark))
 
     # --- cursor -------------------------------------------------------------------
