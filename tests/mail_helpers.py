@@ -19,7 +19,7 @@ class BedTrust(TrustStore):
     """Trusts the bed's throwaway certificate, and records the peer it was shown."""
 
     def __init__(self, bed: Bed) -> None:
-        super().__init__()
+        super().__init__(bed.dovecot.root / "trust.toml")  # never written: nothing to decide
         self.bed = bed
         self.peers: list[bytes | None] = []
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from tests.bed.dovecot import User
@@ -58,9 +60,10 @@ def test_connect_checks_peer_before_login_and_reads_capabilities(bed: Bed) -> No
     conn.close()
 
 
-def test_untrusted_certificate_needs_a_decision(bed: Bed) -> None:
+def test_untrusted_certificate_needs_a_decision(bed: Bed, tmp_path: Path) -> None:
     user = bed.new_user()
-    conn = ImapConnection("localhost", bed.imap_port, user.username, user.password, TrustStore())
+    trust = TrustStore(tmp_path / "trust.toml")
+    conn = ImapConnection("localhost", bed.imap_port, user.username, user.password, trust)
     with pytest.raises(CertificateNeedsDecision):
         conn.connect()
 

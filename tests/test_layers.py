@@ -28,3 +28,25 @@ def test_core_module_does_not_import_textual(module: str) -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True
     )
     assert result.stdout.strip() == "", f"{module} pulls in {result.stdout.strip()}"
+
+
+def test_core_never_imports_the_ui_layers() -> None:
+    """Not even lazily inside a function: core is the bottom layer (DESIGN.md). It may
+    read the academy's preset, which is plain data."""
+    import ast
+    from pathlib import Path
+
+    offenders = []
+    for path in Path(tui.core.__path__[0]).glob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            names = []
+            if isinstance(node, ast.ImportFrom) and node.module:
+                names = [node.module]
+            elif isinstance(node, ast.Import):
+                names = [alias.name for alias in node.names]
+            offenders += [
+                f"{path.name}: {name}"
+                for name in names
+                if name.startswith("tui.") and not name.startswith(("tui.core", "tui.presets"))
+            ]
+    assert offenders == []

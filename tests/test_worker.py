@@ -128,7 +128,9 @@ def test_auth_failure_is_reported_once_not_retried(bed: Bed, tmp_path: Path) -> 
 def test_certificate_decision_is_passed_up(bed: Bed, tmp_path: Path) -> None:
     user = bed.new_user()
     events = Events()
-    worker = make_worker(bed, user, tmp_path / "c.sqlite", events, trust=TrustStore())
+    worker = make_worker(
+        bed, user, tmp_path / "c.sqlite", events, trust=TrustStore(tmp_path / "trust.toml")
+    )
     worker.start()
     event = events.wait_for(lambda e: isinstance(e, CertificateDecisionNeeded))
     assert isinstance(event, CertificateDecisionNeeded) and event.error.info.port == bed.imap_port

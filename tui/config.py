@@ -116,6 +116,11 @@ def default_config_path() -> Path:
     return Path(platformdirs.user_config_dir(APP_NAME)) / "config.toml"
 
 
+def trust_path() -> Path:
+    """trust.toml, the certificate decisions, beside config.toml."""
+    return default_config_path().parent / "trust.toml"
+
+
 def cache_dir() -> Path:
     return Path(platformdirs.user_cache_dir(APP_NAME))
 

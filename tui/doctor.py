@@ -195,7 +195,7 @@ def run(args: argparse.Namespace, out: TextIO | None = None) -> int:
 
 
 def _run(args: argparse.Namespace, report: _Report) -> int:
-    from tui.config import load_config
+    from tui.config import load_config, trust_path
     from tui.core.trust import TrustStore
 
     try:
@@ -243,7 +243,7 @@ def _run(args: argparse.Namespace, report: _Report) -> int:
         report.say("  " + _("Note : {note}").format(note=note))
     report.say()
 
-    trust = TrustStore()
+    trust = TrustStore(trust_path())
     timeout = float(getattr(args, "timeout", DEFAULT_TIMEOUT) or DEFAULT_TIMEOUT)
     for fingerprint in getattr(args, "accept_certificate", None) or []:
         failure = _accept(trust, target, fingerprint, timeout, report)

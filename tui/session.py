@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from tui.account import Account
-from tui.config import Config, cache_dir
+from tui.config import Config, cache_dir, trust_path
 from tui.core.cache import Cache
 
 if TYPE_CHECKING:
@@ -56,7 +56,7 @@ class AccountSession:
         if self._trust is None:
             from tui.core.trust import TrustStore
 
-            self._trust = TrustStore()
+            self._trust = TrustStore(trust_path())
         return self._trust
 
     @property

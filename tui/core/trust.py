@@ -375,26 +375,18 @@ def describe_for_terminal(info: CertificateInfo, pinned: Pin | None = None) -> s
 # --- decisions ------------------------------------------------------------------------
 
 
-def default_trust_path() -> Path:
-    """trust.toml beside config.toml, in the platform config folder."""
-    from tui.config import default_config_path  # lazy: config pulls in tomlkit/platformdirs
-
-    return default_config_path().parent / "trust.toml"
-
-
 def _key(host: str, port: int) -> str:
     return f"{host.rstrip('.').lower()}:{port}"
 
 
 class TrustStore:
-    """The user's certificate decisions, persisted in `path` (a file in the config folder).
-
-    `path=None` means `default_trust_path()`. Thread-safe: the IMAP threads and the
-    asyncio SMTP worker share one store.
+    """The user's certificate decisions, persisted in `path` (tui.config.trust_path():
+    a file beside config.toml). Thread-safe: the IMAP threads and the asyncio SMTP
+    worker share one store.
     """
 
-    def __init__(self, path: Path | None = None, *, cafile: Path | None = None) -> None:
-        self.path = path if path is not None else default_trust_path()
+    def __init__(self, path: Path, *, cafile: Path | None = None) -> None:
+        self.path = path
         self.cafile = cafile
         self.retired: list[Pin] = []  # stale pins replaced by a system-verified certificate
         self._lock = threading.RLock()
