@@ -59,5 +59,12 @@ def _(message: str) -> str:
     return _translation.gettext(message)
 
 
+def pgettext(context: str, message: str) -> str:
+    """Translate a French message id that means something else elsewhere: "Annuler" is
+    Cancel in a dialog but Undo for the `u` key, so the undo one carries the context
+    "undo" and gets its own English (a `msgctxt` entry in the catalogue)."""
+    return _translation.pgettext(context, message)
+
+
 def ngettext(singular: str, plural: str, n: int) -> str:
     return _translation.ngettext(singular, plural, n)
