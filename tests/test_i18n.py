@@ -25,7 +25,7 @@ import pytest
 
 from tests.app_helpers import demo_app
 from tui.core import i18n
-from tui.core.i18n import _, language_from_environment, ngettext, set_language
+from tui.core.i18n import _, language_from_environment, ngettext, pgettext, set_language
 
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGE = ROOT / "tui"
@@ -37,16 +37,23 @@ FIX = "run scripts/i18n, translate what it reports, commit the .po and the .mo"
 # --- reading the code and the catalogue -------------------------------------------------
 
 
+CONTEXT_SEPARATOR = "\x04"  # how gettext keys a `msgctxt` entry: context, EOT, message id
+
+
 @dataclass
 class Entry:
     msgid: str
     plural: str | None = None
     strings: dict[int, str] = field(default_factory=dict)
     flags: set[str] = field(default_factory=set)
+    context: str | None = None
 
     @property
     def key(self) -> str | tuple[str, str]:
-        return self.msgid if self.plural is None else (self.msgid, self.plural)
+        msgid = self.msgid
+        if self.context is not None:
+            msgid = self.context + CONTEXT_SEPARATOR + msgid
+        return msgid if self.plural is None else (msgid, self.plural)
 
 
 def read_po(path: Path) -> tuple[Entry | None, dict[str | tuple[str, str], Entry]]:
@@ -55,10 +62,16 @@ def read_po(path: Path) -> tuple[Entry | None, dict[str | tuple[str, str], Entry
     current: Entry | None = None
     target: tuple[str, int] | None = None
     flags: set[str] = set()
+    context: str | None = None
 
     def append(text: str) -> None:
-        assert current is not None and target is not None
+        nonlocal context
+        assert target is not None
         kind, index = target
+        if kind == "msgctxt":  # comes before the msgid of its entry
+            context = (context or "") + text
+            return
+        assert current is not None
         if kind == "msgid":
             current.msgid += text
         elif kind == "msgid_plural":
@@ -79,10 +92,13 @@ def read_po(path: Path) -> tuple[Entry | None, dict[str | tuple[str, str], Entry
         if line.startswith('"'):
             append(ast.literal_eval(line))
             continue
-        if keyword == "msgid":
-            current = Entry("", flags=flags)
+        if keyword == "msgctxt":
+            target = ("msgctxt", 0)
+        elif keyword == "msgid":
+            current = Entry("", flags=flags, context=context)
             entries.append(current)
             flags = set()
+            context = None
             target = ("msgid", 0)
         elif keyword == "msgid_plural":
             target = ("msgid_plural", 0)
@@ -100,7 +116,8 @@ def read_po(path: Path) -> tuple[Entry | None, dict[str | tuple[str, str], Entry
 
 
 def ids_in_code(*, inside_f_strings: bool = False) -> dict[str | tuple[str, str], list[str]]:
-    """Every `_("…")` and `ngettext("…", "…", n)` in tui/, with where it is.
+    """Every `_("…")`, `pgettext("context", "…")` and `ngettext("…", "…", n)` in tui/,
+    with where it is.
 
     pybabel cannot see calls written inside an f-string: those are returned only with
     `inside_f_strings=True`.
@@ -119,6 +136,9 @@ def ids_in_code(*, inside_f_strings: bool = False) -> dict[str | tuple[str, str]
             literal = [isinstance(a, ast.Constant) and isinstance(a.value, str) for a in args]
             if node.func.id == "_" and args and literal[0]:
                 found.setdefault(args[0].value, []).append(where)  # type: ignore[attr-defined]
+            elif node.func.id == "pgettext" and len(args) >= 2 and all(literal[:2]):
+                key = args[0].value + CONTEXT_SEPARATOR + args[1].value  # type: ignore[attr-defined]
+                found.setdefault(key, []).append(where)
             elif node.func.id == "ngettext" and len(args) >= 2 and all(literal[:2]):
                 key = (args[0].value, args[1].value)  # type: ignore[attr-defined]
                 found.setdefault(key, []).append(where)
@@ -257,6 +277,27 @@ def test_strings_translated_through_a_variable_are_in_the_catalogue(catalogue) -
     dynamic += [key.allowed for keys in tui.config.SCHEMA.values() for key in keys.values()]
     missing = [text for text in dynamic if not (text in entries and entries[text].strings.get(0))]
     assert not missing, "\n".join(missing)
+
+
+def test_a_french_word_with_two_meanings_has_two_english_ones(catalogue) -> None:
+    """« Annuler » cancels a dialog but undoes the last delete: one msgid, two contexts."""
+    _header, entries = catalogue
+    assert entries["Annuler"].strings[0] == "Cancel"
+    assert entries[f"undo{CONTEXT_SEPARATOR}Annuler"].strings[0] == "Undo"
+    try:
+        set_language("en")
+        assert _("Annuler") == "Cancel"
+        assert pgettext("undo", "Annuler") == "Undo"
+        set_language("fr")
+        assert _("Annuler") == pgettext("undo", "Annuler") == "Annuler"
+    finally:
+        set_language("fr")
+
+
+def test_every_context_in_the_code_is_in_the_catalogue(catalogue) -> None:
+    """The extractor above must see `pgettext` calls, or a context would go untested."""
+    contexts = [key for key in ids_in_code() if isinstance(key, str) and CONTEXT_SEPARATOR in key]
+    assert f"undo{CONTEXT_SEPARATOR}Annuler" in contexts
 
 
 # --- switching language -----------------------------------------------------------------
@@ -440,6 +481,56 @@ async def test_demo_app_footer_in_english_after_import(
             await pilot.pause()
             shown = footer_descriptions(app)
             assert {"Search", "Sync", "Back"} <= shown, shown
+
+
+BINDINGS_SCRIPT = textwrap.dedent(
+    """
+    import json, sys
+    from tui.core.i18n import set_language
+    set_language(sys.argv[1])
+    from textual.binding import Binding
+    from tui.app import CourrielApp
+    from tui.screens.choice import Choice
+    from tui.screens.folder_picker import FolderPicker
+    from tui.screens.mailbox import MailboxScreen
+    from tui.screens.password import PasswordPrompt
+    from tui.screens.save_attachments import SaveAttachments
+    from tui.screens.setup import SetupScreen
+
+    classes = (CourrielApp, Choice, FolderPicker, MailboxScreen, PasswordPrompt,
+               SaveAttachments, SetupScreen)
+    print(json.dumps({
+        binding.id: binding.description
+        for cls in classes for binding in cls.BINDINGS
+        if isinstance(binding, Binding) and binding.id
+    }))
+    """
+)
+
+
+@pytest.mark.parametrize(
+    ("language", "undo", "cancel"), [("en", "Undo", "Cancel"), ("fr", "Annuler", "Annuler")]
+)
+def test_undo_key_and_dialog_cancel_keys_in_each_language(
+    tmp_path: Path, language: str, undo: str, cancel: str
+) -> None:
+    """What the help screen (?) lists for `u` in the mailbox and for Échap in a dialog."""
+    environ = dict(os.environ, HOME=str(tmp_path), PYTHONPATH=str(ROOT))
+    result = subprocess.run(
+        [sys.executable, "-c", BINDINGS_SCRIPT, language],
+        cwd=tmp_path,
+        env=environ,
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        timeout=90,
+    )
+    assert result.returncode == 0, result.stderr
+    described = json.loads(result.stdout.strip().splitlines()[-1])
+    assert described["mailbox.undo"] == undo
+    for dialog in ("choice.cancel", "picker.cancel", "password.cancel", "save.cancel"):
+        assert described[dialog] == cancel, dialog
+    assert described["setup.cancel"] == cancel
 
 
 FOOTER_SCRIPT = textwrap.dedent(

@@ -22,7 +22,7 @@ from textual.timer import Timer
 from textual.widgets import Input
 
 from tui.core.errors import MailError
-from tui.core.i18n import _
+from tui.core.i18n import _, pgettext
 from tui.widgets.folder_list import FolderList
 from tui.widgets.footer import Footer
 from tui.widgets.message_list import MessageList
@@ -71,7 +71,7 @@ class MailboxScreen(Screen[None]):
         Binding("a", "reply_all", _("Répondre à tous"), show=False, id="mailbox.reply_all"),
         Binding("f", "forward", _("Transférer"), show=False, id="mailbox.forward"),
         Binding("d,delete", "delete", _("Supprimer"), id="mailbox.delete"),
-        Binding("u", "undo", _("Annuler"), show=False, id="mailbox.undo"),
+        Binding("u", "undo", pgettext("undo", "Annuler"), show=False, id="mailbox.undo"),
         Binding("m", "move", _("Déplacer"), show=False, id="mailbox.move"),
         Binding("A", "archive", _("Archiver"), show=False, id="mailbox.archive"),
         Binding("!", "toggle_flag", _("Suivi"), show=False, id="mailbox.flag"),
