@@ -8,6 +8,7 @@ any other dev-only tool: `scripts/i18n` is only needed to *fix* what they report
 
 from __future__ import annotations
 
+import argparse
 import ast
 import gettext
 import json
@@ -442,6 +443,53 @@ def test_usage_error_in_english(tmp_path: Path) -> None:
     assert 'courriel: error: unrecognized arguments: --no-such-option\nSee "courriel --help".' in (
         result.stderr
     )
+
+
+ARGPARSE_ENGLISH = (
+    "usage:",
+    "positional arguments",
+    "optional arguments",
+    "show this help message and exit",
+    "show program's version number and exit",
+)
+
+
+def every_help_text() -> dict[str, str]:
+    """`courriel --help` and the --help of each sub-command, as built in this language."""
+    from tui.cli import build_parser
+
+    parser = build_parser()
+    helps = {"courriel": parser.format_help()}
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for name, sub in action.choices.items():
+                helps[f"courriel {name}"] = sub.format_help()
+    return helps
+
+
+def test_help_headings_are_french_not_argparse_english() -> None:
+    helps = every_help_text()
+    assert set(helps) == {"courriel", "courriel show", "courriel doctor"}
+    for command, text in helps.items():
+        assert text.startswith(f"Utilisation : {command}"), command
+        assert "\noptions:\n" in text, command
+        assert "afficher cette aide et quitter" in text, command
+        leaks = [phrase for phrase in ARGPARSE_ENGLISH if phrase in text]
+        assert not leaks, (command, leaks)
+    assert "\narguments:\n  FICHIER " in helps["courriel show"]
+    assert "\ncommandes:\n" in helps["courriel"]
+
+
+def test_help_headings_in_english(english: None) -> None:
+    helps = every_help_text()
+    for command, text in helps.items():
+        assert text.startswith(f"Usage: {command}"), command
+        assert "show this help and exit" in text, command
+        assert "Utilisation" not in text and "afficher" not in text, command
+        leaks = [phrase for phrase in ARGPARSE_ENGLISH if phrase in text]
+        assert not leaks, (command, leaks)
+    assert "\narguments:\n  FILE " in helps["courriel show"]
+    assert "\ncommands:\n" in helps["courriel"]
 
 
 # --- the application --------------------------------------------------------------------

@@ -37,12 +37,20 @@ class _Formatter(argparse.HelpFormatter):
 
 
 class _Parser(argparse.ArgumentParser):
-    """French usage line and -h for the main parser and every sub-command."""
+    """French usage line, headings and -h for the main parser and every sub-command.
+
+    argparse's error sentences ("unrecognized arguments: …") stay English: argparse
+    translates them only through the process-wide gettext domain, chosen from LANGUAGE/
+    LANG rather than from `--lang` or the configuration.
+    """
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("formatter_class", _Formatter)
         kwargs["add_help"] = False
         super().__init__(*args, **kwargs)
+        # The two groups argparse makes itself, headed "positional arguments" and "options".
+        self._positionals.title = _("arguments")
+        self._optionals.title = _("options")
         self.add_argument("-h", "--help", action="help", help=_("afficher cette aide et quitter"))
 
     def error(self, message: str) -> NoReturn:
@@ -66,7 +74,6 @@ def build_parser() -> argparse.ArgumentParser:
         ),
     )
     options = parser._optionals
-    options.title = _("options")
     options.add_argument(
         "--version",
         action="version",
