@@ -23,6 +23,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
+from textual.app import App
+from textual.command import CommandList
 
 from tests.app_helpers import demo_app
 from tui.core import i18n
@@ -510,6 +512,67 @@ async def test_demo_app_status_and_title_in_english(
             assert status.state == "demo, offline"
             assert "demo, offline" in str(status.render())
             assert app.sub_title == "demo — offline"
+
+
+TEXTUAL_PALETTE = {"Theme", "Quit", "Keys", "Maximize", "Minimize", "Screenshot"}
+
+
+def palette(app: object) -> dict[str, str]:
+    """What the command palette (ctrl+p) lists on the current screen: title → help."""
+    screen = app.screen  # type: ignore[attr-defined]
+    return {c.title: c.help for c in app.get_system_commands(screen)}  # type: ignore[attr-defined]
+
+
+async def test_palette_in_french(monkeypatch: pytest.MonkeyPatch) -> None:
+    with demo_app(monkeypatch) as app:
+        async with app.run_test(size=(120, 30), notifications=True) as pilot:
+            await pilot.pause()
+            textual = {c.title: c.help for c in App.get_system_commands(app, app.screen)}
+            assert set(textual) <= TEXTUAL_PALETTE  # what Textual itself offers here
+            ours = palette(app)
+            assert set(ours) == {"Thème", "Quitter", "Aide", "Agrandir", "Capture d'écran"}
+            assert not set(ours.values()) & set(textual.values())
+            await pilot.press("ctrl+p")
+            await pilot.pause()
+            assert app.screen.query_one("CommandInput").placeholder == "Rechercher une commande…"
+            # Typed without its accent, as the guide and many keyboards write it.
+            await pilot.press(*"theme")
+            found = app.screen.query_one(CommandList)
+            for _attempt in range(100):  # the palette searches in a worker
+                await pilot.pause(0.02)
+                if found.option_count:
+                    break
+            shown = [str(found.get_option_at_index(i).prompt) for i in range(found.option_count)]
+            assert shown == ["Thème\nChanger les couleurs de l'écran"]
+            await pilot.press("escape", "ctrl+c")
+            await pilot.pause()
+            assert [n.message for n in app._notifications] == ["Pour quitter, appuyez sur q."]
+
+
+async def test_palette_in_english(
+    monkeypatch: pytest.MonkeyPatch, english: None, tmp_path: Path
+) -> None:
+    import tui.app
+
+    monkeypatch.setattr(tui.app, "user_downloads_path", lambda: tmp_path)
+    with demo_app(monkeypatch) as app:
+        async with app.run_test(size=(120, 30), notifications=True) as pilot:
+            await pilot.pause()
+            assert palette(app) == {
+                "Theme": "Change the screen colours",
+                "Quit": "Close courriel",
+                "Help": "The keys of this screen",
+                "Maximize": "The active pane on the whole screen",
+                "Screenshot": "Save an SVG image of the screen",
+            }
+            app.action_change_theme()
+            await pilot.pause()
+            assert app.screen.query_one("CommandInput").placeholder == "Search for a theme…"
+            await pilot.press("escape")
+            app._save_screenshot()
+            await pilot.pause()
+            (saved,) = tmp_path.glob("*.svg")
+            assert [n.message for n in app._notifications] == [f"Screenshot saved: {saved}"]
 
 
 @pytest.mark.xfail(

@@ -11,14 +11,18 @@ import gc
 import os
 from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
+from pathlib import Path
 from typing import TYPE_CHECKING
 
+from platformdirs import user_downloads_path
 from textual import work
 from textual.app import App, SystemCommand
 from textual.binding import Binding
+from textual.command import CommandPalette
 from textual.message import Message
 from textual.notifications import SeverityLevel
 from textual.screen import Screen
+from textual.theme import ThemeProvider
 from textual.timer import Timer
 
 from tui.account import Account
@@ -28,6 +32,7 @@ from tui.core.errors import ConfigError
 from tui.core.i18n import _
 from tui.core.quiet import is_quiet
 from tui.core.sanitize import clean_line, clean_text
+from tui.palette import SystemCommands
 from tui.screens.choice import Choice
 from tui.screens.help import HelpScreen, key_table
 from tui.screens.mailbox import MailboxScreen
@@ -81,6 +86,7 @@ class CourrielApp(App[None]):
     """courriel: one account, its mailbox screen, and the global keys."""
 
     TITLE = "courriel"
+    COMMANDS = {SystemCommands}  # Textual's provider, but « theme » finds « Thème »
     BINDINGS = [
         Binding("question_mark,f1", "help", _("Aide"), id="app.help"),
         Binding("q", "quit", _("Quitter"), id="app.quit"),
@@ -200,14 +206,77 @@ class CourrielApp(App[None]):
         minutes = self.config.sync["interval_minutes"]
         self._sync_timer = self.set_interval(minutes * 60, self._periodic_sync)
 
+    # --- the command palette (ctrl+p) --------------------------------------------
+    # Textual's own palette entries and prompts are English: the ones we keep are
+    # declared again here, in the user's language.
+
     def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
-        yield from super().get_system_commands(screen)
+        """Textual's system commands in French or English, then ours. Its « Keys » panel
+        is left out: « Aide » (?) lists the same keys, described in the user's language."""
+        yield SystemCommand(
+            _("Thème"), _("Changer les couleurs de l'écran"), self.action_change_theme
+        )
+        yield SystemCommand(_("Quitter"), _("Fermer courriel"), self.action_quit)
+        if not isinstance(screen, HelpScreen):
+            yield SystemCommand(_("Aide"), _("Les touches de cet écran"), self.action_help)
+        if screen.maximized is not None:
+            yield SystemCommand(
+                _("Taille normale"), _("Le panneau reprend sa taille"), screen.action_minimize
+            )
+        elif screen.focused is not None and screen.focused.allow_maximize:
+            yield SystemCommand(
+                _("Agrandir"), _("Le panneau actif sur tout l'écran"), screen.action_maximize
+            )
+        yield SystemCommand(
+            _("Capture d'écran"),
+            _("Enregistrer une image SVG de l'écran"),
+            # After the palette has closed, or it would be in the picture.
+            lambda: self.set_timer(0.1, self._save_screenshot),
+        )
         if not self.account.demo:
             yield SystemCommand(
                 _("Configurer le compte"),
                 _("Serveurs, identifiant, mot de passe, test de connexion"),
                 self.action_setup,
             )
+
+    def action_command_palette(self) -> None:
+        if self.use_command_palette and not CommandPalette.is_open(self):
+            prompt = _("Rechercher une commande…")
+            self.push_screen(CommandPalette(id="--command-palette", placeholder=prompt))
+
+    def search_themes(self) -> None:
+        prompt = _("Rechercher un thème…")
+        self.push_screen(CommandPalette(providers=[ThemeProvider], placeholder=prompt))
+
+    def _save_screenshot(self) -> None:
+        """Where Textual's own command saves it, announced in the user's language (its
+        notice is English, with markup our notify() would show as is)."""
+        folder = user_downloads_path()
+        if not folder.is_dir():  # a server without a desktop: no Downloads folder
+            folder = Path.home()
+        try:
+            path = self.save_screenshot(path=str(folder))
+        except OSError as exc:
+            reason = exc.strerror or str(exc)
+            self.notify(
+                _("Capture d'écran impossible : {reason}").format(reason=reason),
+                severity="error",
+            )
+            return
+        self.notify(_("Capture d'écran enregistrée : {path}").format(path=path))
+
+    def action_help_quit(self) -> None:
+        """ctrl+c no longer quits in Textual; it says how, in the user's language, with
+        the key the footer shows (q) rather than Textual's hidden ctrl+q."""
+        keys = [
+            (not active.binding.show, key)
+            for key, active in self.active_bindings.items()
+            if active.binding.action in ("quit", "app.quit") and active.enabled
+        ]
+        if keys:
+            key = self.get_key_display(Binding(min(keys)[1], ""))
+            self.notify(_("Pour quitter, appuyez sur {key}.").format(key=key))
 
     def action_setup(self) -> None:
         """The setup screen; when it saves, the app switches to the new settings."""
