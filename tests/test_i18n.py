@@ -514,6 +514,27 @@ async def test_demo_app_status_and_title_in_english(
             assert app.sub_title == "demo — offline"
 
 
+async def test_help_screen_lists_only_keys_described_in_the_catalogue(
+    monkeypatch: pytest.MonkeyPatch, catalogue
+) -> None:
+    """Not the English descriptions of Textual's own widgets (« Move cursor left »…)."""
+    from tui.screens.help import key_table
+
+    _header, entries = catalogue
+    french = {entry.msgid for entry in entries.values()}
+    with demo_app(monkeypatch) as app:
+        async with app.run_test(size=(120, 30)) as pilot:
+            await pilot.pause()
+            for screen, key in (("MailboxScreen", None), ("ComposeScreen", "c")):
+                if key is not None:
+                    await pilot.press(key)
+                    await pilot.pause()
+                assert type(app.screen).__name__ == screen
+                described = {description for _keys, description in key_table(app.screen)}
+                assert {"Aide", "Quitter"} <= described, screen
+                assert described <= french, (screen, sorted(described - french))
+
+
 TEXTUAL_PALETTE = {"Theme", "Quit", "Keys", "Maximize", "Minimize", "Screenshot"}
 
 

@@ -13,13 +13,23 @@ from textual.widgets import Static
 from tui.core.i18n import _
 
 
+def _own_bindings(node: object) -> list[object]:
+    """The BINDINGS courriel declares for this node's class. Textual's widgets (the search
+    field, the message body editor, lists) bring their own: standard editing keys,
+    described in English whatever the user's language, so not listed."""
+    for cls in type(node).__mro__:
+        if "BINDINGS" in vars(cls):
+            return list(vars(cls)["BINDINGS"]) if cls.__module__.startswith("tui.") else []
+    return []
+
+
 def key_table(screen: Screen[object]) -> list[tuple[str, str]]:
     """(keys, description) for each described binding of the screen and the app."""
     rows: list[tuple[str, str]] = []
     seen: set[str] = set()
     sources: list[object] = [screen, *screen.query("*"), screen.app]
     for node in sources:
-        for binding in getattr(node, "BINDINGS", []):
+        for binding in _own_bindings(node):
             if not isinstance(binding, Binding) or not binding.description:
                 continue
             if binding.description in seen:
