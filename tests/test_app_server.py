@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import ssl
 import time
+from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 import pytest
 from imapclient import IMAPClient
@@ -27,8 +29,14 @@ def message(n: int) -> bytes:
 
 
 def make_app(
-    bed: Bed, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, count: int
-) -> tuple[CourrielApp, str]:
+    bed: Bed,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    count: int,
+    settings: Mapping[str, Mapping[str, Any]] | None = None,
+) -> tuple[CourrielApp, str, str]:
+    """A fresh account with `count` messages delivered, and the app on it; `settings`:
+    more config sections (e.g. {"sync": {"idle": True}})."""
     for var in ("XDG_CONFIG_HOME", "XDG_CACHE_HOME", "XDG_DATA_HOME"):
         monkeypatch.setenv(var, str(tmp_path / var.lower()))
     user = bed.new_user()
@@ -45,7 +53,8 @@ def make_app(
                 "smtp_host": "localhost",
                 "smtp_port": bed.smtp_port,
                 "password_command": f"echo {user.password}",
-            }
+            },
+            **(settings or {}),
         },
     )
     return CourrielApp.for_account(load_config(path)), user.username, user.password
