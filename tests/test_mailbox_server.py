@@ -280,6 +280,59 @@ async def test_archive_goes_to_the_servers_archive_folder(
         assert run.subject() == "Sujet 3"
 
 
+# --- search ----------------------------------------------------------------------------
+
+
+async def test_search_lists_server_and_cache_results_opens_one_and_returns(
+    bed: Bed, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # « inspection »: in a subject in INBOX (cache and server find it), only in the body
+    # of another INBOX message (the body is not cached: only the server finds it), and in
+    # a subject in another folder (the server is searched in INBOX: only the cache).
+    other_folder = mail("Rapport inspection 2026", "Corps du rapport.", 3)
+
+    def seed(bed: Bed, user: User) -> None:
+        make_folder("Projets", other_folder)(bed, user)
+        for raw in (
+            mail("Inspection académique", "Corps de l'annonce.", 0),
+            mail("Réunion de rentrée", "Ordre du jour : visite d'inspection.", 1),
+            mail("Cantine", "Menus de la semaine.", 2),
+        ):
+            bed.dovecot.deliver(user.username, raw)
+
+    async with running(bed, tmp_path, monkeypatch, 0, before=seed, inbox=3) as run:
+        await run.pilot.press("slash")
+        assert run.mailbox.has_class("-searching")
+        await run.pilot.press(*"inspection", "enter")
+        await run.wait(lambda: run.messages.total == 3)  # the server's answer merged in
+        subjects = [run.messages.row(i).subject for i in range(3)]  # type: ignore[union-attr]
+        assert subjects == [
+            "Rapport inspection 2026",
+            "Réunion de rentrée",
+            "Inspection académique",
+        ]
+        lines = await run.screen()
+        for subject in subjects:
+            assert await run.line_with(subject) is not None
+        assert await run.line_with("Cantine") is None
+        assert any("3 résultat(s) pour « inspection »" in line for line in lines)
+
+        # Enter opens a result, even one from another folder whose body is not cached.
+        await run.pilot.press("enter")
+        await run.wait(lambda: "Corps du rapport." in reader_text(run.mailbox))
+        await run.pilot.press("escape")  # back to the results, not the folder
+        assert run.mailbox.has_class("-searching") and run.messages.total == 3
+        await run.pilot.press("down", "enter")
+        await run.wait(lambda: "visite d'inspection" in reader_text(run.mailbox))
+        await run.pilot.press("escape", "escape")  # the results, then the folder
+
+        assert not run.mailbox.has_class("-searching")
+        assert run.messages.total == 3
+        assert await run.line_with("Cantine") is not None
+        assert await run.line_with("Rapport inspection 2026") is None
+        assert any("Boîte de réception" in line for line in await run.screen())
+
+
 # --- sync and new mail ---------------------------------------------------------------
 
 

@@ -96,7 +96,8 @@ class MailboxScreen(Screen[None]):
         self.account = account
         self.folder = "INBOX"
         self.reading = False
-        self.opened_uid: int | None = None
+        # (folder, uid): search results span folders, so a uid alone is ambiguous.
+        self.opened: tuple[str, int] | None = None
         self.results: ResultsSource | None = None
         self.search_text = ""
         self._had_selection = False
@@ -208,6 +209,7 @@ class MailboxScreen(Screen[None]):
     def _folder_chosen(self, event: FolderList.Chosen) -> None:
         self.folder = event.folder
         self.reading = False
+        self.opened = None  # a body still loading from the old folder is not shown
         self.refresh_folders()
         if not self.has_class("-wide"):
             self.remove_class("-folders")
@@ -252,7 +254,7 @@ class MailboxScreen(Screen[None]):
         self.open_message(event.folder, event.uid, focus=True)
 
     def open_message(self, folder: str, uid: int, *, focus: bool) -> None:
-        self.opened_uid = uid
+        self.opened = (folder, uid)
         if focus and not self.has_class("-wide"):
             self.reading = True
             self._layout(self.size.width)
@@ -281,7 +283,7 @@ class MailboxScreen(Screen[None]):
             self.set_timer(delay, lambda: self._mark_read(folder, uid))
 
     def _mark_read(self, folder: str, uid: int) -> None:
-        if self.opened_uid != uid:
+        if self.opened != (folder, uid):
             return  # the user moved on before the delay ran out
         self.account.set_seen(folder, uid, True)
         self._changed()
@@ -300,7 +302,7 @@ class MailboxScreen(Screen[None]):
 
     def body_ready(self, folder: str, uid: int) -> None:
         """The worker fetched a body: show it if the user still looks at that message."""
-        if folder == self.folder and uid == self.opened_uid:
+        if self.opened == (folder, uid):
             view = self.account.reader_view(folder, uid)
             if view is not None:
                 self.reader.show_view(view)
