@@ -283,28 +283,32 @@ async def test_archive_goes_to_the_servers_archive_folder(
 # --- search ----------------------------------------------------------------------------
 
 
+def seed_search(bed: Bed, user: User) -> None:
+    """« inspection »: in a subject in INBOX (cache and server find it), only in the body
+    of another INBOX message (the body is not cached: only the server finds it), and in
+    a subject in another folder (the server is searched in INBOX: only the cache).
+    Projets/1 and INBOX/1 share a uid."""
+    make_folder("Projets", mail("Rapport inspection 2026", "Corps du rapport.", 3))(bed, user)
+    for raw in (
+        mail("Inspection académique", "Corps de l'annonce.", 0),
+        mail("Réunion de rentrée", "Ordre du jour : visite d'inspection.", 1),
+        mail("Cantine", "Menus de la semaine.", 2),
+    ):
+        bed.dovecot.deliver(user.username, raw)
+
+
+async def search(run: Run, text: str, count: int) -> None:
+    await run.pilot.press("slash")
+    assert run.mailbox.has_class("-searching")
+    await run.pilot.press(*text, "enter")
+    await run.wait(lambda: run.messages.total == count)  # the server's answer merged in
+
+
 async def test_search_lists_server_and_cache_results_opens_one_and_returns(
     bed: Bed, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    # « inspection »: in a subject in INBOX (cache and server find it), only in the body
-    # of another INBOX message (the body is not cached: only the server finds it), and in
-    # a subject in another folder (the server is searched in INBOX: only the cache).
-    other_folder = mail("Rapport inspection 2026", "Corps du rapport.", 3)
-
-    def seed(bed: Bed, user: User) -> None:
-        make_folder("Projets", other_folder)(bed, user)
-        for raw in (
-            mail("Inspection académique", "Corps de l'annonce.", 0),
-            mail("Réunion de rentrée", "Ordre du jour : visite d'inspection.", 1),
-            mail("Cantine", "Menus de la semaine.", 2),
-        ):
-            bed.dovecot.deliver(user.username, raw)
-
-    async with running(bed, tmp_path, monkeypatch, 0, before=seed, inbox=3) as run:
-        await run.pilot.press("slash")
-        assert run.mailbox.has_class("-searching")
-        await run.pilot.press(*"inspection", "enter")
-        await run.wait(lambda: run.messages.total == 3)  # the server's answer merged in
+    async with running(bed, tmp_path, monkeypatch, 0, before=seed_search, inbox=3) as run:
+        await search(run, "inspection", 3)
         subjects = [run.messages.row(i).subject for i in range(3)]  # type: ignore[union-attr]
         assert subjects == [
             "Rapport inspection 2026",
@@ -331,6 +335,20 @@ async def test_search_lists_server_and_cache_results_opens_one_and_returns(
         assert await run.line_with("Cantine") is not None
         assert await run.line_with("Rapport inspection 2026") is None
         assert any("Boîte de réception" in line for line in await run.screen())
+
+
+async def test_acting_on_a_search_result_shows_and_keeps_the_right_row(
+    bed: Bed, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async with running(bed, tmp_path, monkeypatch, 0, before=seed_search, inbox=3) as run:
+        await search(run, "inspection", 3)
+        await run.pilot.press("G")  # INBOX/1, listed after Projets/1 which has the same uid
+        assert run.subject() == "Inspection académique"
+
+        await run.pilot.press("exclamation_mark")
+        assert run.subject() == "Inspection académique"  # the cursor stayed on it
+        await run.wait(lambda: "\\Flagged" in run.server()["Inspection académique"])
+        assert "\\Flagged" not in run.server("Projets")["Rapport inspection 2026"]
 
 
 # --- sync and new mail ---------------------------------------------------------------

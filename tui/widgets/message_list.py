@@ -183,11 +183,14 @@ class MessageList(ScrollView, can_focus=True):
 
     def reload(self) -> None:
         """Re-read the folder after a sync, keeping the cursor on the same message."""
-        selected = self.selected_uid
+        row = self.row(self.cursor)
+        selected = row.uid if row is not None else None
+        # Search results span folders: the row's own folder tells equal uids apart.
+        folder = getattr(row, "folder", self.folder)
         self._pages.clear()
         self.total = self.source.count(self.folder)
         self._resize()
-        index = self.source.index_of(self.folder, selected) if selected is not None else None
+        index = self.source.index_of(folder, selected) if selected is not None else None
         if index is None:
             index = min(self.cursor, max(self.total - 1, 0))
         self.set_reactive(MessageList.cursor, index)

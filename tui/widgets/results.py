@@ -10,7 +10,7 @@ from tui.core.cache import Summary
 
 @dataclass
 class ResultsSource:
-    """Summaries from several folders; `index_of` matches on (folder, uid) via the uid."""
+    """Summaries from several folders; a message is its (folder, uid), a uid alone is not."""
 
     rows: list[Summary] = field(default_factory=list)
 
@@ -22,7 +22,7 @@ class ResultsSource:
 
     def index_of(self, folder: str, uid: int) -> int | None:
         for index, row in enumerate(self.rows):
-            if row.uid == uid:
+            if row.uid == uid and row.folder == folder:
                 return index
         return None
 
