@@ -347,8 +347,25 @@ async def test_acting_on_a_search_result_shows_and_keeps_the_right_row(
 
         await run.pilot.press("exclamation_mark")
         assert run.subject() == "Inspection académique"  # the cursor stayed on it
+        line = await run.line_with("Inspection académique")
+        assert line is not None and line[1] == "!"  # and the list shows the flag
         await run.wait(lambda: "\\Flagged" in run.server()["Inspection académique"])
         assert "\\Flagged" not in run.server("Projets")["Rapport inspection 2026"]
+
+        monkeypatch.setattr(session, "UNDO_SECONDS", 60)  # no race between d and u
+        await run.pilot.press("d")  # gone from the results, as it is from the folder
+        assert run.messages.total == 2
+        assert await run.line_with("Inspection académique") is None
+        await run.pilot.press("u")  # and back
+        assert run.messages.total == 3
+        assert run.subject() == "Inspection académique"
+        assert await run.line_with("Inspection académique") is not None
+
+        monkeypatch.setattr(session, "UNDO_SECONDS", 0.2)
+        await run.pilot.press("d")
+        assert run.messages.total == 2
+        await run.wait(lambda: "Inspection académique" in run.server("Corbeille"))
+        assert set(run.server("Projets")) == {"Rapport inspection 2026"}
 
 
 # --- sync and new mail ---------------------------------------------------------------

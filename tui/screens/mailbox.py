@@ -290,6 +290,8 @@ class MailboxScreen(Screen[None]):
 
     def _changed(self) -> None:
         """The cache changed under the list: re-read rows and counts, selection kept."""
+        if self.results is not None:
+            self.results.refresh(self.account.cache)
         self.messages.reload()
         self.refresh_folders()
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from tui.core.cache import Summary
+from tui.core.cache import Cache, Summary
 
 
 @dataclass
@@ -13,6 +13,11 @@ class ResultsSource:
     """Summaries from several folders; a message is its (folder, uid), a uid alone is not."""
 
     rows: list[Summary] = field(default_factory=list)
+    # Every message the search matched, even one removed since: an undo brings it back.
+    matched: list[Summary] = field(default_factory=list, init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self.matched = list(self.rows)
 
     def count(self, folder: str) -> int:
         return len(self.rows)
@@ -28,13 +33,22 @@ class ResultsSource:
 
     def merge(self, more: Sequence[Summary]) -> int:
         """Add server results not already listed; newest first. Returns how many were new."""
-        known = {(r.folder, r.uid) for r in self.rows}
+        known = {(r.folder, r.uid) for r in self.matched}
         new = [r for r in more if (r.folder, r.uid) not in known]
         if new:
-            epoch = 0.0
-            self.rows = sorted(
-                self.rows + new,
-                key=lambda r: (r.date.timestamp() if r.date else epoch, r.uid),
-                reverse=True,
-            )
+            self.matched = _newest_first(self.matched + new)
+            self.rows = _newest_first(self.rows + new)
         return len(new)
+
+    def refresh(self, cache: Cache) -> None:
+        """Re-read the matches after an action: flags as they are now, a message deleted,
+        moved or archived left out (and back after an undo)."""
+        found = (cache.summary(r.folder, r.uid) for r in self.matched)
+        self.rows = [r for r in found if r is not None]
+
+
+def _newest_first(rows: list[Summary]) -> list[Summary]:
+    epoch = 0.0
+    return sorted(
+        rows, key=lambda r: (r.date.timestamp() if r.date else epoch, r.uid), reverse=True
+    )
