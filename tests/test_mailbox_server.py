@@ -367,6 +367,14 @@ async def test_acting_on_a_search_result_shows_and_keeps_the_right_row(
         await run.wait(lambda: "Inspection académique" in run.server("Corbeille"))
         assert set(run.server("Projets")) == {"Rapport inspection 2026"}
 
+        # The status bar still describes the results, after actions and after a sync.
+        status = (await run.screen())[-2]
+        assert "2 résultat(s) pour « inspection »" in status
+        run.mailbox.status.last_sync = None
+        await run.pilot.press("f5")
+        await run.wait(lambda: run.mailbox.status.last_sync is not None)
+        assert "2 résultat(s) pour « inspection »" in (await run.screen())[-2]
+
 
 # --- sync and new mail ---------------------------------------------------------------
 

@@ -193,7 +193,9 @@ class MailboxScreen(Screen[None]):
         folder_list.show(folders, self.folder)
         row = next((f for f in folders if f.name == self.folder), None)
         label = folder_list.label_of(self.folder)
-        if row is not None:
+        if self.results is not None:
+            self._search_status()  # the list shows the results: so does the status bar
+        elif row is not None:
             self.status.folder = _("{folder} : {total} messages, {unread} non lus").format(
                 folder=label, total=row.total, unread=row.unread
             )
