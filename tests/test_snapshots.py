@@ -6,10 +6,12 @@ import datetime as dt
 
 import pytest
 from textual.app import App
+from textual.pilot import Pilot
 
 from tests.app_helpers import demo_app
 from tui.core.trust import CertificateInfo, Pin
 from tui.screens.certificate import CertificatePrompt
+from tui.screens.mailbox import MailboxScreen
 
 SIZES = [(80, 24), (120, 40)]
 
@@ -54,6 +56,31 @@ def test_empty_folder(snap_compare, monkeypatch: pytest.MonkeyPatch, size: tuple
     with demo_app(monkeypatch) as app:
         keys = ["b", "down", "down", "down", "enter"]
         assert snap_compare(app, terminal_size=size, press=keys)
+
+
+async def search_reunion(pilot: Pilot[None]) -> None:
+    await pilot.press("slash", *"réunion", "enter")
+    screen = pilot.app.screen
+    assert isinstance(screen, MailboxScreen)
+    if not screen.has_class("-wide"):
+        return
+    # Wide, the reader previews the first result once the cursor rests: wait for it.
+    for _ in range(100):
+        row = screen.messages.row(screen.messages.cursor)
+        if row is not None and screen.opened == (row.folder, row.uid):  # type: ignore[attr-defined]
+            return
+        await pilot.pause(0.05)
+    raise AssertionError("the first result was never previewed")
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_search_results(
+    snap_compare, monkeypatch: pytest.MonkeyPatch, size: tuple[int, int]
+) -> None:
+    # Results from several folders, the search text above them, the way back (Échap)
+    # in the status bar and the footer.
+    with demo_app(monkeypatch) as app:
+        assert snap_compare(app, terminal_size=size, run_before=search_reunion)
 
 
 @pytest.mark.parametrize("size", SIZES)
