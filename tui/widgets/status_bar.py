@@ -11,6 +11,8 @@ from textual.widget import Widget
 from tui.core.formatting import size_short
 from tui.core.i18n import _
 
+FOLDER_RANK = 3  # below the connection state, above the sync times
+
 
 class StatusBar(Widget):
     """Reads only its reactives; the app sets them from worker events."""
@@ -39,23 +41,48 @@ class StatusBar(Widget):
     new_mail: reactive[int] = reactive(0)
 
     def render(self) -> Content:
-        parts: list[Content] = [Content(self.folder), Content(self.state)]
+        # (what to keep longest when the line is too narrow, the part), in display order:
+        # new mail, the outbox and a nearly full quota first, sync times last.
+        parts: list[tuple[int, Content]] = [
+            (FOLDER_RANK, Content(self.folder)),
+            (4, Content(self.state)),
+        ]
         if self.last_sync is not None:
-            parts.append(Content(_("synchro {time}").format(time=f"{self.last_sync:%H:%M}")))
+            time = f"{self.last_sync:%H:%M}"
+            parts.append((1, Content(_("synchro {time}").format(time=time))))
         if self.next_sync is not None:
-            parts.append(Content(_("prochaine {time}").format(time=f"{self.next_sync:%H:%M}")))
+            time = f"{self.next_sync:%H:%M}"
+            parts.append((0, Content(_("prochaine {time}").format(time=time))))
         if self.new_mail:
-            parts.append(Content(_("{n} nouveau(x)").format(n=self.new_mail)).stylize("bold"))
+            text = _("{n} nouveau(x)").format(n=self.new_mail)
+            parts.append((9, Content(text).stylize("bold")))
         if self.outbox:
-            parts.append(
-                Content(_("boîte d'envoi : {n}").format(n=self.outbox)).stylize("bold $warning")
-            )
+            text = _("boîte d'envoi : {n}").format(n=self.outbox)
+            parts.append((8, Content(text).stylize("bold $warning")))
         quota_part = self._quota()
         if quota_part is not None:
             parts.append(quota_part)
-        return Content(" · ").join(part for part in parts if part.plain)
+        return self._fit([(rank, part) for rank, part in parts if part.plain])
 
-    def _quota(self) -> Content | None:
+    def _fit(self, parts: list[tuple[int, Content]]) -> Content:
+        """Join the parts; when the line is too narrow, give up the least urgent first
+        (sync times, a normal quota, then the folder's description, shortened before
+        it goes), so that new mail, the outbox and a nearly full quota stay in view."""
+        width = self.content_size.width
+        separator = Content(" · ")
+        line = separator.join(part for _rank, part in parts)
+        while width and line.cell_length > width and len(parts) > 1:
+            index = min(range(len(parts)), key=lambda i: parts[i][0])
+            rank, part = parts[index]
+            room = part.cell_length - (line.cell_length - width)
+            if rank == FOLDER_RANK and room >= 12:
+                parts[index] = (rank, part.truncate(room, ellipsis=True))
+            else:
+                del parts[index]
+            line = separator.join(part for _rank, part in parts)
+        return line
+
+    def _quota(self) -> tuple[int, Content] | None:
         if self.quota is None or not self.quota[1]:
             return None
         used, limit = self.quota
@@ -65,4 +92,4 @@ class StatusBar(Widget):
                 used=size_short(used * 1024), limit=size_short(limit * 1024), percent=round(percent)
             )
         )
-        return text.stylize("bold $error") if percent >= 90 else text
+        return (7, text.stylize("bold $error")) if percent >= 90 else (2, text)
