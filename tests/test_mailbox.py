@@ -121,6 +121,12 @@ async def test_search_shows_results_across_folders_and_escape_returns(
             assert 0 < messages.total < total
             folders = {messages.row(i).folder for i in range(messages.total)}  # type: ignore[union-attr]
             assert "Envoyés" in folders and "INBOX" in folders
+            # A result from another folder says where it is; the searched folder's do not.
+            for index in range(messages.total):
+                row = messages.row(index)
+                text = "".join(segment.text for segment in messages.render_line(index))
+                assert row is not None
+                assert ("Envoyés › " in text) is (row.folder == "Envoyés"), text
             await pilot.press("enter")
             assert "Réunion" in body_text(app)
             await pilot.press("escape", "escape")

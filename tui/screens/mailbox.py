@@ -409,7 +409,11 @@ class MailboxScreen(Screen[None]):
             self.end_search()
             return
         self.search_text = text
-        self.results = ResultsSource(self.account.cache.search(text))
+        self.results = ResultsSource(
+            self.account.cache.search(text),
+            home=self.folder,
+            label_of=self.query_one(FolderList).label_of,
+        )
         self.messages.source = self.results
         self.messages.empty_text = _("Aucun résultat pour « {text} ».").format(text=text)
         self.messages.show_folder(self.folder)

@@ -63,6 +63,14 @@ class ThreadedRowSource(RowSource, Protocol):
     def depth_of(self, index: int) -> int: ...
 
 
+@runtime_checkable
+class FolderLabelledRowSource(RowSource, Protocol):
+    """A source mixing folders (search results): the folder to name before a row's
+    subject, or "" for the folder the list is showing."""
+
+    def folder_label(self, row: Row) -> str: ...
+
+
 @dataclass(frozen=True)
 class _Columns:
     date: int
@@ -169,6 +177,7 @@ class MessageList(ScrollView, can_focus=True):
     def source(self, source: RowSource) -> None:
         self._source = source
         self._threads = source if isinstance(source, ThreadedRowSource) else None
+        self._labels = source if isinstance(source, FolderLabelledRowSource) else None
 
     def show_folder(self, folder: str) -> None:
         """Switch to another folder, cursor on its newest message."""
@@ -286,7 +295,8 @@ class MessageList(ScrollView, can_focus=True):
         if on_cursor:
             style += self.get_component_rich_style("message-list--cursor")
         depth = self._threads.depth_of(index) if self._threads is not None else 0
-        head, mark, tail = self._row_parts(row, width, depth, self._repeats_above(index, row))
+        hide = self._repeats_above(index, row)
+        head, mark, tail = self._row_parts(row, width, depth, hide, self._folder_of(row))
         if not mark:
             return Strip([Segment(head + tail, style)], width)
         mark_style = base + self.get_component_rich_style("message-list--thread")
@@ -301,8 +311,11 @@ class MessageList(ScrollView, can_focus=True):
         above = self.row(index - 1)
         return above is not None and base_subject(row.subject) == base_subject(above.subject)
 
+    def _folder_of(self, row: Row) -> str:
+        return self._labels.folder_label(row) if self._labels is not None else ""
+
     def _row_parts(
-        self, row: Row, width: int, depth: int = 0, hide_subject: bool = False
+        self, row: Row, width: int, depth: int = 0, hide_subject: bool = False, folder: str = ""
     ) -> tuple[str, str, str]:
         """The row as three runs of plain text filling `width` cells: before the
         subject, the thread mark (indent and `└`, empty at depth 0), the rest."""
@@ -320,6 +333,8 @@ class MessageList(ScrollView, can_focus=True):
             levels = min(depth, THREAD_LEVELS, max(subject_width // 3 // THREAD_INDENT, 1))
             mark = (" " * THREAD_INDENT * (levels - 1) + THREAD_MARK)[:subject_width]
         subject = "" if hide_subject else clean_line(row.subject)
+        if folder:
+            subject = f"{folder} › {subject}"  # plain text: both are sanitised
         tail = set_cell_size(subject, subject_width - len(mark)) + size
         return head, mark, set_cell_size(tail, width - cell_len(head) - len(mark))
 

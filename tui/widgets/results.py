@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from tui.core.cache import Cache, Summary
+from tui.core.sanitize import clean_line
 
 
 @dataclass
@@ -13,11 +14,17 @@ class ResultsSource:
     """Summaries from several folders; a message is its (folder, uid), a uid alone is not."""
 
     rows: list[Summary] = field(default_factory=list)
+    # The folder searched from, whose rows need no label, and how to name the others.
+    home: str = ""
+    label_of: Callable[[str], str] = clean_line
     # Every message the search matched, even one removed since: an undo brings it back.
     matched: list[Summary] = field(default_factory=list, init=False, repr=False)
 
     def __post_init__(self) -> None:
         self.matched = list(self.rows)
+
+    def folder_label(self, row: Summary) -> str:
+        return "" if row.folder == self.home else self.label_of(row.folder)
 
     def count(self, folder: str) -> int:
         return len(self.rows)
