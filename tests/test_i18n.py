@@ -21,6 +21,7 @@ import textwrap
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import pytest
 from textual.app import App
@@ -640,16 +641,12 @@ BINDINGS_SCRIPT = textwrap.dedent(
 )
 
 
-@pytest.mark.parametrize(
-    ("language", "undo", "cancel"), [("en", "Undo", "Cancel"), ("fr", "Annuler", "Annuler")]
-)
-def test_undo_key_and_dialog_cancel_keys_in_each_language(
-    tmp_path: Path, language: str, undo: str, cancel: str
-) -> None:
-    """What the help screen (?) lists for `u` in the mailbox and for Échap in a dialog."""
-    environ = dict(os.environ, HOME=str(tmp_path), PYTHONPATH=str(ROOT))
+def run_in_language(tmp_path: Path, script: str, language: str, **env: str) -> Any:
+    """Run `script` in a fresh interpreter (the language is set before any screen is
+    imported, as the CLI does) and return the JSON it printed last."""
+    environ = dict(os.environ, HOME=str(tmp_path), PYTHONPATH=str(ROOT), **env)
     result = subprocess.run(
-        [sys.executable, "-c", BINDINGS_SCRIPT, language],
+        [sys.executable, "-c", script, language],
         cwd=tmp_path,
         env=environ,
         stdin=subprocess.DEVNULL,
@@ -658,7 +655,17 @@ def test_undo_key_and_dialog_cancel_keys_in_each_language(
         timeout=90,
     )
     assert result.returncode == 0, result.stderr
-    described = json.loads(result.stdout.strip().splitlines()[-1])
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+@pytest.mark.parametrize(
+    ("language", "undo", "cancel"), [("en", "Undo", "Cancel"), ("fr", "Annuler", "Annuler")]
+)
+def test_undo_key_and_dialog_cancel_keys_in_each_language(
+    tmp_path: Path, language: str, undo: str, cancel: str
+) -> None:
+    """What the help screen (?) lists for `u` in the mailbox and for Échap in a dialog."""
+    described = run_in_language(tmp_path, BINDINGS_SCRIPT, language)
     assert described["mailbox.undo"] == undo
     for dialog in ("choice.cancel", "picker.cancel", "password.cancel", "save.cancel"):
         assert described[dialog] == cancel, dialog
@@ -702,17 +709,6 @@ def test_demo_app_footer_when_language_is_set_before_the_screens_load(
     tmp_path: Path, language: str, expected: set[str], absent: set[str]
 ) -> None:
     """The order the CLI uses: set_language first, then import the app."""
-    environ = dict(os.environ, HOME=str(tmp_path), PYTHONPATH=str(ROOT), TZ="UTC")
-    result = subprocess.run(
-        [sys.executable, "-c", FOOTER_SCRIPT, language],
-        cwd=tmp_path,
-        env=environ,
-        stdin=subprocess.DEVNULL,
-        capture_output=True,
-        text=True,
-        timeout=90,
-    )
-    assert result.returncode == 0, result.stderr
-    shown = set(json.loads(result.stdout.strip().splitlines()[-1]))
+    shown = set(run_in_language(tmp_path, FOOTER_SCRIPT, language, TZ="UTC"))
     assert expected <= shown, shown
     assert not (absent & shown), shown
