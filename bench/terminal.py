@@ -97,6 +97,27 @@ class Terminal:
             size += len(chunk)
         return KeyReply(first, last, size)
 
+    def hold(self, data: bytes, count: int, interval: float = 0.033) -> tuple[list[float], int]:
+        """Press a key `count` times `interval` apart, as a held key repeats (30 a second
+        by default): for each press the delay to the first byte written after it, and
+        the bytes written in all, until 50 ms of quiet after the last press."""
+        delays: list[float] = []
+        size = 0
+        for _ in range(count):
+            sent = time.perf_counter()
+            os.write(self.master, data)
+            first = None
+            while (left := sent + interval - time.perf_counter()) > 0:
+                chunk = self._read(left)
+                if chunk:
+                    size += len(chunk)
+                    first = first if first is not None else time.perf_counter() - sent
+            if first is not None:
+                delays.append(first)
+        while chunk := self._read(0.05):
+            size += len(chunk)
+        return delays, size
+
     def cpu_seconds(self) -> float | None:
         """CPU time the program has used so far (user + system, all threads): steadier
         than wall time on a shared machine, where other jobs stretch the clock."""
