@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from textual.app import App, ComposeResult
 
 from tui.widgets.message_list import PAGE_SIZE, MessageList
@@ -58,13 +59,14 @@ def make_rows(count: int, subject: str = "Conseil de classe {n}") -> list[FakeRo
 
 
 class ListApp(App[None]):
-    def __init__(self, source: FakeSource) -> None:
+    def __init__(self, source: FakeSource, *, page_scroll: bool = False) -> None:
         super().__init__()
         self.source = source
+        self.page_scroll = page_scroll
         self.highlighted: list[int | None] = []
 
     def compose(self) -> ComposeResult:
-        yield MessageList(self.source)
+        yield MessageList(self.source, page_scroll=self.page_scroll)
 
     def on_mount(self) -> None:
         message_list = self.query_one(MessageList)
@@ -156,3 +158,25 @@ async def test_a_cursor_move_repaints_two_rows_and_not_the_scrollbar() -> None:
         assert width < message_list.region.width  # there is a scrollbar to spare
         assert len(regions) == 2
         assert all(r.height == 1 and r.width == width for r in regions)  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize("page_scroll", [True, False])
+async def test_moving_past_the_edge_shows_a_page_or_a_line(page_scroll: bool) -> None:
+    """mutt's default (a new page, the cursor on its first row) redraws the list once a
+    screenful; line by line, every move past the edge redraws it."""
+    app = ListApp(FakeSource(make_rows(500)), page_scroll=page_scroll)
+    async with app.run_test(size=(80, 12)) as pilot:
+        message_list = app.query_one(MessageList)
+        height = message_list.scrollable_content_region.height
+        await pilot.press(*["j"] * height)  # one past the last visible row
+        assert message_list.cursor == height
+        top = message_list.scroll_offset.y
+        assert top == (height if page_scroll else 1)
+        await pilot.press("j")
+        assert message_list.scroll_offset.y == (top if page_scroll else top + 1)
+        await pilot.press(*["j"] * height)  # further down, then back above the view
+        top = message_list.scroll_offset.y
+        await pilot.press(*["k"] * (message_list.cursor - top + 1))
+        assert message_list.cursor == top - 1
+        expected = max(top - height, 0) if page_scroll else top - 1
+        assert message_list.scroll_offset.y == expected

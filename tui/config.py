@@ -74,6 +74,7 @@ SCHEMA: dict[str, dict[str, Key]] = {
         "language": Key(str, "", N_("fr, en ou vide (automatique)"), choices=("", "fr", "en")),
         "mouse": Key(bool, True, N_("true ou false")),
         "threads": Key(bool, False, N_("true ou false")),
+        "scroll": Key(str, "page", N_("page ou line"), choices=("page", "line")),
         "mark_read_after_seconds": Key(
             int, 0, N_("entier ≥ 0 (secondes), -1 pour jamais"), lambda v: v >= -1
         ),

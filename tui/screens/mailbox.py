@@ -112,7 +112,8 @@ class MailboxScreen(Screen[None]):
         yield Input(placeholder=_("Rechercher (expéditeur, objet, texte) puis Entrée"), id="search")
         with Horizontal(id="panes"):
             yield FolderList(id="folders")
-            yield MessageList(self._folder_source(), id="messages")
+            page_scroll = self.account.config.ui["scroll"] == "page"
+            yield MessageList(self._folder_source(), page_scroll=page_scroll, id="messages")
             yield Reader(id="reader")
         yield StatusBar(id="status")
         yield Footer()

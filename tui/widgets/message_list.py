@@ -159,9 +159,15 @@ class MessageList(ScrollView, can_focus=True):
             self.folder = folder
             self.uid = uid
 
-    def __init__(self, source: RowSource, *, id: str | None = None) -> None:
+    def __init__(
+        self, source: RowSource, *, page_scroll: bool = False, id: str | None = None
+    ) -> None:
         super().__init__(id=id)
         self.source = source  # a property: it notes whether the source knows threads
+        # Past the last row, show the next page (mutt's default) rather than one more
+        # line: scrolling redraws every visible row (~3 KB at 80x24), so holding j
+        # through a folder costs one redraw a page instead of one a line.
+        self.page_scroll = page_scroll
         self.folder = ""
         self.total = 0
         self._pages: OrderedDict[int, list[Row]] = OrderedDict()
@@ -360,9 +366,13 @@ class MessageList(ScrollView, can_focus=True):
         height = self.scrollable_content_region.height
         top = self.scroll_offset.y
         if self.cursor < top:
-            self.scroll_to(y=self.cursor, animate=False, immediate=True)
+            # Up past the first row: the cursor lands on the last row of the new view.
+            y = self.cursor - height + 1 if self.page_scroll and height else self.cursor
+            self.scroll_to(y=max(y, 0), animate=False, immediate=True)
         elif height and self.cursor >= top + height:
-            self.scroll_to(y=self.cursor - height + 1, animate=False, immediate=True)
+            # Down past the last row: on the first row of the new view.
+            y = self.cursor if self.page_scroll else self.cursor - height + 1
+            self.scroll_to(y=y, animate=False, immediate=True)
 
     def _announce(self) -> None:
         row = self.row(self.cursor)
