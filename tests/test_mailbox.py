@@ -256,3 +256,10 @@ async def test_footer_keeps_quit_at_80_columns(
             assert ("ctrl+p" in keys) is palette
             await pilot.press("question_mark")
             assert any("Palette" in str(static.render()) for static in app.screen.query("Static"))
+
+
+async def test_sync_in_the_demo_says_there_is_no_server(monkeypatch: pytest.MonkeyPatch) -> None:
+    with demo_app(monkeypatch) as app:
+        async with app.run_test(size=(80, 24), notifications=True) as pilot:
+            await pilot.press("f5")
+            assert any("pas de serveur" in n.message for n in app._notifications)

@@ -390,6 +390,9 @@ class MailboxScreen(Screen[None]):
         self.app.push_screen(FolderPicker(self.account.cache.folders(), self.folder), moved)
 
     def action_sync(self) -> None:
+        if self.account.demo:
+            self.notify(_("Démonstration : il n'y a pas de serveur à synchroniser."))
+            return
         self.account.sync_now()
 
     # --- search -------------------------------------------------------------------
