@@ -260,3 +260,6 @@ def test_base_subject_ignores_prefixes_case_and_spaces() -> None:
     assert base_subject("RE: Réf. : TR:  Sortie AU musée ") == "sortie au musée"
     assert base_subject("Fwd: Re: AW: x") == base_subject("x")
     assert base_subject("Re: Sortie — car") != base_subject("Sortie")
+    # Hostile: long runs of spaces made the prefix pattern backtrack for tens of seconds.
+    assert base_subject("Re" + " " * 4000 + "x") == "re x"
+    assert base_subject("Re :" + " \t" * 3000 + "Sortie") == "sortie"
