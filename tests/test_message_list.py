@@ -180,3 +180,19 @@ async def test_moving_past_the_edge_shows_a_page_or_a_line(page_scroll: bool) ->
         assert message_list.cursor == top - 1
         expected = max(top - height, 0) if page_scroll else top - 1
         assert message_list.scroll_offset.y == expected
+
+
+async def test_page_down_and_up_show_every_row_in_page_mode() -> None:
+    """Pages sit side by side: PgDn/PgUp in page mode never skip a message."""
+    app = ListApp(FakeSource(make_rows(500)), page_scroll=True)
+    async with app.run_test(size=(80, 12)) as pilot:
+        message_list = app.query_one(MessageList)
+        height = message_list.scrollable_content_region.height
+        seen: set[int] = set()
+        for key in ["pagedown"] * 4 + ["pageup"] * 4:
+            top = message_list.scroll_offset.y
+            seen.update(range(top, top + height))
+            await pilot.press(key)
+            assert message_list.scroll_offset.y % height == 0
+        deepest = max(seen)
+        assert seen >= set(range(deepest + 1))  # nothing between the pages went unseen

@@ -35,6 +35,7 @@ PAGES_KEPT = 16
 THREAD_MARK = "└ "
 THREAD_INDENT = 2  # cells per level of a reply
 THREAD_LEVELS = 8  # deeper replies are drawn at this level
+FOLDER_LABEL_CELLS = 16  # a search result's folder, before its subject
 
 
 class Row(Protocol):
@@ -340,6 +341,8 @@ class MessageList(ScrollView, can_focus=True):
             mark = (" " * THREAD_INDENT * (levels - 1) + THREAD_MARK)[:subject_width]
         subject = "" if hide_subject else clean_line(row.subject)
         if folder:
+            if cell_len(folder) > FOLDER_LABEL_CELLS:  # the subject is the point
+                folder = set_cell_size(folder, FOLDER_LABEL_CELLS - 1) + "…"
             subject = f"{folder} › {subject}"  # plain text: both are sanitised
         tail = set_cell_size(subject, subject_width - len(mark)) + size
         return head, mark, set_cell_size(tail, width - cell_len(head) - len(mark))
@@ -366,12 +369,14 @@ class MessageList(ScrollView, can_focus=True):
         height = self.scrollable_content_region.height
         top = self.scroll_offset.y
         if self.cursor < top:
-            # Up past the first row: the cursor lands on the last row of the new view.
-            y = self.cursor - height + 1 if self.page_scroll and height else self.cursor
+            # Up past the first row: whole pages up, so no row is skipped (PgUp too).
+            pages = -(-(top - self.cursor) // height) if height else 0
+            y = top - pages * height if self.page_scroll and height else self.cursor
             self.scroll_to(y=max(y, 0), animate=False, immediate=True)
         elif height and self.cursor >= top + height:
-            # Down past the last row: on the first row of the new view.
-            y = self.cursor if self.page_scroll else self.cursor - height + 1
+            # Down past the last row: whole pages down, the pages side by side.
+            pages = (self.cursor - top) // height
+            y = top + pages * height if self.page_scroll else self.cursor - height + 1
             self.scroll_to(y=y, animate=False, immediate=True)
 
     def _announce(self) -> None:
