@@ -399,8 +399,10 @@ class CourrielApp(App[None]):
     # --- worker events ------------------------------------------------------------
 
     def _mailbox(self) -> MailboxScreen | None:
+        """The mailbox, once mounted: with an empty cache the worker starts before its
+        first frame, and what an early event would show, its mount reads anyway."""
         for screen in self.screen_stack:
-            if isinstance(screen, MailboxScreen):
+            if isinstance(screen, MailboxScreen) and screen.is_mounted:
                 return screen
         return None
 
