@@ -377,14 +377,21 @@ def run_courriel(tmp_path: Path, *args: str, **env: str) -> subprocess.Completed
         COLUMNS="100",
         **env,
     )
+    return run_python(tmp_path, ["-m", "tui", *args], environ, timeout=60)
+
+
+def run_python(
+    tmp_path: Path, args: list[str], environ: dict[str, str], *, timeout: float
+) -> subprocess.CompletedProcess[str]:
+    """This interpreter in `tmp_path`, never on a terminal, its output captured."""
     return subprocess.run(
-        [sys.executable, "-m", "tui", *args],
+        [sys.executable, *args],
         cwd=tmp_path,
         env=environ,
         stdin=subprocess.DEVNULL,
         capture_output=True,
         text=True,
-        timeout=60,
+        timeout=timeout,
     )
 
 
@@ -645,15 +652,7 @@ def run_in_language(tmp_path: Path, script: str, language: str, **env: str) -> A
     """Run `script` in a fresh interpreter (the language is set before any screen is
     imported, as the CLI does) and return the JSON it printed last."""
     environ = dict(os.environ, HOME=str(tmp_path), PYTHONPATH=str(ROOT), **env)
-    result = subprocess.run(
-        [sys.executable, "-c", script, language],
-        cwd=tmp_path,
-        env=environ,
-        stdin=subprocess.DEVNULL,
-        capture_output=True,
-        text=True,
-        timeout=90,
-    )
+    result = run_python(tmp_path, ["-c", script, language], environ, timeout=90)
     assert result.returncode == 0, result.stderr
     return json.loads(result.stdout.strip().splitlines()[-1])
 
