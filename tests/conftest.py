@@ -93,6 +93,15 @@ def _bed_fixture(name: str, *, condstore: bool = True) -> Iterator[Bed]:
         shutil.rmtree(root, ignore_errors=True)
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _private_log_file(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """Records go to a file of the test session's, never the user's own log."""
+    from tui.core import logs
+
+    path = logs.setup(tmp_path_factory.mktemp("log") / "courriel.log")
+    yield path
+
+
 @pytest.fixture(autouse=True)
 def _reset_time_zone() -> Iterator[None]:
     """Tests that set TZ get it restored by monkeypatch, but the C library keeps the old

@@ -35,7 +35,7 @@ def test_list_date_today_this_year_and_older() -> None:
     assert list_date(NOW.replace(hour=9, minute=14), reference=NOW) == "09:14"
     assert list_date(NOW.replace(month=3, day=12), reference=NOW) == "12 mars"
     assert list_date(NOW.replace(year=2024, month=3, day=12), reference=NOW) == "12/03/24"
-    assert list_date(None) == ""
+    assert list_date(None) == "inconnue"
 
 
 def test_long_date_french_and_english(english: None) -> None:

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 from tui.config import Config
 from tui.core import actions
 from tui.core.cache import Cache, Summary
-from tui.core.formatting import long_date, size_short
+from tui.core.formatting import shown_date, size_short
 from tui.core.i18n import _
 from tui.widgets.reader import ReaderView
 
@@ -43,7 +43,7 @@ def reader_view(message: RenderedMessage) -> ReaderView:
         headers.append((_("À :"), format_addresses(message.to)))
     if message.cc:
         headers.append((_("Cc :"), format_addresses(message.cc)))
-    headers.append((_("Date :"), long_date(message.date)))
+    headers.append((_("Date :"), shown_date(message.date, message.raw_date)))
     headers.append((_("Objet :"), message.subject))
     return ReaderView(
         headers=headers,
@@ -52,7 +52,7 @@ def reader_view(message: RenderedMessage) -> ReaderView:
         notes=list(message.notes),
         links=[f"[{n}] {url}" for n, (_text, url) in enumerate(message.links, 1)],
         attachments=[
-            f"{a.index}. {a.filename} — {a.content_type}, {size_short(a.size)}"
+            f"{a.index}. {a.label} — {a.content_type}, {size_short(a.size)}"
             for a in message.attachments
         ],
     )
@@ -107,8 +107,21 @@ class Account:
         return parsed
 
     def reader_view(self, folder: str, uid: int) -> ReaderView | None:
-        message = self.message(folder, uid)
-        return reader_view(message) if message is not None else None
+        """What the reader shows; a message that cannot be shown says so, never raises."""
+        try:
+            message = self.message(folder, uid)
+            return reader_view(message) if message is not None else None
+        except Exception as error:
+            from tui.core import logs
+
+            path = logs.record(error, "reader")
+            return ReaderView(
+                headers=[],
+                body=_(
+                    "Ce message ne peut pas être affiché (message illisible). Les détails "
+                    "sont dans le journal : {path}"
+                ).format(path=path),
+            )
 
     def fetch_body(self, folder: str, uid: int) -> None:
         self._send("fetch_body", folder=folder, uid=uid)

@@ -14,7 +14,7 @@ from typing import TextIO
 
 from tui.core.attachments import save_all
 from tui.core.errors import MailError
-from tui.core.formatting import long_date, size_short
+from tui.core.formatting import shown_date, size_short
 from tui.core.i18n import _
 from tui.core.mime import RenderedMessage, parse_message
 from tui.core.sanitize import clean_line
@@ -49,8 +49,7 @@ def render(message: RenderedMessage, *, all_headers: bool = False) -> str:
         ):
             if people:
                 lines.append(f"{label} : {_people(people)}")
-        if message.date is not None:
-            lines.append(_("Date : {date}").format(date=long_date(message.date)))
+        lines.append(_("Date : {date}").format(date=shown_date(message.date, message.raw_date)))
         lines.append(_("Objet : {subject}").format(subject=message.subject))
     lines.append("")
     for warning in message.warnings:
@@ -69,7 +68,7 @@ def render(message: RenderedMessage, *, all_headers: bool = False) -> str:
     if message.attachments:
         lines += ["", _("Pièces jointes :")]
         lines += [
-            f"  {att.index}. {att.filename} ({att.content_type}, {size_short(att.size)})"
+            f"  {att.index}. {att.label} ({att.content_type}, {size_short(att.size)})"
             for att in message.attachments
         ]
     return "\n".join(lines) + "\n"

@@ -14,10 +14,11 @@ import time
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from tui.core import dates, logs
 from tui.core.i18n import _
 
 SCHEMA_VERSION = 2
@@ -189,26 +190,51 @@ def _flags_text(flags: Iterable[str]) -> str:
     return " ".join(sorted(set(flags)))
 
 
+def _created(seconds: object) -> datetime:
+    """When an outbox row was queued; a damaged value reads as the epoch, not a crash."""
+    return dates.from_stored(seconds, 0) or datetime.fromtimestamp(0, UTC)
+
+
 def _summary(row: Sequence[Any]) -> Summary:
-    date: datetime | None = None
-    if row[2] is not None:
-        tz = timezone(timedelta(minutes=row[3] or 0))
-        date = datetime.fromtimestamp(row[2], tz)
+    """A row as a Summary; a damaged row becomes a placeholder, never an exception."""
+    try:
+        return Summary(
+            folder=str(row[0]),
+            uid=int(row[1]),
+            date=dates.from_stored(row[2], row[3]),
+            sender_name=str(row[4]),
+            sender_address=str(row[5]),
+            to=str(row[6]),
+            subject=str(row[7]),
+            size=int(row[8] or 0),
+            flags=frozenset(str(row[9]).split()) if row[9] else frozenset(),
+            has_attachment=bool(row[10]),
+            message_id=str(row[11]),
+            in_reply_to=str(row[12]),
+            references=str(row[13]),
+            cc=str(row[14] or ""),
+        )
+    except (TypeError, ValueError, IndexError) as error:
+        logs.record(error, "cache row")
+        return unreadable_summary(row[0] if row else "", row[1] if len(row) > 1 else 0)
+
+
+def unreadable_summary(folder: object, uid: object) -> Summary:
+    """What the list shows for a row it cannot read: « message illisible »."""
     return Summary(
-        folder=row[0],
-        uid=row[1],
-        date=date,
-        sender_name=row[4],
-        sender_address=row[5],
-        to=row[6],
-        subject=row[7],
-        size=row[8],
-        flags=frozenset(row[9].split()) if row[9] else frozenset(),
-        has_attachment=bool(row[10]),
-        message_id=row[11],
-        in_reply_to=row[12],
-        references=row[13],
-        cc=row[14],
+        folder=folder if isinstance(folder, str) else "",
+        uid=uid if isinstance(uid, int) else 0,
+        date=None,
+        sender_name="",
+        sender_address="",
+        to="",
+        subject=_("message illisible"),
+        size=0,
+        flags=frozenset({"\\Seen"}),
+        has_attachment=False,
+        message_id="",
+        in_reply_to="",
+        references="",
     )
 
 
@@ -464,19 +490,13 @@ class Cache:
         rows = self._db.execute(
             "SELECT id, created, raw, status, last_error FROM outbox ORDER BY id"
         ).fetchall()
-        return [
-            OutboxRow(r[0], datetime.fromtimestamp(r[1], UTC), bytes(r[2]), r[3], r[4])
-            for r in rows
-        ]
+        return [OutboxRow(r[0], _created(r[1]), bytes(r[2]), r[3], r[4]) for r in rows]
 
     def drafts(self) -> list[OutboxRow]:
         rows = self._db.execute(
             "SELECT id, created, raw, status, last_error FROM drafts ORDER BY id"
         ).fetchall()
-        return [
-            OutboxRow(r[0], datetime.fromtimestamp(r[1], UTC), bytes(r[2]), r[3], r[4])
-            for r in rows
-        ]
+        return [OutboxRow(r[0], _created(r[1]), bytes(r[2]), r[3], r[4]) for r in rows]
 
     def folder_row(self, name: str) -> FolderRow | None:
         for row in self.folders():
@@ -597,10 +617,9 @@ class Cache:
         with self.transaction() as db:
             for s in summaries:
                 date = offset = None
-                if s.date is not None:
-                    date = int(s.date.timestamp())
-                    utcoffset = s.date.utcoffset()
-                    offset = int(utcoffset.total_seconds() // 60) if utcoffset else 0
+                moment = dates.usable(s.date)
+                if moment is not None:
+                    date, offset = dates.to_stored(moment)
                 values = (
                     date if date is not None else 0,
                     date,

@@ -518,7 +518,7 @@ def forward_draft(
         )
         values = (
             one_line(original.subject),
-            long_date(original.date) if original.date else "",
+            long_date(original.date) if original.date else original.raw_date,
             format_address_list(original.from_),
             format_address_list(original.to),
             format_address_list(original.cc),

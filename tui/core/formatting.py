@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from tui.core.i18n import current_language
+from tui.core import dates
+from tui.core.i18n import _, current_language
 
 _MONTHS = {
     "fr": [
@@ -75,13 +76,13 @@ def _lang() -> str:
 
 def local(moment: datetime) -> datetime:
     """The moment in the machine's local time zone (naive datetimes are taken as local)."""
-    return moment.astimezone() if moment.tzinfo else moment
+    return dates.local(moment)
 
 
 def list_date(moment: datetime | None, width: int = 12, reference: datetime | None = None) -> str:
     """Short date for a list row: the time today, the day and month this year, else d/m/y."""
     if moment is None:
-        return ""
+        return _("inconnue")
     moment = local(moment)
     today = local(reference) if reference else now()
     if moment.date() == today.date():
@@ -110,6 +111,13 @@ def long_date(moment: datetime | None) -> str:
     moment = local(moment)
     at = "à" if _lang() == "fr" else "at"
     return f"{long_day(moment.date())} {at} {moment:%H:%M}"
+
+
+def shown_date(moment: datetime | None, raw: str = "") -> str:
+    """The reader's date: the long form, else the header as sent, else « date inconnue »."""
+    if moment is not None:
+        return long_date(moment)
+    return raw or _("date inconnue")
 
 
 def size_short(size: int) -> str:

@@ -14,12 +14,13 @@ import email.utils
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from email.message import EmailMessage, Message
 from email.parser import BytesHeaderParser, BytesParser
 from email.policy import EmailPolicy
 from typing import Any
 
+from tui.core import dates
 from tui.core.formatting import long_date, size_short
 from tui.core.htmlbody import html_to_text
 from tui.core.i18n import _, ngettext
@@ -64,15 +65,28 @@ class _CappedPolicy(EmailPolicy):
 POLICY = _CappedPolicy()
 
 
+MAX_SHOWN_NAME = 300
+
+
 @dataclass(frozen=True)
 class Attachment:
-    """One attached file; `data` holds the decoded bytes, `filename` a safe basename."""
+    """One attached file; `data` holds the decoded bytes.
+
+    `shown_name` is the name as sent, sanitised for the terminal (a `/` or `[` kept, so
+    the user recognises it); `filename` is the safe basename used only to save it.
+    """
 
     index: int
     filename: str
     content_type: str
     size: int
     data: bytes = field(repr=False, compare=False)
+    shown_name: str = ""
+
+    @property
+    def label(self) -> str:
+        """The name to show: as sent, else the one it will be saved under."""
+        return self.shown_name or self.filename
 
 
 @dataclass(frozen=True)
@@ -85,6 +99,7 @@ class RenderedMessage:
     cc: list[tuple[str, str]]
     reply_to: list[tuple[str, str]]
     date: datetime | None
+    raw_date: str  # the Date header as sent, sanitised: shown when `date` is None
     message_id: str
     in_reply_to: str
     references: list[str]
@@ -192,18 +207,6 @@ def _address_header(
     return parsed
 
 
-def _parse_date(value: str | None) -> datetime | None:
-    if not value:
-        return None
-    try:
-        parsed = email.utils.parsedate_to_datetime(_FOLD.sub("", value)[:200].strip())
-    except (TypeError, ValueError, IndexError, OverflowError):
-        return None
-    if parsed.tzinfo is None:  # "-0000": the time is UTC, the zone unknown (RFC 5322 3.3)
-        parsed = parsed.replace(tzinfo=UTC)
-    return parsed
-
-
 _DUPLICATE_CHECKED = ("From", "Subject", "Date", "To", "Cc", "Reply-To", "Message-ID")
 
 
@@ -236,7 +239,8 @@ class _Walker:
     def attach(self, filename: str, content_type: str, data: bytes) -> None:
         index = len(self.attachments) + 1
         name = safe_basename(filename, fallback=_("piece-jointe-{n}").format(n=index))
-        self.attachments.append(Attachment(index, name, content_type, len(data), data))
+        shown = clean_line(filename).strip()[:MAX_SHOWN_NAME]
+        self.attachments.append(Attachment(index, name, content_type, len(data), data, shown))
 
     def visit(self, part: Message, depth: int) -> None:
         if self.parts >= MAX_PARTS:
@@ -282,7 +286,7 @@ class _Walker:
         sender = _first(headers, "From")
         if sender is not None:
             lines.append(_("De : {v}").format(v=decode_header_value(sender)))
-        date = _parse_date(_first(headers, "Date"))
+        date = dates.parse_header(_first(headers, "Date"))
         if date is not None:
             lines.append(_("Date : {v}").format(v=long_date(date)))
         lines.append(_("Objet : {v}").format(v=subject))
@@ -498,7 +502,8 @@ def parse_message(raw: bytes, *, trusted_domains: Sequence[str] | None = None) -
         to=to,
         cc=cc,
         reply_to=reply_to,
-        date=_parse_date(_first(headers, "Date")),
+        date=dates.parse_header(_first(headers, "Date")),
+        raw_date=clean_line(_first(headers, "Date") or "")[:100].strip(),
         message_id=decode_header_value(_first(headers, "Message-ID") or "").strip(),
         in_reply_to=decode_header_value(_first(headers, "In-Reply-To") or "").strip(),
         references=references[:MAX_REFERENCES],

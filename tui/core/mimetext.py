@@ -14,6 +14,7 @@ import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta, tzinfo
 
+from tui.core import dates
 from tui.core.formatting import local, long_date, long_day
 from tui.core.i18n import _
 from tui.core.sanitize import clean_line
@@ -235,11 +236,13 @@ def _ics_time(value: str, params: dict[str, str]) -> datetime | date | None:
     except ValueError:
         return None
     if value.endswith("Z"):
-        moment = moment.replace(tzinfo=UTC)
+        utc = dates.usable(moment.replace(tzinfo=UTC))
         paris = _local_zone("Europe/Paris")
-        return moment.astimezone(paris) if paris else moment
+        return utc.astimezone(paris) if paris and utc else utc
     zone = _local_zone(params["TZID"]) if "TZID" in params else None
-    return moment.replace(tzinfo=zone) if zone else moment
+    if zone is None:
+        return moment if dates.usable(moment) else None  # floating time, kept naive
+    return dates.usable(moment.replace(tzinfo=zone))
 
 
 def _ics_params(name_part: str) -> tuple[str, dict[str, str]]:
@@ -307,8 +310,9 @@ def _add_duration(start: datetime, value: str) -> datetime | None:
         return None
     weeks, days, hours, minutes, seconds = (int(g or 0) for g in match.groups())
     try:
-        return start + timedelta(
+        end = start + timedelta(
             weeks=weeks, days=days, hours=hours, minutes=minutes, seconds=seconds
         )
     except OverflowError:
         return None
+    return end if dates.usable(end) else None

@@ -11,9 +11,10 @@ from __future__ import annotations
 import email.utils
 import re
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
+from tui.core import dates
 from tui.core.cache import Summary
 from tui.core.mimetext import decode_header_value
 from tui.core.sanitize import clean_line
@@ -91,16 +92,11 @@ def _header_bytes(data: dict[bytes, Any]) -> bytes:
 
 
 def parse_date(raw: str | None, fallback: Any = None) -> datetime | None:
-    """A Date header as an aware datetime; else the fallback (INTERNALDATE), else None."""
-    if raw:
-        try:
-            parsed = email.utils.parsedate_to_datetime(_line(raw))
-            return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
-        except Exception:  # noqa: S110 - an unreadable Date falls back to arrival time
-            pass
-    if isinstance(fallback, datetime):
-        return fallback if fallback.tzinfo else fallback.replace(tzinfo=UTC)
-    return None
+    """A Date header as an aware datetime; else the fallback (INTERNALDATE), else None.
+
+    Either is used only when `datetime` can carry it everywhere (tui.core.dates).
+    """
+    return dates.parse_header(_line(raw) if raw else None) or dates.usable(fallback)
 
 
 def header_fields(raw: bytes) -> dict[str, str]:
