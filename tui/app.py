@@ -26,8 +26,9 @@ from textual.theme import ThemeProvider
 from textual.timer import Timer
 
 from tui.account import Account
+from tui.boundary import contained
 from tui.config import Config, default_config_path, load_config, save_config
-from tui.core import secrets
+from tui.core import logs, secrets
 from tui.core.errors import ConfigError
 from tui.core.i18n import _
 from tui.core.quiet import is_quiet
@@ -113,6 +114,20 @@ class CourrielApp(App[None]):
             _("Touche inconnue dans [keys] : « {id} » (voir docs/keys.md).").format(id=name)
             for name in sorted(set(keymap) - (binding_ids() if keymap else set()))
         ]
+
+    def _handle_exception(self, error: Exception) -> None:
+        """A crash: the traceback to the log file, a short message on the terminal."""
+        self._crash_log = logs.record(error, "crash")
+        super()._handle_exception(error)
+
+    def _fatal_error(self) -> None:
+        # Textual's own prints a traceback with every frame's locals (PITFALLS.md).
+        from rich.text import Text
+
+        path = getattr(self, "_crash_log", None) or logs.current_path()
+        self.bell()
+        self._exit_renderables.append(Text(logs.crash_text(path)))
+        self._close_messages_no_wait()
 
     @classmethod
     def for_account(cls, config: Config) -> CourrielApp:
@@ -411,6 +426,7 @@ class CourrielApp(App[None]):
         if mailbox is not None and mailbox.is_mounted:
             mailbox.status.state = text
 
+    @contained
     def on_worker_event(self, message: WorkerEvent) -> None:
         from tui.core import worker as w
         from tui.core.trust import CertificateChanged

@@ -143,6 +143,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         # `courriel doctor --json | head`: the reader left; not an error worth a traceback.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return EXIT_OK
+    except Exception as exc:  # a bug: the details to the log, never on the terminal
+        from tui.core import logs
+
+        logs.print_crash(logs.record(exc, "cli"))
+        return EXIT_FAILURE
 
 
 def _run(args: argparse.Namespace) -> int:
@@ -180,7 +185,7 @@ def _run_app(args: argparse.Namespace) -> int:
         app.run(mouse=config.ui["mouse"])
     finally:
         app.close_account()
-    return EXIT_OK
+    return EXIT_FAILURE if app.return_code else EXIT_OK
 
 
 def _run_demo(args: argparse.Namespace) -> int:
@@ -196,6 +201,7 @@ def _run_demo(args: argparse.Namespace) -> int:
     config, cache, folder = open_demo()
     config.ui.update(user_ui)
     with folder:
-        CourrielApp(config, Account(config, cache, demo=True)).run()
+        app = CourrielApp(config, Account(config, cache, demo=True))
+        app.run(mouse=config.ui["mouse"])
         cache.close()
-    return EXIT_OK
+    return EXIT_FAILURE if app.return_code else EXIT_OK

@@ -54,6 +54,14 @@ def add_doctor(subparsers: Any) -> None:
 
 def doctor_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
+        "--report",
+        action="store_true",
+        help=_(
+            "afficher versions, chemins et fin du journal pour signaler une erreur "
+            "(sans mot de passe ni contenu de message), sans tester la connexion"
+        ),
+    )
+    parser.add_argument(
         "--json",
         action="store_true",
         help=_("résultat en JSON, pour les scripts"),

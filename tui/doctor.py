@@ -185,6 +185,10 @@ def _simple(title: str, explanation: str, steps: Sequence[str], kind: str) -> Di
 
 def run(args: argparse.Namespace, out: TextIO | None = None) -> int:
     """Run the test for the configured account; 0 when every step passes, 1 otherwise."""
+    if getattr(args, "report", False):
+        from tui.bugreport import write_report
+
+        return write_report(out or sys.stdout)
     report = _Report(args, out or sys.stdout)
     try:
         return _run(args, report)

@@ -25,6 +25,7 @@ from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
+from tui.boundary import report
 from tui.core.formatting import list_date, size_short
 from tui.core.i18n import _
 from tui.core.sanitize import clean_line
@@ -280,6 +281,15 @@ class MessageList(ScrollView, can_focus=True):
         return _Columns(date=8, sender=14, size=0)
 
     def render_line(self, y: int) -> Strip:
+        try:
+            return self._render_row(y)
+        except Exception as error:  # one bad row shows as such; the list keeps working
+            report(self, error, "message list row")
+            text = " " + _("message illisible")
+            width = self.scrollable_content_region.width
+            return Strip([Segment(set_cell_size(text, width), self.rich_style)], width)
+
+    def _render_row(self, y: int) -> Strip:
         width = self.scrollable_content_region.width
         index = self.scroll_offset.y + y
         base = self.rich_style
