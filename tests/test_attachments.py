@@ -88,3 +88,60 @@ def test_missing_folder_is_a_clear_error(tmp_path: Path) -> None:
 def test_default_folder_follows_xdg(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("XDG_DOWNLOAD_DIR", str(tmp_path / "Téléchargements"))
     assert default_folder() == tmp_path / "Téléchargements"
+
+
+HOSTILE_NAMES = [
+    ("[@click=app.quit]facture[/].pdf", "].pdf"),
+    ("circulaires/2026/rentrée.pdf", "rentrée.pdf"),
+    ("facture\u202efdp.exe", "facturefdp.exe"),
+    ("\x1b]8;;file:///etc/passwd\x1b\\lien.txt", "lien.txt"),
+]
+
+
+def _with_attachment(name: str) -> bytes:
+    from email.message import EmailMessage
+
+    message = EmailMessage()
+    message["From"] = "a@ac-dijon.fr"
+    message["Subject"] = "Pièce jointe"
+    message.set_content("Voir la pièce jointe.")
+    message.add_attachment(b"%PDF-1.4", maintype="application", subtype="pdf", filename=name)
+    return message.as_bytes()
+
+
+@pytest.mark.parametrize(("sent", "saved"), HOSTILE_NAMES)
+def test_attachment_names_are_shown_as_sent_and_saved_safely(
+    tmp_path: Path, sent: str, saved: str
+) -> None:
+    """Issue #14: « [@click=app.quit]facture[/].pdf » was listed as « ].pdf »."""
+    from tui.account import reader_view
+    from tui.core.sanitize import clean_line
+
+    message = parse_message(_with_attachment(sent))
+    [attachment] = message.attachments
+    assert attachment.label == clean_line(sent)
+    assert "\x1b" not in attachment.label and "\u202e" not in attachment.label
+    listed = reader_view(message).attachments
+    assert any(clean_line(sent) in line for line in listed)
+    folder = tmp_path / "dl"
+    folder.mkdir()
+    [path] = save_all(message.attachments, folder)
+    assert path.parent == folder.resolve()
+    assert path.name == saved
+
+
+async def test_save_dialog_shows_both_names(monkeypatch: pytest.MonkeyPatch) -> None:
+    from textual.app import App
+
+    from tui.screens.save_attachments import SaveAttachments
+
+    message = parse_message(_with_attachment("[@click=app.quit]facture[/].pdf"))
+    app: App[None] = App()
+    async with app.run_test(size=(100, 20)) as pilot:
+        app.push_screen(SaveAttachments(message.attachments))
+        await pilot.pause()
+        text = "\n".join(s.text for s in app.screen._compositor.render_strips())
+        assert "[@click=app.quit]facture[/].pdf" in text
+        assert "« ].pdf »" in text
+        await pilot.click(offset=(10, 5))
+        assert app.is_running

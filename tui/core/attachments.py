@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable
+from dataclasses import replace
 from pathlib import Path
 
 from tui.core.errors import MailError
@@ -133,6 +134,6 @@ def save_all(attachments: Iterable[Attachment], folder: Path) -> list[Path]:
     for att in attachments:
         root = _target(folder, att.filename).parent
         name = free_name(root, att.filename)
-        renamed = Attachment(att.index, name, att.content_type, att.size, att.data)
+        renamed = replace(att, filename=name)
         saved.append(save_attachment(renamed, root))
     return saved

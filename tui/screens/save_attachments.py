@@ -21,6 +21,15 @@ from tui.core.i18n import _
 from tui.core.mime import Attachment
 
 
+def _line(attachment: Attachment) -> Content:
+    """« facture/2026.pdf (12 Ko) → enregistré sous 2026.pdf » when the names differ."""
+    size = size_short(attachment.size)
+    if attachment.label == attachment.filename:
+        return Content(f"  {attachment.label} ({size})")
+    saved = _("enregistré sous « {name} »").format(name=attachment.filename)
+    return Content(f"  {attachment.label} ({size}) → {saved}")
+
+
 class SaveAttachments(ModalScreen[Path | None]):
     """Dismisses with the chosen folder, or None."""
 
@@ -48,9 +57,7 @@ class SaveAttachments(ModalScreen[Path | None]):
         with Vertical():
             yield Static(Content(_("Enregistrer les pièces jointes dans :")).stylize("bold"))
             # Content, never markup: file names come from the message.
-            listing = Content("\n").join(
-                Content(f"  {a.filename} ({size_short(a.size)})") for a in self.attachments
-            )
+            listing = Content("\n").join(_line(a) for a in self.attachments)
             yield Static(listing)
             yield Input(str(default_folder()), id="folder")
             yield Static(
