@@ -21,9 +21,12 @@ import platformdirs
 from tui.core.errors import ConfigError
 from tui.core.i18n import N_, _
 from tui.core.quiet import valid_range
+from tui.core.sanitize import clean_line
+from tui.core.userfiles import UserFileError, read_limited, shown_path
 from tui.presets import DIJON
 
 APP_NAME = "courriel"
+MAX_CONFIG_BYTES = 1024 * 1024  # a real one is under 2 KB
 
 
 @dataclass(frozen=True)
@@ -148,25 +151,28 @@ def load_config(path: Path | None = None) -> Config:
     path = path or default_config_path()
     config = Config(path=path, values=defaults())
     try:
-        raw = path.read_bytes()
+        raw = read_limited(path, MAX_CONFIG_BYTES)
     except FileNotFoundError:
         return config
-    except OSError as exc:
-        raise ConfigError(
-            _("Fichier {path} : lecture impossible ({reason}).").format(
-                path=path, reason=exc.strerror or exc
-            )
-        ) from None
+    except UserFileError as exc:
+        raise ConfigError(_("Fichier de configuration : {reason}").format(reason=exc)) from None
+    shown = shown_path(path)
     try:
         data = tomllib.loads(raw.decode("utf-8"))
     except UnicodeDecodeError:
         raise ConfigError(
-            _("Fichier {path} : ce n'est pas du texte UTF-8.").format(path=path)
+            _("Fichier {path} : ce n'est pas du texte UTF-8.").format(path=shown)
         ) from None
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(
             _("Fichier {path} : ce n'est pas un fichier TOML valide ({reason}).").format(
-                path=path, reason=exc
+                path=shown, reason=clean_line(str(exc))
+            )
+        ) from None
+    except RecursionError:
+        raise ConfigError(
+            _("Fichier {path} : tableaux ou sections imbriqués trop profondément.").format(
+                path=shown
             )
         ) from None
     config.values = validate(data, path)
@@ -191,8 +197,8 @@ def validate(data: Mapping[str, Any], path: Path) -> dict[str, dict[str, Any]]:
                             "Fichier {path} : valeur refusée pour « {key} » : {value}. "
                             "Permis : {allowed}."
                         ).format(
-                            path=path,
-                            key=f"{section}.{name}",
+                            path=shown_path(path),
+                            key=shown_path(f"{section}.{name}"),
                             value=_show(keys),
                             allowed=_('touches séparées par des virgules, ex. "d,x"'),
                         )
@@ -204,7 +210,7 @@ def validate(data: Mapping[str, Any], path: Path) -> dict[str, dict[str, Any]]:
         if not isinstance(content, dict):
             raise ConfigError(
                 _("Fichier {path} : « {section} » doit être une section [{section}].").format(
-                    path=path, section=section
+                    path=shown_path(path), section=shown_path(section)
                 )
             )
         for name, value in content.items():
@@ -221,7 +227,7 @@ def _checked(path: Path, section: str, name: str, value: Any) -> Any:
                     "Fichier {path} : « {section}.password » est refusé — le mot de passe "
                     "ne s'écrit jamais dans ce fichier. Utilisez le trousseau du système ou "
                     "password_command."
-                ).format(path=path, section=section)
+                ).format(path=shown_path(path), section=section)
             )
         raise ConfigError(_unknown(path, section, name, list(keys)))
     key = keys[name]
@@ -238,20 +244,29 @@ def _checked(path: Path, section: str, name: str, value: Any) -> Any:
         raise ConfigError(
             _(
                 "Fichier {path} : valeur refusée pour « {key} » : {value}. Permis : {allowed}."
-            ).format(path=path, key=f"{section}.{name}", value=_show(value), allowed=_(key.allowed))
+            ).format(
+                path=shown_path(path),
+                key=f"{section}.{name}",
+                value=_show(value),
+                allowed=_(key.allowed),
+            )
         )
     return value
 
 
 def _show(value: Any) -> str:
     text = repr(value) if not isinstance(value, bool) else str(value).lower()
+    text = clean_line(text)  # repr() keeps non-ASCII controls such as U+009B as they are
     return text if len(text) <= 60 else text[:57] + "…"
 
 
 def _unknown(path: Path, section: str, name: str | None, allowed: list[str]) -> str:
     wrong = section if name is None else name
     where = f"[{section}]" if name is None else f"{section}.{name}"
-    message = _("Fichier {path} : clé inconnue « {key} ».").format(path=path, key=where)
+    # The key comes from the file: it may hold escape sequences, or be huge.
+    message = _("Fichier {path} : clé inconnue « {key} ».").format(
+        path=shown_path(path), key=shown_path(where)
+    )
     close = difflib.get_close_matches(wrong, allowed, n=1, cutoff=0.6)
     if close:
         message += " " + _("Vouliez-vous dire « {suggestion} » ?").format(suggestion=close[0])
@@ -276,7 +291,7 @@ def save_config(path: Path, updates: Mapping[str, Mapping[str, Any]]) -> None:
     except Exception as exc:  # tomlkit raises several parse error types
         raise ConfigError(
             _("Fichier {path} : ce n'est pas un fichier TOML valide ({reason}).").format(
-                path=path, reason=exc
+                path=shown_path(path), reason=exc
             )
         ) from None
     for section, content in updates.items():

@@ -6,6 +6,8 @@ The worker reports on its own thread; `post` must be thread-safe (the app passes
 
 from __future__ import annotations
 
+import hashlib
+import re
 import threading
 from collections.abc import Callable
 from pathlib import Path
@@ -23,10 +25,19 @@ if TYPE_CHECKING:
     from tui.core.trust import TrustStore
 
 
+_PLAIN_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._+-]{0,99}")
+
+
 def cache_path(config: Config) -> Path:
+    """The account's cache file, named after what the user typed only when that is a
+    plain short name: a 5 MB username or one with « / » gets a hashed name instead
+    (issue #18), while existing caches keep their file."""
     account = config.account
-    name = f"{account['username'] or 'compte'}@{account['imap_host']}.sqlite3"
-    return cache_dir() / name
+    username, host = str(account["username"] or "compte"), str(account["imap_host"])
+    if _PLAIN_NAME.fullmatch(username) and _PLAIN_NAME.fullmatch(host):
+        return cache_dir() / f"{username}@{host}.sqlite3"
+    digest = hashlib.sha256(f"{username}\0{host}".encode("utf-8", "replace")).hexdigest()
+    return cache_dir() / f"compte-{digest[:24]}.sqlite3"
 
 
 # Deletes, moves and archives wait this long before reaching the server, so that `u`

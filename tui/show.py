@@ -18,15 +18,28 @@ from tui.core.formatting import shown_date, size_short
 from tui.core.i18n import _
 from tui.core.mime import RenderedMessage, parse_message
 from tui.core.sanitize import clean_line
+from tui.core.userfiles import MiB, UserFileError, read_limited
 
 EXIT_OK = 0
 EXIT_FAILURE = 1
 
 
+MAX_MESSAGE_BYTES = 64 * MiB  # bigger than any server accepts (the academy's: ~20 MB)
+
+
 def _read(name: str) -> bytes:
     if name == "-":
-        return sys.stdin.buffer.read()
-    return Path(name).read_bytes()
+        data = sys.stdin.buffer.read(MAX_MESSAGE_BYTES + 1)
+        if len(data) > MAX_MESSAGE_BYTES:
+            raise UserFileError(_too_big_stdin())
+        return data
+    return read_limited(Path(name), MAX_MESSAGE_BYTES)
+
+
+def _too_big_stdin() -> str:
+    return _("L'entrée standard est trop grosse : courriel lit au plus {limit}.").format(
+        limit=size_short(MAX_MESSAGE_BYTES)
+    )
 
 
 def _people(people: list[tuple[str, str]]) -> str:
@@ -89,12 +102,10 @@ def run(args: argparse.Namespace) -> int:
     name = str(args.file)
     try:
         raw = _read(name)
-    except IsADirectoryError:
-        return _fail(_("« {file} » est un dossier, pas un message.").format(file=name))
     except FileNotFoundError:
         return _fail(_("Le fichier « {file} » n'existe pas.").format(file=name))
-    except PermissionError:
-        return _fail(_("Lecture de « {file} » refusée (droits insuffisants).").format(file=name))
+    except UserFileError as error:  # a folder, a FIFO, a device, too big, unreadable
+        return _fail(str(error))
     except OSError as error:
         reason = error.strerror or str(error)
         return _fail(_("Impossible de lire « {file} » : {reason}").format(file=name, reason=reason))
