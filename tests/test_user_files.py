@@ -137,3 +137,24 @@ def test_cache_file_name_is_bounded_and_stays_in_its_folder() -> None:
         assert len(path.name.encode()) < 100
         assert "/" not in path.name and "\x1b" not in path.name
     assert cache_path(config_with("a/b")) != cache_path(config_with("a_b"))
+
+
+@pytest.mark.timeout(20)
+@pytest.mark.parametrize("kind", ["fifo", "dev-zero", "directory"])
+def test_an_attachment_that_is_not_a_file_is_refused_not_read(tmp_path: Path, kind: str) -> None:
+    from tui.core.compose import ComposeError, Draft, Identity, build_message
+
+    path = CONFIGS[kind](tmp_path)
+    draft = Draft(to="marie.durand@ac-dijon.fr", subject="PJ", body="Voir", attachments=[str(path)])
+    with pytest.raises(ComposeError) as refused:
+        build_message(Identity("Prénom Nom", "prenom.nom@ac-dijon.fr"), draft)
+    assert "Pièce jointe illisible" in refused.value.message
+
+
+@pytest.mark.timeout(20)
+def test_a_fifo_among_the_user_themes_is_skipped_with_a_reason(tmp_path: Path) -> None:
+    from tui.themes import load_themes
+
+    os.mkfifo(tmp_path / "piege.toml")
+    themes = load_themes(tmp_path)
+    assert any("piege.toml" in problem for problem in themes.problems)

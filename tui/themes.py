@@ -10,8 +10,11 @@ from pathlib import Path
 from textual.theme import Theme
 
 from tui.core.i18n import _
+from tui.core.sanitize import clean_line
+from tui.core.userfiles import UserFileError, read_limited, shown_path
 
 DEFAULT_THEME = "courriel-sombre"
+MAX_THEME_BYTES = 64 * 1024  # a theme is a few hundred bytes
 SIXTEEN_COLOUR_THEME = "console"
 _FIELDS = {f.name: f.type for f in fields(Theme)}
 
@@ -31,10 +34,18 @@ class ThemeSet:
 def load_theme(path: Path) -> Theme:
     """Read one theme file; raise ValueError with a French message naming the problem."""
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        data = tomllib.loads(read_limited(path, MAX_THEME_BYTES).decode("utf-8"))
+    except (
+        OSError,
+        UserFileError,
+        UnicodeDecodeError,
+        tomllib.TOMLDecodeError,
+        RecursionError,
+    ) as exc:
         raise ValueError(
-            _("Thème {path} ignoré : fichier illisible ({reason}).").format(path=path, reason=exc)
+            _("Thème {path} ignoré : fichier illisible ({reason}).").format(
+                path=shown_path(path), reason=clean_line(str(exc))
+            )
         ) from None
     unknown = sorted(set(data) - set(_FIELDS))
     if unknown:

@@ -40,6 +40,7 @@ from typing import TYPE_CHECKING
 from tui.core.errors import CertificateError, ConfigError
 from tui.core.formatting import day_date
 from tui.core.i18n import _
+from tui.core.userfiles import UserFileError, read_limited
 
 if TYPE_CHECKING:
     # cryptography (~8 MiB, ~45 ms) decodes a certificate only when one needs the
@@ -100,7 +101,9 @@ class CertificateNeedsDecision(CertificateError):
 class CertificateChanged(CertificateError):
     """A pinned certificate was replaced by another one: refused, loudly."""
 
-    title = "Certificat modifié"
+    @property
+    def title(self) -> str:
+        return _("Certificat modifié")
 
     def __init__(self, info: CertificateInfo, pinned: Pin) -> None:
         super().__init__(
@@ -379,6 +382,9 @@ def _key(host: str, port: int) -> str:
     return f"{host.rstrip('.').lower()}:{port}"
 
 
+MAX_TRUST_BYTES = 1024 * 1024  # one pin is about 300 bytes
+
+
 class TrustStore:
     """The user's certificate decisions, persisted in `path` (tui.config.trust_path():
     a file beside config.toml). Thread-safe: the IMAP threads and the asyncio SMTP
@@ -397,9 +403,11 @@ class TrustStore:
 
     def _load(self) -> dict[str, Pin]:
         try:
-            raw = self.path.read_bytes()
+            raw = read_limited(self.path, MAX_TRUST_BYTES)
         except FileNotFoundError:
             return {}
+        except UserFileError as exc:
+            raise ConfigError(str(exc)) from None
         except OSError as exc:
             raise ConfigError(
                 _("Fichier {path} : lecture impossible ({reason}).").format(
