@@ -277,7 +277,8 @@ def test_config_error() -> None:
 
 def test_unknown_error_still_helps() -> None:
     d = diagnose(ValueError("boom"))
-    assert d.kind == "unknown" and "ValueError" in d.explanation
+    assert d.kind == "unknown" and "ValueError" in d.technical
+    assert "ValueError" not in d.explanation  # a class name is not an explanation (#17)
     assert "courriel doctor" in _text(d) and DIJON.helpdesk_phone in _text(d)
 
 

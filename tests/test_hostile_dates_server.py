@@ -22,7 +22,7 @@ pytestmark = pytest.mark.server
 
 
 def dated(n: int, date: str) -> bytes:
-    reply = f"In-Reply-To: <date-0@ac-dijon.fr>\r\n" if n else ""
+    reply = "In-Reply-To: <date-0@ac-dijon.fr>\r\n" if n else ""
     return (
         f"From: Expéditeur {n} <x{n}@ac-dijon.fr>\r\nSubject: Datation {n}\r\n"
         f"Date: {date}\r\nMessage-ID: <date-{n}@ac-dijon.fr>\r\n{reply}"

@@ -88,7 +88,7 @@ def test_any_config_path_is_answered_in_french(
     assert done.returncode in (1, 2), shown
     assert "Traceback" not in shown
     assert "erreur interne" not in shown, shown
-    assert str(path) in shown or kind == "nested" and "imbriqués" in shown
+    assert str(path) in shown or (kind == "nested" and "imbriqués" in shown)
 
 
 @pytest.mark.parametrize("kind", ["fifo", "dev-zero", "directory", "binary"])

@@ -32,7 +32,9 @@ __all__ = [
 class AttachmentExists(MailError):
     """A file of that name is already in the folder: the UI asks before overwriting."""
 
-    title = "Fichier existant"
+    @property
+    def title(self) -> str:
+        return _("Fichier existant")
 
     def __init__(self, path: Path) -> None:
         super().__init__(_("Le fichier « {name} » existe déjà.").format(name=path.name))
@@ -42,7 +44,9 @@ class AttachmentExists(MailError):
 class AttachmentSaveError(MailError):
     """The attachment could not be written (folder missing, no permission, disk full)."""
 
-    title = "Enregistrement impossible"
+    @property
+    def title(self) -> str:
+        return _("Enregistrement impossible")
 
 
 def default_folder() -> Path:

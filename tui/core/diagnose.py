@@ -23,9 +23,10 @@ from tui.core.secrets import SecretError
 from tui.core.username import normalise_username
 from tui.presets import DIJON, WRONG_PORTS
 
-# Share of the quota from which the mailbox is reported as nearly full, and as full.
-QUOTA_NEARLY_FULL = 0.90
-QUOTA_FULL = 0.98
+# Share of the quota from which the mailbox is reported as nearly full, and as full:
+# the same points as the status bar's colours and notice (tui/quota_notice.py).
+QUOTA_NEARLY_FULL = 0.80
+QUOTA_FULL = 0.95
 EXPECTED_PORTS = {"imap": DIJON.imap_port, "smtp": DIJON.smtp_port}
 # What OpenSSL says when the other side does not speak TLS at all (a plaintext port).
 _PLAINTEXT_REASONS = ("WRONG_VERSION_NUMBER", "UNKNOWN_PROTOCOL", "HTTP_REQUEST", "RECORD_LAYER")
@@ -180,10 +181,35 @@ def _network_kind(exc: BaseException) -> str:
     return ""
 
 
+def plain_reason(exc: BaseException) -> str:
+    """Why a connection failed, as a short clause in the UI's language, for a sentence
+    such as « Impossible de joindre {host}:{port} : {why}. » Never the exception's class
+    name (« ConnectionResetError ») nor the system's English (« Connection reset by
+    peer »): those stay in `diagnose(...).technical` for the help desk."""
+    for item in _chain(exc):
+        if isinstance(item, socket.gaierror):
+            return _("nom de serveur inconnu")
+        if isinstance(item, TimeoutError | socket.timeout):
+            return _("le serveur ne répond pas (délai dépassé)")
+        if isinstance(item, ConnectionRefusedError):
+            return _("connexion refusée")
+        if isinstance(item, ssl.SSLError):
+            return _("la connexion chiffrée (SSL/TLS) n'a pas pu s'établir")
+        if isinstance(item, OSError) and item.errno in (errno.ENETUNREACH, errno.EHOSTUNREACH):
+            return _("réseau inaccessible (cet ordinateur semble hors ligne)")
+        if isinstance(item, ConnectionError | EOFError) or _network_kind(item) == "network":
+            return _("la connexion a été coupée, par le serveur ou par le réseau")
+    if any(isinstance(item, OSError) for item in _chain(exc)):
+        return _("problème de réseau")
+    return _("erreur inattendue")
+
+
 class ProtocolMismatch(ConnectionLost):
     """TLS worked but the server greeted in another protocol: this port is not IMAP/SMTP."""
 
-    title = "Mauvais port"
+    @property
+    def title(self) -> str:
+        return _("Mauvais port")
 
 
 # --- the diagnoses --------------------------------------------------------------------
@@ -495,10 +521,9 @@ def password_diagnosis(reason: str = "") -> Diagnosis:
 
 
 def _unknown_diagnosis(exc: BaseException, step: str) -> Diagnosis:
+    # The exception's class name is for the help desk: it is in `technical`, not here.
     message = exc.message if isinstance(exc, MailError) else ""
-    explanation = message or _("Une erreur inattendue s'est produite ({name}).").format(
-        name=type(exc).__name__
-    )
+    explanation = message or _("Une erreur inattendue s'est produite.")
     return Diagnosis(
         _("Erreur inattendue"),
         explanation,

@@ -3,15 +3,22 @@
 Each error carries a short user-facing title; the app has one handler that turns any
 `MailError` into a notification or a modal (via `diagnose`), so no traceback ever
 reaches the screen. Messages never contain a password.
+
+Titles are properties, translated when read: a class attribute would be fixed in the
+language of the import, before the user's language is known (English UI, French title).
 """
 
 from __future__ import annotations
+
+from tui.core.i18n import _
 
 
 class MailError(Exception):
     """Base of every failure core reports to the user."""
 
-    title = "Erreur"
+    @property
+    def title(self) -> str:
+        return _("Erreur")
 
     def __init__(self, message: str, *, detail: str = "") -> None:
         super().__init__(message)
@@ -25,28 +32,38 @@ class MailError(Exception):
 class ConfigError(MailError):
     """The configuration file is unreadable or invalid."""
 
-    title = "Configuration invalide"
+    @property
+    def title(self) -> str:
+        return _("Configuration invalide")
 
 
 class AuthError(MailError):
     """The server refused the username or password."""
 
-    title = "Identification refusée"
+    @property
+    def title(self) -> str:
+        return _("Identification refusée")
 
 
 class ConnectionLost(MailError):
     """The server could not be reached, or the connection dropped."""
 
-    title = "Connexion impossible"
+    @property
+    def title(self) -> str:
+        return _("Connexion impossible")
 
 
 class CertificateError(MailError):
     """The server's certificate needs a decision, or was refused."""
 
-    title = "Certificat"
+    @property
+    def title(self) -> str:
+        return _("Certificat")
 
 
 class SendError(MailError):
     """A message could not be handed to the SMTP server."""
 
-    title = "Envoi impossible"
+    @property
+    def title(self) -> str:
+        return _("Envoi impossible")

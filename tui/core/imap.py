@@ -46,7 +46,9 @@ _APPENDUID = re.compile(r"\[APPENDUID (\d+) (\d+)\]", re.IGNORECASE)
 class CommandFailed(MailError):
     """The server answered NO or BAD to a command."""
 
-    title = "Commande refusée"
+    @property
+    def title(self) -> str:
+        return _("Commande refusée")
 
 
 @dataclass(frozen=True)

@@ -40,7 +40,9 @@ T = TypeVar("T")
 class SecretError(MailError):
     """A password source failed. The message names the source, never the secret."""
 
-    title = "Mot de passe"
+    @property
+    def title(self) -> str:
+        return _("Mot de passe")
 
 
 @dataclass(frozen=True)
@@ -138,6 +140,34 @@ def _unusable(why: str) -> str:
     ).format(why=why)
 
 
+def keyring_name(backend: Any) -> str:
+    """The keyring as a teacher may know it, for a sentence: never keyring's class name
+    (the Secret Service backend's class is called « Keyring »)."""
+    module = type(backend).__module__
+    if module.endswith((".SecretService", ".libsecret")):
+        return _("le trousseau de votre session GNOME ou KDE")
+    if module.endswith(".kwallet"):
+        return _("KWallet, le trousseau de KDE")
+    if module.endswith(".macOS"):
+        return _("le trousseau de macOS")
+    if module.endswith(".Windows"):
+        return _("le gestionnaire d'identification de Windows")
+    return _("le trousseau du système")
+
+
+def _refusal(exc: BaseException, backend: Any) -> str:
+    """What a keyring's failure means, in words; its class name is kept out of sight
+    (its text too: it could quote the password)."""
+    from keyring.errors import InitError, KeyringLocked
+
+    name = keyring_name(backend)
+    if isinstance(exc, KeyringLocked):
+        return _("{name} est verrouillé").format(name=name)
+    if isinstance(exc, InitError):
+        return _("{name} n'a pas pu démarrer").format(name=name)
+    return _("{name} a refusé l'accès").format(name=name)
+
+
 def keyring_status(*, timeout: float = KEYRING_TIMEOUT, refresh: bool = False) -> KeyringStatus:
     """Probe the keyring once per process (or again with `refresh=True`)."""
     global _status, _backend
@@ -156,29 +186,27 @@ def _probe(timeout: float) -> tuple[KeyringStatus, Any]:
         candidates = _candidates(root)
     except TimeoutError:
         return KeyringStatus(False, "", _unusable(_("le trousseau ne répond pas"))), None
-    except Exception as exc:
-        why = _("le module keyring a échoué : {name}").format(name=type(exc).__name__)
+    except Exception:
+        why = _("le trousseau n'a pas pu être interrogé")
         return KeyringStatus(False, "", _unusable(why)), None
     kinds = [(backend, _kind_of(backend)) for backend in candidates]
     real = [b for b, kind in kinds if kind == "real"]
     failures: list[str] = []
     for backend in sorted(real, key=lambda b: float(getattr(b, "priority", 0)), reverse=True):
-        name = type(backend).__name__
+        name = keyring_name(backend)
         try:
             _with_timeout(functools.partial(_round_trip, backend), timeout)
         except TimeoutError:
-            failures.append(_("le trousseau {name} ne répond pas").format(name=name))
+            failures.append(_("{name} ne répond pas").format(name=name))
             continue
         except Exception as exc:
-            failures.append(
-                _("le trousseau {name} refuse l'accès : {error}").format(
-                    name=name, error=type(exc).__name__
-                )
-            )
+            failures.append(_refusal(exc, backend))
             continue
-        return KeyringStatus(
-            True, name, _("Trousseau système : {name}.").format(name=name)
-        ), backend
+        explanation = _(
+            "Le mot de passe sera gardé dans {name}, protégé par votre session sur cet "
+            "ordinateur : courriel ne l'écrit dans aucun fichier."
+        ).format(name=name)
+        return KeyringStatus(True, type(backend).__name__, explanation), backend
     if failures:
         why = "; ".join(failures)
         if _headless():
@@ -386,18 +414,17 @@ def store_password(
         backend = _keyring_backend(timeout)
         if backend is None:
             raise SecretError(keyring_status(timeout=timeout).explanation)
-        failure = ""
+        failure = detail = ""
         try:
             _with_timeout(lambda: backend.set_password(KEYRING_SERVICE, key, password), timeout)
         except TimeoutError:
-            failure = _("le trousseau ne répond pas")
+            failure = _("{name} ne répond pas").format(name=keyring_name(backend))
         except Exception as exc:  # its text could quote the password: keep the class only
-            failure = type(exc).__name__
+            failure, detail = _refusal(exc, backend), type(exc).__name__
         if failure:
             raise SecretError(
-                _("Le mot de passe n'a pas pu être enregistré dans le trousseau ({why}).").format(
-                    why=failure
-                )
+                _("Le mot de passe n'a pas pu être enregistré : {why}.").format(why=failure),
+                detail=detail,
             )
     elif source == "ask":
         _session[key] = password

@@ -22,6 +22,7 @@ from typing import Any, Protocol
 from tui.core import outbox
 from tui.core.cache import Cache
 from tui.core.compose import clean_msgid
+from tui.core.diagnose import plain_reason
 from tui.core.errors import AuthError, CertificateError, ConnectionLost, MailError
 from tui.core.formatting import size_short
 from tui.core.i18n import _
@@ -110,7 +111,7 @@ def _classify(exc: BaseException) -> _Failure:
                 server=_server_text(exc)
             ),
         )
-    return _Failure("network", _("Envoi interrompu : {what}.").format(what=type(exc).__name__))
+    return _Failure("network", _("Envoi interrompu : {what}.").format(what=plain_reason(exc)))
 
 
 def _size_limit(smtp: Any) -> int | None:

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import socket
 import ssl
 from typing import TYPE_CHECKING, Any
 
+from tui.core.diagnose import plain_reason
 from tui.core.errors import AuthError, CertificateError, ConnectionLost
 from tui.core.i18n import _
 from tui.core.trust import TrustStore
@@ -32,18 +32,11 @@ def peer_der(sock: Any) -> bytes:
 
 
 def _unreachable(host: str, port: int, exc: BaseException) -> ConnectionLost:
-    if isinstance(exc, ssl.SSLError):
-        why = _("la négociation TLS a échoué ({reason})").format(
-            reason=exc.reason or type(exc).__name__
-        )
-    elif isinstance(exc, TimeoutError | socket.timeout):
-        why = _("le serveur ne répond pas (délai dépassé)")
-    elif isinstance(exc, ConnectionRefusedError):
-        why = _("connexion refusée")
-    elif isinstance(exc, socket.gaierror):
-        why = _("nom de serveur inconnu")
-    else:
-        why = getattr(exc, "strerror", None) or type(exc).__name__
+    reason = getattr(exc, "reason", None) if isinstance(exc, ssl.SSLError) else None
+    if reason:  # OpenSSL's own code (WRONG_VERSION_NUMBER…), for the help desk
+        why = _("la négociation TLS a échoué ({reason})").format(reason=reason)
+    else:  # never the class name nor the system's English (« Connection reset by peer »)
+        why = plain_reason(exc)
     return ConnectionLost(
         _("Impossible de joindre {host}:{port} : {why}.").format(host=host, port=port, why=why)
     )

@@ -571,7 +571,7 @@ class TrustStore:
         except (OSError, ssl.SSLError, CertificateError, ValueError) as exc:
             reason = _("{error} (le certificat n'a pas pu être relu : {why})").format(
                 error=_clean(str(getattr(error, "verify_message", "") or error)),
-                why=_clean(str(exc) or type(exc).__name__),
+                why=_clean(str(exc)) or _("erreur inattendue"),
             )
             info = CertificateInfo(host, port, "", (), "", None, None, "", reason)
         return CertificateNeedsDecision(info)

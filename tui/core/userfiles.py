@@ -8,6 +8,7 @@ the limit plus one byte to tell "too big" from "just fits".
 
 from __future__ import annotations
 
+import errno
 import os
 import stat
 from pathlib import Path
@@ -53,7 +54,7 @@ def read_limited(path: Path, limit: int) -> bytes:
     except OSError as error:
         raise UserFileError(
             _("{path} : lecture impossible ({reason}).").format(
-                path=where, reason=clean_line(error.strerror or type(error).__name__)
+                path=where, reason=file_reason(error)
             )
         ) from None
     try:
@@ -75,7 +76,7 @@ def read_limited(path: Path, limit: int) -> bytes:
     except OSError as error:
         raise UserFileError(
             _("{path} : lecture impossible ({reason}).").format(
-                path=where, reason=clean_line(error.strerror or type(error).__name__)
+                path=where, reason=file_reason(error)
             )
         ) from None
     finally:
@@ -83,6 +84,22 @@ def read_limited(path: Path, limit: int) -> bytes:
     if len(data) > limit:  # grew while we read it
         raise UserFileError(_too_big(where, limit))
     return data
+
+
+def file_reason(exc: OSError) -> str:
+    """Why a file could not be read or written, as a short clause in the UI's language,
+    never the system's English (« Permission denied ») nor a class name."""
+    if isinstance(exc, PermissionError):
+        return _("droits insuffisants")
+    if isinstance(exc, FileNotFoundError):
+        return _("dossier introuvable")
+    if isinstance(exc, IsADirectoryError):
+        return _("c'est un dossier")
+    if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        return _("disque plein")
+    if exc.errno == errno.EROFS:
+        return _("disque en lecture seule")
+    return _("erreur du système de fichiers")
 
 
 def _too_big(where: str, limit: int) -> str:

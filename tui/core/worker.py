@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
-from tui.core import outbox
+from tui.core import logs, outbox
 from tui.core.cache import Cache, Summary
 from tui.core.errors import AuthError, CertificateError, ConnectionLost, MailError
 from tui.core.i18n import _
@@ -390,7 +390,12 @@ class AccountWorker:
             except MailError as exc:
                 self._emit(RequestFailed(request, exc))
             except Exception as exc:  # a bug must not end the account's thread
-                self._emit(RequestFailed(request, MailError(str(exc) or type(exc).__name__)))
+                path = logs.record(exc, f"worker: {type(request).__name__}")
+                text = _(
+                    "Erreur interne de courriel ; la suite continue. Détails dans le journal : "
+                    "{path}"
+                ).format(path=path)
+                self._emit(RequestFailed(request, MailError(text)))
 
     def _next(self, state: _State) -> Request | None:
         """User requests first; then internal jobs and backfill only while connected."""

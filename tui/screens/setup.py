@@ -32,6 +32,7 @@ from tui.core.diagnose import Diagnosis
 from tui.core.errors import CertificateError, MailError
 from tui.core.i18n import N_, _
 from tui.core.trust import CertificateChanged, TrustStore
+from tui.core.userfiles import file_reason
 from tui.core.username import USERNAME_RE, normalise_username
 from tui.presets import DIJON
 from tui.screens.certificate import CertificatePrompt, Decision
@@ -134,7 +135,7 @@ class ConfirmUntested(ModalScreen[bool]):
     ConfirmUntested {
         align: center middle;
     }
-    #untested-box {
+    ConfirmUntested #untested-box {
         width: 70;
         max-width: 100%;
         height: auto;
@@ -142,17 +143,17 @@ class ConfirmUntested(ModalScreen[bool]):
         background: $surface;
         padding: 0 1;
     }
-    #untested-title {
+    ConfirmUntested #untested-title {
         text-style: bold;
         color: $warning;
         padding-bottom: 1;
     }
-    #untested-buttons {
+    ConfirmUntested #untested-buttons {
         height: auto;
         align-horizontal: center;
         padding-top: 1;
     }
-    #untested-buttons Button {
+    ConfirmUntested #untested-buttons Button {
         margin: 0 1;
     }
     """
@@ -732,7 +733,7 @@ class SetupScreen(Screen[bool]):
             return
         except OSError as exc:
             message = _("Impossible d'écrire {path} : {reason}").format(
-                path=self.config_path, reason=exc.strerror or type(exc).__name__
+                path=self.config_path, reason=file_reason(exc)
             )
             self.app.call_from_thread(self.notify, message, severity="error", markup=False)
             return

@@ -10,6 +10,7 @@ from textual.widget import Widget
 
 from tui.core.formatting import size_short
 from tui.core.i18n import _
+from tui.quota_notice import QUOTA_ERROR, QUOTA_WARNING, quota_level, quota_percent
 
 FOLDER_RANK = 3  # below the connection state, above the sync times
 
@@ -83,13 +84,22 @@ class StatusBar(Widget):
         return line
 
     def _quota(self) -> tuple[int, Content] | None:
-        if self.quota is None or not self.quota[1]:
+        """Plain below 80 %, then in the warning colour, and from 95 % in the error
+        colour; a coloured quota is kept in view on a narrow line."""
+        percent = quota_percent(self.quota)
+        if self.quota is None or percent is None:
             return None
         used, limit = self.quota
-        percent = 100 * used / limit
         text = Content(
             _("quota {used} / {limit} ({percent} %)").format(
-                used=size_short(used * 1024), limit=size_short(limit * 1024), percent=round(percent)
+                used=size_short(used * 1024),
+                limit=size_short(limit * 1024),
+                percent=min(int(percent), 999),
             )
         )
-        return (7, text.stylize("bold $error")) if percent >= 90 else (2, text)
+        level = quota_level(self.quota)
+        if level >= QUOTA_ERROR:
+            return 7, text.stylize("bold $error")
+        if level >= QUOTA_WARNING:
+            return 7, text.stylize("bold $warning")
+        return 2, text
