@@ -482,12 +482,12 @@ def test_help_headings_are_french_not_argparse_english() -> None:
     assert set(helps) == {"courriel", "courriel show", "courriel doctor"}
     for command, text in helps.items():
         assert text.startswith(f"Utilisation : {command}"), command
-        assert "\noptions:\n" in text, command
+        assert "\noptions :\n" in text, command
         assert "afficher cette aide et quitter" in text, command
         leaks = [phrase for phrase in ARGPARSE_ENGLISH if phrase in text]
         assert not leaks, (command, leaks)
-    assert "\narguments:\n  FICHIER " in helps["courriel show"]
-    assert "\ncommandes:\n" in helps["courriel"]
+    assert "\narguments :\n  FICHIER " in helps["courriel show"]
+    assert "\ncommandes :\n" in helps["courriel"]
 
 
 def test_help_headings_in_english(english: None) -> None:

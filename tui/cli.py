@@ -16,7 +16,7 @@ from typing import Any, NoReturn
 
 from tui import __version__
 from tui.core.errors import ConfigError, MailError
-from tui.core.i18n import _, language_from_environment, set_language
+from tui.core.i18n import _, current_language, language_from_environment, set_language
 
 EXIT_OK = 0
 EXIT_FAILURE = 1
@@ -24,7 +24,8 @@ EXIT_USAGE = 2
 
 
 class _Formatter(argparse.HelpFormatter):
-    """argparse's own words are English; this says "Utilisation" instead of "usage"."""
+    """argparse's own words are English; this says "Utilisation" instead of "usage", and
+    « options : » with the French space before the colon."""
 
     def add_usage(
         self,
@@ -34,6 +35,13 @@ class _Formatter(argparse.HelpFormatter):
         prefix: str | None = None,
     ) -> None:
         super().add_usage(usage, actions, groups, prefix=_("Utilisation : "))
+
+    def start_section(self, heading: str | None) -> None:
+        # argparse writes "heading:"; French typography wants a space before the colon,
+        # or « options: » reads as argparse's untranslated English.
+        if heading and current_language() == "fr":
+            heading += " "
+        super().start_section(heading)
 
 
 class _Parser(argparse.ArgumentParser):

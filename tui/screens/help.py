@@ -3,14 +3,17 @@ footer and command palette use, so it can never disagree with them."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from textual.app import ComposeResult
-from textual.binding import Binding
+from textual.binding import Binding, BindingsMap
 from textual.containers import VerticalScroll
 from textual.content import Content
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Static
 
 from tui.core.i18n import _
+from tui.keys import key_name, keys_name
 
 
 def _own_bindings(node: object) -> list[object]:
@@ -23,26 +26,51 @@ def _own_bindings(node: object) -> list[object]:
     return []
 
 
+def _keys_in_force(declared: list[Binding], keymap: Mapping[str, str]) -> dict[int, list[str]]:
+    """The keys of each declared binding (by position) once the user's keymap is applied,
+    by Textual's own rules (a remapped key also leaves the binding it was taken from)."""
+    bindings = BindingsMap(declared)
+    bindings.apply_keymap(keymap)
+    keys: dict[int, list[str]] = {}
+    for key, binding in bindings:
+        for index, original in enumerate(declared):
+            if (binding.action, binding.description, binding.id) == (
+                original.action,
+                original.description,
+                original.id,
+            ):
+                found = keys.setdefault(index, [])
+                if key not in found:  # "d,delete" remapped to "x": x once
+                    found.append(key)
+                break
+    return keys
+
+
 def key_table(screen: Screen[object]) -> list[tuple[str, str]]:
-    """(keys, description) for each described binding of the screen and the app."""
+    """(keys, description) for each described binding of the screen and the app, with
+    the keys in force: the user's [keys] remapping applied, named in their language."""
+    app = screen.app
+    # Textual applies the keymap when it builds the binding chain, and has no public
+    # getter for it: the one read of its private state here.
+    keymap: Mapping[str, str] = getattr(app, "_keymap", {})
     rows: list[tuple[str, str]] = []
     seen: set[str] = set()
-    sources: list[object] = [screen, *screen.query("*"), screen.app]
+    sources: list[object] = [screen, *screen.query("*"), app]
     for node in sources:
-        for binding in _own_bindings(node):
-            if not isinstance(binding, Binding) or not binding.description:
-                continue
-            if binding.description in seen:
+        declared = [
+            binding
+            for binding in _own_bindings(node)
+            if isinstance(binding, Binding) and binding.description
+        ]
+        in_force = _keys_in_force(declared, keymap)
+        for index, binding in enumerate(declared):
+            if binding.description in seen or index not in in_force:
                 continue
             seen.add(binding.description)
-            keys = ", ".join(
-                screen.app.get_key_display(Binding(k, "")) for k in binding.key.split(",")
-            )
-            rows.append((keys, binding.description))
-    app = screen.app
+            rows.append((keys_name(in_force[index]), binding.description))
     if app.ENABLE_COMMAND_PALETTE:
         # Not a Binding of ours, and left out of a narrow footer: listed here.
-        keys = app.get_key_display(Binding(app.COMMAND_PALETTE_BINDING, ""))
+        keys = key_name(app.COMMAND_PALETTE_BINDING)
         rows.append((keys, _("Palette de commandes : actions, thèmes, compte")))
     return rows
 
