@@ -48,6 +48,7 @@ def reader_view(message: RenderedMessage) -> ReaderView:
     return ReaderView(
         headers=headers,
         body=message.body,
+        invitations=[event.lines() for event in message.calendar],
         warnings=list(message.warnings),
         notes=list(message.notes),
         links=[f"[{n}] {url}" for n, (_text, url) in enumerate(message.links, 1)],
@@ -72,6 +73,8 @@ class Account:
         self.config = config
         self.cache = cache
         self.demo = demo
+        # Set by the app from the worker's Connected / Offline; the demo never connects.
+        self.online = False
         self._request = request
         self._undo: list[Undo] = []
         self._parsed: tuple[str, int, RenderedMessage] | None = None
@@ -125,6 +128,12 @@ class Account:
 
     def fetch_body(self, folder: str, uid: int) -> None:
         self._send("fetch_body", folder=folder, uid=uid)
+
+    def has_body(self, folder: str, uid: int) -> bool:
+        """Whether the message can be shown without the server (its body is cached)."""
+        if self._parsed and self._parsed[:2] == (folder, uid):
+            return True
+        return self.cache.body(folder, uid) is not None
 
     @property
     def mark_read_delay(self) -> float | None:

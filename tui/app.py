@@ -33,7 +33,9 @@ from tui.core.errors import ConfigError
 from tui.core.i18n import _
 from tui.core.quiet import is_quiet
 from tui.core.sanitize import clean_line, clean_text
-from tui.palette import SystemCommands
+from tui.keys import key_name
+from tui.palette import Palette, SystemCommands
+from tui.quota_notice import announce_quota
 from tui.screens.choice import Choice
 from tui.screens.help import HelpScreen, key_table
 from tui.screens.mailbox import MailboxScreen
@@ -114,6 +116,10 @@ class CourrielApp(App[None]):
             _("Touche inconnue dans [keys] : « {id} » (voir docs/keys.md).").format(id=name)
             for name in sorted(set(keymap) - (binding_ids() if keymap else set()))
         ]
+
+    def get_key_display(self, binding: Binding) -> str:
+        """Keys named as on a French keyboard (« Échap », « Suppr »), or in English."""
+        return binding.key_display or key_name(binding.key)
 
     def _handle_exception(self, error: Exception) -> None:
         """A crash: the traceback to the log file, a short message on the terminal."""
@@ -258,11 +264,11 @@ class CourrielApp(App[None]):
     def action_command_palette(self) -> None:
         if self.use_command_palette and not CommandPalette.is_open(self):
             prompt = _("Rechercher une commande…")
-            self.push_screen(CommandPalette(id="--command-palette", placeholder=prompt))
+            self.push_screen(Palette(id="--command-palette", placeholder=prompt))
 
     def search_themes(self) -> None:
         prompt = _("Rechercher un thème…")
-        self.push_screen(CommandPalette(providers=[ThemeProvider], placeholder=prompt))
+        self.push_screen(Palette(providers=[ThemeProvider], placeholder=prompt))
 
     def _save_screenshot(self) -> None:
         """Where Textual's own command saves it, announced in the user's language (its
@@ -433,6 +439,10 @@ class CourrielApp(App[None]):
 
         event = message.event
         mailbox = self._mailbox()
+        if isinstance(event, (w.Connected, w.Offline)):
+            self.account.online = isinstance(event, w.Connected)
+            if mailbox is not None:
+                mailbox.connection_changed()  # a body the reader waits for
         if isinstance(event, w.Connected):
             self._status(_("connecté"))
             if self.session is not None and self._password is not None:
@@ -490,6 +500,8 @@ class CourrielApp(App[None]):
             else:
                 self.notify(event.error.message, severity="error", markup=False)
         elif isinstance(event, w.RequestFailed):
+            if isinstance(event.request, w.FetchBody) and mailbox is not None:
+                mailbox.body_failed(event.request.folder, event.request.uid, event.error.message)
             self.notify(event.error.message, severity="error", markup=False)
         elif isinstance(event, w.CacheRebuilt):
             self.account.reopen_cache()
@@ -524,6 +536,7 @@ class CourrielApp(App[None]):
         mailbox.status.last_sync = now
         mailbox.status.next_sync = now + timedelta(minutes=self.config.sync["interval_minutes"])
         mailbox.status.quota = self.account.cache.quota()
+        announce_quota(self, self.account.cache)  # once per crossing of 80 % and 95 %
         mailbox.refresh_folders()
 
     # --- sending ------------------------------------------------------------------

@@ -24,12 +24,14 @@ from typing import Any
 from tui.core.errors import MailError
 from tui.core.formatting import long_date, now, size_short
 from tui.core.i18n import _, current_language
-from tui.core.mime import RenderedMessage, parse_message
+from tui.core.mime import Attachment, RenderedMessage, parse_message
 from tui.core.subjects import FORWARD_PREFIX, REPLY_PREFIX
+from tui.core.userfiles import UserFileError, file_reason, read_limited
 
 MAX_REFERENCES = 20  # first id of the thread + the most recent ones (RFC 5322 §3.6.4)
 MAX_HEADER_TEXT = 900
 DEFAULT_SIZE_LIMIT = 10 * 1024 * 1024
+MAX_ATTACHMENT_BYTES = 100 * 1024 * 1024  # ten times what servers usually accept
 POLICY = SMTP  # CRLF line endings, RFC 2047/2231 encoding of non-ASCII headers
 
 KINDS = ("new", "reply", "reply_all", "forward", "forward_attachment")
@@ -48,7 +50,9 @@ _NAME_SPECIALS = re.compile(r'[()<>\[\]:;@\\,."]')
 class ComposeError(MailError):
     """The message cannot be built as it stands (an address, an attachment…)."""
 
-    title = "Message incomplet"
+    @property
+    def title(self) -> str:
+        return _("Message incomplet")
 
 
 class AddressError(ComposeError):
@@ -92,6 +96,8 @@ class Draft:
     # The message replied to or forwarded, as the cache knows it (to find its bytes again).
     original_folder: str = ""
     original_uid: int | None = None
+    # The original's attachments (their `Attachment.index`) the user removed from a forward.
+    forward_removed: list[int] = field(default_factory=list)
 
     def to_json(self) -> str:
         return json.dumps({"version": 1, **asdict(self)}, ensure_ascii=False)
@@ -108,6 +114,9 @@ class Draft:
             draft.kind = "new"
         draft.attachments = [str(p) for p in draft.attachments]
         draft.references = [str(r) for r in draft.references]
+        draft.forward_removed = [
+            i for i in draft.forward_removed if isinstance(i, int) and not isinstance(i, bool)
+        ]
         return draft
 
 
@@ -236,9 +245,10 @@ def _header_address(name: str, addr: str) -> Address:
 # --- attachments --------------------------------------------------------------------
 
 
-def attachment_size(paths: Iterable[str | Path]) -> int:
-    """Total bytes of the files, as they will travel (base64 adds a third)."""
-    total = 0
+def attachment_size(paths: Iterable[str | Path], extra: int = 0) -> int:
+    """Total bytes of the files (and `extra` bytes more: forwarded attachments), as they
+    will travel (base64 adds a third)."""
+    total = extra
     for path in paths:
         try:
             total += Path(path).stat().st_size
@@ -247,10 +257,13 @@ def attachment_size(paths: Iterable[str | Path]) -> int:
     return total * 4 // 3
 
 
-def size_warning(paths: Iterable[str | Path], server_limit: int | None = None) -> str | None:
-    """A French warning when the attachments exceed the server's SIZE (or 10 MB), else None."""
+def size_warning(
+    paths: Iterable[str | Path], server_limit: int | None = None, extra: int = 0
+) -> str | None:
+    """A French warning when the attachments exceed the server's SIZE (or 10 MB), else None;
+    `extra`: bytes attached besides the files (a forward's attachments)."""
     limit = server_limit or DEFAULT_SIZE_LIMIT
-    size = attachment_size(paths)
+    size = attachment_size(paths, extra)
     if size <= limit:
         return None
     return _(
@@ -266,11 +279,14 @@ def size_warning(paths: Iterable[str | Path], server_limit: int | None = None) -
 def _read_attachment(path: str) -> tuple[str, bytes, str, str]:
     file = Path(path).expanduser()
     try:
-        data = file.read_bytes()
+        # A FIFO or a device named here used to hang the send (issue #18).
+        data = read_limited(file, MAX_ATTACHMENT_BYTES)
+    except UserFileError as exc:
+        raise ComposeError(_("Pièce jointe illisible : {why}").format(why=exc)) from None
     except OSError as exc:
         raise ComposeError(
             _("Pièce jointe illisible : {path} ({why}).").format(
-                path=one_line(str(file), 300), why=exc.strerror or type(exc).__name__
+                path=one_line(str(file), 300), why=file_reason(exc)
             )
         ) from None
     ctype, encoding = mimetypes.guess_type(file.name)
@@ -303,8 +319,9 @@ def build_message(
     """The message to send (Bcc still present: the outbox strips it from what goes out).
 
     `original_raw` is the forwarded message: attached whole for "forward_attachment",
-    its attachments re-attached for "forward". A copy for the server's Drafts folder
-    may have no recipient yet (`require_recipient=False`).
+    its attachments re-attached for "forward" (less those in `draft.forward_removed`).
+    A copy for the server's Drafts folder may have no recipient yet
+    (`require_recipient=False`).
     """
     to = parse_address_list(draft.to)
     cc = parse_address_list(draft.cc)
@@ -339,8 +356,8 @@ def build_message(
         msg.add_attachment(data, maintype=maintype, subtype=subtype, filename=name)
     if original_raw is not None and draft.kind == "forward_attachment":
         _attach_message(msg, original_raw)
-    elif original_raw is not None and draft.kind == "forward":
-        for part in parse_message(original_raw).attachments:
+    else:
+        for part in forwarded_attachments(draft, original_raw):
             maintype, _slash, subtype = part.content_type.partition("/")
             if not subtype:
                 maintype, subtype = "application", "octet-stream"
@@ -348,6 +365,14 @@ def build_message(
                 part.data, maintype=maintype, subtype=subtype, filename=one_line(part.filename)
             )
     return msg
+
+
+def forwarded_attachments(draft: Draft, original_raw: bytes | None) -> list[Attachment]:
+    """The original's attachments an inline forward sends: all but those removed."""
+    if original_raw is None or draft.kind != "forward":
+        return []
+    removed = set(draft.forward_removed)
+    return [part for part in parse_message(original_raw).attachments if part.index not in removed]
 
 
 _EIGHT_BIT_ORIGINALS = "courriel_8bit_originals"

@@ -39,6 +39,7 @@ from tui.core.compose import (
     Identity,
     build_message,
     format_address,
+    forwarded_attachments,
     one_line,
     parse_address_list,
     size_warning,
@@ -46,7 +47,9 @@ from tui.core.compose import (
 )
 from tui.core.formatting import size_short
 from tui.core.i18n import _
+from tui.core.mime import Attachment
 from tui.core.sanitize import clean_line, clean_text
+from tui.core.userfiles import file_reason
 from tui.screens.choice import Choice
 from tui.widgets.footer import Footer
 
@@ -226,6 +229,10 @@ class ComposeScreen(Screen[int | None]):
         self.original_raw = original_raw
         self.demo = demo
         self.attachments: list[str] = list(draft.attachments)
+        # An inline forward also sends the original's attachments: listed after the files
+        # (in the order they go out), and removable like them.
+        self.forward_removed: list[int] = list(draft.forward_removed)
+        self._forwardable = forwarded_attachments(replace(draft, forward_removed=[]), original_raw)
         self._opened_id = draft_id
         self._opened_json = draft.to_json()
         self._saved_json = self._opened_json
@@ -339,6 +346,7 @@ class ComposeScreen(Screen[int | None]):
             kind=draft.kind,
             original_folder=draft.original_folder,
             original_uid=draft.original_uid,
+            forward_removed=list(self.forward_removed),
         )
 
     @property
@@ -361,6 +369,12 @@ class ComposeScreen(Screen[int | None]):
 
     # --- attachments --------------------------------------------------------------
 
+    @property
+    def forwarded(self) -> list[Attachment]:
+        """The original's attachments this forward still sends."""
+        removed = set(self.forward_removed)
+        return [part for part in self._forwardable if part.index not in removed]
+
     def _show_attachments(self) -> None:
         options = self.query_one("#attachments", OptionList)
         highlighted = options.highlighted
@@ -373,9 +387,15 @@ class ComposeScreen(Screen[int | None]):
                 size = _("introuvable")
             label = Content.assemble("📎 ", clean_line(file.name), (f"  {size}", "dim"))
             options.add_option(Option(label))
-        options.display = bool(self.attachments)
-        if self.attachments and highlighted is not None:
-            options.highlighted = min(highlighted, len(self.attachments) - 1)
+        for part in self.forwarded:
+            # The name as its sender wrote it (hostile: sanitised, and never markup).
+            size = size_short(part.size)
+            label = Content.assemble("📎 ", clean_line(part.label), (f"  {size}", "dim"))
+            options.add_option(Option(label))
+        count = options.option_count
+        options.display = bool(count)
+        if count and highlighted is not None:
+            options.highlighted = min(highlighted, count - 1)
         self.refresh_bindings()
 
     def action_attach(self) -> None:
@@ -412,11 +432,15 @@ class ComposeScreen(Screen[int | None]):
     def action_remove_attachment(self) -> None:
         options = self.query_one("#attachments", OptionList)
         index = options.highlighted
-        if index is None or not 0 <= index < len(self.attachments):
+        forwarded = self.forwarded
+        if index is None or not 0 <= index < len(self.attachments) + len(forwarded):
             return
-        del self.attachments[index]
+        if index < len(self.attachments):
+            del self.attachments[index]
+        else:
+            self.forward_removed.append(forwarded[index - len(self.attachments)].index)
         self._show_attachments()
-        if self.attachments:
+        if options.option_count:
             options.focus()
         else:
             self.query_one("#body", TextArea).focus()
@@ -424,7 +448,9 @@ class ComposeScreen(Screen[int | None]):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "remove_attachment":
             return (
-                self.is_mounted and isinstance(self.focused, OptionList) and bool(self.attachments)
+                self.is_mounted
+                and isinstance(self.focused, OptionList)
+                and bool(self.attachments or self.forwarded)
             )
         return True
 
@@ -459,7 +485,8 @@ class ComposeScreen(Screen[int | None]):
         draft = self.current_draft()
         if not self.validate(draft):
             return
-        warning = size_warning(draft.attachments, outbox.size_limit(self.cache))
+        extra = sum(part.size for part in self.forwarded)
+        warning = size_warning(draft.attachments, outbox.size_limit(self.cache), extra)
         if warning and not self._size_confirmed:
 
             def decided(choice: str | None) -> None:
@@ -588,7 +615,7 @@ class ComposeScreen(Screen[int | None]):
             except OSError as exc:
                 self.notify(
                     _("L'éditeur « {editor} » n'a pas pu être lancé ({why}).").format(
-                        editor=command, why=exc.strerror or type(exc).__name__
+                        editor=command, why=file_reason(exc)
                     ),
                     severity="error",
                     markup=False,

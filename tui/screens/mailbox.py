@@ -55,6 +55,10 @@ MESSAGE_ACTIONS = {
 }
 
 
+def not_downloaded_text() -> str:
+    return _("Ce message n'est pas encore téléchargé : il le sera au retour de la connexion.")
+
+
 class MailboxScreen(Screen[None]):
     # As the screen's default CSS rather than CSS_PATH: a CSS_PATH makes Textual re-parse
     # every stylesheet of the app from scratch when the screen is first pushed (~10 ms
@@ -264,11 +268,22 @@ class MailboxScreen(Screen[None]):
             self.reader.focus()
         view = self.account.reader_view(folder, uid)
         if view is None:
-            self.reader.show_placeholder(_("Chargement du message…"))
-            self.account.fetch_body(folder, uid)
+            self._wait_for_body(folder, uid)
         else:
             self.reader.show_view(view)
             self._mark_opened(folder, uid, preview=not focus)
+
+    def _wait_for_body(self, folder: str, uid: int, *, fetch: bool = True) -> None:
+        """Ask for a body not cached yet; offline (or in the demo) say when it will come,
+        rather than « Chargement… » that nothing would end."""
+        if self.account.online:
+            self.reader.show_placeholder(_("Chargement du message…"))
+        else:
+            self.reader.show_placeholder(not_downloaded_text())
+        if fetch:
+            # Even offline as far as we know: the worker may be connecting, and answers
+            # at once when it is not.
+            self.account.fetch_body(folder, uid)
 
     def _mark_opened(self, folder: str, uid: int, *, preview: bool = False) -> None:
         """Mark read now, after the configured delay if still on it, or never.
@@ -312,6 +327,30 @@ class MailboxScreen(Screen[None]):
             if view is not None:
                 self.reader.show_view(view)
                 self._mark_opened(folder, uid, preview=not self.reading)
+            elif not self.account.online:
+                self.reader.show_placeholder(not_downloaded_text())
+            else:  # the server no longer has it (deleted or moved from elsewhere)
+                self.reader.show_placeholder(
+                    _(
+                        "Ce message n'a pas pu être téléchargé : il a peut-être été supprimé "
+                        "ou déplacé depuis un autre appareil."
+                    )
+                )
+
+    def body_failed(self, folder: str, uid: int, reason: str) -> None:
+        """Fetching a body failed: say so in the reader instead of « Chargement… »."""
+        if self.opened == (folder, uid) and not self.account.has_body(folder, uid):
+            self.reader.show_placeholder(
+                _("Ce message n'a pas pu être téléchargé : {reason}").format(reason=reason)
+            )
+
+    def connection_changed(self) -> None:
+        """Connected: fetch the message the user is still waiting for; offline: say that
+        it waits for the connection (a fetch under way was cut)."""
+        if self.opened is None or not (self.reading or self.has_class("-wide")):
+            return  # nothing open on screen: nobody is waiting for a body
+        if not self.account.has_body(*self.opened):
+            self._wait_for_body(*self.opened, fetch=self.account.online)
 
     # --- actions ------------------------------------------------------------------
 

@@ -26,6 +26,8 @@ class ReaderView:
     notes: list[str] = field(default_factory=list)
     attachments: list[str] = field(default_factory=list)
     links: list[str] = field(default_factory=list)
+    # One block of lines per invitation (CalendarEvent.lines(): title, Quand, Où, …).
+    invitations: list[list[str]] = field(default_factory=list)
 
 
 class Reader(VerticalScroll, can_focus=True):
@@ -46,6 +48,13 @@ class Reader(VerticalScroll, can_focus=True):
     Reader > #reader-warnings.-shown {
         display: block;
     }
+    Reader > #reader-invitations {
+        padding-top: 1;
+        display: none;
+    }
+    Reader > #reader-invitations.-shown {
+        display: block;
+    }
     Reader > #reader-body {
         padding-top: 1;
     }
@@ -58,6 +67,7 @@ class Reader(VerticalScroll, can_focus=True):
     def compose(self) -> ComposeResult:
         yield Static(Content(_("Aucun message sélectionné.")), id="reader-headers")
         yield Static(Content(""), id="reader-warnings")
+        yield Static(Content(""), id="reader-invitations")
         yield Static(Content(""), id="reader-body")
         yield Static(Content(""), id="reader-extra")
 
@@ -70,6 +80,17 @@ class Reader(VerticalScroll, can_focus=True):
         warnings = self.query_one("#reader-warnings", Static)
         warnings.update(Content("\n").join(Content("⚠ " + w) for w in view.warnings))
         warnings.set_class(bool(view.warnings), "-shown")
+        invitations = self.query_one("#reader-invitations", Static)
+        invitations.update(
+            Content("\n\n").join(
+                Content("\n").join(
+                    Content(line).stylize("bold") if n == 0 else Content(line)
+                    for n, line in enumerate(lines)
+                )
+                for lines in view.invitations
+            )
+        )
+        invitations.set_class(bool(view.invitations), "-shown")
         self.query_one("#reader-body", Static).update(Content(view.body))
         extra: list[Content] = [Content(note) for note in view.notes]
         if view.links:
