@@ -81,9 +81,9 @@ class Account:
 
     def reopen_cache(self) -> None:
         """The worker replaced a corrupt cache file: read the new one from now on."""
-        path = self.cache.path
+        path, durable_path = self.cache.path, self.cache.durable_path
         self.cache.close()
-        self.cache = Cache.open(path, check=False)
+        self.cache = Cache.open(path, durable_path=durable_path, check=False)
         self._parsed = None
 
     # --- reading ------------------------------------------------------------------

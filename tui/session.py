@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from tui.account import Account
-from tui.config import Config, cache_dir, trust_path
+from tui.config import Config, cache_dir, data_dir, trust_path
 from tui.core.cache import Cache
 
 if TYPE_CHECKING:
@@ -38,6 +38,12 @@ def cache_path(config: Config) -> Path:
         return cache_dir() / f"{username}@{host}.sqlite3"
     digest = hashlib.sha256(f"{username}\0{host}".encode("utf-8", "replace")).hexdigest()
     return cache_dir() / f"compte-{digest[:24]}.sqlite3"
+
+
+def local_store_path(config: Config) -> Path:
+    """The account's outbox, drafts and pending operations: in the data directory, which
+    no cleaning tool empties, under the same name as its cache (tui/core/durable.py)."""
+    return data_dir() / cache_path(config).name
 
 
 # Deletes, moves and archives wait this long before reaching the server, so that `u`
@@ -85,6 +91,7 @@ class AccountSession:
             password=password,
             trust=self.trust,
             cache_path=cache_path(self.config),
+            durable_path=local_store_path(self.config),
             on_event=lambda event: self.post(event),
         )
         self.worker.start()
@@ -157,5 +164,6 @@ def open_account(config: Config, trust: TrustStore | None = None) -> tuple[Accou
     path.parent.mkdir(parents=True, exist_ok=True)
     session = AccountSession(config, trust=trust)
     # The quick_check is the worker's (CacheRebuilt): the list draws without waiting.
-    account = Account(config, Cache.open(path, check=False), request=session.request)
+    cache = Cache.open(path, durable_path=local_store_path(config), check=False)
+    account = Account(config, cache, request=session.request)
     return account, session

@@ -4,6 +4,10 @@ One `Cache` object is one SQLite connection and belongs to the thread that opene
 (sqlite3's `check_same_thread`): the UI thread opens one to read pages, the account
 worker opens its own to write. WAL lets the reader see committed pages while the
 writer works. Every string stored here is already decoded and sanitised by sync.
+
+Two files behind one connection: the cache file holds what the server can give back;
+the outbox, drafts and pending operations live in the user's store in the data
+directory (tui/core/durable.py), attached as `durable`, and survive the cache.
 """
 
 from __future__ import annotations
@@ -11,17 +15,17 @@ from __future__ import annotations
 import json
 import sqlite3
 import time
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from tui.core import dates, logs
+from tui.core import dates, durable, logs
 from tui.core.i18n import _
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 DEFAULT_BODY_BUDGET = 256 * 1024 * 1024  # bytes of cached bodies before LRU eviction
 _FTS_BODY_LIMIT = 64 * 1024  # characters of a body indexed for search
 
@@ -90,7 +94,7 @@ class PendingOp:
     last_error: str = ""
 
 
-_MIGRATIONS: list[str] = [
+_MIGRATIONS: list[str | Callable[[sqlite3.Connection], None]] = [
     # version 1
     """
     CREATE TABLE folders (
@@ -171,6 +175,8 @@ _MIGRATIONS: list[str] = [
     """
     CREATE INDEX messages_unseen ON messages (folder) WHERE seen = 0;
     """,
+    # version 3: the outbox, drafts and pending operations move to the user's store
+    durable.move_out_of_cache,
 ]
 
 _SUMMARY_COLUMNS = (
@@ -283,9 +289,12 @@ def body_text_for_index(raw: bytes) -> str:
 class Cache:
     """One connection to the cache file; use it only from the thread that opened it."""
 
-    def __init__(self, db: sqlite3.Connection, path: Path, body_budget: int) -> None:
+    def __init__(
+        self, db: sqlite3.Connection, path: Path, body_budget: int, durable_path: Path
+    ) -> None:
         self._db = db
         self.path = path
+        self.durable_path = durable_path
         self.body_budget = body_budget
         self.notices: list[str] = []
 
@@ -293,9 +302,18 @@ class Cache:
 
     @classmethod
     def open(
-        cls, path: Path, *, body_budget: int = DEFAULT_BODY_BUDGET, check: bool = True
+        cls,
+        path: Path,
+        *,
+        durable_path: Path | None = None,
+        body_budget: int = DEFAULT_BODY_BUDGET,
+        check: bool = True,
     ) -> Cache:
         """Open (creating or migrating) the cache; a corrupt file is set aside and rebuilt.
+
+        `durable_path` is the user's store (outbox, drafts, pending operations), in the
+        data directory; by default beside the cache (the demo, tests). A corrupt cache
+        never touches it.
 
         `check` runs SQLite's quick_check, which reads the whole file (50-90 ms at
         50,000 messages): the worker does it on its own thread, so the UI, which opens
@@ -303,29 +321,33 @@ class Cache:
         still caught by the UI's open).
         """
         path = Path(path)
+        durable_path = Path(durable_path) if durable_path else durable.default_path(path)
         path.parent.mkdir(parents=True, exist_ok=True)
         notices: list[str] = []
         try:
-            db = cls._connect(path, check)
+            db = cls._connect(path, durable_path, check, notices)
         except (sqlite3.DatabaseError, CacheCorrupt):
             aside = cls._move_aside(path)
             notices.append(
                 _(
                     "Le cache local était illisible : il a été mis de côté ({name}) "
-                    "et sera reconstruit depuis le serveur."
+                    "et sera reconstruit depuis le serveur. Vos envois en attente et "
+                    "brouillons n'y étaient pas : ils sont intacts."
                 ).format(name=aside.name)
             )
-            db = cls._connect(path, check)
-        cache = cls(db, path, body_budget)
+            db = cls._connect(path, durable_path, check, notices)
+        cache = cls(db, path, body_budget, durable_path)
         cache.notices.extend(notices)
         return cache
 
     @staticmethod
-    def _connect(path: Path, check: bool = True) -> sqlite3.Connection:
+    def _connect(
+        path: Path, durable_path: Path, check: bool, notices: list[str]
+    ) -> sqlite3.Connection:
         db = sqlite3.connect(str(path), timeout=10.0, isolation_level=None)
         try:
             db.execute("PRAGMA busy_timeout = 10000")
-            mode = db.execute("PRAGMA journal_mode = WAL").fetchone()
+            mode = db.execute("PRAGMA main.journal_mode = WAL").fetchone()
             if mode is None:
                 raise CacheCorrupt("no journal mode")
             db.execute("PRAGMA synchronous = NORMAL")
@@ -334,9 +356,12 @@ class Cache:
             # over 50,000 rows takes 3.2 ms instead of 2.9 (the OS caches the file anyway).
             db.execute("PRAGMA cache_size = -512")
             db.execute("PRAGMA foreign_keys = ON")
+            # Before the cache's own migration, which moves rows into it; its own
+            # failures are handled there and never make the cache look corrupt.
+            notices.extend(n for n in durable.attach(db, durable_path) if n not in notices)
             Cache._migrate(db)
             if check:
-                verdict = db.execute("PRAGMA quick_check(1)").fetchone()
+                verdict = db.execute("PRAGMA main.quick_check(1)").fetchone()
                 if verdict is None or verdict[0] != "ok":
                     raise CacheCorrupt(str(verdict))
         except BaseException:
@@ -356,7 +381,11 @@ class Cache:
             # Another thread may have migrated while we waited for the lock.
             version = db.execute("PRAGMA user_version").fetchone()[0]
             for number in range(version, SCHEMA_VERSION):
-                for statement in _MIGRATIONS[number].split(";"):
+                migration = _MIGRATIONS[number]
+                if callable(migration):
+                    migration(db)
+                    continue
+                for statement in migration.split(";"):
                     if statement.strip():
                         db.execute(statement)
             db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")

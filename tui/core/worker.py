@@ -290,6 +290,7 @@ class AccountWorker:
         trust: TrustStore,
         cache_path: Path,
         on_event: Callable[[Event], None],
+        durable_path: Path | None = None,
         first_page: int = 100,
         chunk: int | None = None,
         timeout: float = 30.0,
@@ -301,6 +302,7 @@ class AccountWorker:
         self._password = password
         self.trust = trust
         self.cache_path = cache_path
+        self.durable_path = durable_path
         self.on_event = on_event
         self.first_page, self.chunk, self.timeout = first_page, chunk, timeout
         self.backoff_start, self.backoff_max = backoff_start, backoff_max
@@ -346,7 +348,7 @@ class AccountWorker:
             self.on_event(event)
 
     def _run(self) -> None:
-        cache = Cache.open(self.cache_path)
+        cache = Cache.open(self.cache_path, durable_path=self.durable_path)
         for notice in cache.notices:
             self._emit(Notice(notice))
         if cache.notices:

@@ -1,0 +1,189 @@
+"""What only the user has survives the cache (issue #15: durable data out of the cache).
+
+The outbox, drafts and pending operations lived in the cache file: a cache found
+corrupt was set aside with the unsent mail inside while the notice promised a rebuild
+« depuis le serveur », and `rm -rf ~/.cache/courriel` lost them. They now live in the
+user's store in the data directory.
+"""
+
+from __future__ import annotations
+
+import shutil
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import Bed
+from tests.test_smtp import account, identity, trust
+from tui.core import actions, outbox
+from tui.core.cache import _MIGRATIONS, Cache
+from tui.core.compose import Draft, build_message
+from tui.core.smtp import send_pending
+
+
+def paths(tmp_path: Path) -> tuple[Path, Path]:
+    return tmp_path / "cache" / "compte.sqlite3", tmp_path / "data" / "compte.sqlite3"
+
+
+def fill(cache: Cache) -> tuple[int, int]:
+    message = build_message(
+        identity_for("prenom.nom@ac-dijon.fr"),
+        Draft(to="marie.durand@ac-dijon.fr", subject="Sortie", body="Départ 8 h.\n"),
+    )
+    queued = outbox.queue(cache, message)
+    draft = outbox.save_draft(cache, Draft(to="", subject="Compte rendu", body="À finir"))
+    return queued, draft
+
+
+def identity_for(address: str):  # type: ignore[no-untyped-def]
+    from tui.core.compose import Identity
+
+    return Identity("Prénom Nom", address)
+
+
+def test_outbox_drafts_and_pending_survive_removing_the_cache_dir(tmp_path: Path) -> None:
+    cache_file, store = paths(tmp_path)
+    cache = Cache.open(cache_file, durable_path=store)
+    queued, draft = fill(cache)
+    cache.queue_op("delete", "INBOX", [7])
+    cache.close()
+
+    shutil.rmtree(cache_file.parent)  # what a cleaning tool does
+
+    cache = Cache.open(cache_file, durable_path=store)
+    try:
+        assert [row.id for row in outbox.pending(cache)] == [queued]
+        assert [draft_id for draft_id, _d in outbox.load_drafts(cache)] == [draft]
+        assert [(op.kind, op.uids) for op in cache.pending_ops()] == [("delete", (7,))]
+    finally:
+        cache.close()
+
+
+@pytest.mark.parametrize("damage", ["header", "truncated", "pages"])
+def test_a_corrupt_cache_is_rebuilt_without_touching_the_users_store(
+    tmp_path: Path, damage: str
+) -> None:
+    cache_file, store = paths(tmp_path)
+    cache = Cache.open(cache_file, durable_path=store)
+    queued, draft = fill(cache)
+    cache.close()
+    data = cache_file.read_bytes()
+    if damage == "header":
+        cache_file.write_bytes(b"\xff" * 100 + data[100:])
+    elif damage == "truncated":
+        cache_file.write_bytes(data[:1000])
+    else:
+        cache_file.write_bytes(data[:4096] + b"\xff" * 8192 + data[12288:])
+
+    cache = Cache.open(cache_file, durable_path=store)
+    try:
+        if cache.notices:  # the damaged pages may all have been unused ones
+            assert "intacts" in cache.notices[0]
+        assert [row.id for row in outbox.pending(cache)] == [queued]
+        assert [draft_id for draft_id, _d in outbox.load_drafts(cache)] == [draft]
+    finally:
+        cache.close()
+
+
+def old_cache(path: Path, version: int = 2) -> None:
+    """A cache as courriel wrote it before this change: the user's tables inside."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with sqlite3.connect(path) as db:
+        for migration in _MIGRATIONS[:version]:
+            assert isinstance(migration, str)
+            db.executescript(migration)
+        db.execute("INSERT INTO outbox (id, created, raw) VALUES (1, 1.0, x'41')")
+        db.execute("INSERT INTO outbox (id, created, raw) VALUES (2, 2.0, x'42')")
+        db.execute("INSERT INTO drafts (id, created, raw) VALUES (5, 3.0, x'43')")
+        db.execute(
+            "INSERT INTO pending_ops (created, kind, folder, uids) "
+            "VALUES (4.0, 'delete', 'INBOX', '[3]')"
+        )
+        db.execute(f"PRAGMA user_version = {version}")
+    db.close()
+
+
+@pytest.mark.parametrize("version", [1, 2])
+def test_an_old_cache_gives_its_rows_to_the_users_store(tmp_path: Path, version: int) -> None:
+    cache_file, store = paths(tmp_path)
+    old_cache(cache_file, version)
+    cache = Cache.open(cache_file, durable_path=store)
+    try:
+        assert [(r.id, r.raw) for r in cache.outbox()] == [(1, b"A"), (2, b"B")]
+        assert [(r.id, r.raw) for r in cache.drafts()] == [(5, b"C")]
+        assert [op.uids for op in cache.pending_ops()] == [(3,)]
+    finally:
+        cache.close()
+    with sqlite3.connect(cache_file) as db:
+        tables = {r[0] for r in db.execute("SELECT name FROM sqlite_master")}
+    db.close()
+    assert not {"outbox", "drafts", "pending_ops"} & tables
+
+
+def test_migrating_into_a_store_that_has_rows_keeps_both(tmp_path: Path) -> None:
+    cache_file, store = paths(tmp_path)
+    fresh = Cache.open(tmp_path / "other.sqlite3", durable_path=store)
+    fresh.add_outbox(b"deja")  # id 1 already taken in the store
+    fresh.close()
+    old_cache(cache_file)
+    cache = Cache.open(cache_file, durable_path=store)
+    try:
+        raws = sorted(r.raw for r in cache.outbox())
+        assert raws == [b"A", b"B", b"deja"]
+        assert len({r.id for r in cache.outbox()}) == 3
+    finally:
+        cache.close()
+
+
+def test_an_unreadable_store_is_kept_aside_never_deleted(tmp_path: Path) -> None:
+    cache_file, store = paths(tmp_path)
+    store.parent.mkdir(parents=True)
+    store.write_bytes(b"pas une base SQLite" * 100)
+    cache = Cache.open(cache_file, durable_path=store)
+    try:
+        assert any("conservé" in notice for notice in cache.notices)
+        kept = [p for p in store.parent.iterdir() if ".illisible-" in p.name]
+        assert len(kept) == 1 and kept[0].read_bytes().startswith(b"pas une base")
+        assert cache.add_outbox(b"nouveau") == 1  # and the app goes on
+    finally:
+        cache.close()
+
+
+def test_local_actions_write_their_pending_op_to_the_store(tmp_path: Path) -> None:
+    from tests.test_cache import make
+
+    cache_file, store = paths(tmp_path)
+    cache = Cache.open(cache_file, durable_path=store)
+    try:
+        cache.put_summaries([make("INBOX", 1)])
+        actions.delete(cache, "INBOX", [1])
+    finally:
+        cache.close()
+    with sqlite3.connect(store) as db:
+        assert len(db.execute("SELECT kind FROM pending_ops").fetchall()) == 1
+    db.close()
+
+
+@pytest.mark.server
+async def test_a_queued_message_is_sent_once_after_the_cache_dir_is_removed(
+    bed: Bed, tmp_path: Path
+) -> None:
+    user = bed.new_user()
+    cache_file, store = paths(tmp_path)
+    cache = Cache.open(cache_file, durable_path=store)
+    draft = Draft(to=user.email, subject="Survit au cache", body="Bonjour.\n")
+    outbox.queue(cache, build_message(identity(user), draft))
+    cache.close()
+    shutil.rmtree(cache_file.parent)
+
+    cache = Cache.open(cache_file, durable_path=store)
+    try:
+        before = len(bed.smtp.events("delivered"))
+        report = await send_pending(cache, account(bed, user), trust(bed, tmp_path), user.password)
+        assert len(report.sent) == 1
+        again = await send_pending(cache, account(bed, user), trust(bed, tmp_path), user.password)
+        assert again.sent == []
+        assert len(bed.smtp.events("delivered")) == before + 1
+    finally:
+        cache.close()
