@@ -7,6 +7,7 @@ queue in order. In demo mode there is no worker: actions stay local.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -20,6 +21,9 @@ from tui.widgets.reader import ReaderView
 
 if TYPE_CHECKING:
     from tui.core.mime import RenderedMessage
+
+
+UNDO_MARGIN = 0.5  # seconds before the window closes when `u` stops being honoured
 
 
 @dataclass(frozen=True)
@@ -69,12 +73,15 @@ class Account:
         *,
         request: Callable[[object], None] | None = None,
         demo: bool = False,
+        undo_window: Callable[[], float] = lambda: 10.0,
     ) -> None:
         self.config = config
         self.cache = cache
         self.demo = demo
         # Set by the app from the worker's Connected / Offline; the demo never connects.
         self.online = False
+        # The worker's undo window in seconds (tui.session.UNDO_SECONDS), read when used.
+        self._undo_window = undo_window
         self._request = request
         self._undo: list[Undo] = []
         self._parsed: tuple[str, int, RenderedMessage] | None = None
@@ -197,10 +204,20 @@ class Account:
         self._send("replay_later")
 
     def undo(self) -> Summary | None:
-        """Put back the last removed message if its move has not reached the server yet."""
+        """Put back the last removed message if its move has not reached the server yet.
+
+        The worker replays an action once its undo window has passed since it was taken;
+        an undo is refused a little before that, so that the two can never cross (the
+        message put back here while the server moves it away).
+        """
+        window = self._undo_window()
+        deadline = time.time() - window + min(UNDO_MARGIN, window / 4)
         while self._undo:
             last = self._undo.pop()
-            if any(op.id == last.op_id for op in self.cache.pending_ops()):
+            if any(
+                op.id == last.op_id and (self.demo or op.created > deadline)
+                for op in self.cache.pending_ops()
+            ):
                 self.cache.finish_op(last.op_id)
                 self.cache.put_summaries([last.summary])
                 if last.body is not None:

@@ -92,6 +92,7 @@ class AccountSession:
             trust=self.trust,
             cache_path=cache_path(self.config),
             durable_path=local_store_path(self.config),
+            undo_seconds=UNDO_SECONDS,
             on_event=lambda event: self.post(event),
         )
         self.worker.start()
@@ -165,5 +166,5 @@ def open_account(config: Config, trust: TrustStore | None = None) -> tuple[Accou
     session = AccountSession(config, trust=trust)
     # The quick_check is the worker's (CacheRebuilt): the list draws without waiting.
     cache = Cache.open(path, durable_path=local_store_path(config), check=False)
-    account = Account(config, cache, request=session.request)
+    account = Account(config, cache, request=session.request, undo_window=lambda: UNDO_SECONDS)
     return account, session

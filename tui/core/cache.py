@@ -92,6 +92,7 @@ class PendingOp:
     args: dict[str, Any] = field(default_factory=dict)
     attempts: int = 0
     last_error: str = ""
+    created: float = 0.0  # time.time() when the user acted: the undo window counts from it
 
 
 _MIGRATIONS: list[str | Callable[[sqlite3.Connection], None]] = [
@@ -799,10 +800,11 @@ class Cache:
 
     def pending_ops(self) -> list[PendingOp]:
         rows = self._db.execute(
-            "SELECT id, kind, folder, uids, args, attempts, last_error FROM pending_ops ORDER BY id"
+            "SELECT id, kind, folder, uids, args, attempts, last_error, created "
+            "FROM pending_ops ORDER BY id"
         ).fetchall()
         return [
-            PendingOp(r[0], r[1], r[2], tuple(json.loads(r[3])), json.loads(r[4]), r[5], r[6])
+            PendingOp(r[0], r[1], r[2], tuple(json.loads(r[3])), json.loads(r[4]), r[5], r[6], r[7])
             for r in rows
         ]
 

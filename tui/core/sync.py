@@ -434,10 +434,16 @@ class SyncEngine:
     def expunge(self, folder: str, uids: Sequence[int]) -> None:
         actions.expunge(self.cache, folder, uids)
 
-    def replay_pending(self) -> list[str]:
-        """Send queued actions in order; returns conflicts (dropped ops), raises ConnectionLost."""
+    def replay_pending(self, not_after: float | None = None) -> list[str]:
+        """Send queued actions in order; returns conflicts (dropped ops), raises ConnectionLost.
+
+        `not_after` (a time.time() value): stop at the first action taken later, which
+        is still inside its undo window; the ones after it wait too, to keep the order.
+        """
         conflicts: list[str] = []
         for op in self.cache.pending_ops():
+            if not_after is not None and op.created > not_after:
+                break
             self._listed.clear()
             try:
                 status = self.conn.select(op.folder)

@@ -272,6 +272,7 @@ class _State:
     jobs: deque[Request] = field(default_factory=deque)
     backfill: list[str] = field(default_factory=list)
     sync_saw_changes: bool = False  # a folder of the current SyncAll changed
+    replay_at: float | None = None  # time.time() when the next queued action is due
 
 
 _LOCAL = (SetFlags, Move, Delete, Archive, Expunge, Replay)
@@ -291,6 +292,7 @@ class AccountWorker:
         cache_path: Path,
         on_event: Callable[[Event], None],
         durable_path: Path | None = None,
+        undo_seconds: float = 0.0,
         first_page: int = 100,
         chunk: int | None = None,
         timeout: float = 30.0,
@@ -303,6 +305,9 @@ class AccountWorker:
         self.trust = trust
         self.cache_path = cache_path
         self.durable_path = durable_path
+        # A user action reaches the server only once its undo window has passed: on
+        # connect too, or `u` would find the message already gone (issue #15).
+        self.undo_seconds = undo_seconds
         self.on_event = on_event
         self.first_page, self.chunk, self.timeout = first_page, chunk, timeout
         self.backoff_start, self.backoff_max = backoff_start, backoff_max
@@ -403,6 +408,9 @@ class AccountWorker:
         """User requests first; then internal jobs and backfill only while connected."""
         with contextlib.suppress(queue.Empty):
             return self._queue.get_nowait()
+        if self._replay_due(state):
+            state.replay_at = None
+            return Replay()
         if state.connected:
             if state.jobs:
                 return state.jobs.popleft()
@@ -412,6 +420,9 @@ class AccountWorker:
         timeout = None
         if not state.connected and not state.paused:
             timeout = max(0.0, state.next_attempt - time.monotonic())
+        if state.connected and state.replay_at is not None:
+            until_replay = max(0.0, state.replay_at - time.time())
+            timeout = until_replay if timeout is None else min(timeout, until_replay)
         try:
             if timeout is None:
                 return self._queue.get()
@@ -438,15 +449,28 @@ class AccountWorker:
         state.backoff = self.backoff_start
         self._emit(Connected(conn.capabilities))
         try:
-            conflicts = engine.replay_pending()
+            self._replay(engine, state)
         except ConnectionLost as exc:
             self._went_offline(state, exc)
             return
-        if conflicts:
-            self._emit(Conflicts(tuple(conflicts)))
         if self.sync_on_connect and not any(isinstance(j, SyncAll) for j in state.jobs):
             state.jobs.append(SyncAll())
         self._file_later(engine, state)
+
+    def _replay(self, engine: SyncEngine, state: _State) -> None:
+        """Send the actions whose undo window has passed; remember when the next is due."""
+        conflicts = engine.replay_pending(not_after=time.time() - self.undo_seconds)
+        if conflicts:
+            self._emit(Conflicts(tuple(conflicts)))
+        waiting = [op.created for op in engine.cache.pending_ops()]
+        if waiting:
+            due = min(waiting) + self.undo_seconds
+            state.replay_at = max(due, time.time() + 0.2)  # a clock in the past: no spin
+        else:
+            state.replay_at = None
+
+    def _replay_due(self, state: _State) -> bool:
+        return state.connected and state.replay_at is not None and time.time() >= state.replay_at
 
     def _file_later(self, engine: SyncEngine, state: _State) -> None:
         """Sent copies still owed (IMAP was down, or the app quit first): file them next."""
@@ -485,9 +509,7 @@ class AccountWorker:
             if not isinstance(request, Replay):
                 self._local(engine, request)
             if state.connected:
-                conflicts = engine.replay_pending()
-                if conflicts:
-                    self._emit(Conflicts(tuple(conflicts)))
+                self._replay(engine, state)
             return
         if isinstance(request, FetchBody):
             cached = engine.cache.body(request.folder, request.uid)
