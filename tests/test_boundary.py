@@ -179,3 +179,22 @@ def test_doctor_report_prints_versions_paths_and_the_log_tail(
     assert "courriel 0." in out
     assert "textual" in out
     assert "une erreur passée" in out
+
+
+async def test_threads_after_the_cache_was_rebuilt(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Issue #15: after CacheRebuilt the threaded view kept the closed cache, and `t`
+    raised « Cannot operate on a closed database »."""
+    with demo_app(monkeypatch) as app:
+        async with app.run_test(size=(80, 24), notifications=True) as pilot:
+            mailbox = app.screen
+            assert isinstance(mailbox, MailboxScreen)
+            for threaded in (False, True):
+                if threaded:
+                    await pilot.press("t")
+                app.post_message(WorkerEvent(w.CacheRebuilt()))
+                await pilot.pause()
+                await pilot.press("t", "j", "t")
+                await pilot.pause()
+                assert app.is_running
+                assert mailbox.messages.total > 0
+                assert not any("erreur interne" in text for text in notices(app))

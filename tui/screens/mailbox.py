@@ -314,9 +314,11 @@ class MailboxScreen(Screen[None]):
         self.refresh_folders()
 
     def cache_replaced(self) -> None:
-        """The account reopened a rebuilt cache: read from the new file."""
+        """The account reopened a rebuilt cache: read from the new file, threaded view
+        included (it kept the closed one, and `t` raised ProgrammingError)."""
+        self._threads = ThreadedSource(self.account.cache)
         if self.results is None:
-            self.messages.source = self.account.cache
+            self.messages.source = self._folder_source()
             self.messages.show_folder(self.folder)
         self.refresh_folders()
 
