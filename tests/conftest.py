@@ -14,11 +14,16 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
 from tests.bed.dovecot import Dovecot, User
 from tests.bed.smtp import SubmissionServer
+
+if TYPE_CHECKING:
+    from tui.core.cache import Cache
+    from tui.core.compose import Identity
 
 PASSWORD = "Courriel-Test-2026!"
 OTHER_PASSWORD = "Autre-Compte-2026?"
@@ -126,3 +131,32 @@ def bed_without_condstore() -> Iterator[Bed]:
 def fresh_bed() -> Iterator[Bed]:
     """A bed of the test's own, free to stop, restart or re-certify."""
     yield from _bed_fixture("fresh")
+
+
+@pytest.fixture
+def demo(monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[Identity, Cache]]:
+    """The demo account's identity and cache, at the fixed time of the snapshots."""
+    from tests.app_helpers import FIXED_NOW
+    from tui.core import formatting
+    from tui.core.compose import Identity
+    from tui.demo import open_demo
+
+    monkeypatch.setenv("TZ", "UTC")
+    time.tzset()
+    monkeypatch.setattr(formatting, "now", lambda: FIXED_NOW)
+    config, cache, folder = open_demo()
+    with folder:
+        yield Identity.from_account(config.account), cache
+        cache.close()
+
+
+@pytest.fixture
+def english() -> Iterator[None]:
+    """The interface in English for one test, French again afterwards."""
+    from tui.core.i18n import set_language
+
+    set_language("en")
+    try:
+        yield
+    finally:
+        set_language("fr")

@@ -4,55 +4,23 @@ be forwarded, and an attachment removed there is not sent, nor kept in the draft
 from __future__ import annotations
 
 import base64
-import time
-from collections.abc import Iterator
 from email import message_from_bytes
 from email.message import EmailMessage
 from email.policy import SMTP
 from email.policy import default as default_policy
 from typing import Any
 
-import pytest
-from textual.app import App
 from textual.screen import Screen
 from textual.widgets import OptionList
 
-from tests.app_helpers import FIXED_NOW
-from tui.core import formatting, outbox
-from tui.core.cache import Cache
+from tests.test_compose_screen import Host
+from tui.core import outbox
 from tui.core.compose import Draft, Identity, build_message, forward_draft, to_bytes
-from tui.demo import open_demo
 from tui.screens.compose import ComposeScreen
 
 HOSTILE = "[@click=app.quit]x[/]"
 REPORT = b"%PDF-1.4 compte rendu du conseil " * 64  # 2,1 Ko
 SECRET = b"NOTES-PERSONNELLES-A-NE-PAS-TRANSFERER " * 40  # 1,5 Ko
-
-
-class Host(App[None]):
-    """Shows one screen and keeps what it dismissed with."""
-
-    def __init__(self, screen: Screen[Any]) -> None:
-        super().__init__()
-        self.hosted = screen
-        self.result: object = "pending"
-
-    def on_mount(self) -> None:
-        self.push_screen(self.hosted, self._done)
-
-    def _done(self, result: object) -> None:
-        self.result = result
-
-
-@pytest.fixture
-def demo(monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[Identity, Cache]]:
-    monkeypatch.setenv("TZ", "UTC")
-    time.tzset()
-    monkeypatch.setattr(formatting, "now", lambda: FIXED_NOW)
-    config, cache, folder = open_demo()
-    with folder:
-        yield Identity.from_account(config.account), cache
-        cache.close()
 
 
 def original() -> bytes:

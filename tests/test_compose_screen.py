@@ -7,8 +7,6 @@ checks what reaches the cache: the queued bytes, parsed back, and the saved draf
 from __future__ import annotations
 
 import contextlib
-import time
-from collections.abc import Iterator
 from email import message_from_bytes
 from email.message import EmailMessage
 from email.policy import default as default_policy
@@ -21,10 +19,9 @@ from textual.screen import Screen
 from textual.widgets import Input, OptionList, Static, TextArea
 
 from tests.app_helpers import FIXED_NOW, demo_app
-from tui.core import formatting, outbox
+from tui.core import outbox
 from tui.core.cache import Cache
 from tui.core.compose import Draft, Identity, new_draft, reply_draft
-from tui.demo import open_demo
 from tui.screens import compose as compose_module
 from tui.screens.compose import Choice, ComposeScreen
 from tui.screens.outbox import OutboxChoice, OutboxScreen
@@ -46,17 +43,6 @@ class Host(App[None]):
 
     def _done(self, result: object) -> None:
         self.result = result
-
-
-@pytest.fixture
-def demo(monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[Identity, Cache]]:
-    monkeypatch.setenv("TZ", "UTC")
-    time.tzset()
-    monkeypatch.setattr(formatting, "now", lambda: FIXED_NOW)
-    config, cache, folder = open_demo()
-    with folder:
-        yield Identity.from_account(config.account), cache
-        cache.close()
 
 
 def first_inbox_raw(cache: Cache) -> tuple[int, bytes]:

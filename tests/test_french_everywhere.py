@@ -24,6 +24,7 @@ from textual.app import App
 from textual.command import CommandList, CommandPalette
 
 from tests.app_helpers import demo_app
+from tests.test_secrets import MemoryKeyring
 from tui.core import secrets
 from tui.core.attachments import AttachmentExists, AttachmentSaveError
 from tui.core.cache import Cache
@@ -247,23 +248,8 @@ async def test_outbox_row_after_a_reset_connection_reads_french(tmp_path: Path) 
 # --- the keyring in the setup screen -------------------------------------------------------
 
 
-class SecretServiceKeyring(KeyringBackend):
+class SecretServiceKeyring(MemoryKeyring):
     """Looks like keyring's Secret Service backend (its class is named `Keyring`)."""
-
-    priority = 5  # type: ignore[assignment]
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.items: dict[tuple[str, str], str] = {}
-
-    def get_password(self, service: str, username: str) -> str | None:
-        return self.items.get((service, username))
-
-    def set_password(self, service: str, username: str, password: str) -> None:
-        self.items[(service, username)] = password
-
-    def delete_password(self, service: str, username: str) -> None:
-        self.items.pop((service, username), None)
 
 
 SecretServiceKeyring.__name__ = SecretServiceKeyring.__qualname__ = "Keyring"

@@ -18,7 +18,6 @@ import string
 import subprocess
 import sys
 import textwrap
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -160,15 +159,6 @@ def placeholders(text: str) -> set[str]:
 @pytest.fixture(scope="module")
 def catalogue() -> tuple[Entry | None, dict[str | tuple[str, str], Entry]]:
     return read_po(PO_FILE)
-
-
-@pytest.fixture
-def english() -> Iterator[None]:
-    set_language("en")
-    try:
-        yield
-    finally:
-        set_language("fr")
 
 
 # --- the catalogue is complete and consistent ------------------------------------------

@@ -26,15 +26,6 @@ from tui.screens.help import HelpScreen, key_table
 RAW_NAMES = re.compile(r"(?<![\w+])(esc|tab|del|pgup|pgdn|home|end|enter|space|\^[a-z])(?!\w)")
 
 
-@pytest.fixture
-def english() -> Iterator[None]:
-    set_language("en")
-    try:
-        yield
-    finally:
-        set_language("fr")
-
-
 @contextmanager
 def demo_with_keys(monkeypatch: pytest.MonkeyPatch, keys: dict[str, str]) -> Iterator[CourrielApp]:
     """The demo app with a user keymap, as `[keys]` in config.toml gives it."""

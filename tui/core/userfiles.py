@@ -52,11 +52,7 @@ def read_limited(path: Path, limit: int) -> bytes:
             _("{path} : lecture refusée (droits insuffisants).").format(path=where)
         ) from None
     except OSError as error:
-        raise UserFileError(
-            _("{path} : lecture impossible ({reason}).").format(
-                path=where, reason=file_reason(error)
-            )
-        ) from None
+        raise _unreadable(where, error) from None
     try:
         info = os.fstat(fd)
         if stat.S_ISDIR(info.st_mode):
@@ -74,11 +70,7 @@ def read_limited(path: Path, limit: int) -> bytes:
         with os.fdopen(fd, "rb", closefd=False) as stream:
             data = stream.read(limit + 1)
     except OSError as error:
-        raise UserFileError(
-            _("{path} : lecture impossible ({reason}).").format(
-                path=where, reason=file_reason(error)
-            )
-        ) from None
+        raise _unreadable(where, error) from None
     finally:
         os.close(fd)
     if len(data) > limit:  # grew while we read it
@@ -100,6 +92,12 @@ def file_reason(exc: OSError) -> str:
     if exc.errno == errno.EROFS:
         return _("disque en lecture seule")
     return _("erreur du système de fichiers")
+
+
+def _unreadable(where: str, error: OSError) -> UserFileError:
+    return UserFileError(
+        _("{path} : lecture impossible ({reason}).").format(path=where, reason=file_reason(error))
+    )
 
 
 def _too_big(where: str, limit: int) -> str:
