@@ -187,3 +187,116 @@ async def test_a_queued_message_is_sent_once_after_the_cache_dir_is_removed(
         assert len(bed.smtp.events("delivered")) == before + 1
     finally:
         cache.close()
+
+
+def test_migrating_twice_never_duplicates_nor_revives(tmp_path: Path) -> None:
+    """The cache's commit lost in a power cut, or an old cache file restored: the rows
+    are imported once, and a message sent since is not brought back (review)."""
+    cache_file, store = paths(tmp_path)
+    old_cache(cache_file)
+    backup = tmp_path / "backup.sqlite3"
+    shutil.copy(cache_file, backup)
+    cache = Cache.open(cache_file, durable_path=store)
+    outbox.remove(cache, 1)  # sent and filed since
+    cache.close()
+    for suffix in ("", "-wal", "-shm"):
+        Path(str(cache_file) + suffix).unlink(missing_ok=True)
+    shutil.copy(backup, cache_file)
+
+    cache = Cache.open(cache_file, durable_path=store)
+    try:
+        assert [(r.id, r.raw) for r in cache.outbox()] == [(2, b"B")]
+        assert [r.raw for r in cache.drafts()] == [b"C"]
+        assert len(cache.pending_ops()) == 1
+    finally:
+        cache.close()
+
+
+FULL_DISK = """
+import resource, signal, sys
+from pathlib import Path
+signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+resource.setrlimit(resource.RLIMIT_FSIZE, (200_000, 200_000))
+from tui.core.cache import Cache
+from tui.core.errors import StoreError
+try:
+    Cache.open(Path(sys.argv[1]), durable_path=Path(sys.argv[2]))
+except StoreError as error:
+    print("StoreError", error.message)
+"""
+
+
+def test_a_full_disk_during_the_move_loses_nothing(tmp_path: Path) -> None:
+    """The move used to drop the cache's copies in the same transaction as the store's
+    insert: with the store's disk full, the cache committed and the rows were gone."""
+    import subprocess
+    import sys
+
+    cache_file, store = paths(tmp_path)
+    old_cache(cache_file)
+    with sqlite3.connect(cache_file) as db:
+        db.execute("UPDATE outbox SET raw = zeroblob(400000) WHERE id = 2")
+    db.close()
+    done = subprocess.run(
+        [sys.executable, "-c", FULL_DISK, str(cache_file), str(store)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert "StoreError" in done.stdout, done.stdout + done.stderr
+    assert "Traceback" not in done.stderr
+    assert not list(cache_file.parent.glob("*.corrupt-*"))  # not mistaken for corruption
+    with sqlite3.connect(cache_file) as db:  # the rows are still where they were
+        assert db.execute("SELECT id FROM outbox ORDER BY id").fetchall() == [(1,), (2,)]
+    db.close()
+    cache = Cache.open(cache_file, durable_path=store)  # room again: the move completes
+    try:
+        assert [r.id for r in cache.outbox()] == [1, 2]
+    finally:
+        cache.close()
+
+
+def test_a_read_only_cache_folder_is_said_not_set_aside(tmp_path: Path) -> None:
+    import os
+
+    from tui.core.errors import StoreError
+
+    if os.geteuid() == 0:
+        pytest.skip("root writes anywhere")
+    cache_file, store = paths(tmp_path)
+    Cache.open(cache_file, durable_path=store).close()
+    cache_file.parent.chmod(0o500)
+    try:
+        with pytest.raises(StoreError):
+            Cache.open(tmp_path / "cache" / "autre.sqlite3", durable_path=store)
+    finally:
+        cache_file.parent.chmod(0o700)
+
+
+def test_the_worker_says_when_its_files_cannot_be_opened(
+    tmp_path: Path, capfd: pytest.CaptureFixture[str]
+) -> None:
+    """Review: an exception in the worker's Cache.open killed the thread silently, with a
+    traceback printed where Textual draws."""
+    from tests.test_worker import Events
+    from tui.core.trust import TrustStore
+    from tui.core.worker import AccountWorker, Notice, Stopped
+
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("")
+    events = Events()
+    worker = AccountWorker(
+        host="127.0.0.1",
+        port=9,
+        username="prenom.nom",
+        password="x",
+        trust=TrustStore(tmp_path / "trust.toml"),
+        cache_path=tmp_path / "cache.sqlite3",
+        durable_path=blocker / "store.sqlite3",
+        on_event=events,
+    )
+    worker.start()
+    notice = events.wait_for(lambda e: isinstance(e, Notice), timeout=20)
+    assert isinstance(notice, Notice) and "ne peut pas être ouvert" in notice.text
+    events.wait_for(lambda e: isinstance(e, Stopped), timeout=20)
+    assert "Traceback" not in capfd.readouterr().err

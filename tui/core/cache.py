@@ -176,8 +176,9 @@ _MIGRATIONS: list[str | Callable[[sqlite3.Connection], None]] = [
     """
     CREATE INDEX messages_unseen ON messages (folder) WHERE seen = 0;
     """,
-    # version 3: the outbox, drafts and pending operations move to the user's store
-    durable.move_out_of_cache,
+    # version 3: the outbox, drafts and pending operations live in the user's store
+    # (copied there by durable.import_from_cache, committed before this runs)
+    durable.drop_from_cache,
 ]
 
 _SUMMARY_COLUMNS = (
@@ -327,8 +328,13 @@ class Cache:
         notices: list[str] = []
         try:
             db = cls._connect(path, durable_path, check, notices)
-        except (sqlite3.DatabaseError, CacheCorrupt):
+        except (sqlite3.DatabaseError, CacheCorrupt) as error:
+            # Only a file SQLite cannot read is set aside: a full disk, a read-only
+            # folder or a lock is said as such, and the file is kept as it is.
+            if not isinstance(error, CacheCorrupt) and not durable.is_corruption(error):
+                raise durable.store_error(path, error) from error
             aside = cls._move_aside(path)
+            durable.salvage(aside, durable_path)  # an older cache held the outbox too
             notices.append(
                 _(
                     "Le cache local était illisible : il a été mis de côté ({name}) "
@@ -360,6 +366,7 @@ class Cache:
             # Before the cache's own migration, which moves rows into it; its own
             # failures are handled there and never make the cache look corrupt.
             notices.extend(n for n in durable.attach(db, durable_path) if n not in notices)
+            durable.import_from_cache(db)  # an older cache's outbox, drafts, pending ops
             Cache._migrate(db)
             if check:
                 verdict = db.execute("PRAGMA main.quick_check(1)").fetchone()
@@ -392,7 +399,8 @@ class Cache:
             db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
             db.execute("COMMIT")
         except BaseException:
-            db.execute("ROLLBACK")
+            if db.in_transaction:
+                db.execute("ROLLBACK")
             raise
 
     @staticmethod

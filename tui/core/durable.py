@@ -11,11 +11,14 @@ a corrupt cache is set aside without touching this file.
 
 from __future__ import annotations
 
+import hashlib
 import sqlite3
 import time
 from pathlib import Path
 
+from tui.core.errors import StoreError
 from tui.core.i18n import _
+from tui.core.sanitize import clean_line
 
 SCHEMA_VERSION = 1
 TABLES = ("pending_ops", "outbox", "drafts")
@@ -49,7 +52,29 @@ CREATE TABLE IF NOT EXISTS durable.drafts (
 
 
 class DurableUnreadable(Exception):
-    """The user's store exists but SQLite cannot read it (raised to `attach`'s caller)."""
+    """The user's store exists but is not a readable SQLite file of ours (corrupt)."""
+
+
+_CORRUPT_CODES = {11, 26}  # SQLITE_CORRUPT, SQLITE_NOTADB
+
+
+def is_corruption(error: BaseException) -> bool:
+    """True for a file SQLite cannot read as a database; False for a full disk, a
+    read-only folder, a lock: those are reported, never "repaired" by a rename."""
+    if isinstance(error, DurableUnreadable):
+        return True
+    code = getattr(error, "sqlite_errorcode", None)
+    return isinstance(code, int) and code & 0xFF in _CORRUPT_CODES
+
+
+def store_error(path: Path, error: BaseException) -> StoreError:
+    reason = clean_line(str(error)) or type(error).__name__
+    return StoreError(
+        _(
+            "Le fichier local {path} ne peut pas être ouvert ou écrit ({reason}). "
+            "Vérifiez l'espace libre et les droits de ce dossier, puis relancez courriel."
+        ).format(path=path, reason=reason)
+    )
 
 
 def default_path(cache_path: Path) -> Path:
@@ -61,28 +86,39 @@ def attach(db: sqlite3.Connection, path: Path) -> list[str]:
     """Attach the user's store to the cache's connection, creating it if needed.
 
     A store SQLite cannot read is never deleted: it is renamed aside, kept for the help
-    desk, and the user is told in plain words; returns such notices.
+    desk, and the user is told in plain words; returns such notices. Any other failure
+    (full disk, read-only folder, lock, a newer courriel's schema) raises StoreError.
     """
-    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
     try:
+        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
         _attach(db, path)
         return []
-    except (sqlite3.DatabaseError, DurableUnreadable):
+    except (sqlite3.Error, DurableUnreadable, OSError) as error:
         _detach(db)
-        stamp = time.strftime("%Y%m%d-%H%M%S")
-        aside = path.with_name(f"{path.name}.illisible-{stamp}")
+        if not is_corruption(error):
+            raise store_error(path, error) from error
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    aside = path.with_name(f"{path.name}.illisible-{stamp}")
+    try:
         for suffix in ("", "-wal", "-shm"):
             source = Path(str(path) + suffix)
             if source.exists():
                 source.replace(Path(str(aside) + suffix))
         _attach(db, path)
-        return [
-            _(
-                "Le fichier de vos envois en attente et brouillons était illisible : il a "
-                "été conservé sous le nom {name} (dossier {folder}). Signalez-le à "
-                "l'assistance avant de le supprimer."
-            ).format(name=aside.name, folder=path.parent)
-        ]
+    except (sqlite3.Error, DurableUnreadable, OSError) as error:
+        _detach(db)
+        raise store_error(path, error) from error
+    return [
+        _(
+            "Le fichier de vos envois en attente et brouillons était illisible : il a "
+            "été conservé sous le nom {name} (dossier {folder}). Signalez-le à "
+            "l'assistance avant de le supprimer."
+        ).format(name=aside.name, folder=path.parent)
+    ]
+
+
+class _NewerSchema(sqlite3.Error):
+    """Written by a newer courriel: not corrupt, not ours to rewrite."""
 
 
 def _attach(db: sqlite3.Connection, path: Path) -> None:
@@ -90,9 +126,14 @@ def _attach(db: sqlite3.Connection, path: Path) -> None:
     mode = db.execute("PRAGMA durable.journal_mode = WAL").fetchone()
     if mode is None:
         raise DurableUnreadable("no journal mode")
+    db.execute("PRAGMA durable.synchronous = FULL")  # what the user wrote: no lost commit
     version = db.execute("PRAGMA durable.user_version").fetchone()[0]
     if version > SCHEMA_VERSION:
-        raise DurableUnreadable(f"schema {version} is newer than {SCHEMA_VERSION}")
+        raise _NewerSchema(
+            _("créé par une version plus récente de courriel (schéma {version})").format(
+                version=version
+            )
+        )
     if version < SCHEMA_VERSION:
         db.execute("BEGIN IMMEDIATE")
         try:
@@ -102,7 +143,8 @@ def _attach(db: sqlite3.Connection, path: Path) -> None:
             db.execute(f"PRAGMA durable.user_version = {SCHEMA_VERSION}")
             db.execute("COMMIT")
         except BaseException:
-            db.execute("ROLLBACK")
+            if db.in_transaction:
+                db.execute("ROLLBACK")
             raise
     verdict = db.execute("PRAGMA durable.quick_check(1)").fetchone()
     if verdict is None or verdict[0] != "ok":
@@ -111,40 +153,95 @@ def _attach(db: sqlite3.Connection, path: Path) -> None:
 
 def _detach(db: sqlite3.Connection) -> None:
     try:
+        if db.in_transaction:
+            db.execute("ROLLBACK")
         db.execute("DETACH DATABASE durable")
     except sqlite3.Error:  # not attached, or the failure came before ATTACH
         return
 
 
-def move_out_of_cache(db: sqlite3.Connection) -> None:
-    """Cache schema 3: the user's rows leave the cache file for the attached store.
-
-    Runs inside the cache's migration transaction. A row whose id the store already
-    holds (a cache file from another time) is copied under a new id, never dropped.
-    """
-    for table in TABLES:
-        exists = db.execute(
+def _in_cache(db: sqlite3.Connection) -> list[str]:
+    return [
+        table
+        for table in TABLES
+        if db.execute(
             "SELECT 1 FROM main.sqlite_master WHERE type = 'table' AND name = ?", (table,)
         ).fetchone()
-        if not exists:
+    ]
+
+
+def _fingerprint(table: str, row: sqlite3.Row | tuple[object, ...], columns: list[str]) -> str:
+    """What identifies a row whatever its id: the table and every other column."""
+    digest = hashlib.sha256(table.encode())
+    for name, value in zip(columns, row, strict=True):
+        if name == "id":
             continue
-        columns = [row[1] for row in db.execute(f"PRAGMA main.table_info({table})")]
-        everything = ", ".join(columns)
-        rest = ", ".join(c for c in columns if c != "id")
-        taken = [
-            row[0]
-            for row in db.execute(
-                f"SELECT id FROM main.{table} WHERE id IN (SELECT id FROM durable.{table})"  # noqa: S608
-            )
-        ]
-        db.execute(
-            f"INSERT INTO durable.{table} ({everything}) SELECT {everything} "  # noqa: S608
-            f"FROM main.{table} WHERE id NOT IN (SELECT id FROM durable.{table})"
-        )
-        for row_id in taken:  # after the others: a new id never collides with theirs
-            db.execute(
-                f"INSERT INTO durable.{table} ({rest}) SELECT {rest} FROM main.{table} "  # noqa: S608
-                "WHERE id = ?",
-                (row_id,),
-            )
+        digest.update(b"\0" + name.encode() + b"=" + repr(value).encode())
+    return digest.hexdigest()
+
+
+def import_from_cache(db: sqlite3.Connection) -> None:
+    """Copy the user's rows that an older cache file holds into the store (cache schema
+    < 3), in a transaction that writes the store alone, so it commits whole or not at
+    all; the cache drops its copies only afterwards (cache migration 3).
+
+    Idempotent: every imported row is remembered by a fingerprint, so running again —
+    the cache's own commit lost in a power cut, or an old cache file restored — never
+    brings back a message already sent or a draft already deleted.
+    """
+    tables = _in_cache(db)
+    if not tables:
+        return
+    db.execute("BEGIN IMMEDIATE")
+    try:
+        db.execute("CREATE TABLE IF NOT EXISTS durable.imported (fingerprint TEXT PRIMARY KEY)")
+        for table in tables:
+            columns = [row[1] for row in db.execute(f"PRAGMA main.table_info({table})")]
+            rest = [c for c in columns if c != "id"]
+            # Table and column names come from TABLES and the schema, never from data.
+            select = f"SELECT {', '.join(columns)} FROM main.{table} ORDER BY id"  # noqa: S608
+            for row in db.execute(select).fetchall():
+                mark = _fingerprint(table, row, columns)
+                seen = db.execute(
+                    "SELECT 1 FROM durable.imported WHERE fingerprint = ?", (mark,)
+                ).fetchone()
+                if seen:
+                    continue
+                values = dict(zip(columns, row, strict=True))
+                taken = f"SELECT 1 FROM durable.{table} WHERE id = ?"  # noqa: S608
+                free = not db.execute(taken, (values["id"],)).fetchone()
+                names = columns if free else rest
+                db.execute(
+                    f"INSERT INTO durable.{table} ({', '.join(names)}) "  # noqa: S608
+                    f"VALUES ({', '.join('?' for _ in names)})",
+                    [values[name] for name in names],
+                )
+                db.execute("INSERT INTO durable.imported (fingerprint) VALUES (?)", (mark,))
+        db.execute("COMMIT")
+    except BaseException:
+        if db.in_transaction:
+            db.execute("ROLLBACK")
+        raise
+
+
+def salvage(corrupt_cache: Path, path: Path) -> None:
+    """Best effort: copy what an unreadable older cache still yields of the user's rows
+    (its damage is often in the message tables, not in the outbox's pages)."""
+    try:
+        db = sqlite3.connect(str(corrupt_cache), timeout=5.0, isolation_level=None)
+    except sqlite3.Error:
+        return
+    try:
+        _attach(db, path)
+        import_from_cache(db)
+    except (sqlite3.Error, DurableUnreadable):
+        return
+    finally:
+        db.close()
+
+
+def drop_from_cache(db: sqlite3.Connection) -> None:
+    """Cache migration 3: the rows are in the store (import_from_cache ran and committed
+    before this migration's transaction began); the cache's copies go."""
+    for table in _in_cache(db):
         db.execute(f"DROP TABLE main.{table}")

@@ -67,3 +67,12 @@ class SendError(MailError):
     @property
     def title(self) -> str:
         return _("Envoi impossible")
+
+
+class StoreError(MailError):
+    """A local file (the cache or the user's store) cannot be opened or written: a full
+    disk, a read-only folder, a lock; never mistaken for corruption."""
+
+    @property
+    def title(self) -> str:
+        return _("Fichiers locaux")
