@@ -234,3 +234,21 @@ def test_time_zone_of_the_machine_does_not_matter(monkeypatch: pytest.MonkeyPatc
             list_date(summary.date)
     monkeypatch.delenv("TZ")
     time.tzset()
+
+
+def test_an_absurd_invitation_duration_keeps_the_message_readable() -> None:
+    """Review: DURATION:P<5000 nines>D raised ValueError (int() of too many digits) and
+    the reader showed « message illisible » instead of the body."""
+    ics = (
+        "BEGIN:VCALENDAR\r\nMETHOD:REQUEST\r\nBEGIN:VEVENT\r\nSUMMARY:Conseil\r\n"
+        f"DTSTART:20261212T100000Z\r\nDURATION:P{'9' * 5000}D\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n"
+    )
+    raw = (
+        "From: a@ac-dijon.fr\r\nSubject: Invitation\r\nMIME-Version: 1.0\r\n"
+        'Content-Type: multipart/mixed; boundary="b"\r\n\r\n--b\r\n'
+        "Content-Type: text/plain; charset=utf-8\r\n\r\nLe corps reste lisible.\r\n--b\r\n"
+        "Content-Type: text/calendar; method=REQUEST; charset=utf-8\r\n\r\n" + ics + "--b--\r\n"
+    ).encode()
+    message = parse_message(raw)
+    assert "Le corps reste lisible." in message.body
+    assert [event.summary for event in message.calendar] == ["Conseil"]

@@ -282,3 +282,13 @@ def test_store_into_command_is_refused() -> None:
     with pytest.raises(SecretError) as caught:
         secrets.store_password(ACCOUNT, SENTINEL, "command")
     assert_no_sentinel(caught.value)
+
+
+def test_a_password_command_that_never_stops_writing_is_bounded() -> None:
+    """Review: communicate() kept the whole output: `yes` filled memory in 10 s."""
+    import resource
+
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    assert secrets.run_password_command("yes motdepasse", timeout=5) == "motdepasse"
+    grown_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before
+    assert grown_kib < 50_000

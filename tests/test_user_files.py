@@ -158,3 +158,21 @@ def test_a_fifo_among_the_user_themes_is_skipped_with_a_reason(tmp_path: Path) -
     os.mkfifo(tmp_path / "piege.toml")
     themes = load_themes(tmp_path)
     assert any("piege.toml" in problem for problem in themes.problems)
+
+
+def test_a_cache_named_by_an_earlier_courriel_is_still_found(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Review: a username with an accent or a space got a new, hashed cache name, so the
+    old file and the outbox it held were never opened again."""
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    config = config_with("prénom nom")
+    fresh = cache_path(config)
+    assert fresh.name.startswith("compte-")
+    old = fresh.parent / "prénom nom@hermes.ac-dijon.fr.sqlite3"
+    old.parent.mkdir(parents=True, exist_ok=True)
+    old.write_bytes(b"")
+    assert cache_path(config) == old
+    assert cache_path(config_with("prenom.nom@ac-dijon.fr")).name == (
+        "prenom.nom@ac-dijon.fr@hermes.ac-dijon.fr.sqlite3"
+    )

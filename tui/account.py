@@ -89,8 +89,10 @@ class Account:
     def reopen_cache(self) -> None:
         """The worker replaced a corrupt cache file: read the new one from now on."""
         path, durable_path = self.cache.path, self.cache.durable_path
+        # The new one first: if it cannot be opened, the old connection still reads.
+        fresh = Cache.open(path, durable_path=durable_path, check=False)
         self.cache.close()
-        self.cache = Cache.open(path, durable_path=durable_path, check=False)
+        self.cache = fresh
         self._parsed = None
 
     # --- reading ------------------------------------------------------------------

@@ -227,7 +227,7 @@ def _checked(path: Path, section: str, name: str, value: Any) -> Any:
                     "Fichier {path} : « {section}.password » est refusé — le mot de passe "
                     "ne s'écrit jamais dans ce fichier. Utilisez le trousseau du système ou "
                     "password_command."
-                ).format(path=shown_path(path), section=section)
+                ).format(path=shown_path(path), section=shown_path(section))
             )
         raise ConfigError(_unknown(path, section, name, list(keys)))
     key = keys[name]
@@ -291,7 +291,7 @@ def save_config(path: Path, updates: Mapping[str, Mapping[str, Any]]) -> None:
     except Exception as exc:  # tomlkit raises several parse error types
         raise ConfigError(
             _("Fichier {path} : ce n'est pas un fichier TOML valide ({reason}).").format(
-                path=shown_path(path), reason=exc
+                path=shown_path(path), reason=clean_line(str(exc))
             )
         ) from None
     for section, content in updates.items():

@@ -25,19 +25,33 @@ if TYPE_CHECKING:
     from tui.core.trust import TrustStore
 
 
-_PLAIN_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._+-]{0,99}")
+_PLAIN_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._+@-]{0,99}")
 
 
 def cache_path(config: Config) -> Path:
     """The account's cache file, named after what the user typed only when that is a
     plain short name: a 5 MB username or one with « / » gets a hashed name instead
-    (issue #18), while existing caches keep their file."""
+    (issue #18). A file an earlier courriel named after any other username is kept:
+    it may hold that user's outbox until it is opened once (tui/core/durable.py)."""
     account = config.account
     username, host = str(account["username"] or "compte"), str(account["imap_host"])
+    legacy = f"{username}@{host}.sqlite3"
     if _PLAIN_NAME.fullmatch(username) and _PLAIN_NAME.fullmatch(host):
-        return cache_dir() / f"{username}@{host}.sqlite3"
+        return cache_dir() / legacy
+    if _usable_legacy(legacy) and (cache_dir() / legacy).is_file():
+        return cache_dir() / legacy
     digest = hashlib.sha256(f"{username}\0{host}".encode("utf-8", "replace")).hexdigest()
     return cache_dir() / f"compte-{digest[:24]}.sqlite3"
+
+
+def _usable_legacy(name: str) -> bool:
+    """Could the old naming have created this file at all (a single, short name)?"""
+    return (
+        len(name.encode("utf-8", "replace")) <= 255
+        and "/" not in name
+        and "\0" not in name
+        and name.isprintable()
+    )
 
 
 def local_store_path(config: Config) -> Path:

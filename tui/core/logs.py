@@ -11,9 +11,13 @@ import logging
 import logging.handlers
 import os
 import sys
+import time
+import traceback
 from pathlib import Path
 
+from tui.core.errors import MailError
 from tui.core.i18n import _
+from tui.core.sanitize import clean_line
 
 LOGGER_NAME = "courriel"
 _MAX_BYTES = 1024 * 1024
@@ -64,11 +68,53 @@ def current_path() -> Path:
     return setup()
 
 
+_REPEAT_SECONDS = 300.0
+_recent: dict[tuple[str, str, int], float] = {}
+
+
 def record(error: BaseException, where: str) -> Path:
-    """Log `error` with its traceback (never its locals); returns the log's path."""
+    """Log `error` with its traceback; returns the log's path.
+
+    Never a frame's locals, and the text of an exception only when it is one of ours
+    (a MailError): Python's own messages can quote a header or a password's character.
+    The same error from the same place is written once per five minutes, so a row
+    redrawn at every frame cannot push the useful records out of the rotation.
+    """
     path = current_path()
-    log.error("%s", where, exc_info=(type(error), error, error.__traceback__))
+    tb = error.__traceback__
+    while tb is not None and tb.tb_next is not None:
+        tb = tb.tb_next
+    key = (where, type(error).__qualname__, tb.tb_lineno if tb else 0)
+    now = time.monotonic()
+    if now - _recent.get(key, -_REPEAT_SECONDS) < _REPEAT_SECONDS:
+        return path
+    if len(_recent) > 256:
+        _recent.clear()
+    _recent[key] = now
+    log.error("%s\n%s", where, "".join(_describe(error, set())).rstrip())
     return path
+
+
+def _describe(error: BaseException, seen: set[int]) -> list[str]:
+    """A traceback in Python's layout, its chain included, without messages of others."""
+    seen.add(id(error))
+    lines: list[str] = []
+    cause = error.__cause__
+    context = None if error.__suppress_context__ else error.__context__
+    if cause is not None and id(cause) not in seen:
+        lines += _describe(cause, seen)
+        lines.append("\nThe above exception was the direct cause of the following:\n\n")
+    elif context is not None and id(context) not in seen:
+        lines += _describe(context, seen)
+        lines.append("\nDuring handling of the above exception, another occurred:\n\n")
+    lines.append("Traceback (most recent call last):\n")
+    lines += traceback.format_tb(error.__traceback__)
+    name = f"{type(error).__module__}.{type(error).__qualname__}"
+    if isinstance(error, MailError):
+        lines.append(f"{name}: {clean_line(error.message)[:300]}\n")
+    else:
+        lines.append(f"{name} (message not logged: it may quote mail or a secret)\n")
+    return lines
 
 
 def crash_text(path: Path) -> str:

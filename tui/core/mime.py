@@ -20,7 +20,7 @@ from email.parser import BytesHeaderParser, BytesParser
 from email.policy import EmailPolicy
 from typing import Any
 
-from tui.core import dates
+from tui.core import dates, logs
 from tui.core.formatting import long_date, size_short
 from tui.core.htmlbody import html_to_text
 from tui.core.i18n import _, ngettext
@@ -304,7 +304,10 @@ class _Walker:
         filename = _filename(part)
         if ctype == "text/calendar":
             text, _note = decode_bytes(data, _charset(part))
-            self.calendar.extend(summarise_calendar(text))
+            try:
+                self.calendar.extend(summarise_calendar(text))
+            except Exception as error:  # a broken invitation drops its summary, not the body
+                logs.record(error, "invitation")
             self.attach(filename or "invitation.ics", ctype, data)
             return
         if disposition == "attachment" or (filename and not ctype.startswith("text/")):

@@ -301,7 +301,11 @@ def _event(method: str, fields: dict[str, tuple[str, dict[str, str]]]) -> Calend
     return CalendarEvent(method, text("SUMMARY"), start, end, text("LOCATION"), organizer)
 
 
-_DURATION = re.compile(r"P(?:(\d+)W)?(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?(?:(\d+)S)?)?")
+# At most 9 digits a field: a longer number is no real duration, and int() of 5,000
+# digits raises ValueError (a hostile invitation made the whole message unreadable).
+_DURATION = re.compile(
+    r"P(?:(\d{1,9})W)?(?:(\d{1,9})D)?(?:T(?:(\d{1,9})H)?(?:(\d{1,9})M)?(?:(\d{1,9})S)?)?"
+)
 
 
 def _add_duration(start: datetime, value: str) -> datetime | None:

@@ -236,6 +236,36 @@ def _keyring_backend(timeout: float) -> Any:
 # --- the password command ---------------------------------------------------------------
 
 
+_MAX_COMMAND_OUTPUT = 64 * 1024  # a password is one short line
+
+
+def _bounded_output(process: subprocess.Popen[bytes], timeout: float) -> tuple[bytes, bool]:
+    """At most 64 KiB of the command's output, and whether it finished in time.
+
+    communicate() kept everything: a command writing without end filled memory within
+    its timeout. Past the limit the command is stopped; its first line is all we use.
+    """
+    assert process.stdout is not None
+    stream = process.stdout
+    box: list[bytes] = []
+    reader = threading.Thread(target=lambda: box.append(stream.read(_MAX_COMMAND_OUTPUT)))
+    reader.daemon = True
+    reader.start()
+    reader.join(timeout)
+    if reader.is_alive():
+        return b"", False
+    output = box[0] if box else b""
+    if len(output) >= _MAX_COMMAND_OUTPUT:
+        _kill(process)
+        process.returncode = 0  # stopped by us, after what we needed
+        return output, True
+    try:
+        process.wait(timeout=max(0.1, timeout))
+    except subprocess.TimeoutExpired:
+        return b"", False
+    return output, True
+
+
 def run_password_command(command: str, timeout: float = COMMAND_TIMEOUT) -> str:
     """First line of the command's output, run without a shell.
 
@@ -268,17 +298,15 @@ def run_password_command(command: str, timeout: float = COMMAND_TIMEOUT) -> str:
     except OSError as exc:
         problem = _("n'a pas pu être lancée ({reason})").format(reason=exc.strerror)
     else:
-        try:
-            output, _err = process.communicate(timeout=timeout)
-        except subprocess.TimeoutExpired:
+        output, finished = _bounded_output(process, timeout)
+        if not finished:
             _kill(process)
             problem = _(
                 "n'a pas répondu en {seconds} s (attend-elle une saisie, "
                 "comme la phrase secrète de GPG ?)"
             ).format(seconds=f"{timeout:g}")
-        else:
-            if process.returncode != 0:
-                problem = _("a échoué (code de sortie {code})").format(code=process.returncode)
+        elif process.returncode != 0:
+            problem = _("a échoué (code de sortie {code})").format(code=process.returncode)
     if not problem:
         first = output.split(b"\n", 1)[0].removesuffix(b"\r")
         try:

@@ -353,6 +353,26 @@ class AccountWorker:
             self.on_event(event)
 
     def _run(self) -> None:
+        # An exception escaping this thread would print a traceback where Textual draws,
+        # and leave the account without sync or send, silently.
+        try:
+            self._run_account()
+        except MailError as error:
+            self._emit(Notice(error.message))
+            self._emit(Stopped())
+        except Exception as error:
+            path = logs.record(error, "worker thread")
+            self._emit(
+                Notice(
+                    _(
+                        "La relève s'est arrêtée à cause d'une erreur interne ; relancez "
+                        "courriel. Détails dans le journal : {path}"
+                    ).format(path=path)
+                )
+            )
+            self._emit(Stopped())
+
+    def _run_account(self) -> None:
         cache = Cache.open(self.cache_path, durable_path=self.durable_path)
         for notice in cache.notices:
             self._emit(Notice(notice))
