@@ -176,7 +176,6 @@ def test_doctor_report_prints_versions_paths_and_the_log_tail(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     from tui.cli import main
-
     from tui.core.errors import MailError
 
     logs.record(MailError("une erreur passée"), "test")

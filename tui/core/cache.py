@@ -339,7 +339,7 @@ class Cache:
                 _(
                     "Le cache local était illisible : il a été mis de côté ({name}) "
                     "et sera reconstruit depuis le serveur. Vos envois en attente et "
-                    "brouillons n'y étaient pas : ils sont intacts."
+                    "brouillons sont conservés à part."
                 ).format(name=aside.name)
             )
             db = cls._connect(path, durable_path, check, notices)
