@@ -300,3 +300,18 @@ def test_the_worker_says_when_its_files_cannot_be_opened(
     assert isinstance(notice, Notice) and "ne peut pas être ouvert" in notice.text
     events.wait_for(lambda e: isinstance(e, Stopped), timeout=20)
     assert "Traceback" not in capfd.readouterr().err
+
+
+def test_the_files_are_the_users_alone(tmp_path: Path) -> None:
+    """On a school's shared SSH server, cached mail and the outbox are no one else's."""
+    import os
+    import stat
+
+    cache_file, store = paths(tmp_path)
+    old_cache(cache_file)
+    os.chmod(cache_file, 0o644)  # as courriel used to leave it
+    cache = Cache.open(cache_file, durable_path=store)
+    cache.add_outbox(b"x")
+    cache.close()
+    for path in (cache_file, store, *cache_file.parent.glob("*-wal"), *store.parent.glob("*-wal")):
+        assert stat.S_IMODE(path.stat().st_mode) == 0o600, path

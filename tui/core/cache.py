@@ -324,7 +324,7 @@ class Cache:
         """
         path = Path(path)
         durable_path = Path(durable_path) if durable_path else durable.default_path(path)
-        path.parent.mkdir(parents=True, exist_ok=True)
+        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
         notices: list[str] = []
         try:
             db = cls._connect(path, durable_path, check, notices)
@@ -351,6 +351,7 @@ class Cache:
     def _connect(
         path: Path, durable_path: Path, check: bool, notices: list[str]
     ) -> sqlite3.Connection:
+        durable.private_file(path)
         db = sqlite3.connect(str(path), timeout=10.0, isolation_level=None)
         try:
             db.execute("PRAGMA busy_timeout = 10000")

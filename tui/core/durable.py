@@ -12,6 +12,7 @@ a corrupt cache is set aside without touching this file.
 from __future__ import annotations
 
 import hashlib
+import os
 import sqlite3
 import time
 from pathlib import Path
@@ -77,6 +78,20 @@ def store_error(path: Path, error: BaseException) -> StoreError:
     )
 
 
+def private_file(path: Path) -> None:
+    """Mail is private on a shared SSH server: the database files are the user's alone
+    (0600; SQLite gives its -wal and -shm files the same mode), older ones included."""
+    for name in (str(path), str(path) + "-wal", str(path) + "-shm"):
+        try:
+            if os.path.exists(name):
+                if os.stat(name).st_mode & 0o077:
+                    os.chmod(name, 0o600)
+            elif name == str(path):
+                os.close(os.open(name, os.O_CREAT | os.O_WRONLY, 0o600))
+        except OSError:  # not ours to change; opening it says what is wrong
+            continue
+
+
 def default_path(cache_path: Path) -> Path:
     """Beside the cache when nobody says where (the demo, tests): `x.local.sqlite3`."""
     return cache_path.with_name(cache_path.stem + ".local.sqlite3")
@@ -91,6 +106,7 @@ def attach(db: sqlite3.Connection, path: Path) -> list[str]:
     """
     try:
         path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        private_file(path)
         _attach(db, path)
         return []
     except (sqlite3.Error, DurableUnreadable, OSError) as error:
