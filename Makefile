@@ -30,7 +30,7 @@ demo: $(RUN_STAMP)
 	$(BIN)/courriel --demo
 
 test: system-deps $(DEV_STAMP)
-	$(BIN)/pytest
+	$(BIN)/pytest -n auto
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy tui/core

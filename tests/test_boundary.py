@@ -149,7 +149,7 @@ CRASHING_APP = textwrap.dedent(
 
 
 def test_a_crash_shows_a_short_message_and_no_locals(tmp_path: Path) -> None:
-    log = tmp_path / "courriel.log"
+    log = tmp_path / ("dossier-au-nom-long-" * 4) / "courriel.log"  # never cut to fit 80
     env = {**os.environ, "XDG_CACHE_HOME": str(tmp_path), "XDG_DATA_HOME": str(tmp_path)}
     done = subprocess.run(
         [sys.executable, "-c", CRASHING_APP, str(log)],

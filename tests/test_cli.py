@@ -7,6 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from tui import __version__
 
 
@@ -76,3 +78,22 @@ def test_broken_pipe_is_not_a_traceback() -> None:
     proc.stdout.close()  # the reader leaves at once, like `| head -c 0`
     _out, err = proc.communicate(timeout=60)
     assert b"Traceback" not in err
+
+
+def test_the_demo_honours_the_mouse_setting(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issue #17: `[ui] mouse = false` was ignored by `courriel --demo`."""
+    from tui import cli
+    from tui.app import CourrielApp
+
+    config = tmp_path / "config.toml"
+    config.write_text("[ui]\nmouse = false\n")
+    seen: dict[str, object] = {}
+
+    def run(self: CourrielApp, **kwargs: object) -> None:
+        seen.update(kwargs)
+
+    monkeypatch.setattr(CourrielApp, "run", run)
+    assert cli.main(["--demo", "--config", str(config)]) == 0
+    assert seen.get("mouse") is False

@@ -524,7 +524,7 @@ async def test_outbox_lists_and_retries(demo) -> None:
     app = Host(OutboxScreen(cache))
     async with app.run_test(size=(80, 24)) as pilot:
         screen = app.screen
-        assert "2 message(s)" in str(screen.query_one("#outbox-title").render())
+        assert "2 messages en attente" in str(screen.query_one("#outbox-title").render())
         assert screen.check_action("edit", ()) is None  # the first one is not held
         await pilot.press("down")
         assert "refusé le destinataire" in str(screen.query_one("#outbox-detail").render())
@@ -542,7 +542,7 @@ async def test_sent_waiting_for_its_copy_is_not_shown_as_unsent(demo) -> None:
     outbox.retry(cache, queued)  # a stale retry never puts it back in line
     app = Host(OutboxScreen(cache))
     async with app.run_test(size=(80, 24)):
-        assert "1 message(s)" in str(app.screen.query_one("#outbox-title").render())
+        assert "1 message en attente" in str(app.screen.query_one("#outbox-title").render())
     assert [row.id for row in outbox.pending(cache)] == [held]
     assert [row.status for row in outbox.unfiled(cache)] == [outbox.SENT]
 

@@ -319,7 +319,7 @@ async def test_search_lists_server_and_cache_results_opens_one_and_returns(
         for subject in subjects:
             assert await run.line_with(subject) is not None
         assert await run.line_with("Cantine") is None
-        assert any("3 résultat(s) pour « inspection »" in line for line in lines)
+        assert any("3 résultats pour « inspection »" in line for line in lines)
 
         # Enter opens a result, even one from another folder whose body is not cached.
         await run.pilot.press("enter")
@@ -369,11 +369,11 @@ async def test_acting_on_a_search_result_shows_and_keeps_the_right_row(
 
         # The status bar still describes the results, after actions and after a sync.
         status = (await run.screen())[-2]
-        assert "2 résultat(s) pour « inspection »" in status
+        assert "2 résultats pour « inspection »" in status
         run.mailbox.status.last_sync = None
         await run.pilot.press("f5")
         await run.wait(lambda: run.mailbox.status.last_sync is not None)
-        assert "2 résultat(s) pour « inspection »" in (await run.screen())[-2]
+        assert "2 résultats pour « inspection »" in (await run.screen())[-2]
 
 
 # --- sync and new mail ---------------------------------------------------------------

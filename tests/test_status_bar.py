@@ -30,7 +30,7 @@ async def test_new_mail_outbox_and_full_quota_survive_80_columns(width: int) -> 
         await pilot.pause()
         line = bar.render().plain
         assert len(line) <= bar.content_size.width
-        for urgent in ("3 nouveau(x)", "boîte d'envoi : 1", "quota"):
+        for urgent in ("3 nouveaux", "boîte d'envoi : 1", "quota"):
             assert urgent in line
         assert ("prochaine 10:57" in line) is (width == 200)  # the first to go
         bar.quota = None

@@ -30,7 +30,7 @@ from tui.boundary import contained
 from tui.config import Config, default_config_path, load_config, save_config
 from tui.core import logs, secrets
 from tui.core.errors import ConfigError
-from tui.core.i18n import _
+from tui.core.i18n import _, ngettext
 from tui.core.quiet import is_quiet
 from tui.core.sanitize import clean_line, clean_text
 from tui.keys import key_name
@@ -128,12 +128,19 @@ class CourrielApp(App[None]):
 
     def _fatal_error(self) -> None:
         # Textual's own prints a traceback with every frame's locals (PITFALLS.md).
-        from rich.text import Text
-
         path = getattr(self, "_crash_log", None) or logs.current_path()
         self.bell()
-        self._exit_renderables.append(Text(logs.crash_text(path)))
+        self._crash_text = logs.crash_text(path)
         self._close_messages_no_wait()
+
+    def _print_error_renderables(self) -> None:
+        crash = getattr(self, "_crash_text", None)
+        if crash is None:
+            super()._print_error_renderables()
+            return
+        # soft_wrap: the terminal folds long lines itself, so a path is never cut up
+        # with line breaks, and a copied path still works.
+        self.error_console.print(crash, soft_wrap=True, markup=False, highlight=False)
 
     @classmethod
     def for_account(cls, config: Config) -> CourrielApp:
@@ -596,7 +603,9 @@ class CourrielApp(App[None]):
             # The copies wait in the outbox; the worker files them now or once connected.
             self.session.worker.submit(w.FileSent())
         if report.sent:
-            self.notify(_("{n} message(s) envoyé(s).").format(n=len(report.sent)), markup=False)
+            sent = len(report.sent)
+            text = ngettext("{n} message envoyé.", "{n} messages envoyés.", sent).format(n=sent)
+            self.notify(text, markup=False)
         for failed in report.failed:
             self.notify(failed.reason, severity="error", timeout=15, markup=False)
         self._refresh_outbox()

@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from tui.core.diagnose import Diagnosis, ProtocolMismatch, diagnose, quota_diagnosis
 from tui.core.errors import CertificateError, ConnectionLost
-from tui.core.i18n import _
+from tui.core.i18n import _, ngettext
 from tui.core.sanitize import clean_line
 from tui.core.trust import TrustStore
 from tui.presets import DIJON
@@ -365,7 +365,9 @@ class _Checkup:
             quota = connection.quota()
         except Exception as exc:
             raise self._fail(exc, "folders") from None
-        detail = _("{count} dossiers").format(count=len(folders))
+        detail = ngettext("{count} dossier", "{count} dossiers", len(folders)).format(
+            count=len(folders)
+        )
         if quota is None:
             return detail + " ; " + _("le serveur n'annonce pas de quota"), None
         used, limit = quota

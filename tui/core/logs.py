@@ -118,14 +118,17 @@ def _describe(error: BaseException, seen: set[int]) -> list[str]:
 
 
 def crash_text(path: Path) -> str:
-    """What the terminal shows when courriel dies: no data, where the details are."""
+    """What the terminal shows when courriel dies: no data, where the details are.
+
+    Lines are short and the path stands alone on its line, never cut: it is copied.
+    """
     return _(
-        "courriel s'est arrêté à cause d'une erreur interne. Vos messages, brouillons et "
-        "envois en attente sont conservés.\n"
+        "courriel s'est arrêté à cause d'une erreur interne.\n"
+        "Vos messages, brouillons et envois en attente sont conservés.\n"
         "Les détails techniques (sans le contenu de vos messages) sont dans :\n"
-        "    {path}\n"
-        "Pour nous le signaler : courriel doctor --report > rapport.txt, puis envoyez "
-        "rapport.txt à l'équipe courriel.\n"
+        "{path}\n"
+        "Pour nous le signaler : courriel doctor --report > rapport.txt\n"
+        "puis envoyez rapport.txt à l'équipe courriel.\n"
         "Relancez courriel pour reprendre."
     ).format(path=path)
 

@@ -22,7 +22,7 @@ from textual.timer import Timer
 from textual.widgets import Input
 
 from tui.core.errors import MailError
-from tui.core.i18n import _, pgettext
+from tui.core.i18n import _, ngettext, pgettext
 from tui.widgets.folder_list import FolderList
 from tui.widgets.footer import Footer
 from tui.widgets.message_list import MessageList
@@ -133,7 +133,11 @@ class MailboxScreen(Screen[None]):
         if drafts:
             # After a crash or a quit mid-sentence: the text is there, say where.
             self.notify(
-                _("{n} brouillon(s) non envoyé(s) : D pour les reprendre.").format(n=drafts),
+                ngettext(
+                    "{n} brouillon non envoyé : D pour le reprendre.",
+                    "{n} brouillons non envoyés : D pour les reprendre.",
+                    drafts,
+                ).format(n=drafts),
                 timeout=10,
             )
 
@@ -201,8 +205,10 @@ class MailboxScreen(Screen[None]):
         if self.results is not None:
             self._search_status()  # the list shows the results: so does the status bar
         elif row is not None:
-            self.status.folder = _("{folder} : {total} messages, {unread} non lus").format(
-                folder=label, total=row.total, unread=row.unread
+            total = ngettext("{n} message", "{n} messages", row.total).format(n=row.total)
+            unread = ngettext("{n} non lu", "{n} non lus", row.unread).format(n=row.unread)
+            self.status.folder = _("{folder} : {total}, {unread}").format(
+                folder=label, total=total, unread=unread
             )
         else:
             self.status.folder = label
@@ -475,9 +481,11 @@ class MailboxScreen(Screen[None]):
 
     def _search_status(self) -> None:
         count = len(self.results.rows) if self.results else 0
-        self.status.folder = _("{count} résultat(s) pour « {text} » (Échap pour revenir)").format(
-            count=count, text=self.search_text
-        )
+        self.status.folder = ngettext(
+            "{count} résultat pour « {text} » (Échap pour revenir)",
+            "{count} résultats pour « {text} » (Échap pour revenir)",
+            count,
+        ).format(count=count, text=self.search_text)
 
     def end_search(self) -> None:
         self.remove_class("-searching")

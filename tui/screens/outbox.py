@@ -22,7 +22,7 @@ from textual.widgets import DataTable, Static
 from tui.core import outbox
 from tui.core.cache import Cache, OutboxRow
 from tui.core.formatting import list_date
-from tui.core.i18n import _
+from tui.core.i18n import _, ngettext
 from tui.core.sanitize import clean_line
 from tui.screens.choice import Choice
 from tui.widgets.footer import Footer
@@ -136,7 +136,13 @@ class OutboxScreen(ModalScreen[OutboxChoice | None]):
             title.update(Content(_("Boîte d'envoi : aucun message en attente.")))
         else:
             title.update(
-                Content(_("Boîte d'envoi : {n} message(s) en attente").format(n=len(self.rows)))
+                Content(
+                    ngettext(
+                        "Boîte d'envoi : {n} message en attente",
+                        "Boîte d'envoi : {n} messages en attente",
+                        len(self.rows),
+                    ).format(n=len(self.rows))
+                )
             )
         self._show_detail()
 

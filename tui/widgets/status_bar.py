@@ -9,7 +9,7 @@ from textual.reactive import reactive
 from textual.widget import Widget
 
 from tui.core.formatting import size_short
-from tui.core.i18n import _
+from tui.core.i18n import _, ngettext
 from tui.quota_notice import QUOTA_ERROR, QUOTA_WARNING, quota_level, quota_percent
 
 FOLDER_RANK = 3  # below the connection state, above the sync times
@@ -55,7 +55,7 @@ class StatusBar(Widget):
             time = f"{self.next_sync:%H:%M}"
             parts.append((0, Content(_("prochaine {time}").format(time=time))))
         if self.new_mail:
-            text = _("{n} nouveau(x)").format(n=self.new_mail)
+            text = ngettext("{n} nouveau", "{n} nouveaux", self.new_mail).format(n=self.new_mail)
             parts.append((9, Content(text).stylize("bold")))
         if self.outbox:
             text = _("boîte d'envoi : {n}").format(n=self.outbox)
