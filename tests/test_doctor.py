@@ -124,6 +124,10 @@ def test_all_steps_pass_exit_zero_and_print_each_step(bed: Bed, env: Path) -> No
         assert label in text
     assert " s " in text  # each step's time, whatever it is
     assert "Tout fonctionne." in text
+    # For the help desk (issue #17): which courriel, which file, where the log is.
+    from tui import __version__
+
+    assert f"courriel {__version__}" in text and "journal : " in text and "config" in text
 
 
 def test_json_schema(bed: Bed, env: Path) -> None:
@@ -131,6 +135,7 @@ def test_json_schema(bed: Bed, env: Path) -> None:
     code, data = doctor_json(config_for(bed, env, user))
     assert code == 0
     assert data["schema"] == 1 and data["ok"] is True
+    assert {"version", "config_path", "log_path"} <= set(data)
     assert data["diagnosis"] is None and data["certificate"] is None
     assert data["not_run"] == []
     steps = _steps(data)

@@ -18,11 +18,14 @@ import textwrap
 from collections.abc import Sequence
 from typing import Any, TextIO
 
+from tui import __version__
 from tui.commands import doctor_arguments
+from tui.core import logs
 from tui.core.checkup import DEFAULT_TIMEOUT, STEPS, StepResult, Target, run_checkup, step_label
 from tui.core.diagnose import Diagnosis, diagnose
 from tui.core.errors import CertificateError, ConfigError, MailError
 from tui.core.i18n import _, current_language, set_language
+from tui.core.userfiles import shown_path
 from tui.core.username import normalise_username
 
 EXIT_OK = 0
@@ -47,6 +50,7 @@ class _Report:
         self.certificate: dict[str, object] | None = None
         self.certificate_text = ""
         self.diagnosis: Diagnosis | None = None
+        self.config_path = ""
         self.marks = _marks(out)
 
     def say(self, text: str = "") -> None:
@@ -148,6 +152,9 @@ class _Report:
         return {
             "schema": JSON_SCHEMA_VERSION,
             "ok": ok,
+            "version": __version__,
+            "config_path": self.config_path,
+            "log_path": str(logs.current_path()),
             "language": current_language(),
             "account": {
                 "typed_username": self.typed_username,
@@ -243,6 +250,13 @@ def _run(args: argparse.Namespace, report: _Report) -> int:
             smtp_port=target.smtp_port,
         )
     )
+    report.say(
+        "  "
+        + _("courriel {version} · configuration : {config} · journal : {log}").format(
+            version=__version__, config=shown_path(config.path), log=logs.current_path()
+        )
+    )
+    report.config_path = str(config.path)
     for note in check.notes:
         report.say("  " + _("Note : {note}").format(note=note))
     report.say()
