@@ -97,3 +97,27 @@ def test_the_demo_honours_the_mouse_setting(
     monkeypatch.setattr(CourrielApp, "run", run)
     assert cli.main(["--demo", "--config", str(config)]) == 0
     assert seen.get("mouse") is False
+
+
+@pytest.mark.parametrize(
+    ("argv", "french"),
+    [
+        (["--bogus"], "arguments non reconnus : --bogus"),
+        (["--lang", "xx"], "--lang : choix invalide 'xx'"),
+        (["doctor", "--timeout", "abc"], "--timeout : valeur invalide 'abc'"),
+        (["show"], "arguments obligatoires manquants : FICHIER"),
+    ],
+)
+def test_argument_errors_are_said_in_french(argv: list[str], french: str) -> None:
+    """Issue #18: an unknown option or `--lang xx` was answered in argparse's English."""
+    result = run(*argv)
+    assert result.returncode == 2
+    assert french in result.stderr
+    for english in ("unrecognized", "invalid choice", "required", "invalid float"):
+        assert english not in result.stderr
+
+
+def test_an_escape_typed_as_an_argument_is_not_echoed_raw() -> None:
+    result = run("\x1b]0;titre\x07")
+    assert result.returncode == 2
+    assert "\x1b" not in result.stderr and "\x07" not in result.stderr

@@ -9,14 +9,16 @@ from __future__ import annotations
 import argparse
 import gc
 import os
+import re
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, NoReturn
 
 from tui import __version__
 from tui.core.errors import ConfigError, MailError
 from tui.core.i18n import _, current_language, language_from_environment, set_language
+from tui.core.sanitize import clean_line
 
 EXIT_OK = 0
 EXIT_FAILURE = 1
@@ -47,9 +49,9 @@ class _Formatter(argparse.HelpFormatter):
 class _Parser(argparse.ArgumentParser):
     """French usage line, headings and -h for the main parser and every sub-command.
 
-    argparse's error sentences ("unrecognized arguments: …") stay English: argparse
-    translates them only through the process-wide gettext domain, chosen from LANGUAGE/
-    LANG rather than from `--lang` or the configuration.
+    argparse translates its error sentences only through the process-wide gettext
+    domain (LANGUAGE/LANG, not `--lang`): `error` says the common ones in the user's
+    language itself (_argparse_sentence), and sanitises what the user typed.
     """
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -65,8 +67,49 @@ class _Parser(argparse.ArgumentParser):
         self.print_usage(sys.stderr)
         self.exit(
             EXIT_USAGE,
-            _("courriel : erreur : {message}\nVoir « courriel --help ».\n").format(message=message),
+            _("courriel : erreur : {message}\nVoir « courriel --help ».\n").format(
+                message=_argparse_sentence(clean_line(message)[:500])
+            ),
         )
+
+
+def _argparse_sentence(message: str) -> str:
+    """argparse's usual error sentences in the user's language; others as they are."""
+    patterns: list[tuple[str, Callable[[re.Match[str]], str]]] = [
+        (
+            r"unrecognized arguments: (.*)",
+            lambda m: _("arguments non reconnus : {args}").format(args=m[1]),
+        ),
+        (
+            r"the following arguments are required: (.*)",
+            lambda m: _("arguments obligatoires manquants : {args}").format(args=m[1]),
+        ),
+        (
+            r"argument (\S+): invalid choice: (.*) \(choose from (.*)\)",
+            lambda m: _("{arg} : choix invalide {value} (possibles : {choices})").format(
+                arg=m[1], value=m[2], choices=m[3]
+            ),
+        ),
+        (
+            r"argument (\S+): expected one argument",
+            lambda m: _("{arg} : une valeur est attendue").format(arg=m[1]),
+        ),
+        (
+            r"argument (\S+): invalid \w+ value: (.*)",
+            lambda m: _("{arg} : valeur invalide {value}").format(arg=m[1], value=m[2]),
+        ),
+        (
+            r"ambiguous option: (\S+) could match (.*)",
+            lambda m: _("option ambiguë : {option} peut désigner {options}").format(
+                option=m[1], options=m[2]
+            ),
+        ),
+    ]
+    for pattern, say in patterns:
+        match = re.fullmatch(pattern, message)
+        if match:
+            return say(match)
+    return message
 
 
 def build_parser() -> argparse.ArgumentParser:
