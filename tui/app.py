@@ -577,9 +577,13 @@ class CourrielApp(App[None]):
         if mailbox is not None and mailbox.is_mounted:
             mailbox.status.outbox = self.outbox_count()
 
-    @work(exclusive=True, group="send", exit_on_error=False)
+    @work(group="send", exit_on_error=False)
     async def send_outbox(self) -> None:
-        """Send what the outbox holds; failures stay there with their reason."""
+        """Send what the outbox holds; failures stay there with their reason.
+
+        Not exclusive: a new send must never cancel one under way, which could cut it
+        after the server accepted DATA (and send it again). Two at once are safe: each
+        row is claimed in the store by one attempt only (tui/core/outbox.py)."""
         self._refresh_outbox()
         if self.account.demo or self.session is None:
             return  # the compose screen already said the demo keeps it in the outbox
@@ -608,6 +612,20 @@ class CourrielApp(App[None]):
             self.notify(text, markup=False)
         for failed in report.failed:
             self.notify(failed.reason, severity="error", timeout=15, markup=False)
+        if report.uncertain:
+            count = len(report.uncertain)
+            self.notify(
+                ngettext(
+                    "Envoi incertain : un message est peut-être parti, peut-être pas. "
+                    "courriel ne le renverra pas de lui-même : voyez la boîte d'envoi (o).",
+                    "Envoi incertain : {n} messages sont peut-être partis, peut-être pas. "
+                    "courriel ne les renverra pas d'eux-mêmes : voyez la boîte d'envoi (o).",
+                    count,
+                ).format(n=count),
+                severity="warning",
+                timeout=20,
+                markup=False,
+            )
         self._refresh_outbox()
 
     def _ask_certificate(

@@ -35,6 +35,17 @@ class SubmissionServer:
         """Where mail for recipients outside the test domain lands, one .eml per copy."""
         return self.root / "outside"
 
+    @property
+    def faults_path(self) -> Path:
+        return self.root / "faults.json"
+
+    def set_fault(self, **faults: Any) -> None:
+        """Misbehave from the next message on: reply_delay=seconds before the final
+        reply, drop_after_data=True to deliver and then cut the connection unanswered.
+        No argument: behave again."""
+        self.root.mkdir(parents=True, exist_ok=True)
+        self.faults_path.write_text(json.dumps(faults))
+
     def regenerate_certificate(self) -> None:
         self.cert, self.key = make_self_signed(self.root / "tls", stem="smtp")
 
@@ -55,6 +66,7 @@ class SubmissionServer:
             "outside": str(self.outside),
             "events": str(self.events_path),
             "size_limit": self.size_limit,
+            "faults": str(self.faults_path),
         }
         config_path = self.root / "smtp.json"
         config_path.write_text(json.dumps(config))

@@ -69,7 +69,14 @@ class Handler:
         self.refuse = {address.lower() for address in config.get("refuse", [])}
         self.lmtp = config["lmtp"]
         self.outside = Path(config["outside"])
+        self.faults = Path(config["faults"]) if config.get("faults") else None
         self.record = record
+
+    def fault(self) -> dict[str, Any]:
+        """The misbehaviour a test asked for (SubmissionServer.set_fault), read per DATA."""
+        if self.faults is None or not self.faults.exists():
+            return {}
+        return dict(json.loads(self.faults.read_text() or "{}"))
 
     async def handle_RCPT(
         self, server: SMTP, session: Session, envelope: Envelope, address: str, options: list[str]
@@ -99,6 +106,13 @@ class Handler:
         self.record(
             "delivered", mail_from=envelope.mail_from, rcpt=envelope.rcpt_tos, size=len(content)
         )
+        fault = self.fault()
+        if fault.get("reply_delay"):  # delivered, but the final reply comes late
+            await asyncio.sleep(float(fault["reply_delay"]))
+        if fault.get("drop_after_data"):  # delivered, then the connection is cut: no reply
+            if server.transport is not None:
+                server.transport.abort()
+            return "421 4.4.2 gone"
         return "250 2.0.0 Message accepted"
 
     def _deliver(self, sender: str, users: list[str], content: bytes) -> None:

@@ -21,7 +21,7 @@ from tui.core.errors import StoreError
 from tui.core.i18n import _
 from tui.core.sanitize import clean_line
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 TABLES = ("pending_ops", "outbox", "drafts")
 
 _SCHEMA = """
@@ -50,6 +50,13 @@ CREATE TABLE IF NOT EXISTS durable.drafts (
     last_error TEXT NOT NULL DEFAULT ''
 );
 """
+
+
+_MIGRATIONS = [
+    _SCHEMA,
+    # version 2: which process holds a message it is sending (tui/core/outbox.py claims)
+    "ALTER TABLE durable.outbox ADD COLUMN owner TEXT NOT NULL DEFAULT ''",
+]
 
 
 class DurableUnreadable(Exception):
@@ -153,9 +160,12 @@ def _attach(db: sqlite3.Connection, path: Path) -> None:
     if version < SCHEMA_VERSION:
         db.execute("BEGIN IMMEDIATE")
         try:
-            for statement in _SCHEMA.split(";"):
-                if statement.strip():
-                    db.execute(statement)
+            # Again under the lock: another connection may have migrated meanwhile.
+            version = db.execute("PRAGMA durable.user_version").fetchone()[0]
+            for migration in _MIGRATIONS[version:]:
+                for statement in migration.split(";"):
+                    if statement.strip():
+                        db.execute(statement)
             db.execute(f"PRAGMA durable.user_version = {SCHEMA_VERSION}")
             db.execute("COMMIT")
         except BaseException:

@@ -2,9 +2,15 @@
 
 A message is written here, committed, before the first byte goes to SMTP: whatever
 happens next (crash, no network, refusal) it stays until it is sent or the user
-discards it. Statuses: "queued" (sent at the next attempt), "sending" (an attempt is
-under way; a row left so by a crash is retried), "held" (refused for a reason the user
-must fix — password, address, size — and sent again only when asked).
+discards it. Statuses: "queued" (sent at the next attempt), "sending" (claimed by one
+process, DATA not begun), "data" (DATA under way: its outcome is unknown until the
+server's reply), "held" (refused for a reason the user must fix — password, address,
+size — and sent again only when asked), and "uncertain": the process died or the
+connection dropped after DATA began, so the message may have left. SMTP cannot say
+which; courriel never resends it by itself (at most once), the user chooses.
+
+A row is claimed in the store by one process at a time (`claim`): two courriel on one
+account, in two SSH sessions, never both send it.
 
 Once the SMTP server accepts a message, its row stays as "sent" (copy to the Sent
 folder, then \\Answered on the original) or "sent-no-copy" (the server files its own
@@ -18,6 +24,8 @@ public `transaction()` connection, on the tables its schema defines.
 from __future__ import annotations
 
 import json
+import os
+import socket
 import time
 from dataclasses import asdict, dataclass
 from email.message import EmailMessage
@@ -30,8 +38,93 @@ from tui.core.compose import ComposeError, Draft, Identity, build_message, to_by
 from tui.core.i18n import _
 
 QUEUED, SENDING, HELD = "queued", "sending", "held"
+IN_DATA, UNCERTAIN = "data", "uncertain"
 SENT, SENT_NO_COPY = "sent", "sent-no-copy"
 AFTER_SMTP = (SENT, SENT_NO_COPY)
+
+
+def owner_id() -> str:
+    """This process, as a claim names it: host, pid and the pid's start time (so a
+    reused pid is not taken for the process that died)."""
+    return f"{socket.gethostname()}:{os.getpid()}:{_started(os.getpid())}"
+
+
+def _started(pid: int) -> str:
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as stat:
+            return stat.read().rsplit(b")", 1)[1].split()[19].decode()
+    except (OSError, IndexError):
+        return ""
+
+
+def _alive(owner: str) -> bool:
+    host, _sep, rest = owner.partition(":")
+    pid_text, _sep, started = rest.partition(":")
+    if host != socket.gethostname():
+        return True  # another machine sharing the home folder: not ours to judge
+    try:
+        pid = int(pid_text)
+        os.kill(pid, 0)
+    except (ValueError, ProcessLookupError):
+        return False
+    except PermissionError:
+        return True
+    return _started(pid) == started
+
+
+def claim(cache: Cache, outbox_id: int, *, include_held: bool = False) -> bool:
+    """Take this row for sending, atomically in the store; False if another process
+    (or attempt) holds it, or it is not waiting to be sent."""
+    statuses = (QUEUED, HELD) if include_held else (QUEUED, QUEUED)
+    with cache.transaction() as db:
+        cursor = db.execute(
+            "UPDATE outbox SET status = ?, owner = ? WHERE id = ? AND status IN (?, ?)",
+            (SENDING, owner_id(), outbox_id, *statuses),
+        )
+        return cursor.rowcount == 1
+
+
+def recover_interrupted(cache: Cache) -> list[int]:
+    """Rows a dead process left mid-send: back to the queue if DATA had not begun,
+    else « envoi incertain » (never resent by itself). Returns the uncertain ids."""
+    uncertain: list[int] = []
+    with cache.transaction() as db:
+        rows = db.execute(
+            "SELECT id, status, owner FROM outbox WHERE status IN (?, ?)", (SENDING, IN_DATA)
+        ).fetchall()
+        for outbox_id, status, owner in rows:
+            if owner and _alive(str(owner)):
+                continue
+            if status == IN_DATA:
+                db.execute(
+                    "UPDATE outbox SET status = ?, owner = '', last_error = ? WHERE id = ?",
+                    (UNCERTAIN, uncertain_reason(), outbox_id),
+                )
+                uncertain.append(int(outbox_id))
+            else:
+                db.execute(
+                    "UPDATE outbox SET status = ?, owner = '' WHERE id = ?", (QUEUED, outbox_id)
+                )
+    return uncertain
+
+
+def uncertain_reason() -> str:
+    from tui.core.formatting import long_date, now
+
+    return _(
+        "Envoi interrompu le {when} alors que le message partait : il est peut-être "
+        "parti. Vérifiez auprès du destinataire ou dans Envoyés, puis renvoyez-le (r) "
+        "ou marquez-le comme envoyé (m)."
+    ).format(when=long_date(now()))
+
+
+def mark_sent(cache: Cache, outbox_id: int) -> None:
+    """The user says an uncertain message did leave: file its copy, never send it."""
+    with cache.transaction() as db:
+        db.execute(
+            "UPDATE outbox SET status = ?, owner = '', last_error = '' WHERE id = ? AND status = ?",
+            (SENT, outbox_id, UNCERTAIN),
+        )
 
 
 def queue(cache: Cache, message: EmailMessage | bytes) -> int:
@@ -145,9 +238,10 @@ def retry(cache: Cache, outbox_id: int | None = None) -> None:
         if outbox_id is None:
             db.execute("UPDATE outbox SET status = ? WHERE status = ?", (QUEUED, HELD))
         else:
+            # Never a row some process is sending right now: that would send it twice.
             db.execute(
-                "UPDATE outbox SET status = ? WHERE id = ? AND status NOT IN (?, ?)",
-                (QUEUED, outbox_id, *AFTER_SMTP),
+                "UPDATE outbox SET status = ? WHERE id = ? AND status NOT IN (?, ?, ?, ?)",
+                (QUEUED, outbox_id, *AFTER_SMTP, SENDING, IN_DATA),
             )
 
 

@@ -14,8 +14,8 @@ one refused recipient keeps the whole message back, naming the address.
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Mapping, Sequence
+import functools
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -34,8 +34,7 @@ from tui.core.trust import TrustStore
 # "network" and "temporary" stay queued and go out at the next attempt.
 HELD_KINDS = frozenset({"auth", "recipient", "too_large", "refused"})
 
-_in_flight: set[tuple[str, int]] = set()  # (cache file, outbox id) being sent by this process
-_in_flight_lock = threading.Lock()
+DATA_REPLY_TIMEOUT = 600.0
 
 
 @dataclass(frozen=True)
@@ -61,6 +60,7 @@ class SendReport:
     sent: list[Sent] = field(default_factory=list)
     failed: list[Failed] = field(default_factory=list)
     size_limit: int | None = None  # the server's SIZE, for the compose screen's warning
+    uncertain: list[int] = field(default_factory=list)  # outbox ids that may have left
 
 
 class _Failure(Exception):
@@ -123,7 +123,29 @@ def _size_limit(smtp: Any) -> int | None:
     return limit or None
 
 
-async def _send_one(smtp: Any, sender: str, raw: bytes, size_limit: int | None) -> None:
+def _in_data(cache: Cache, outbox_id: int) -> None:
+    """Committed before DATA: from here on, a crash leaves the row uncertain."""
+    outbox.set_status(cache, outbox_id, outbox.IN_DATA)
+
+
+def _outcome_unknown(cache: Cache, outbox_id: int, exc: BaseException) -> bool:
+    """DATA had begun and the server gave no answer (timeout, cut connection): unlike
+    an error reply, this says nothing of whether the message was delivered."""
+    import aiosmtplib
+
+    if isinstance(exc, aiosmtplib.SMTPResponseException):
+        return False
+    rows = [row for row in cache.outbox() if row.id == outbox_id]
+    return bool(rows) and rows[0].status == outbox.IN_DATA
+
+
+async def _send_one(
+    smtp: Any,
+    sender: str,
+    raw: bytes,
+    size_limit: int | None,
+    before_data: Callable[[], None] = lambda: None,
+) -> None:
     import aiosmtplib
 
     rcpts = outbox.recipients(raw)
@@ -164,23 +186,30 @@ async def _send_one(smtp: Any, sender: str, raw: bytes, size_limit: int | None) 
             ).format(addresses=", ".join(refused), server=reasons[0]),
             refused,
         )
-    await smtp.data(wire)
+    before_data()
+    # RFC 5321 4.5.3.2.6: wait up to 10 minutes for the reply to the final dot; a
+    # server that delivers slowly must not be taken for one that failed.
+    await smtp.data(wire, timeout=DATA_REPLY_TIMEOUT)
 
 
-def _claim(cache: Cache, rows: Sequence[Any]) -> list[Any]:
-    key = str(cache.path)
-    claimed = []
-    with _in_flight_lock:
-        for row in rows:
-            if (key, row.id) not in _in_flight:
-                _in_flight.add((key, row.id))
-                claimed.append(row)
-    return claimed
+def _claim(cache: Cache, rows: Sequence[Any], include_held: bool) -> list[Any]:
+    """The rows this attempt may send: claimed in the store, so that neither another
+    courriel on the account nor a second attempt in this one sends them too."""
+    return [row for row in rows if outbox.claim(cache, row.id, include_held=include_held)]
 
 
 def _release(cache: Cache, outbox_id: int) -> None:
-    with _in_flight_lock:
-        _in_flight.discard((str(cache.path), outbox_id))
+    """An attempt ended without deciding this row (an exception): free it again.
+    A row whose DATA had begun may have left: it is uncertain, not queued."""
+    with cache.transaction() as db:
+        db.execute(
+            "UPDATE outbox SET status = ?, owner = '' WHERE id = ? AND status = ?",
+            (outbox.QUEUED, outbox_id, outbox.SENDING),
+        )
+        db.execute(
+            "UPDATE outbox SET status = ?, owner = '', last_error = ? WHERE id = ? AND status = ?",
+            (outbox.UNCERTAIN, outbox.uncertain_reason(), outbox_id, outbox.IN_DATA),
+        )
 
 
 async def send_pending(
@@ -200,12 +229,13 @@ async def send_pending(
     Held messages are sent only with `include_held=True` or after `outbox.retry`.
     """
     report = SendReport()
+    report.uncertain = outbox.recover_interrupted(cache)
     rows = [
         row
         for row in outbox.pending(cache)
         if (ids is None or row.id in ids) and (include_held or row.status != outbox.HELD)
     ]
-    rows = _claim(cache, rows)
+    rows = _claim(cache, rows, include_held)
     if not rows:
         return report
     try:
@@ -233,8 +263,6 @@ async def _send_rows(
 ) -> None:
     import aiosmtplib
 
-    for row in rows:
-        outbox.set_status(cache, row.id, outbox.SENDING, row.last_error)
     try:
         smtp = await smtp_connect(
             str(account["smtp_host"]),
@@ -260,9 +288,23 @@ async def _send_rows(
     try:
         for index, row in enumerate(rows):
             try:
-                await _send_one(smtp, sender, row.raw, report.size_limit)
+                await _send_one(
+                    smtp,
+                    sender,
+                    row.raw,
+                    report.size_limit,
+                    functools.partial(_in_data, cache, row.id),
+                )
             except (aiosmtplib.SMTPException, OSError, _Failure) as exc:
                 failure = _classify(exc)
+                if _outcome_unknown(cache, row.id, exc):
+                    # DATA went out and no answer came: it may have been delivered.
+                    outbox.set_status(cache, row.id, outbox.UNCERTAIN, outbox.uncertain_reason())
+                    report.uncertain.append(row.id)
+                    failure = _Failure("network", failure.reason)
+                    for later in rows[index + 1 :]:
+                        _fail(cache, report, later.id, failure)
+                    return
                 _fail(cache, report, row.id, failure)
                 if failure.kind == "network":  # the connection is gone: keep the rest queued
                     for later in rows[index + 1 :]:

@@ -30,18 +30,24 @@ from tui.widgets.footer import Footer
 
 @dataclass(frozen=True)
 class OutboxChoice:
-    """What the user did: "retry" (send now), "discard" (gone) or "edit" (open `draft_id`)."""
+    """What the user did: "retry" (send now), "discard" (gone), "edit" (open `draft_id`)
+    or "mark_sent" (an uncertain message did leave: its copy is filed)."""
 
     action: str
     outbox_id: int
     draft_id: int | None = None
 
 
+BUSY = (outbox.SENDING, outbox.IN_DATA)
+
+
 def status_text(status: str) -> str:
     return {
         outbox.QUEUED: _("en attente"),
         outbox.SENDING: _("envoi en cours"),
+        outbox.IN_DATA: _("envoi en cours"),
         outbox.HELD: _("bloqué"),
+        outbox.UNCERTAIN: _("envoi incertain"),
     }.get(status, clean_line(status))
 
 
@@ -91,6 +97,7 @@ class OutboxScreen(ModalScreen[OutboxChoice | None]):
     BINDINGS = [
         Binding("r", "retry", _("Réessayer"), id="outbox.retry"),
         Binding("e", "edit", _("Modifier"), id="outbox.edit"),
+        Binding("m", "mark_sent", _("Marquer envoyé"), id="outbox.mark_sent"),
         Binding("d,delete", "discard", _("Abandonner"), id="outbox.discard"),
         Binding("escape", "close", _("Fermer"), id="outbox.close"),
     ]
@@ -110,8 +117,8 @@ class OutboxScreen(ModalScreen[OutboxChoice | None]):
     def on_mount(self) -> None:
         table = self.query_one(DataTable)
         # Fixed widths so the status column stays visible at 80 columns.
-        room = max(20, min(110, self.app.size.width) - 4 - 8 - 6 - 14)
-        widths = (6, room * 2 // 5, room - room * 2 // 5, 14)
+        room = max(20, min(110, self.app.size.width) - 4 - 8 - 6 - 16)
+        widths = (6, room * 2 // 5, room - room * 2 // 5, 16)  # « envoi incertain »
         labels = (_("Date"), _("Destinataires"), _("Objet"), _("État"))
         for label, width in zip(labels, widths, strict=True):
             table.add_column(Text(label), width=width)
@@ -165,16 +172,53 @@ class OutboxScreen(ModalScreen[OutboxChoice | None]):
         detail.display = bool(error)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action in {"retry", "discard", "edit"}:
+        if action in {"retry", "discard", "edit", "mark_sent"}:
             row = self.selected if self.is_mounted else None
-            if row is None or (action == "edit" and row.status != outbox.HELD):
+            if row is None:
                 return None
+            if action == "edit" and row.status != outbox.HELD:
+                return None
+            if action == "mark_sent" and row.status != outbox.UNCERTAIN:
+                return None
+            if action in {"retry", "discard"} and row.status in BUSY:
+                return None  # another attempt holds it: acting now could send it twice
         return True
 
     def action_retry(self) -> None:
-        if row := self.selected:
+        row = self.selected
+        if row is None or row.status in BUSY:
+            return
+        if row.status != outbox.UNCERTAIN:
             outbox.retry(self.cache, row.id)
             self.dismiss(OutboxChoice("retry", row.id))
+            return
+        recipients, subject = describe(row)
+
+        def decided(choice: str | None) -> None:
+            if choice == "resend":
+                outbox.retry(self.cache, row.id)
+                self.dismiss(OutboxChoice("retry", row.id))
+
+        self.app.push_screen(
+            Choice(
+                _("Renvoyer ce message ?"),
+                _(
+                    "« {subject} » à {recipients} est peut-être déjà parti : l'envoi a été "
+                    "interrompu alors que le serveur le recevait. Renvoyé, il peut arriver "
+                    "deux fois."
+                ).format(subject=subject, recipients=recipients),
+                [("resend", _("Renvoyer")), ("cancel", _("Annuler"))],
+            ),
+            decided,
+        )
+
+    def action_mark_sent(self) -> None:
+        """The user checked that an uncertain message did leave: file it, never resend."""
+        row = self.selected
+        if row is None or row.status != outbox.UNCERTAIN:
+            return
+        outbox.mark_sent(self.cache, row.id)
+        self.dismiss(OutboxChoice("mark_sent", row.id))
 
     def action_edit(self) -> None:
         row = self.selected
