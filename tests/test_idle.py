@@ -73,3 +73,38 @@ def test_idle_brings_new_mail_into_the_cache_through_the_worker(bed: Bed, tmp_pa
     finally:
         idle.stop()
         worker.stop()
+
+
+def test_a_dropped_idle_connection_reconnects_without_spinning_and_catches_up(
+    fresh_bed: Bed,
+) -> None:
+    """Issue #24: killing the server side of IDLE left the thread polling a dead socket
+    at 99 % CPU for minutes; and once reconnected, a message delivered during the gap
+    was never shown, since IDLE only reports what happens from then on."""
+    import resource
+
+    bed = fresh_bed
+    user = bed.new_user()
+    seed(bed, user, 1)
+    changed = threading.Event()
+    conn = ImapConnection("localhost", bed.imap_port, user.username, user.password, BedTrust(bed))
+    idle = IdleWatcher(conn, changed.set, backoff_start=3.0)
+    idle.start()
+    try:
+        assert idle.idling.wait(20)
+        bed.dovecot.stop()  # its processes close their connections (Dovecot takes ~9 s)
+        deadline = time.monotonic() + 30
+        while idle.idling.is_set():
+            assert time.monotonic() < deadline, "the closed IDLE connection was not noticed"
+            time.sleep(0.1)
+        cpu = resource.getrusage(resource.RUSAGE_SELF)
+        time.sleep(4)  # the server gone: the thread waits, it does not poll a dead socket
+        after = resource.getrusage(resource.RUSAGE_SELF)
+        used = (after.ru_utime - cpu.ru_utime) + (after.ru_stime - cpu.ru_stime)
+        assert used < 1.0, f"{used:.1f} s of CPU in 4 s with the server gone"
+        bed.dovecot.start()
+        bed.dovecot.deliver(user.username, message(2, "Arrivé pendant la coupure"))
+        assert changed.wait(30), "the message delivered during the gap was never synced"
+        assert idle.idling.wait(30)
+    finally:
+        idle.stop()

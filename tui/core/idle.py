@@ -45,6 +45,7 @@ class IdleWatcher:
         self._thread = threading.Thread(target=self._run, name=f"idle-{conn.username}", daemon=True)
         self.idling = threading.Event()  # set while an IDLE is open (tests wait on it)
         self.ended: str | None = None  # why it gave up for good, if it did
+        self._sessions = 0
 
     def start(self) -> None:
         self._thread.start()
@@ -90,6 +91,11 @@ class IdleWatcher:
             self._stop.set()
             return
         conn.examine(self.folder)
+        self._sessions += 1
+        if self._sessions > 1:
+            # Mail may have come while this connection was down: IDLE reports only
+            # what happens from now on, so the folder is synced once (issue #24).
+            self.on_change()
         while not self._stop.is_set():
             conn.idle_start()
             self.idling.set()

@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import contextlib
 import re
+import socket
 import ssl
+import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
@@ -529,12 +531,35 @@ class ImapConnection:
         self._call(lambda c: c.idle())
 
     def idle_wait(self, timeout: float) -> bool:
-        """True when the server announced new, expunged or changed messages."""
+        """True when the server announced new, expunged or changed messages.
+
+        imapclient's idle_check swallows an EOF and returns [] at once, so a connection
+        the server closed looked like a quiet one polled in a tight loop (99 % CPU for
+        minutes, no reconnection): an early empty answer is checked against the socket.
+        """
+        started = time.monotonic()
         responses = self._call(lambda c: c.idle_check(timeout=timeout))
+        if not responses and time.monotonic() - started < timeout / 2 and self._peer_closed():
+            raise ConnectionLost(_("Le serveur a fermé la connexion d'attente (IDLE)."))
         return any(
             isinstance(r, tuple) and len(r) >= 2 and r[1] in (b"EXISTS", b"EXPUNGE", b"FETCH")
             for r in responses
         )
+
+    def _peer_closed(self) -> bool:
+        """Has the server closed the TCP connection? Peeks at the raw socket under TLS
+        (an empty read is a FIN), without consuming anything."""
+        client = self.client
+        if client is None:
+            return True
+        try:
+            sock = client.socket()
+            data = socket.socket.recv(sock, 1, socket.MSG_PEEK | socket.MSG_DONTWAIT)
+        except (BlockingIOError, InterruptedError):
+            return False
+        except OSError:
+            return True
+        return data == b""
 
     def idle_done(self) -> None:
         self._call(lambda c: c.idle_done())
