@@ -111,3 +111,46 @@ def test_newest_by_sequence_ranges_esearch_and_peek(bed: Bed) -> None:
         conn.search_text("x\r\nA1 DELETE INBOX")
     assert conn.search_text("Message 12") == [12]
     conn.close()
+
+
+class _FakeImaplib:
+    """Just enough of imaplib for LIST: the lines a hostile server sends."""
+
+    def __init__(self, lines: list[bytes]) -> None:
+        self.lines = lines
+
+    def _simple_command(self, *args: object) -> tuple[str, list[object]]:
+        return "OK", []
+
+    def _untagged_response(self, typ: str, data: object, name: str) -> tuple[str, list[object]]:
+        return typ, list(self.lines) if name == "LIST" else []
+
+
+class _FakeClient:
+    def __init__(self, lines: list[bytes]) -> None:
+        self._imap = _FakeImaplib(lines)
+
+    def _checkok(self, *args: object) -> None:
+        return None
+
+
+def test_an_invalid_modified_utf7_name_is_listed_raw_and_never_selected(tmp_path: Path) -> None:
+    """Issue #24: « &2D0- » decodes to a lone surrogate, which SQLite cannot store:
+    every sync stopped after LIST with « 'utf-8' codec can't encode »."""
+    from tui.core.cache import Cache, FolderRow
+    from tui.core.imap import ImapConnection
+
+    conn = ImapConnection("localhost", 1, "u", "p", None)  # type: ignore[arg-type]
+    conn.client = _FakeClient(  # type: ignore[assignment]
+        [b'(\\HasNoChildren) "/" INBOX', b'(\\HasNoChildren) "/" "&2D0-"', b'() "/" "Projets"']
+    )
+    folders = conn.list_folders()
+    names = {f.name: f.flags for f in folders}
+    assert set(names) == {"INBOX", "&2D0-", "Projets"}
+    assert "\\Noselect" in names["&2D0-"] and "\\Noselect" not in names["INBOX"]
+    cache = Cache.open(tmp_path / "c.sqlite3")
+    try:
+        cache.set_folders([FolderRow(f.name, f.delimiter, None, 0, 0, f.flags) for f in folders])
+        assert "&2D0-" in {row.name for row in cache.folders()}
+    finally:
+        cache.close()

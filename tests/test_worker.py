@@ -213,3 +213,4 @@ def test_a_cache_corrupt_deep_inside_is_rebuilt_by_the_worker(bed: Bed, tmp_path
     reopened = Cache.open(path, check=False)
     assert reopened.count("INBOX") >= 100
     reopened.close()
+

@@ -282,11 +282,16 @@ class ImapConnection:
                 if parsed is None:
                     continue
                 flags, delim, raw = parsed
-                found.append(
-                    ListedFolder(
-                        _folder_name(raw), _text(delim) or "/", tuple(_text(f) for f in flags)
-                    )
-                )
+                name = _folder_name(raw)
+                shown_flags = tuple(_text(f) for f in flags)
+                if not _representable(name):
+                    # Invalid modified UTF-7 (« &2D0- », a lone surrogate) cannot be
+                    # stored, nor named back to the server the same way: listed under
+                    # its raw name and never selected, so the other folders sync on.
+                    name = raw.decode("ascii", errors="replace") if isinstance(raw, bytes) else name
+                    name = name.encode("utf-8", "replace").decode("utf-8")
+                    shown_flags = (*shown_flags, "\\Noselect")
+                found.append(ListedFolder(name, _text(delim) or "/", shown_flags))
             return found, _parse_status_lines(statuses) if extended else {}
 
         return self._call(run)
@@ -563,6 +568,15 @@ class ImapConnection:
 
     def idle_done(self) -> None:
         self._call(lambda c: c.idle_done())
+
+
+def _representable(name: str) -> bool:
+    """Can this name be stored (UTF-8) and so used as a folder's key?"""
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def _folder_name(raw: bytes) -> str:
