@@ -616,7 +616,7 @@ class CourrielApp(App[None]):
             count = len(report.uncertain)
             self.notify(
                 ngettext(
-                    "Envoi incertain : un message est peut-être parti, peut-être pas. "
+                    "Envoi incertain : {n} message est peut-être parti, peut-être pas. "
                     "courriel ne le renverra pas de lui-même : voyez la boîte d'envoi (o).",
                     "Envoi incertain : {n} messages sont peut-être partis, peut-être pas. "
                     "courriel ne les renverra pas d'eux-mêmes : voyez la boîte d'envoi (o).",
