@@ -170,3 +170,103 @@ async def test_the_outbox_says_uncertain_and_lets_the_user_choose(tmp_path: Path
     assert app.result == OutboxChoice("mark_sent", first)
     assert status(cache, first) == outbox.SENT
     cache.close()
+
+
+# --- from the second review: claims are per attempt, and every change is compare-and-set
+
+
+def queued_row(tmp_path: Path) -> tuple[Cache, int]:
+    cache = Cache.open(tmp_path / "claims.sqlite3")
+    return cache, cache.add_outbox(b"To: b@ac-dijon.fr\r\nSubject: x\r\n\r\nx\r\n")
+
+
+def test_an_attempt_never_touches_a_row_another_attempt_claimed(tmp_path: Path) -> None:
+    """One attempt gave a row back to the queue (a 4xx), a second claimed it; the first
+    one's end used to put it back again, and a third sent it twice."""
+    from tui.core.smtp import SendReport, _Attempt, _Failure
+
+    cache, outbox_id = queued_row(tmp_path)
+    first, second = _Attempt(cache, SendReport()), _Attempt(cache, SendReport())
+    assert [r.id for r in first.claim(cache.outbox(), False)] == [outbox_id]
+    assert second.claim(cache.outbox(), False) == []  # held by the first
+    first.fail(outbox_id, _Failure("temporary", "4xx"))
+    assert [r.id for r in second.claim(cache.outbox(), False)] == [outbox_id]
+    first.release(outbox_id)  # the first attempt ends: the row is not its any more
+    assert status(cache, outbox_id) == outbox.SENDING
+    with pytest.raises(_Failure):
+        first.into_data(outbox_id)  # nor may it start DATA on it
+    second.into_data(outbox_id)
+    assert status(cache, outbox_id) == outbox.IN_DATA
+    cache.close()
+
+
+def test_a_sender_whose_start_time_is_unknown_counts_as_alive() -> None:
+    import os
+    import socket
+    import time
+
+    host = socket.gethostname()
+    assert outbox._alive(f"{host}:{os.getpid()}::nonce:{int(time.time())}")
+    assert not outbox._alive(f"{host}:999999999:1:nonce:{int(time.time())}")
+    assert outbox._alive(f"ailleurs:1:1:nonce:{int(time.time())}")  # another machine, recent
+    assert not outbox._alive(f"ailleurs:1:1:nonce:{int(time.time()) - 3600}")  # long gone
+
+
+def test_a_message_being_sent_cannot_be_abandoned_nor_edited(tmp_path: Path) -> None:
+    cache, outbox_id = queued_row(tmp_path)
+    outbox.claim(cache, outbox_id, outbox.new_claim())
+    assert outbox.discard(cache, outbox_id) is False
+    assert outbox.to_draft(cache, outbox_id) is None
+    assert status(cache, outbox_id) == outbox.SENDING
+    cache.close()
+
+
+def test_an_old_versions_sending_row_becomes_uncertain_not_queued(tmp_path: Path) -> None:
+    """Before claims, "sending" also covered DATA: such a row may have left."""
+    import sqlite3
+
+    from tests.test_durable_store import old_cache
+
+    path = tmp_path / "cache" / "c.sqlite3"
+    old_cache(path)
+    with sqlite3.connect(path) as db:
+        db.execute("UPDATE outbox SET status = 'sending' WHERE id = 1")
+    db.close()
+    cache = Cache.open(path, durable_path=tmp_path / "data" / "c.sqlite3")
+    assert status(cache, 1) == outbox.UNCERTAIN
+    assert not outbox.claim(cache, 1, outbox.new_claim())
+    assert outbox.recover_interrupted(cache) == [1]
+    cache.close()
+
+
+def test_the_worker_settles_an_interrupted_send_when_it_starts(tmp_path: Path) -> None:
+    """Offline too: a row a crash left in DATA is « envoi incertain » at once, and said."""
+    from tests.test_worker import Events
+    from tui.core.trust import TrustStore
+    from tui.core.worker import AccountWorker, Notice
+
+    cache, outbox_id = queued_row(tmp_path)
+    host = outbox.owner_id().split(":", 1)[0]
+    with cache.transaction() as db:
+        db.execute(
+            "UPDATE outbox SET status = ?, owner = ? WHERE id = ?",
+            (outbox.IN_DATA, f"{host}:999999999:1:nonce:1", outbox_id),
+        )
+    cache.close()
+    events = Events()
+    worker = AccountWorker(
+        host="127.0.0.1",
+        port=9,
+        username="prenom.nom",
+        password="x",
+        trust=TrustStore(tmp_path / "trust.toml"),
+        cache_path=tmp_path / "claims.sqlite3",
+        on_event=events,
+    )
+    worker.start()
+    notice = events.wait_for(lambda e: isinstance(e, Notice), timeout=20)
+    assert isinstance(notice, Notice) and "Envoi incertain" in notice.text
+    worker.stop()
+    cache = Cache.open(tmp_path / "claims.sqlite3")
+    assert status(cache, outbox_id) == outbox.UNCERTAIN
+    cache.close()

@@ -534,7 +534,7 @@ class CourrielApp(App[None]):
         from tui.core import outbox  # the email package: not before the first frame
 
         self._synced_once = True
-        if any(row.status != "held" for row in outbox.pending(self.account.cache)):
+        if any(row.status == outbox.QUEUED for row in outbox.pending(self.account.cache)):
             self.send_outbox()  # queued mail is retried at each sync
         if mailbox is None:
             return
@@ -592,6 +592,7 @@ class CourrielApp(App[None]):
                 _("Hors ligne : le message partira à la prochaine connexion."), markup=False
             )
             return
+        from tui.core import outbox
         from tui.core import worker as w
         from tui.core.smtp import send_pending
         from tui.core.trust import CertificateChanged, CertificateNeedsDecision
@@ -613,15 +614,8 @@ class CourrielApp(App[None]):
         for failed in report.failed:
             self.notify(failed.reason, severity="error", timeout=15, markup=False)
         if report.uncertain:
-            count = len(report.uncertain)
             self.notify(
-                ngettext(
-                    "Envoi incertain : {n} message est peut-être parti, peut-être pas. "
-                    "courriel ne le renverra pas de lui-même : voyez la boîte d'envoi (o).",
-                    "Envoi incertain : {n} messages sont peut-être partis, peut-être pas. "
-                    "courriel ne les renverra pas d'eux-mêmes : voyez la boîte d'envoi (o).",
-                    count,
-                ).format(n=count),
+                outbox.uncertain_notice(len(report.uncertain)),
                 severity="warning",
                 timeout=20,
                 markup=False,

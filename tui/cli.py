@@ -68,9 +68,14 @@ class _Parser(argparse.ArgumentParser):
         self.exit(
             EXIT_USAGE,
             _("courriel : erreur : {message}\nVoir « courriel --help ».\n").format(
-                message=_argparse_sentence(clean_line(message)[:500])
+                message=_shorten(_argparse_sentence(clean_line(message)))
             ),
         )
+
+
+def _shorten(text: str, limit: int = 500) -> str:
+    """A 5 MB argument is not echoed whole (after translating, so the sentence stays)."""
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def _argparse_sentence(message: str) -> str:

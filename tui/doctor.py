@@ -206,9 +206,17 @@ def run(args: argparse.Namespace, out: TextIO | None = None) -> int:
 
 
 def _run(args: argparse.Namespace, report: _Report) -> int:
-    from tui.config import load_config, trust_path
+    from tui.config import default_config_path, load_config, trust_path
     from tui.core.trust import TrustStore
 
+    config_path = getattr(args, "config", None) or default_config_path()
+    report.config_path = str(config_path)
+    # First, whatever follows: the help desk needs it most when the file is broken.
+    report.say(
+        _("courriel {version} · configuration : {config} · journal : {log}").format(
+            version=__version__, config=shown_path(config_path), log=shown_path(logs.current_path())
+        )
+    )
     try:
         config = load_config(getattr(args, "config", None))
     except ConfigError as exc:
@@ -250,13 +258,6 @@ def _run(args: argparse.Namespace, report: _Report) -> int:
             smtp_port=target.smtp_port,
         )
     )
-    report.say(
-        "  "
-        + _("courriel {version} · configuration : {config} · journal : {log}").format(
-            version=__version__, config=shown_path(config.path), log=logs.current_path()
-        )
-    )
-    report.config_path = str(config.path)
     for note in check.notes:
         report.say("  " + _("Note : {note}").format(note=note))
     report.say()

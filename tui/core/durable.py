@@ -54,8 +54,13 @@ CREATE TABLE IF NOT EXISTS durable.drafts (
 
 _MIGRATIONS = [
     _SCHEMA,
-    # version 2: which process holds a message it is sending (tui/core/outbox.py claims)
-    "ALTER TABLE durable.outbox ADD COLUMN owner TEXT NOT NULL DEFAULT ''",
+    # version 2: which attempt holds a message it is sending (tui/core/outbox.py claims).
+    # Before it, "sending" also covered DATA: such a row may have left, so it becomes
+    # « envoi incertain » rather than queued again (the user decides).
+    """
+    ALTER TABLE durable.outbox ADD COLUMN owner TEXT NOT NULL DEFAULT '';
+    UPDATE durable.outbox SET status = 'uncertain' WHERE status = 'sending'
+    """,
 ]
 
 
@@ -234,6 +239,8 @@ def import_from_cache(db: sqlite3.Connection) -> None:
                 if seen:
                     continue
                 values = dict(zip(columns, row, strict=True))
+                if table == "outbox" and values.get("status") == "sending":
+                    values["status"] = "uncertain"  # the old "sending" covered DATA too
                 taken = f"SELECT 1 FROM durable.{table} WHERE id = ?"  # noqa: S608
                 free = not db.execute(taken, (values["id"],)).fetchone()
                 names = columns if free else rest

@@ -27,6 +27,7 @@ import json
 import os
 import socket
 import time
+import uuid
 from dataclasses import asdict, dataclass
 from email.message import EmailMessage
 from email.parser import BytesHeaderParser
@@ -35,7 +36,7 @@ from email.policy import default as default_policy
 from tui.core import actions
 from tui.core.cache import Cache, OutboxRow
 from tui.core.compose import ComposeError, Draft, Identity, build_message, to_bytes
-from tui.core.i18n import _
+from tui.core.i18n import _, ngettext
 
 QUEUED, SENDING, HELD = "queued", "sending", "held"
 IN_DATA, UNCERTAIN = "data", "uncertain"
@@ -43,10 +44,19 @@ SENT, SENT_NO_COPY = "sent", "sent-no-copy"
 AFTER_SMTP = (SENT, SENT_NO_COPY)
 
 
+OTHER_HOST_CLAIM_SECONDS = 15 * 60  # past the 10-min DATA wait: the other machine died
+
+
 def owner_id() -> str:
     """This process, as a claim names it: host, pid and the pid's start time (so a
     reused pid is not taken for the process that died)."""
     return f"{socket.gethostname()}:{os.getpid()}:{_started(os.getpid())}"
+
+
+def new_claim() -> str:
+    """One sending attempt's token: its process, and a nonce of its own, so that two
+    attempts in one process never act on each other's rows; and when it was taken."""
+    return f"{owner_id()}:{uuid.uuid4().hex}:{int(time.time())}"
 
 
 def _started(pid: int) -> str:
@@ -58,54 +68,105 @@ def _started(pid: int) -> str:
 
 
 def _alive(owner: str) -> bool:
-    host, _sep, rest = owner.partition(":")
-    pid_text, _sep, started = rest.partition(":")
+    """Might the attempt named by this claim still be sending? Wrong answers must err
+    towards "alive": a live sender judged dead is a message sent twice."""
+    parts = owner.split(":")
+    if len(parts) < 3:
+        return False  # written before claims named their owner: no one holds it now
+    host, pid_text, started = parts[0], parts[1], parts[2]
     if host != socket.gethostname():
-        return True  # another machine sharing the home folder: not ours to judge
+        # Another machine sharing this home folder: alive until its claim is older
+        # than any send can take.
+        claimed = int(parts[4]) if len(parts) > 4 and parts[4].isdigit() else 0
+        return time.time() - claimed < OTHER_HOST_CLAIM_SECONDS
     try:
         pid = int(pid_text)
         os.kill(pid, 0)
-    except (ValueError, ProcessLookupError):
+    except ValueError:
+        return False
+    except ProcessLookupError:
         return False
     except PermissionError:
         return True
-    return _started(pid) == started
+    now_started = _started(pid)
+    return not started or not now_started or now_started == started
 
 
-def claim(cache: Cache, outbox_id: int, *, include_held: bool = False) -> bool:
-    """Take this row for sending, atomically in the store; False if another process
-    (or attempt) holds it, or it is not waiting to be sent."""
+def claim(cache: Cache, outbox_id: int, token: str, *, include_held: bool = False) -> bool:
+    """Take this row for the attempt `token`, atomically in the store; False if another
+    attempt (of any process) holds it, or it is not waiting to be sent."""
     statuses = (QUEUED, HELD) if include_held else (QUEUED, QUEUED)
     with cache.transaction() as db:
         cursor = db.execute(
             "UPDATE outbox SET status = ?, owner = ? WHERE id = ? AND status IN (?, ?)",
-            (SENDING, owner_id(), outbox_id, *statuses),
+            (SENDING, token, outbox_id, *statuses),
+        )
+        return cursor.rowcount == 1
+
+
+def settle(
+    cache: Cache, outbox_id: int, token: str, expected: str, status: str, error: str = ""
+) -> bool:
+    """Move a claimed row on, only if this attempt still holds it in `expected` state
+    (compare and set): a row given up and claimed by another attempt is left alone."""
+    with cache.transaction() as db:
+        cursor = db.execute(
+            "UPDATE outbox SET status = ?, last_error = ? "
+            "WHERE id = ? AND owner = ? AND status = ?",
+            (status, error[:1000], outbox_id, token, expected),
+        )
+        return cursor.rowcount == 1
+
+
+def settle_removed(cache: Cache, outbox_id: int, token: str, expected: str) -> bool:
+    with cache.transaction() as db:
+        cursor = db.execute(
+            "DELETE FROM outbox WHERE id = ? AND owner = ? AND status = ?",
+            (outbox_id, token, expected),
         )
         return cursor.rowcount == 1
 
 
 def recover_interrupted(cache: Cache) -> list[int]:
-    """Rows a dead process left mid-send: back to the queue if DATA had not begun,
-    else « envoi incertain » (never resent by itself). Returns the uncertain ids."""
-    uncertain: list[int] = []
+    """Rows a dead attempt left mid-send: back to the queue if DATA had not begun,
+    else « envoi incertain » (never resent by itself). Returns every uncertain row
+    still waiting for the user's decision, so that it is announced."""
     with cache.transaction() as db:
         rows = db.execute(
             "SELECT id, status, owner FROM outbox WHERE status IN (?, ?)", (SENDING, IN_DATA)
         ).fetchall()
         for outbox_id, status, owner in rows:
-            if owner and _alive(str(owner)):
+            if _alive(str(owner or "")):
                 continue
             if status == IN_DATA:
                 db.execute(
-                    "UPDATE outbox SET status = ?, owner = '', last_error = ? WHERE id = ?",
-                    (UNCERTAIN, uncertain_reason(), outbox_id),
+                    "UPDATE outbox SET status = ?, owner = '', last_error = ? "
+                    "WHERE id = ? AND status = ? AND owner = ?",
+                    (UNCERTAIN, uncertain_reason(), outbox_id, status, owner),
                 )
-                uncertain.append(int(outbox_id))
             else:
                 db.execute(
-                    "UPDATE outbox SET status = ?, owner = '' WHERE id = ?", (QUEUED, outbox_id)
+                    "UPDATE outbox SET status = ?, owner = '' "
+                    "WHERE id = ? AND status = ? AND owner = ?",
+                    (QUEUED, outbox_id, status, owner),
                 )
-    return uncertain
+        db.execute(
+            "UPDATE outbox SET last_error = ? WHERE status = ? AND last_error = ''",
+            (uncertain_reason(), UNCERTAIN),
+        )
+        found = db.execute("SELECT id FROM outbox WHERE status = ?", (UNCERTAIN,)).fetchall()
+    return [int(row[0]) for row in found]
+
+
+def uncertain_notice(count: int) -> str:
+    """The one sentence that tells the user some messages may or may not have left."""
+    return ngettext(
+        "Envoi incertain : {n} message est peut-être parti, peut-être pas. "
+        "courriel ne le renverra pas de lui-même : voyez la boîte d'envoi (o).",
+        "Envoi incertain : {n} messages sont peut-être partis, peut-être pas. "
+        "courriel ne les renverra pas d'eux-mêmes : voyez la boîte d'envoi (o).",
+        count,
+    ).format(n=count)
 
 
 def uncertain_reason() -> str:
@@ -227,9 +288,15 @@ def remove(cache: Cache, outbox_id: int) -> None:
         db.execute("DELETE FROM outbox WHERE id = ?", (outbox_id,))
 
 
-def discard(cache: Cache, outbox_id: int) -> None:
-    """The user gives up on this message: it is deleted, not sent."""
-    remove(cache, outbox_id)
+def discard(cache: Cache, outbox_id: int) -> bool:
+    """The user gives up on this message: it is deleted, not sent. False when an attempt
+    is sending it right now: it can no longer be held back."""
+    with cache.transaction() as db:
+        cursor = db.execute(
+            "DELETE FROM outbox WHERE id = ? AND status NOT IN (?, ?)",
+            (outbox_id, SENDING, IN_DATA),
+        )
+        return cursor.rowcount == 1
 
 
 def retry(cache: Cache, outbox_id: int | None = None) -> None:
@@ -240,7 +307,8 @@ def retry(cache: Cache, outbox_id: int | None = None) -> None:
         else:
             # Never a row some process is sending right now: that would send it twice.
             db.execute(
-                "UPDATE outbox SET status = ? WHERE id = ? AND status NOT IN (?, ?, ?, ?)",
+                "UPDATE outbox SET status = ?, last_error = '' "
+                "WHERE id = ? AND status NOT IN (?, ?, ?, ?)",
                 (QUEUED, outbox_id, *AFTER_SMTP, SENDING, IN_DATA),
             )
 
@@ -274,11 +342,16 @@ def to_draft(cache: Cache, outbox_id: int) -> int | None:
         kind="reply" if parsed.in_reply_to else "new",
     )
     with cache.transaction() as db:
+        # Only a held message: one an attempt is sending goes out whatever we do here.
+        gone = db.execute(
+            "DELETE FROM outbox WHERE id = ? AND status = ?", (outbox_id, HELD)
+        ).rowcount
+        if gone != 1:
+            return None
         cursor = db.execute(
             "INSERT INTO drafts (created, raw) VALUES (?, ?)",
             (time.time(), draft.to_json().encode("utf-8")),
         )
-        db.execute("DELETE FROM outbox WHERE id = ?", (outbox_id,))
     return int(cursor.lastrowid or 0)
 
 

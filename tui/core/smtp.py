@@ -14,6 +14,7 @@ one refused recipient keeps the whole message back, naming the address.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -123,22 +124,6 @@ def _size_limit(smtp: Any) -> int | None:
     return limit or None
 
 
-def _in_data(cache: Cache, outbox_id: int) -> None:
-    """Committed before DATA: from here on, a crash leaves the row uncertain."""
-    outbox.set_status(cache, outbox_id, outbox.IN_DATA)
-
-
-def _outcome_unknown(cache: Cache, outbox_id: int, exc: BaseException) -> bool:
-    """DATA had begun and the server gave no answer (timeout, cut connection): unlike
-    an error reply, this says nothing of whether the message was delivered."""
-    import aiosmtplib
-
-    if isinstance(exc, aiosmtplib.SMTPResponseException):
-        return False
-    rows = [row for row in cache.outbox() if row.id == outbox_id]
-    return bool(rows) and rows[0].status == outbox.IN_DATA
-
-
 async def _send_one(
     smtp: Any,
     sender: str,
@@ -192,24 +177,60 @@ async def _send_one(
     await smtp.data(wire, timeout=DATA_REPLY_TIMEOUT)
 
 
-def _claim(cache: Cache, rows: Sequence[Any], include_held: bool) -> list[Any]:
-    """The rows this attempt may send: claimed in the store, so that neither another
-    courriel on the account nor a second attempt in this one sends them too."""
-    return [row for row in rows if outbox.claim(cache, row.id, include_held=include_held)]
+class _Attempt:
+    """One call of send_pending: its claim token, and every change it makes to a row it
+    holds, as a compare-and-set on (owner, status) — a row that was given up and claimed
+    by another attempt, or discarded, is never touched again (review: sent twice)."""
 
+    def __init__(self, cache: Cache, report: SendReport) -> None:
+        self.cache, self.report = cache, report
+        self.token = outbox.new_claim()
 
-def _release(cache: Cache, outbox_id: int) -> None:
-    """An attempt ended without deciding this row (an exception): free it again.
-    A row whose DATA had begun may have left: it is uncertain, not queued."""
-    with cache.transaction() as db:
-        db.execute(
-            "UPDATE outbox SET status = ?, owner = '' WHERE id = ? AND status = ?",
-            (outbox.QUEUED, outbox_id, outbox.SENDING),
-        )
-        db.execute(
-            "UPDATE outbox SET status = ?, owner = '', last_error = ? WHERE id = ? AND status = ?",
-            (outbox.UNCERTAIN, outbox.uncertain_reason(), outbox_id, outbox.IN_DATA),
-        )
+    def claim(self, rows: Sequence[Any], include_held: bool) -> list[Any]:
+        return [
+            row
+            for row in rows
+            if outbox.claim(self.cache, row.id, self.token, include_held=include_held)
+        ]
+
+    def into_data(self, outbox_id: int) -> None:
+        """Committed before DATA: from here on, a crash leaves the row uncertain. A row
+        no longer ours is not sent at all."""
+        if not outbox.settle(self.cache, outbox_id, self.token, outbox.SENDING, outbox.IN_DATA):
+            raise _Failure("lost", "")
+
+    def fail(self, outbox_id: int, failure: _Failure, expected: str = outbox.SENDING) -> None:
+        status = outbox.HELD if failure.kind in HELD_KINDS else outbox.QUEUED
+        if outbox.settle(self.cache, outbox_id, self.token, expected, status, failure.reason):
+            self.report.failed.append(
+                Failed(outbox_id, failure.kind, failure.reason, failure.addresses)
+            )
+
+    def uncertain(self, outbox_id: int) -> None:
+        if outbox.settle(
+            self.cache,
+            outbox_id,
+            self.token,
+            outbox.IN_DATA,
+            outbox.UNCERTAIN,
+            outbox.uncertain_reason(),
+        ):
+            self.report.uncertain.append(outbox_id)
+
+    def sent(self, row: Any, save_copy: bool) -> None:
+        sent = Sent(row.id, row.raw, header_id(row.raw, "In-Reply-To"), save_copy)
+        if save_copy or sent.in_reply_to:  # IMAP work left: kept until it is done
+            status = outbox.SENT if save_copy else outbox.SENT_NO_COPY
+            outbox.settle(self.cache, row.id, self.token, outbox.IN_DATA, status)
+        else:
+            outbox.settle_removed(self.cache, row.id, self.token, outbox.IN_DATA)
+        self.report.sent.append(sent)
+
+    def release(self, outbox_id: int) -> None:
+        """The attempt ended without deciding this row (an exception, a cancel): back in
+        the queue if DATA had not begun, else uncertain (it may have left)."""
+        outbox.settle(self.cache, outbox_id, self.token, outbox.SENDING, outbox.QUEUED)
+        self.uncertain(outbox_id)
 
 
 async def send_pending(
@@ -235,34 +256,29 @@ async def send_pending(
         for row in outbox.pending(cache)
         if (ids is None or row.id in ids) and (include_held or row.status != outbox.HELD)
     ]
-    rows = _claim(cache, rows, include_held)
+    attempt = _Attempt(cache, report)
+    rows = attempt.claim(rows, include_held)
     if not rows:
         return report
     try:
-        await _send_rows(cache, account, trust, password, rows, report, timeout)
+        await _send_rows(attempt, account, trust, password, rows, timeout)
     finally:
         for row in rows:
-            _release(cache, row.id)
+            attempt.release(row.id)
     return report
 
 
-def _fail(cache: Cache, report: SendReport, outbox_id: int, failure: _Failure) -> None:
-    status = outbox.HELD if failure.kind in HELD_KINDS else outbox.QUEUED
-    outbox.set_status(cache, outbox_id, status, failure.reason)
-    report.failed.append(Failed(outbox_id, failure.kind, failure.reason, failure.addresses))
-
-
 async def _send_rows(
-    cache: Cache,
+    attempt: _Attempt,
     account: Mapping[str, Any],
     trust: TrustStore,
     password: str,
     rows: Sequence[Any],
-    report: SendReport,
     timeout: float,
 ) -> None:
     import aiosmtplib
 
+    cache, report = attempt.cache, attempt.report
     try:
         smtp = await smtp_connect(
             str(account["smtp_host"]),
@@ -274,55 +290,71 @@ async def _send_rows(
         )
     except CertificateError as exc:
         for row in rows:
-            outbox.set_status(cache, row.id, outbox.QUEUED, str(exc))
+            outbox.settle(cache, row.id, attempt.token, outbox.SENDING, outbox.QUEUED, str(exc))
         raise
     except (MailError, aiosmtplib.SMTPException, OSError) as exc:
         failure = _classify(exc)
         for row in rows:
-            _fail(cache, report, row.id, failure)
+            attempt.fail(row.id, failure)
         return
     sender = str(account["email"])
     save_copy = bool(account.get("save_sent", True))
     report.size_limit = _size_limit(smtp)
     outbox.remember_size_limit(cache, report.size_limit)
+    unanswered = False
     try:
         for index, row in enumerate(rows):
             try:
-                await _send_one(
-                    smtp,
-                    sender,
-                    row.raw,
-                    report.size_limit,
-                    functools.partial(_in_data, cache, row.id),
-                )
-            except (aiosmtplib.SMTPException, OSError, _Failure) as exc:
+                before_data = functools.partial(attempt.into_data, row.id)
+                await _send_one(smtp, sender, row.raw, report.size_limit, before_data)
+            except _Failure as exc:
+                if exc.kind == "lost":  # given up, then claimed elsewhere: not ours
+                    with contextlib.suppress(aiosmtplib.SMTPException, OSError):
+                        await smtp.rset()
+                    continue
+                attempt.fail(row.id, exc)
+                continue
+            except (aiosmtplib.SMTPException, OSError) as exc:
                 failure = _classify(exc)
-                if _outcome_unknown(cache, row.id, exc):
+                if not isinstance(exc, aiosmtplib.SMTPResponseException) and _in_data_now(
+                    cache, row.id, attempt.token
+                ):
                     # DATA went out and no answer came: it may have been delivered.
-                    outbox.set_status(cache, row.id, outbox.UNCERTAIN, outbox.uncertain_reason())
-                    report.uncertain.append(row.id)
-                    failure = _Failure("network", failure.reason)
+                    attempt.uncertain(row.id)
+                    unanswered = True
+                else:
+                    attempt.fail(row.id, failure, _state_of(cache, row.id, attempt.token))
+                if unanswered or failure.kind == "network":
+                    # The connection is gone: keep the rest queued.
                     for later in rows[index + 1 :]:
-                        _fail(cache, report, later.id, failure)
-                    return
-                _fail(cache, report, row.id, failure)
-                if failure.kind == "network":  # the connection is gone: keep the rest queued
-                    for later in rows[index + 1 :]:
-                        _fail(cache, report, later.id, failure)
+                        attempt.fail(later.id, _Failure("network", failure.reason))
                     return
                 continue
-            sent = Sent(row.id, row.raw, header_id(row.raw, "In-Reply-To"), save_copy)
-            if save_copy or sent.in_reply_to:  # IMAP work left: kept until it is done
-                status = outbox.SENT if save_copy else outbox.SENT_NO_COPY
-                outbox.set_status(cache, row.id, status)
-            else:
-                outbox.remove(cache, row.id)
-            report.sent.append(sent)
+            attempt.sent(row, save_copy)
+    except BaseException:  # cancelled (the app quits) or a bug: no polite QUIT to wait on
+        unanswered = True
+        raise
     finally:
-        try:
-            await smtp.quit()
-        except (aiosmtplib.SMTPException, OSError):
-            smtp.close()
+        if unanswered:
+            smtp.close()  # a server that did not answer DATA will not answer QUIT either
+        else:
+            try:
+                await smtp.quit()
+            except (aiosmtplib.SMTPException, OSError):
+                smtp.close()
+
+
+def _state_of(cache: Cache, outbox_id: int, token: str) -> str:
+    """This attempt's row's status ("" if it is no longer ours), read without the blob."""
+    with cache.transaction() as db:
+        row = db.execute(
+            "SELECT status FROM outbox WHERE id = ? AND owner = ?", (outbox_id, token)
+        ).fetchone()
+    return str(row[0]) if row else ""
+
+
+def _in_data_now(cache: Cache, outbox_id: int, token: str) -> bool:
+    return _state_of(cache, outbox_id, token) == outbox.IN_DATA
 
 
 def header_id(raw: bytes, name: str) -> str:

@@ -376,6 +376,11 @@ class AccountWorker:
         cache = Cache.open(self.cache_path, durable_path=self.durable_path)
         for notice in cache.notices:
             self._emit(Notice(notice))
+        # A send a crash interrupted is settled now, offline too, not at the next send:
+        # queued again if DATA had not begun, else « envoi incertain », and said.
+        uncertain = outbox.recover_interrupted(cache)
+        if uncertain:
+            self._emit(Notice(outbox.uncertain_notice(len(uncertain))))
         if cache.notices:
             self._emit(CacheRebuilt())
         conn = ImapConnection(

@@ -227,6 +227,8 @@ class OutboxScreen(ModalScreen[OutboxChoice | None]):
         draft_id = outbox.to_draft(self.cache, row.id)
         if draft_id is not None:
             self.dismiss(OutboxChoice("edit", row.id, draft_id))
+        else:
+            self.reload()  # no longer held: being sent, or gone
 
     def action_discard(self) -> None:
         row = self.selected
@@ -235,9 +237,18 @@ class OutboxScreen(ModalScreen[OutboxChoice | None]):
         recipients, subject = describe(row)
 
         def decided(choice: str | None) -> None:
-            if choice == "discard":
-                outbox.discard(self.cache, row.id)
+            if choice != "discard":
+                return
+            if outbox.discard(self.cache, row.id):
                 self.dismiss(OutboxChoice("discard", row.id))
+                return
+            # An attempt started sending it while the question was open.
+            self.notify(
+                _("Ce message est en cours d'envoi : il ne peut plus être abandonné."),
+                severity="warning",
+                markup=False,
+            )
+            self.reload()
 
         self.app.push_screen(
             Choice(
