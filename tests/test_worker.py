@@ -213,4 +213,3 @@ def test_a_cache_corrupt_deep_inside_is_rebuilt_by_the_worker(bed: Bed, tmp_path
     reopened = Cache.open(path, check=False)
     assert reopened.count("INBOX") >= 100
     reopened.close()
-
