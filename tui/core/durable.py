@@ -155,6 +155,7 @@ def _attach(db: sqlite3.Connection, path: Path) -> None:
     if mode is None:
         raise DurableUnreadable("no journal mode")
     db.execute("PRAGMA durable.synchronous = FULL")  # what the user wrote: no lost commit
+    db.execute("PRAGMA durable.cache_size = -128")  # a few rows: 128 KiB, not 2 MiB
     version = db.execute("PRAGMA durable.user_version").fetchone()[0]
     if version > SCHEMA_VERSION:
         raise _NewerSchema(

@@ -8,7 +8,6 @@ PITFALLS.md). The file is the user's alone (0600) and rotates at 1 MB.
 from __future__ import annotations
 
 import logging
-import logging.handlers
 import os
 import sys
 import time
@@ -21,6 +20,7 @@ from tui.core.sanitize import clean_line
 
 LOGGER_NAME = "courriel"
 _MAX_BYTES = 1024 * 1024
+_HANDLER_NAME = "courriel-file"
 log = logging.getLogger(LOGGER_NAME)
 
 
@@ -31,14 +31,28 @@ def log_path() -> Path:
     return Path(platformdirs.user_log_dir(LOGGER_NAME)) / "courriel.log"
 
 
-class _PrivateFileHandler(logging.handlers.RotatingFileHandler):
-    """A rotating file created 0600 in a 0700 folder, opened on the first record only."""
+def _private_handler(target: Path) -> logging.Handler:
+    """A rotating file created 0600 in a 0700 folder, opened on the first record only.
 
-    def _open(self):  # type: ignore[no-untyped-def]
-        path = Path(self.baseFilename)
-        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
-        return open(fd, "a", encoding="utf-8")
+    logging.handlers (and the pickle, queue and socket modules it brings, ~1.5 MiB)
+    loads here, when something is first logged, not with every import of the cache.
+    """
+    import logging.handlers
+
+    class PrivateFileHandler(logging.handlers.RotatingFileHandler):
+        def _open(self):  # type: ignore[no-untyped-def]
+            path = Path(self.baseFilename)
+            path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+            return open(fd, "a", encoding="utf-8")
+
+    handler = PrivateFileHandler(target, maxBytes=_MAX_BYTES, backupCount=2, delay=True)
+    handler.set_name(_HANDLER_NAME)
+    return handler
+
+
+def _ours(handler: logging.Handler) -> bool:
+    return handler.get_name() == _HANDLER_NAME
 
 
 def setup(path: Path | None = None) -> Path:
@@ -46,13 +60,14 @@ def setup(path: Path | None = None) -> Path:
 
     Without `path`, the file already in use is kept; with one, records move there.
     """
-    for old in [h for h in log.handlers if isinstance(h, _PrivateFileHandler)]:
-        if path is None or Path(old.baseFilename) == Path(path).absolute():
-            return Path(old.baseFilename)
+    for old in [h for h in log.handlers if _ours(h)]:
+        current = Path(getattr(old, "baseFilename", ""))
+        if path is None or current == Path(path).absolute():
+            return current
         log.removeHandler(old)
         old.close()
     target = path or log_path()
-    handler = _PrivateFileHandler(target, maxBytes=_MAX_BYTES, backupCount=2, delay=True)
+    handler = _private_handler(target)
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     log.addHandler(handler)
     log.setLevel(logging.INFO)
