@@ -407,9 +407,12 @@ class CourrielApp(App[None]):
         self.push_screen(
             Choice(
                 _("Des messages ne sont pas encore partis"),
-                _(
-                    "{n} message(s) attendent dans la boîte d'envoi. Ils restent enregistrés "
-                    "et partiront au prochain lancement de courriel."
+                ngettext(
+                    "{n} message attend dans la boîte d'envoi. Il reste enregistré "
+                    "et partira au prochain lancement de courriel.",
+                    "{n} messages attendent dans la boîte d'envoi. Ils restent enregistrés "
+                    "et partiront au prochain lancement de courriel.",
+                    len(waiting),
                 ).format(n=len(waiting)),
                 [("stay", _("Rester")), ("quit", _("Quitter quand même"))],
             ),

@@ -63,6 +63,7 @@ def local_store_path(config: Config) -> Path:
 # Deletes, moves and archives wait this long before reaching the server, so that `u`
 # can still take them back; flag changes go at once.
 UNDO_SECONDS = 10.0
+STOP_WAIT = 0.5  # seconds quitting gives the account's threads to finish by themselves
 
 
 class AccountSession:
@@ -81,6 +82,7 @@ class AccountSession:
         self.worker: w.AccountWorker | None = None
         self.idle: IdleWatcher | None = None
         self._later: threading.Timer | None = None
+        self._stopped = False
 
     @property
     def trust(self) -> TrustStore:
@@ -164,13 +166,26 @@ class AccountSession:
         self._later.daemon = True
         self._later.start()
 
-    def stop(self) -> None:
+    def stop(self, wait: float = STOP_WAIT) -> None:
+        """Stop the account's threads without waiting on the network.
+
+        Quitting used to join the worker for 5 s, twice (app and CLI), with the screen
+        frozen, against a server that never finished TLS. The threads are told to stop
+        and given `wait` seconds; one still blocked in a network call is a daemon and
+        ends with the process. What they write is committed or rolled back by SQLite
+        either way. From here on, their events reach no one (an account switch must not
+        hear the old account). Calling it again does nothing.
+        """
+        if self._stopped:
+            return
+        self._stopped = True
+        self.post = lambda event: None
         if self._later is not None:
             self._later.cancel()  # pending moves stay queued and go at the next start
         if self.idle is not None:
-            self.idle.stop()
+            self.idle.stop(timeout=wait)
         if self.worker is not None:
-            self.worker.stop(timeout=5)
+            self.worker.stop(timeout=wait)
 
 
 def open_account(config: Config, trust: TrustStore | None = None) -> tuple[Account, AccountSession]:
