@@ -78,3 +78,38 @@ async def test_a_mailbox_of_impossible_dates_works_and_survives_a_restart(
             assert app.is_running
     finally:
         app.close_account()
+
+
+async def test_a_cache_with_damaged_pages_opens_and_rebuilds(
+    bed: Bed, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issue #15: overwriting a few pages of the cache crashed every launch with
+    « database disk image is malformed » at the message list's first read, before the
+    worker's check could set the file aside. The list now waits for the rebuild."""
+    import random
+
+    from tui.session import cache_path
+
+    count = len(EDGE_DATES)
+    async with running(
+        bed, tmp_path, monkeypatch, 0, before=deliver_edge_dates, inbox=count
+    ) as run:
+        config = run.app.config
+    path = cache_path(config)
+    data = bytearray(path.read_bytes())
+    chance = random.Random(3)
+    for page in range(1, len(data) // 4096):  # every page but the header and schema
+        data[page * 4096 : (page + 1) * 4096] = bytes(chance.randrange(256) for _ in range(4096))
+    path.write_bytes(bytes(data))
+
+    app = CourrielApp.for_account(load_config(config.path))
+    try:
+        async with app.run_test(size=(80, 24), notifications=True) as pilot:
+            await wait_until(pilot, lambda: isinstance(app.screen, MailboxScreen))
+            mailbox = app.screen
+            assert isinstance(mailbox, MailboxScreen)
+            await wait_until(pilot, lambda: mailbox.messages.total == count, timeout=30)
+            assert "Datation" in screen(app)
+            assert app.is_running
+    finally:
+        app.close_account()

@@ -357,7 +357,7 @@ class CourrielApp(App[None]):
     def _password_found(self, password: str | None) -> None:
         if password is None:
             self._ask_password(refused=False)
-        elif self.account.cache.folders():
+        elif self._cache_has_folders():
             # After the next frame: importing the IMAP worker (~90 ms) must not hold up
             # the list the cache already has on screen.
             self.call_after_refresh(self._start, password)
@@ -365,6 +365,15 @@ class CourrielApp(App[None]):
             # A first sync: nothing to show before the server answers, so its round trips
             # overlap with drawing the empty screen (bench: empty-cache launch).
             self._start(password)
+
+    def _cache_has_folders(self) -> bool:
+        """False too when the cache cannot be read: the worker starts at once, and its
+        check sets a damaged file aside and rebuilds it (issue #15)."""
+        try:
+            return bool(self.account.cache.folders())
+        except Exception as error:
+            logs.record(error, "cache read at start")
+            return False
 
     def _ask_password(self, *, refused: bool) -> None:
         account = self.config.account

@@ -21,6 +21,7 @@ from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import Input
 
+from tui.boundary import contained
 from tui.core.errors import MailError
 from tui.core.i18n import _, ngettext, pgettext
 from tui.widgets.folder_list import FolderList
@@ -196,6 +197,7 @@ class MailboxScreen(Screen[None]):
 
     # --- data ---------------------------------------------------------------------
 
+    @contained  # a damaged cache file: the worker's check rebuilds it, then this re-reads
     def refresh_folders(self) -> None:
         folders = list(self.account.cache.folders())
         folder_list = self.query_one(FolderList)

@@ -11,9 +11,10 @@ does, so a conversation reads as one subject and its replies.
 from __future__ import annotations
 
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Protocol, runtime_checkable
+from typing import Protocol, TypeVar, runtime_checkable
 
 from rich.cells import cell_len, set_cell_size
 from rich.segment import Segment
@@ -30,6 +31,8 @@ from tui.core.formatting import list_date, size_short
 from tui.core.i18n import _
 from tui.core.sanitize import clean_line
 from tui.core.subjects import base_subject
+
+T = TypeVar("T")
 
 PAGE_SIZE = 200
 PAGES_KEPT = 16
@@ -191,7 +194,7 @@ class MessageList(ScrollView, can_focus=True):
         """Switch to another folder, cursor on its newest message."""
         self.folder = folder
         self._pages.clear()
-        self.total = self.source.count(folder)
+        self.total = self._read(lambda: self.source.count(folder), 0)
         self._resize()
         self.set_reactive(MessageList.cursor, 0)
         self.scroll_to(0, 0, animate=False)
@@ -205,9 +208,13 @@ class MessageList(ScrollView, can_focus=True):
         # Search results span folders: the row's own folder tells equal uids apart.
         folder = getattr(row, "folder", self.folder)
         self._pages.clear()
-        self.total = self.source.count(self.folder)
+        self.total = self._read(lambda: self.source.count(self.folder), 0)
         self._resize()
-        index = self.source.index_of(folder, selected) if selected is not None else None
+        index = (
+            self._read(lambda: self.source.index_of(folder, selected), None)
+            if selected is not None
+            else None
+        )
         if index is None:
             index = min(self.cursor, max(self.total - 1, 0))
         self.set_reactive(MessageList.cursor, index)
@@ -225,9 +232,13 @@ class MessageList(ScrollView, can_focus=True):
         height = self.cursor - top
         self.source = source
         self._pages.clear()
-        self.total = source.count(self.folder)
+        self.total = self._read(lambda: source.count(self.folder), 0)
         self._resize()
-        index = source.index_of(self.folder, selected) if selected is not None else None
+        index = (
+            self._read(lambda: source.index_of(self.folder, selected), None)
+            if selected is not None
+            else None
+        )
         self.set_reactive(MessageList.cursor, index if index is not None else 0)
         if not top <= self.cursor < top + self.scrollable_content_region.height:
             self.scroll_to(y=max(self.cursor - height, 0), animate=False, immediate=True)
@@ -238,9 +249,18 @@ class MessageList(ScrollView, can_focus=True):
 
     def select_uid(self, uid: int) -> None:
         """Put the cursor on this message, if the folder has it."""
-        index = self.source.index_of(self.folder, uid)
+        index = self._read(lambda: self.source.index_of(self.folder, uid), None)
         if index is not None:
             self.cursor = index
+
+    def _read(self, read: Callable[[], T], default: T) -> T:
+        """A read of the cache; a damaged file (SQLite's « malformed ») must not end
+        the app before the worker's check sets it aside and rebuilds it (issue #15)."""
+        try:
+            return read()
+        except Exception as error:
+            report(self, error, "message list read")
+            return default
 
     def row(self, index: int) -> Row | None:
         if not 0 <= index < self.total:
@@ -248,7 +268,11 @@ class MessageList(ScrollView, can_focus=True):
         number, offset = divmod(index, PAGE_SIZE)
         page = self._pages.get(number)
         if page is None:
-            page = self.source.page(self.folder, number * PAGE_SIZE, PAGE_SIZE)
+            page = self._read(
+                lambda: self.source.page(self.folder, number * PAGE_SIZE, PAGE_SIZE), None
+            )
+            if page is None:
+                return None  # unreadable for now: asked again at the next draw
             self._pages[number] = page
             while len(self._pages) > PAGES_KEPT:
                 self._pages.popitem(last=False)
