@@ -235,7 +235,7 @@ def test_an_old_versions_sending_row_becomes_uncertain_not_queued(tmp_path: Path
     cache = Cache.open(path, durable_path=tmp_path / "data" / "c.sqlite3")
     assert status(cache, 1) == outbox.UNCERTAIN
     assert not outbox.claim(cache, 1, outbox.new_claim())
-    assert outbox.recover_interrupted(cache) == [1]
+    assert outbox.uncertain_rows(cache) == [1]
     cache.close()
 
 
@@ -269,4 +269,29 @@ def test_the_worker_settles_an_interrupted_send_when_it_starts(tmp_path: Path) -
     worker.stop()
     cache = Cache.open(tmp_path / "claims.sqlite3")
     assert status(cache, outbox_id) == outbox.UNCERTAIN
+    cache.close()
+
+
+def test_a_row_left_by_a_finished_attempt_of_this_process_is_recovered(tmp_path: Path) -> None:
+    """Third review: a row an attempt of this very process left in 'sending' (its
+    store closed under it) counted as alive for the whole session."""
+    cache, outbox_id = queued_row(tmp_path)
+    token = outbox.new_claim()
+    assert outbox.claim(cache, outbox_id, token)
+    assert outbox.recover_interrupted(cache) == []  # still running: left alone
+    assert status(cache, outbox_id) == outbox.SENDING
+    outbox.end_claim(token)  # the attempt ended without settling it
+    outbox.recover_interrupted(cache)
+    assert status(cache, outbox_id) == outbox.QUEUED
+    cache.close()
+
+
+async def test_only_this_attempts_uncertain_rows_are_reported(bed: Bed, tmp_path: Path) -> None:
+    """Third review: every send repeated the warning for an old uncertain row."""
+    cache = Cache.open(tmp_path / "c.sqlite3")
+    old = queue_one(bed, cache, "Ancien incertain")
+    outbox.set_status(cache, old, outbox.UNCERTAIN, "x")
+    queue_one(bed, cache, "Nouveau")
+    report = await send(bed, cache, tmp_path)
+    assert len(report.sent) == 1 and report.uncertain == []
     cache.close()

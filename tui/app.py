@@ -29,6 +29,7 @@ from tui.account import Account
 from tui.boundary import contained
 from tui.config import Config, default_config_path, load_config, save_config
 from tui.core import logs, secrets
+from tui.core.cache import Cache
 from tui.core.errors import ConfigError
 from tui.core.i18n import _, ngettext
 from tui.core.quiet import is_quiet
@@ -404,7 +405,9 @@ class CourrielApp(App[None]):
     async def action_quit(self) -> None:
         from tui.core import outbox  # the email package: not before the first frame
 
-        waiting = outbox.pending(self.account.cache)
+        # Only queued messages "leave at the next launch": held and uncertain ones wait
+        # for the user, and one in DATA becomes uncertain when quitting cuts it.
+        waiting = [r for r in outbox.pending(self.account.cache) if r.status == outbox.QUEUED]
         if not waiting or self.account.demo:
             self._leave()
             return
@@ -609,16 +612,24 @@ class CourrielApp(App[None]):
         from tui.core.smtp import send_pending
         from tui.core.trust import CertificateChanged, CertificateNeedsDecision
 
+        session = self.session
+        # A connection of the send's own: an account switch or a rebuilt cache closes the
+        # UI's while a send may still be in DATA, and its outcome must still be written.
+        store = Cache.open(
+            self.account.cache.path, durable_path=self.account.cache.durable_path, check=False
+        )
         try:
-            report = await send_pending(
-                self.account.cache, self.config.account, self.session.trust, self._password
-            )
+            report = await send_pending(store, self.config.account, session.trust, self._password)
         except (CertificateNeedsDecision, CertificateChanged) as exc:
             self._ask_certificate(exc, then=self.send_outbox)
             return
-        if report.sent and self.session.worker is not None:
+        finally:
+            store.close()
+        if session is not self.session:
+            return  # the account changed meanwhile: what it says is not for this one
+        if report.sent and session.worker is not None:
             # The copies wait in the outbox; the worker files them now or once connected.
-            self.session.worker.submit(w.FileSent())
+            session.worker.submit(w.FileSent())
         if report.sent:
             sent = len(report.sent)
             text = ngettext("{n} message envoyé.", "{n} messages envoyés.", sent).format(n=sent)

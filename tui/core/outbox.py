@@ -53,10 +53,21 @@ def owner_id() -> str:
     return f"{socket.gethostname()}:{os.getpid()}:{_started(os.getpid())}"
 
 
+_LIVE_CLAIMS: set[str] = set()  # this process's attempts still running
+
+
 def new_claim() -> str:
     """One sending attempt's token: its process, and a nonce of its own, so that two
-    attempts in one process never act on each other's rows; and when it was taken."""
-    return f"{owner_id()}:{uuid.uuid4().hex}:{int(time.time())}"
+    attempts in one process never act on each other's rows; and when it was taken.
+    Live until `end_claim`: a row a finished attempt of this very process left behind
+    is then recovered like a dead process's."""
+    token = f"{owner_id()}:{uuid.uuid4().hex}:{int(time.time())}"
+    _LIVE_CLAIMS.add(token)
+    return token
+
+
+def end_claim(token: str) -> None:
+    _LIVE_CLAIMS.discard(token)
 
 
 def _started(pid: int) -> str:
@@ -79,6 +90,8 @@ def _alive(owner: str) -> bool:
         # than any send can take.
         claimed = int(parts[4]) if len(parts) > 4 and parts[4].isdigit() else 0
         return time.time() - claimed < OTHER_HOST_CLAIM_SECONDS
+    if pid_text == str(os.getpid()) and started == _started(os.getpid()):
+        return owner in _LIVE_CLAIMS  # ours: alive only while that attempt runs
     try:
         pid = int(pid_text)
         os.kill(pid, 0)
@@ -129,8 +142,9 @@ def settle_removed(cache: Cache, outbox_id: int, token: str, expected: str) -> b
 
 def recover_interrupted(cache: Cache) -> list[int]:
     """Rows a dead attempt left mid-send: back to the queue if DATA had not begun,
-    else « envoi incertain » (never resent by itself). Returns every uncertain row
-    still waiting for the user's decision, so that it is announced."""
+    else « envoi incertain » (never resent by itself). Returns the rows it has just
+    made uncertain (to be announced once; `uncertain_rows` lists them all)."""
+    converted: list[int] = []
     with cache.transaction() as db:
         rows = db.execute(
             "SELECT id, status, owner FROM outbox WHERE status IN (?, ?)", (SENDING, IN_DATA)
@@ -139,11 +153,13 @@ def recover_interrupted(cache: Cache) -> list[int]:
             if _alive(str(owner or "")):
                 continue
             if status == IN_DATA:
-                db.execute(
+                changed = db.execute(
                     "UPDATE outbox SET status = ?, owner = '', last_error = ? "
                     "WHERE id = ? AND status = ? AND owner = ?",
                     (UNCERTAIN, uncertain_reason(), outbox_id, status, owner),
-                )
+                ).rowcount
+                if changed:
+                    converted.append(int(outbox_id))
             else:
                 db.execute(
                     "UPDATE outbox SET status = ?, owner = '' "
@@ -154,6 +170,12 @@ def recover_interrupted(cache: Cache) -> list[int]:
             "UPDATE outbox SET last_error = ? WHERE status = ? AND last_error = ''",
             (uncertain_reason(), UNCERTAIN),
         )
+    return converted
+
+
+def uncertain_rows(cache: Cache) -> list[int]:
+    """Every message waiting for the user to say whether it left."""
+    with cache.transaction() as db:
         found = db.execute("SELECT id FROM outbox WHERE status = ?", (UNCERTAIN,)).fetchall()
     return [int(row[0]) for row in found]
 

@@ -20,7 +20,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from tui.core import outbox
+from tui.core import logs, outbox
 from tui.core.cache import Cache
 from tui.core.compose import clean_msgid
 from tui.core.diagnose import plain_reason
@@ -250,7 +250,7 @@ async def send_pending(
     Held messages are sent only with `include_held=True` or after `outbox.retry`.
     """
     report = SendReport()
-    report.uncertain = outbox.recover_interrupted(cache)
+    report.uncertain = outbox.recover_interrupted(cache)  # dead attempts' rows, newly
     rows = [
         row
         for row in outbox.pending(cache)
@@ -259,12 +259,17 @@ async def send_pending(
     attempt = _Attempt(cache, report)
     rows = attempt.claim(rows, include_held)
     if not rows:
+        outbox.end_claim(attempt.token)
         return report
     try:
         await _send_rows(attempt, account, trust, password, rows, timeout)
     finally:
         for row in rows:
-            attempt.release(row.id)
+            try:
+                attempt.release(row.id)
+            except Exception as error:  # one row's failure must not strand the others
+                logs.record(error, "send: releasing a row")
+        outbox.end_claim(attempt.token)
     return report
 
 

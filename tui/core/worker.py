@@ -378,7 +378,8 @@ class AccountWorker:
             self._emit(Notice(notice))
         # A send a crash interrupted is settled now, offline too, not at the next send:
         # queued again if DATA had not begun, else « envoi incertain », and said.
-        uncertain = outbox.recover_interrupted(cache)
+        outbox.recover_interrupted(cache)
+        uncertain = outbox.uncertain_rows(cache)
         if uncertain:
             self._emit(Notice(outbox.uncertain_notice(len(uncertain))))
         if cache.notices:
