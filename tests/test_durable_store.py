@@ -315,3 +315,10 @@ def test_the_files_are_the_users_alone(tmp_path: Path) -> None:
     cache.close()
     for path in (cache_file, store, *cache_file.parent.glob("*-wal"), *store.parent.glob("*-wal")):
         assert stat.S_IMODE(path.stat().st_mode) == 0o600, path
+
+
+def test_each_schema_version_has_its_migration() -> None:
+    from tui.core import cache, durable
+
+    assert len(cache._MIGRATIONS) == cache.SCHEMA_VERSION
+    assert len(durable._MIGRATIONS) == durable.SCHEMA_VERSION

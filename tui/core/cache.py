@@ -15,7 +15,7 @@ from __future__ import annotations
 import json
 import sqlite3
 import time
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -24,6 +24,7 @@ from typing import Any
 
 from tui.core import dates, durable, logs
 from tui.core.i18n import _
+from tui.core.migrations import Step, migrate
 
 SCHEMA_VERSION = 3
 DEFAULT_BODY_BUDGET = 256 * 1024 * 1024  # bytes of cached bodies before LRU eviction
@@ -95,7 +96,7 @@ class PendingOp:
     created: float = 0.0  # time.time() when the user acted: the undo window counts from it
 
 
-_MIGRATIONS: list[str | Callable[[sqlite3.Connection], None]] = [
+_MIGRATIONS: list[Step] = [
     # version 1
     """
     CREATE TABLE folders (
@@ -385,24 +386,7 @@ class Cache:
             raise CacheCorrupt(f"schema {version} is newer than {SCHEMA_VERSION}")
         if version == SCHEMA_VERSION:
             return
-        db.execute("BEGIN IMMEDIATE")
-        try:
-            # Another thread may have migrated while we waited for the lock.
-            version = db.execute("PRAGMA user_version").fetchone()[0]
-            for number in range(version, SCHEMA_VERSION):
-                migration = _MIGRATIONS[number]
-                if callable(migration):
-                    migration(db)
-                    continue
-                for statement in migration.split(";"):
-                    if statement.strip():
-                        db.execute(statement)
-            db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
-            db.execute("COMMIT")
-        except BaseException:
-            if db.in_transaction:
-                db.execute("ROLLBACK")
-            raise
+        migrate(db, "main", _MIGRATIONS)
 
     @staticmethod
     def _move_aside(path: Path) -> Path:

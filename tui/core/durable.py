@@ -19,6 +19,7 @@ from pathlib import Path
 
 from tui.core.errors import StoreError
 from tui.core.i18n import _
+from tui.core.migrations import migrate
 from tui.core.sanitize import clean_line
 
 SCHEMA_VERSION = 2
@@ -164,20 +165,7 @@ def _attach(db: sqlite3.Connection, path: Path) -> None:
             )
         )
     if version < SCHEMA_VERSION:
-        db.execute("BEGIN IMMEDIATE")
-        try:
-            # Again under the lock: another connection may have migrated meanwhile.
-            version = db.execute("PRAGMA durable.user_version").fetchone()[0]
-            for migration in _MIGRATIONS[version:]:
-                for statement in migration.split(";"):
-                    if statement.strip():
-                        db.execute(statement)
-            db.execute(f"PRAGMA durable.user_version = {SCHEMA_VERSION}")
-            db.execute("COMMIT")
-        except BaseException:
-            if db.in_transaction:
-                db.execute("ROLLBACK")
-            raise
+        migrate(db, "durable", _MIGRATIONS)
     verdict = db.execute("PRAGMA durable.quick_check(1)").fetchone()
     if verdict is None or verdict[0] != "ok":
         raise DurableUnreadable(str(verdict))
