@@ -147,30 +147,9 @@ _MIGRATIONS: list[Step] = [
     CREATE VIRTUAL TABLE search_index USING fts5(
         subject, addresses, body, tokenize = 'unicode61 remove_diacritics 2'
     );
-    CREATE TABLE pending_ops (
-        id INTEGER PRIMARY KEY AUTOINCREMENT,
-        created REAL NOT NULL,
-        kind TEXT NOT NULL,
-        folder TEXT NOT NULL,
-        uids TEXT NOT NULL,
-        args TEXT NOT NULL DEFAULT '{}',
-        attempts INTEGER NOT NULL DEFAULT 0,
-        last_error TEXT NOT NULL DEFAULT ''
-    );
-    CREATE TABLE outbox (
-        id INTEGER PRIMARY KEY AUTOINCREMENT,
-        created REAL NOT NULL,
-        raw BLOB NOT NULL,
-        status TEXT NOT NULL DEFAULT 'queued',
-        last_error TEXT NOT NULL DEFAULT ''
-    );
-    CREATE TABLE drafts (
-        id INTEGER PRIMARY KEY AUTOINCREMENT,
-        created REAL NOT NULL,
-        raw BLOB NOT NULL,
-        status TEXT NOT NULL DEFAULT 'draft',
-        last_error TEXT NOT NULL DEFAULT ''
-    );
+    """
+    + durable.tables_sql("main")
+    + """
     CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
     """,
     # version 2: unread counts (folder pane, no-CONDSTORE resync) without a full scan

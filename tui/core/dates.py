@@ -81,16 +81,3 @@ def sort_key(moment: datetime | None) -> float:
     """Seconds since the epoch for ordering; undated sorts as the oldest."""
     safe = usable(moment)
     return safe.timestamp() if safe is not None else float("-inf")
-
-
-def local(moment: datetime) -> datetime:
-    """The moment in the machine's time zone; unchanged if that cannot be computed.
-
-    Naive datetimes are taken as local already.
-    """
-    if moment.tzinfo is None:
-        return moment
-    try:
-        return moment.astimezone()
-    except (ValueError, OverflowError, OSError):
-        return moment

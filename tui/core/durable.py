@@ -18,15 +18,16 @@ import time
 from pathlib import Path
 
 from tui.core.errors import StoreError
-from tui.core.i18n import _
+from tui.core.i18n import N_, _
 from tui.core.migrations import migrate
 from tui.core.sanitize import clean_line
+from tui.core.userfiles import file_reason
 
 SCHEMA_VERSION = 2
 TABLES = ("pending_ops", "outbox", "drafts")
 
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS durable.pending_ops (
+_TABLES_SQL = """
+CREATE TABLE IF NOT EXISTS {schema}.pending_ops (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
     created REAL NOT NULL,
     kind TEXT NOT NULL,
@@ -36,14 +37,14 @@ CREATE TABLE IF NOT EXISTS durable.pending_ops (
     attempts INTEGER NOT NULL DEFAULT 0,
     last_error TEXT NOT NULL DEFAULT ''
 );
-CREATE TABLE IF NOT EXISTS durable.outbox (
+CREATE TABLE IF NOT EXISTS {schema}.outbox (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
     created REAL NOT NULL,
     raw BLOB NOT NULL,
     status TEXT NOT NULL DEFAULT 'queued',
     last_error TEXT NOT NULL DEFAULT ''
 );
-CREATE TABLE IF NOT EXISTS durable.drafts (
+CREATE TABLE IF NOT EXISTS {schema}.drafts (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
     created REAL NOT NULL,
     raw BLOB NOT NULL,
@@ -53,8 +54,14 @@ CREATE TABLE IF NOT EXISTS durable.drafts (
 """
 
 
+def tables_sql(schema: str) -> str:
+    """The user's tables as first written: into the store (`durable`), and — history —
+    into the cache file (`main`) by its migration 1, until its migration 3 moved them."""
+    return _TABLES_SQL.replace("{schema}", schema)
+
+
 _MIGRATIONS = [
-    _SCHEMA,
+    tables_sql("durable"),
     # version 2: which attempt holds a message it is sending (tui/core/outbox.py claims).
     # Before it, "sending" also covered DATA: such a row may have left, so it becomes
     # « envoi incertain » rather than queued again (the user decides).
@@ -81,8 +88,30 @@ def is_corruption(error: BaseException) -> bool:
     return isinstance(code, int) and code & 0xFF in _CORRUPT_CODES
 
 
+_SQLITE_REASONS = {
+    5: N_("fichier occupé par un autre programme"),  # SQLITE_BUSY
+    6: N_("fichier verrouillé"),  # SQLITE_LOCKED
+    8: N_("fichier en lecture seule"),  # SQLITE_READONLY
+    10: N_("erreur d'écriture sur le disque"),  # SQLITE_IOERR
+    13: N_("disque plein"),  # SQLITE_FULL
+    14: N_("ouverture impossible"),  # SQLITE_CANTOPEN
+}
+
+
+def _reason(error: BaseException) -> str:
+    """Why, in the user's language: SQLite's and the system's own texts are English."""
+    if isinstance(error, _NewerSchema):
+        return clean_line(str(error))
+    if isinstance(error, OSError):
+        return file_reason(error)
+    code = getattr(error, "sqlite_errorcode", None)
+    if isinstance(code, int) and code & 0xFF in _SQLITE_REASONS:
+        return _(_SQLITE_REASONS[code & 0xFF])
+    return _("erreur de la base locale")
+
+
 def store_error(path: Path, error: BaseException) -> StoreError:
-    reason = clean_line(str(error)) or type(error).__name__
+    reason = _reason(error)
     return StoreError(
         _(
             "Le fichier local {path} ne peut pas être ouvert ou écrit ({reason}). "

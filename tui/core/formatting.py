@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from tui.core import dates
 from tui.core.i18n import _, current_language
 
 _MONTHS = {
@@ -75,8 +74,14 @@ def _lang() -> str:
 
 
 def local(moment: datetime) -> datetime:
-    """The moment in the machine's local time zone (naive datetimes are taken as local)."""
-    return dates.local(moment)
+    """The moment in the machine's local time zone (naive datetimes are taken as local);
+    unchanged if that cannot be computed (near year 1 or 9999: tui.core.dates)."""
+    if moment.tzinfo is None:
+        return moment
+    try:
+        return moment.astimezone()
+    except (ValueError, OverflowError, OSError):
+        return moment
 
 
 def list_date(moment: datetime | None, width: int = 12, reference: datetime | None = None) -> str:
