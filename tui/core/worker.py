@@ -24,242 +24,93 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
-from tui.core import logs, outbox
-from tui.core.cache import Cache, Summary
+from tui.core import claims, logs, outbox
+from tui.core.cache import Cache
+from tui.core.contract import (
+    Archive,
+    AuthFailed,
+    BackfillDone,
+    BodyReady,
+    CacheChanged,
+    CacheRebuilt,
+    CertificateDecisionNeeded,
+    CertificateRefused,
+    Conflicts,
+    Connected,
+    Delete,
+    DraftSaved,
+    Event,
+    Expunge,
+    FetchBody,
+    FileSent,
+    FoldersChanged,
+    FolderSynced,
+    Move,
+    Notice,
+    Offline,
+    Progress,
+    Replay,
+    Request,
+    RequestFailed,
+    SaveDraft,
+    SearchResults,
+    SearchServer,
+    SetFlags,
+    Stop,
+    Stopped,
+    SyncAll,
+    SyncDone,
+    SyncFolder,
+    Syncing,
+)
 from tui.core.errors import AuthError, CertificateError, ConnectionLost, MailError
 from tui.core.i18n import _
 from tui.core.imap import CommandFailed, ImapConnection
 from tui.core.smtp import file_pending, header_id
-from tui.core.sync import FolderSyncResult, SyncEngine
+from tui.core.sync import SyncEngine
 from tui.core.trust import CertificateNeedsDecision, TrustStore
+
+__all__ = [
+    "AccountWorker",
+    "Archive",
+    "AuthFailed",
+    "BackfillDone",
+    "BodyReady",
+    "CacheChanged",
+    "CacheRebuilt",
+    "CertificateDecisionNeeded",
+    "CertificateRefused",
+    "Conflicts",
+    "Connected",
+    "Delete",
+    "DraftSaved",
+    "Event",
+    "Expunge",
+    "FetchBody",
+    "FileSent",
+    "FolderSynced",
+    "FoldersChanged",
+    "Move",
+    "Notice",
+    "Offline",
+    "Progress",
+    "Replay",
+    "Request",
+    "RequestFailed",
+    "SaveDraft",
+    "SearchResults",
+    "SearchServer",
+    "SetFlags",
+    "Stop",
+    "Stopped",
+    "SyncAll",
+    "SyncDone",
+    "SyncFolder",
+    "Syncing",
+]
 
 BACKOFF_START = 1.0
 BACKOFF_MAX = 300.0
-
-
-# --- requests ----------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Request:
-    """Base of what the app asks the worker."""
-
-
-@dataclass(frozen=True)
-class SyncAll(Request):
-    thorough: bool = False
-
-
-@dataclass(frozen=True)
-class SyncFolder(Request):
-    folder: str
-    thorough: bool = False
-
-
-@dataclass(frozen=True)
-class FetchBody(Request):
-    folder: str
-    uid: int
-
-
-@dataclass(frozen=True)
-class SetFlags(Request):
-    folder: str
-    uids: tuple[int, ...]
-    add: tuple[str, ...] = ()
-    remove: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True)
-class Move(Request):
-    folder: str
-    uids: tuple[int, ...]
-    target: str
-
-
-@dataclass(frozen=True)
-class Delete(Request):
-    """To the Trash (from the Trash: removed for good)."""
-
-    folder: str
-    uids: tuple[int, ...]
-
-
-@dataclass(frozen=True)
-class Archive(Request):
-    folder: str
-    uids: tuple[int, ...]
-
-
-@dataclass(frozen=True)
-class Expunge(Request):
-    folder: str
-    uids: tuple[int, ...]
-
-
-@dataclass(frozen=True)
-class Replay(Request):
-    """The UI already applied an action to its own cache connection: send the queue."""
-
-
-@dataclass(frozen=True)
-class FileSent(Request):
-    """Messages went out over SMTP: copy them to Sent and mark their originals answered.
-
-    The work is read from the outbox (rows "sent"), where it waits across an IMAP outage
-    or a restart; the worker also asks for it itself at each connection and full sync.
-    """
-
-
-@dataclass(frozen=True)
-class SaveDraft(Request):
-    """Put this local draft, built as a message, in the server's Drafts folder, in place
-    of the copy an earlier save left there. Never queued: offline, it fails at once (the
-    local draft is kept either way)."""
-
-    draft_id: int
-    raw: bytes
-
-
-@dataclass(frozen=True)
-class SearchServer(Request):
-    folder: str
-    text: str
-
-
-@dataclass(frozen=True)
-class Stop(Request):
-    pass
-
-
-# --- events ------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Event:
-    """Base of what the worker reports."""
-
-
-@dataclass(frozen=True)
-class Connected(Event):
-    capabilities: frozenset[str]
-
-
-@dataclass(frozen=True)
-class Offline(Event):
-    since: datetime  # local time; the status bar shows "hors ligne depuis HH:MM"
-    reason: str
-    retry_in: float
-
-
-@dataclass(frozen=True)
-class AuthFailed(Event):
-    error: AuthError
-
-
-@dataclass(frozen=True)
-class CertificateDecisionNeeded(Event):
-    error: CertificateNeedsDecision
-
-
-@dataclass(frozen=True)
-class CertificateRefused(Event):
-    """A pinned certificate changed (or trust refused it): loud warning, no retry."""
-
-    error: CertificateError
-
-
-@dataclass(frozen=True)
-class Syncing(Event):
-    """Folder `index` of `count` in a SyncAll (1-based)."""
-
-    folder: str
-    index: int
-    count: int
-
-
-@dataclass(frozen=True)
-class Progress(Event):
-    """Messages cached in `folder` so far, out of the server's count."""
-
-    folder: str
-    cached: int
-    total: int
-
-
-@dataclass(frozen=True)
-class FoldersChanged(Event):
-    pass
-
-
-@dataclass(frozen=True)
-class FolderSynced(Event):
-    result: FolderSyncResult
-
-
-@dataclass(frozen=True)
-class BackfillDone(Event):
-    folder: str
-
-
-@dataclass(frozen=True)
-class SyncDone(Event):
-    """A SyncAll finished (backfill may still run)."""
-
-
-@dataclass(frozen=True)
-class CacheChanged(Event):
-    """A user action changed the cache: the UI re-reads its visible page."""
-
-    folder: str
-
-
-@dataclass(frozen=True)
-class BodyReady(Event):
-    folder: str
-    uid: int
-    raw: bytes | None  # None: gone from the server, or offline and not cached
-
-
-@dataclass(frozen=True)
-class DraftSaved(Event):
-    draft_id: int
-    folder: str
-
-
-@dataclass(frozen=True)
-class SearchResults(Event):
-    folder: str
-    text: str
-    results: tuple[Summary, ...]
-
-
-@dataclass(frozen=True)
-class RequestFailed(Event):
-    request: Request
-    error: MailError
-
-
-@dataclass(frozen=True)
-class Conflicts(Event):
-    """Queued actions dropped because the server no longer had their target."""
-
-    messages: tuple[str, ...]
-
-
-@dataclass(frozen=True)
-class Notice(Event):
-    text: str
-
-
-@dataclass(frozen=True)
-class CacheRebuilt(Event):
-    """The worker found the cache file corrupt and started a new one: reopen it."""
-
-
-@dataclass(frozen=True)
-class Stopped(Event):
-    pass
 
 
 @dataclass
@@ -378,8 +229,8 @@ class AccountWorker:
             self._emit(Notice(notice))
         # A send a crash interrupted is settled now, offline too, not at the next send:
         # queued again if DATA had not begun, else « envoi incertain », and said.
-        outbox.recover_interrupted(cache)
-        uncertain = outbox.uncertain_rows(cache)
+        claims.recover_interrupted(cache)
+        uncertain = claims.uncertain_rows(cache)
         if uncertain:
             self._emit(Notice(outbox.uncertain_notice(len(uncertain))))
         if cache.notices:

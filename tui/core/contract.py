@@ -1,0 +1,245 @@
+"""What crosses the thread boundary of an account: typed requests in, typed events out.
+
+The app asks the account worker (tui/core/worker.py) with a Request and hears back
+through Events, all frozen dataclasses declared here and nowhere else (issue #15's
+contract, first step: the declarations out of the worker). Importing this module is
+cheap: the types it names load only for type checking.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from datetime import datetime
+
+    from tui.core.cache import Summary
+    from tui.core.errors import AuthError, CertificateError, MailError
+    from tui.core.sync import FolderSyncResult
+    from tui.core.trust import CertificateNeedsDecision
+
+
+# --- requests ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Request:
+    """Base of what the app asks the worker."""
+
+
+@dataclass(frozen=True)
+class SyncAll(Request):
+    thorough: bool = False
+
+
+@dataclass(frozen=True)
+class SyncFolder(Request):
+    folder: str
+    thorough: bool = False
+
+
+@dataclass(frozen=True)
+class FetchBody(Request):
+    folder: str
+    uid: int
+
+
+@dataclass(frozen=True)
+class SetFlags(Request):
+    folder: str
+    uids: tuple[int, ...]
+    add: tuple[str, ...] = ()
+    remove: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Move(Request):
+    folder: str
+    uids: tuple[int, ...]
+    target: str
+
+
+@dataclass(frozen=True)
+class Delete(Request):
+    """To the Trash (from the Trash: removed for good)."""
+
+    folder: str
+    uids: tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class Archive(Request):
+    folder: str
+    uids: tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class Expunge(Request):
+    folder: str
+    uids: tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class Replay(Request):
+    """The UI already applied an action to its own cache connection: send the queue."""
+
+
+@dataclass(frozen=True)
+class FileSent(Request):
+    """Messages went out over SMTP: copy them to Sent and mark their originals answered.
+
+    The work is read from the outbox (rows "sent"), where it waits across an IMAP outage
+    or a restart; the worker also asks for it itself at each connection and full sync.
+    """
+
+
+@dataclass(frozen=True)
+class SaveDraft(Request):
+    """Put this local draft, built as a message, in the server's Drafts folder, in place
+    of the copy an earlier save left there. Never queued: offline, it fails at once (the
+    local draft is kept either way)."""
+
+    draft_id: int
+    raw: bytes
+
+
+@dataclass(frozen=True)
+class SearchServer(Request):
+    folder: str
+    text: str
+
+
+@dataclass(frozen=True)
+class Stop(Request):
+    pass
+
+
+# --- events ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Event:
+    """Base of what the worker reports."""
+
+
+@dataclass(frozen=True)
+class Connected(Event):
+    capabilities: frozenset[str]
+
+
+@dataclass(frozen=True)
+class Offline(Event):
+    since: datetime  # local time; the status bar shows "hors ligne depuis HH:MM"
+    reason: str
+    retry_in: float
+
+
+@dataclass(frozen=True)
+class AuthFailed(Event):
+    error: AuthError
+
+
+@dataclass(frozen=True)
+class CertificateDecisionNeeded(Event):
+    error: CertificateNeedsDecision
+
+
+@dataclass(frozen=True)
+class CertificateRefused(Event):
+    """A pinned certificate changed (or trust refused it): loud warning, no retry."""
+
+    error: CertificateError
+
+
+@dataclass(frozen=True)
+class Syncing(Event):
+    """Folder `index` of `count` in a SyncAll (1-based)."""
+
+    folder: str
+    index: int
+    count: int
+
+
+@dataclass(frozen=True)
+class Progress(Event):
+    """Messages cached in `folder` so far, out of the server's count."""
+
+    folder: str
+    cached: int
+    total: int
+
+
+@dataclass(frozen=True)
+class FoldersChanged(Event):
+    pass
+
+
+@dataclass(frozen=True)
+class FolderSynced(Event):
+    result: FolderSyncResult
+
+
+@dataclass(frozen=True)
+class BackfillDone(Event):
+    folder: str
+
+
+@dataclass(frozen=True)
+class SyncDone(Event):
+    """A SyncAll finished (backfill may still run)."""
+
+
+@dataclass(frozen=True)
+class CacheChanged(Event):
+    """A user action changed the cache: the UI re-reads its visible page."""
+
+    folder: str
+
+
+@dataclass(frozen=True)
+class BodyReady(Event):
+    folder: str
+    uid: int
+    raw: bytes | None  # None: gone from the server, or offline and not cached
+
+
+@dataclass(frozen=True)
+class DraftSaved(Event):
+    draft_id: int
+    folder: str
+
+
+@dataclass(frozen=True)
+class SearchResults(Event):
+    folder: str
+    text: str
+    results: tuple[Summary, ...]
+
+
+@dataclass(frozen=True)
+class RequestFailed(Event):
+    request: Request
+    error: MailError
+
+
+@dataclass(frozen=True)
+class Conflicts(Event):
+    """Queued actions dropped because the server no longer had their target."""
+
+    messages: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Notice(Event):
+    text: str
+
+
+@dataclass(frozen=True)
+class CacheRebuilt(Event):
+    """The worker found the cache file corrupt and started a new one: reopen it."""
+
+
+@dataclass(frozen=True)
+class Stopped(Event):
+    pass
