@@ -16,7 +16,7 @@ import pytest
 
 from tests.conftest import Bed
 from tests.test_smtp import account, identity, trust
-from tui.core import actions, outbox
+from tui.core import actions, outbox, worker
 from tui.core.cache import _MIGRATIONS, Cache
 from tui.core.compose import Draft, build_message
 from tui.core.smtp import send_pending
@@ -279,22 +279,12 @@ def test_the_worker_says_when_its_files_cannot_be_opened(
     """Review: an exception in the worker's Cache.open killed the thread silently, with a
     traceback printed where Textual draws."""
     from tests.test_worker import Events
-    from tui.core.trust import TrustStore
-    from tui.core.worker import AccountWorker, Notice, Stopped
+    from tui.core.worker import Notice, Stopped
 
     blocker = tmp_path / "not-a-folder"
     blocker.write_text("")
     events = Events()
-    worker = AccountWorker(
-        host="127.0.0.1",
-        port=9,
-        username="prenom.nom",
-        password="x",
-        trust=TrustStore(tmp_path / "trust.toml"),
-        cache_path=tmp_path / "cache.sqlite3",
-        durable_path=blocker / "store.sqlite3",
-        on_event=events,
-    )
+    worker = offline_worker(tmp_path / "cache.sqlite3", events, blocker / "store.sqlite3")
     worker.start()
     notice = events.wait_for(lambda e: isinstance(e, Notice), timeout=20)
     assert isinstance(notice, Notice) and "ne peut pas être ouvert" in notice.text
@@ -322,3 +312,21 @@ def test_each_schema_version_has_its_migration() -> None:
 
     assert len(cache._MIGRATIONS) == cache.SCHEMA_VERSION
     assert len(durable._MIGRATIONS) == durable.SCHEMA_VERSION
+
+
+def offline_worker(
+    cache_path: Path, events: object, durable_path: Path | None = None
+) -> worker.AccountWorker:
+    """A worker whose server is nowhere (port 9): what it does before any connection."""
+    from tui.core.trust import TrustStore
+
+    return worker.AccountWorker(
+        host="127.0.0.1",
+        port=9,
+        username="prenom.nom",
+        password="x",
+        trust=TrustStore(cache_path.parent / "trust.toml"),
+        cache_path=cache_path,
+        durable_path=durable_path,
+        on_event=events,  # type: ignore[arg-type]
+    )

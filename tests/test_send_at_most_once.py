@@ -19,7 +19,7 @@ import pytest
 
 from tests.conftest import Bed
 from tests.test_smtp import account, identity, trust
-from tui.core import outbox, smtp
+from tui.core import claims, outbox, smtp
 from tui.core.cache import Cache
 from tui.core.compose import Draft, build_message
 from tui.core.smtp import send_pending
@@ -97,7 +97,7 @@ async def test_a_process_killed_during_data_leaves_an_uncertain_row(
         capture_output=True,
         check=True,
     )
-    host = outbox.owner_id().split(":", 1)[0]
+    host = claims.owner_id().split(":", 1)[0]
     with cache.transaction() as db:  # as the killed process left it, DATA under way
         db.execute(
             "UPDATE outbox SET status = ?, owner = ? WHERE id = ?",
@@ -206,15 +206,15 @@ def test_a_sender_whose_start_time_is_unknown_counts_as_alive() -> None:
     import time
 
     host = socket.gethostname()
-    assert outbox._alive(f"{host}:{os.getpid()}::nonce:{int(time.time())}")
-    assert not outbox._alive(f"{host}:999999999:1:nonce:{int(time.time())}")
-    assert outbox._alive(f"ailleurs:1:1:nonce:{int(time.time())}")  # another machine, recent
-    assert not outbox._alive(f"ailleurs:1:1:nonce:{int(time.time()) - 3600}")  # long gone
+    assert claims._alive(f"{host}:{os.getpid()}::nonce:{int(time.time())}")
+    assert not claims._alive(f"{host}:999999999:1:nonce:{int(time.time())}")
+    assert claims._alive(f"ailleurs:1:1:nonce:{int(time.time())}")  # another machine, recent
+    assert not claims._alive(f"ailleurs:1:1:nonce:{int(time.time()) - 3600}")  # long gone
 
 
 def test_a_message_being_sent_cannot_be_abandoned_nor_edited(tmp_path: Path) -> None:
     cache, outbox_id = queued_row(tmp_path)
-    outbox.claim(cache, outbox_id, outbox.new_claim())
+    claims.claim(cache, outbox_id, claims.new_claim())
     assert outbox.discard(cache, outbox_id) is False
     assert outbox.to_draft(cache, outbox_id) is None
     assert status(cache, outbox_id) == outbox.SENDING
@@ -234,19 +234,19 @@ def test_an_old_versions_sending_row_becomes_uncertain_not_queued(tmp_path: Path
     db.close()
     cache = Cache.open(path, durable_path=tmp_path / "data" / "c.sqlite3")
     assert status(cache, 1) == outbox.UNCERTAIN
-    assert not outbox.claim(cache, 1, outbox.new_claim())
-    assert outbox.uncertain_rows(cache) == [1]
+    assert not claims.claim(cache, 1, claims.new_claim())
+    assert claims.uncertain_rows(cache) == [1]
     cache.close()
 
 
 def test_the_worker_settles_an_interrupted_send_when_it_starts(tmp_path: Path) -> None:
     """Offline too: a row a crash left in DATA is « envoi incertain » at once, and said."""
+    from tests.test_durable_store import offline_worker
     from tests.test_worker import Events
-    from tui.core.trust import TrustStore
-    from tui.core.worker import AccountWorker, Notice
+    from tui.core.worker import Notice
 
     cache, outbox_id = queued_row(tmp_path)
-    host = outbox.owner_id().split(":", 1)[0]
+    host = claims.owner_id().split(":", 1)[0]
     with cache.transaction() as db:
         db.execute(
             "UPDATE outbox SET status = ?, owner = ? WHERE id = ?",
@@ -254,15 +254,7 @@ def test_the_worker_settles_an_interrupted_send_when_it_starts(tmp_path: Path) -
         )
     cache.close()
     events = Events()
-    worker = AccountWorker(
-        host="127.0.0.1",
-        port=9,
-        username="prenom.nom",
-        password="x",
-        trust=TrustStore(tmp_path / "trust.toml"),
-        cache_path=tmp_path / "claims.sqlite3",
-        on_event=events,
-    )
+    worker = offline_worker(tmp_path / "claims.sqlite3", events)
     worker.start()
     notice = events.wait_for(lambda e: isinstance(e, Notice), timeout=20)
     assert isinstance(notice, Notice) and "Envoi incertain" in notice.text
@@ -276,12 +268,12 @@ def test_a_row_left_by_a_finished_attempt_of_this_process_is_recovered(tmp_path:
     """Third review: a row an attempt of this very process left in 'sending' (its
     store closed under it) counted as alive for the whole session."""
     cache, outbox_id = queued_row(tmp_path)
-    token = outbox.new_claim()
-    assert outbox.claim(cache, outbox_id, token)
-    assert outbox.recover_interrupted(cache) == []  # still running: left alone
+    token = claims.new_claim()
+    assert claims.claim(cache, outbox_id, token)
+    assert claims.recover_interrupted(cache) == []  # still running: left alone
     assert status(cache, outbox_id) == outbox.SENDING
-    outbox.end_claim(token)  # the attempt ended without settling it
-    outbox.recover_interrupted(cache)
+    claims.end_claim(token)  # the attempt ended without settling it
+    claims.recover_interrupted(cache)
     assert status(cache, outbox_id) == outbox.QUEUED
     cache.close()
 

@@ -598,7 +598,7 @@ class CourrielApp(App[None]):
 
         Not exclusive: a new send must never cancel one under way, which could cut it
         after the server accepted DATA (and send it again). Two at once are safe: each
-        row is claimed in the store by one attempt only (tui/core/outbox.py)."""
+        row is claimed in the store by one attempt only (tui/core/claims.py)."""
         self._refresh_outbox()
         if self.account.demo or self.session is None:
             return  # the compose screen already said the demo keeps it in the outbox

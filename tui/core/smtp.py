@@ -20,7 +20,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from tui.core import logs, outbox
+from tui.core import claims, logs, outbox
 from tui.core.cache import Cache
 from tui.core.compose import clean_msgid
 from tui.core.diagnose import plain_reason
@@ -184,30 +184,30 @@ class _Attempt:
 
     def __init__(self, cache: Cache, report: SendReport) -> None:
         self.cache, self.report = cache, report
-        self.token = outbox.new_claim()
+        self.token = claims.new_claim()
 
     def claim(self, rows: Sequence[Any], include_held: bool) -> list[Any]:
         return [
             row
             for row in rows
-            if outbox.claim(self.cache, row.id, self.token, include_held=include_held)
+            if claims.claim(self.cache, row.id, self.token, include_held=include_held)
         ]
 
     def into_data(self, outbox_id: int) -> None:
         """Committed before DATA: from here on, a crash leaves the row uncertain. A row
         no longer ours is not sent at all."""
-        if not outbox.settle(self.cache, outbox_id, self.token, outbox.SENDING, outbox.IN_DATA):
+        if not claims.settle(self.cache, outbox_id, self.token, outbox.SENDING, outbox.IN_DATA):
             raise _Failure("lost", "")
 
     def fail(self, outbox_id: int, failure: _Failure, expected: str = outbox.SENDING) -> None:
         status = outbox.HELD if failure.kind in HELD_KINDS else outbox.QUEUED
-        if outbox.settle(self.cache, outbox_id, self.token, expected, status, failure.reason):
+        if claims.settle(self.cache, outbox_id, self.token, expected, status, failure.reason):
             self.report.failed.append(
                 Failed(outbox_id, failure.kind, failure.reason, failure.addresses)
             )
 
     def uncertain(self, outbox_id: int) -> None:
-        if outbox.settle(
+        if claims.settle(
             self.cache,
             outbox_id,
             self.token,
@@ -221,15 +221,15 @@ class _Attempt:
         sent = Sent(row.id, row.raw, header_id(row.raw, "In-Reply-To"), save_copy)
         if save_copy or sent.in_reply_to:  # IMAP work left: kept until it is done
             status = outbox.SENT if save_copy else outbox.SENT_NO_COPY
-            outbox.settle(self.cache, row.id, self.token, outbox.IN_DATA, status)
+            claims.settle(self.cache, row.id, self.token, outbox.IN_DATA, status)
         else:
-            outbox.settle_removed(self.cache, row.id, self.token, outbox.IN_DATA)
+            claims.settle_removed(self.cache, row.id, self.token, outbox.IN_DATA)
         self.report.sent.append(sent)
 
     def release(self, outbox_id: int) -> None:
         """The attempt ended without deciding this row (an exception, a cancel): back in
         the queue if DATA had not begun, else uncertain (it may have left)."""
-        outbox.settle(self.cache, outbox_id, self.token, outbox.SENDING, outbox.QUEUED)
+        claims.settle(self.cache, outbox_id, self.token, outbox.SENDING, outbox.QUEUED)
         self.uncertain(outbox_id)
 
 
@@ -250,7 +250,7 @@ async def send_pending(
     Held messages are sent only with `include_held=True` or after `outbox.retry`.
     """
     report = SendReport()
-    report.uncertain = outbox.recover_interrupted(cache)  # dead attempts' rows, newly
+    report.uncertain = claims.recover_interrupted(cache)  # dead attempts' rows, newly
     rows = [
         row
         for row in outbox.pending(cache)
@@ -259,7 +259,7 @@ async def send_pending(
     attempt = _Attempt(cache, report)
     rows = attempt.claim(rows, include_held)
     if not rows:
-        outbox.end_claim(attempt.token)
+        claims.end_claim(attempt.token)
         return report
     try:
         await _send_rows(attempt, account, trust, password, rows, timeout)
@@ -269,7 +269,7 @@ async def send_pending(
                 attempt.release(row.id)
             except Exception as error:  # one row's failure must not strand the others
                 logs.record(error, "send: releasing a row")
-        outbox.end_claim(attempt.token)
+        claims.end_claim(attempt.token)
     return report
 
 
@@ -295,7 +295,7 @@ async def _send_rows(
         )
     except CertificateError as exc:
         for row in rows:
-            outbox.settle(cache, row.id, attempt.token, outbox.SENDING, outbox.QUEUED, str(exc))
+            claims.settle(cache, row.id, attempt.token, outbox.SENDING, outbox.QUEUED, str(exc))
         raise
     except (MailError, aiosmtplib.SMTPException, OSError) as exc:
         failure = _classify(exc)
