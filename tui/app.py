@@ -29,11 +29,11 @@ from tui.account import Account
 from tui.boundary import contained
 from tui.config import Config, default_config_path, load_config, save_config
 from tui.core import logs, secrets
-from tui.core.cache import Cache
 from tui.core.errors import ConfigError
 from tui.core.i18n import _, ngettext
 from tui.core.quiet import is_quiet
 from tui.core.sanitize import clean_line, clean_text
+from tui.crash import CrashScreen
 from tui.keys import key_name
 from tui.palette import Palette, SystemCommands
 from tui.quota_notice import announce_quota
@@ -41,6 +41,7 @@ from tui.screens.choice import Choice
 from tui.screens.help import HelpScreen, key_table
 from tui.screens.mailbox import MailboxScreen
 from tui.screens.password import PasswordPrompt
+from tui.sending import Sending
 from tui.session import AccountSession, open_account
 from tui.themes import DEFAULT_THEME, SIXTEEN_COLOUR_THEME, load_themes
 
@@ -49,7 +50,6 @@ if TYPE_CHECKING:
     # the first frame (imapclient, aiosmtplib, cryptography: bench/README.md).
     from tui.core import worker as w
     from tui.core.trust import CertificateChanged, CertificateNeedsDecision
-    from tui.screens.compose import ComposeScreen
 
 
 def binding_ids() -> set[str]:
@@ -86,7 +86,7 @@ class WorkerEvent(Message):
         self.event = event
 
 
-class CourrielApp(App[None]):
+class CourrielApp(CrashScreen, Sending, App[None]):
     """courriel: one account, its mailbox screen, and the global keys."""
 
     TITLE = "courriel"
@@ -121,27 +121,6 @@ class CourrielApp(App[None]):
     def get_key_display(self, binding: Binding) -> str:
         """Keys named as on a French keyboard (« Échap », « Suppr »), or in English."""
         return binding.key_display or key_name(binding.key)
-
-    def _handle_exception(self, error: Exception) -> None:
-        """A crash: the traceback to the log file, a short message on the terminal."""
-        self._crash_log = logs.record(error, "crash")
-        super()._handle_exception(error)
-
-    def _fatal_error(self) -> None:
-        # Textual's own prints a traceback with every frame's locals (PITFALLS.md).
-        path = getattr(self, "_crash_log", None) or logs.current_path()
-        self.bell()
-        self._crash_text = logs.crash_text(path)
-        self._close_messages_no_wait()
-
-    def _print_error_renderables(self) -> None:
-        crash = getattr(self, "_crash_text", None)
-        if crash is None:
-            super()._print_error_renderables()
-            return
-        # soft_wrap: the terminal folds long lines itself, so a path is never cut up
-        # with line breaks, and a copied path still works.
-        self.error_console.print(crash, soft_wrap=True, markup=False, highlight=False)
 
     @classmethod
     def for_account(cls, config: Config) -> CourrielApp:
@@ -560,90 +539,6 @@ class CourrielApp(App[None]):
         mailbox.status.quota = self.account.cache.quota()
         announce_quota(self, self.account.cache)  # once per crossing of 80 % and 95 %
         mailbox.refresh_folders()
-
-    # --- sending ------------------------------------------------------------------
-
-    def on_compose_screen_save_to_server(self, message: ComposeScreen.SaveToServer) -> None:
-        from tui.core import outbox  # the email package: not before the first frame
-
-        worker = self.session.worker if self.session is not None else None
-        if self.account.demo:
-            self.notify(_("Mode démonstration : le brouillon reste sur cet ordinateur."))
-        elif worker is None:
-            self.notify(outbox.offline_not_saved(), severity="warning", timeout=10)
-        else:
-            from tui.core import worker as w
-
-            worker.submit(w.SaveDraft(message.draft_id, message.raw))
-
-    def on_mailbox_screen_outbox_changed(self, message: MailboxScreen.OutboxChanged) -> None:
-        if message.send:
-            self.send_outbox()
-        else:
-            self._refresh_outbox()
-
-    def outbox_count(self) -> int:
-        from tui.core import outbox  # the email package: not before the first frame
-
-        return len(outbox.pending(self.account.cache))
-
-    def _refresh_outbox(self) -> None:
-        mailbox = self._mailbox()
-        if mailbox is not None and mailbox.is_mounted:
-            mailbox.status.outbox = self.outbox_count()
-
-    @work(group="send", exit_on_error=False)
-    async def send_outbox(self) -> None:
-        """Send what the outbox holds; failures stay there with their reason.
-
-        Not exclusive: a new send must never cancel one under way, which could cut it
-        after the server accepted DATA (and send it again). Two at once are safe: each
-        row is claimed in the store by one attempt only (tui/core/claims.py)."""
-        self._refresh_outbox()
-        if self.account.demo or self.session is None:
-            return  # the compose screen already said the demo keeps it in the outbox
-        if self._password is None:
-            self.notify(
-                _("Hors ligne : le message partira à la prochaine connexion."), markup=False
-            )
-            return
-        from tui.core import outbox
-        from tui.core import worker as w
-        from tui.core.smtp import send_pending
-        from tui.core.trust import CertificateChanged, CertificateNeedsDecision
-
-        session = self.session
-        # A connection of the send's own: an account switch or a rebuilt cache closes the
-        # UI's while a send may still be in DATA, and its outcome must still be written.
-        store = Cache.open(
-            self.account.cache.path, durable_path=self.account.cache.durable_path, check=False
-        )
-        try:
-            report = await send_pending(store, self.config.account, session.trust, self._password)
-        except (CertificateNeedsDecision, CertificateChanged) as exc:
-            self._ask_certificate(exc, then=self.send_outbox)
-            return
-        finally:
-            store.close()
-        if session is not self.session:
-            return  # the account changed meanwhile: what it says is not for this one
-        if report.sent and session.worker is not None:
-            # The copies wait in the outbox; the worker files them now or once connected.
-            session.worker.submit(w.FileSent())
-        if report.sent:
-            sent = len(report.sent)
-            text = ngettext("{n} message envoyé.", "{n} messages envoyés.", sent).format(n=sent)
-            self.notify(text, markup=False)
-        for failed in report.failed:
-            self.notify(failed.reason, severity="error", timeout=15, markup=False)
-        if report.uncertain:
-            self.notify(
-                outbox.uncertain_notice(len(report.uncertain)),
-                severity="warning",
-                timeout=20,
-                markup=False,
-            )
-        self._refresh_outbox()
 
     def _ask_certificate(
         self,

@@ -1,0 +1,110 @@
+"""Sending the outbox from the App: the asyncio worker around tui/core/smtp.py, the
+outbox count in the status bar, and what the user is told afterwards.
+
+A mixin of CourrielApp, which provides `account`, `session`, `config`, `_password`,
+`_mailbox()` and `_ask_certificate()`.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from textual import work
+
+from tui.core.cache import Cache
+from tui.core.i18n import _, ngettext
+
+if TYPE_CHECKING:
+    from tui.screens.compose import ComposeScreen
+    from tui.screens.mailbox import MailboxScreen
+
+
+class Sending:
+    """Mixed into the App before textual.app.App."""
+
+    account: Any
+    session: Any
+    config: Any
+    _password: str | None
+
+    def on_compose_screen_save_to_server(self, message: ComposeScreen.SaveToServer) -> None:
+        from tui.core import outbox  # the email package: not before the first frame
+
+        worker = self.session.worker if self.session is not None else None
+        if self.account.demo:
+            self.notify(_("Mode démonstration : le brouillon reste sur cet ordinateur."))
+        elif worker is None:
+            self.notify(outbox.offline_not_saved(), severity="warning", timeout=10)
+        else:
+            from tui.core import worker as w
+
+            worker.submit(w.SaveDraft(message.draft_id, message.raw))
+
+    def on_mailbox_screen_outbox_changed(self, message: MailboxScreen.OutboxChanged) -> None:
+        if message.send:
+            self.send_outbox()
+        else:
+            self._refresh_outbox()
+
+    def outbox_count(self) -> int:
+        from tui.core import outbox  # the email package: not before the first frame
+
+        return len(outbox.pending(self.account.cache))
+
+    def _refresh_outbox(self) -> None:
+        mailbox = self._mailbox()
+        if mailbox is not None and mailbox.is_mounted:
+            mailbox.status.outbox = self.outbox_count()
+
+    @work(group="send", exit_on_error=False)
+    async def send_outbox(self) -> None:
+        """Send what the outbox holds; failures stay there with their reason.
+
+        Not exclusive: a new send must never cancel one under way, which could cut it
+        after the server accepted DATA (and send it again). Two at once are safe: each
+        row is claimed in the store by one attempt only (tui/core/claims.py)."""
+        self._refresh_outbox()
+        if self.account.demo or self.session is None:
+            return  # the compose screen already said the demo keeps it in the outbox
+        if self._password is None:
+            self.notify(
+                _("Hors ligne : le message partira à la prochaine connexion."), markup=False
+            )
+            return
+        from tui.core import outbox
+        from tui.core import worker as w
+        from tui.core.smtp import send_pending
+        from tui.core.trust import CertificateChanged, CertificateNeedsDecision
+
+        session = self.session
+        # A connection of the send's own: an account switch or a rebuilt cache closes the
+        # UI's while a send may still be in DATA, and its outcome must still be written.
+        store = Cache.open(
+            self.account.cache.path, durable_path=self.account.cache.durable_path, check=False
+        )
+        try:
+            report = await send_pending(store, self.config.account, session.trust, self._password)
+        except (CertificateNeedsDecision, CertificateChanged) as exc:
+            self._ask_certificate(exc, then=self.send_outbox)
+            return
+        finally:
+            store.close()
+        if session is not self.session:
+            return  # the account changed meanwhile: what it says is not for this one
+        if report.sent and session.worker is not None:
+            # The copies wait in the outbox; the worker files them now or once connected.
+            session.worker.submit(w.FileSent())
+        if report.sent:
+            sent = len(report.sent)
+            text = ngettext("{n} message envoyé.", "{n} messages envoyés.", sent).format(n=sent)
+            self.notify(text, markup=False)
+        for failed in report.failed:
+            self.notify(failed.reason, severity="error", timeout=15, markup=False)
+        if report.uncertain:
+            self.notify(
+                outbox.uncertain_notice(len(report.uncertain)),
+                severity="warning",
+                timeout=20,
+                markup=False,
+            )
+        self._refresh_outbox()
