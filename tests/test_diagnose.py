@@ -313,3 +313,12 @@ def test_no_diagnosis_leaks_a_password_from_the_error_text() -> None:
     # Our errors never carry one; the technical field is bounded and one line anyway.
     d = diagnose(ConnectionLost("x\n" * 1000))
     assert "\n" not in d.technical and len(d.technical) <= 400
+
+
+def test_authentication_with_the_short_username_suspects_the_password_first() -> None:
+    """Setup already replaced the full address: the diagnosis must not lead with it (#17)."""
+    d = diagnose(AuthError("x"), username="pnom")
+    assert "mot de passe" in d.steps[0].lower()
+    assert "adresse complète" not in d.steps[0]
+    assert "adresse complète" not in d.explanation
+    assert any("« pnom »" in step for step in d.steps)

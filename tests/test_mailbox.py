@@ -263,3 +263,16 @@ async def test_sync_in_the_demo_says_there_is_no_server(monkeypatch: pytest.Monk
         async with app.run_test(size=(80, 24), notifications=True) as pilot:
             await pilot.press("f5")
             assert any("pas de serveur" in n.message for n in app._notifications)
+
+
+async def test_save_on_a_message_without_attachments_says_just_that(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """« (ouvrez-le d'abord) » was said even of an open message with no attachment (#17)."""
+    with demo_app(monkeypatch) as app:
+        async with app.run_test(size=(80, 24), notifications=True) as pilot:
+            await pilot.press("s")  # the first demo message has no attachment
+            await pilot.pause()
+            said = [n.message for n in app._notifications]
+            assert "Ce message n'a pas de pièce jointe." in said
+            assert not any("ouvrez-le" in text for text in said)

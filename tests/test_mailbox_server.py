@@ -248,7 +248,7 @@ async def test_move_to_another_folder(
         assert run.messages.total == 2
         assert await run.line_with("Sujet 2") is None
         assert run.subject() in {"Sujet 1", "Sujet 3"}  # a neighbour is selected
-        assert any("Message déplacé" in n.message for n in run.app._notifications)
+        assert any("Message déplacé dans « Projets »" in n.message for n in run.app._notifications)
         await run.wait(lambda: "Sujet 2" in run.server("Projets"))
         assert set(run.server()) == {"Sujet 1", "Sujet 3"}
 

@@ -85,3 +85,10 @@ def test_password_request() -> None:
         "ne demande jamais votre mot de passe" in w for w in warnings("asks-for-password.eml")
     )
     assert check(from_=[("", "a@ac-dijon.fr")], body="Le mot de passe du wifi est affiché.") == []
+
+
+def test_display_name_with_an_address_and_no_sender_address_says_so() -> None:
+    """`courriel show` printed « le message vient de ? » (#17)."""
+    found = check(from_=[("rectorat@ac-dijon.fr", "")])
+    assert not any("?" in w for w in found)
+    assert any("n'indique pas d'adresse d'expéditeur" in w for w in found)

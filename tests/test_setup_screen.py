@@ -137,7 +137,9 @@ async def test_wrong_password_shows_the_authentication_diagnosis(bed: Bed, tmp_p
         await run_test(pilot)
         shown = results_text(app)
         assert "✗ Identification (réception)" in shown
-        assert "identifiant court" in shown and "NUMEN" in shown and "03 80 44 88 09" in shown
+        # The short username was sent: the password is suspected first, the name checked.
+        assert f"« {user.username} »" in shown and "mot de passe" in shown
+        assert "NUMEN" in shown and "03 80 44 88 09" in shown
         assert "Mauvais-Mot-2026!" not in shown
         assert str(app.screen.query_one("#save", Button).label) == "Enregistrer sans tester"
         assert app.focused is app.screen.query_one("#fix", Button)

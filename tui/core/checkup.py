@@ -23,9 +23,17 @@ from dataclasses import dataclass
 from email.header import decode_header, make_header
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from tui.core.diagnose import Diagnosis, ProtocolMismatch, diagnose, quota_diagnosis
-from tui.core.errors import CertificateError, ConnectionLost
+from tui.core.diagnose import (
+    Diagnosis,
+    ProtocolMismatch,
+    classify,
+    diagnose,
+    plain_reason,
+    quota_diagnosis,
+)
+from tui.core.errors import CertificateError, ConnectionLost, MailError
 from tui.core.i18n import _, ngettext
+from tui.core.replies import explain_reply
 from tui.core.sanitize import clean_line
 from tui.core.trust import TrustStore
 from tui.presets import DIJON
@@ -422,11 +430,13 @@ def _subject(raw: bytes) -> str:
 
 
 def _short(exc: BaseException) -> str:
-    """One line naming what failed, for the step's detail column."""
-    text = str(exc.message if hasattr(exc, "message") else exc)
-    if len(text) > 3 and text[:2] in ("b'", 'b"') and text[-1] == text[1]:
-        text = text[2:-1]  # imapclient puts the server's bytes repr in its errors
-    return clean_line(text or type(exc).__name__)[:160]
+    """One line naming what failed, for the step's detail column, in the UI's language:
+    never the system's English (« [Errno 111] Connection refused ») nor a bytes repr."""
+    if isinstance(exc, MailError):
+        return clean_line(exc.message)[:160]
+    if classify(exc) in ("dns", "refused", "timeout", "network", "tls", "wrong_port"):
+        return plain_reason(exc)
+    return explain_reply(str(getattr(exc, "message", "") or exc)) or plain_reason(exc)
 
 
 def summary(results: Sequence[StepResult]) -> tuple[bool, Diagnosis | None]:

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 
 from tui.core.errors import AuthError, CertificateError, ConfigError, ConnectionLost, MailError
 from tui.core.i18n import _
+from tui.core.replies import NOT_THE_PASSWORD, explain_reply, response_code, server_words
 from tui.core.sanitize import clean_line
 from tui.core.secrets import SecretError
 from tui.core.username import normalise_username
@@ -38,7 +39,7 @@ class Diagnosis:
 
     `kind` is a stable id for code and scripts ("auth", "dns", "refused", "timeout",
     "network", "wrong_port", "tls", "certificate", "certificate_changed",
-    "quota_full", "quota_nearly_full", "password", "config", "unknown").
+    "quota_full", "quota_nearly_full", "password", "config", "unavailable", "unknown").
     `technical` is the raw error for support staff: sanitised, never a password.
     """
 
@@ -84,7 +85,7 @@ def _where(host: str, port: int | None) -> str:
 def _technical(exc: BaseException) -> str:
     parts: list[str] = []
     for item in _chain(exc):
-        text = str(item)
+        text = server_words(str(item))  # imapclient's « b'…' » decoded
         parts.append(f"{type(item).__name__}: {text}" if text else type(item).__name__)
     return clean_line(" ← ".join(parts))[:400]
 
@@ -123,6 +124,8 @@ def classify(exc: BaseException) -> str:
     for item in chain:
         if _is_auth(item):
             return "auth"
+        if _login_refusal_code(item) in NOT_THE_PASSWORD:
+            return "unavailable"
     for item in chain:
         if _is_plaintext_tls_failure(item) or _is_protocol_mismatch(item):
             return "wrong_port"
@@ -152,12 +155,21 @@ def _is_protocol_mismatch(exc: BaseException) -> bool:
     )
 
 
+def _login_refusal_code(exc: BaseException) -> str | None:
+    """The response code of imapclient's LoginError (« » if none); None for other errors."""
+    if type(exc).__name__ == "LoginError" and type(exc).__module__.startswith("imapclient"):
+        return response_code(server_words(str(exc)))
+    return None
+
+
 def _is_auth(exc: BaseException) -> bool:
     if isinstance(exc, AuthError):
         return True
+    code = _login_refusal_code(exc)
+    if code is not None:
+        # « [UNAVAILABLE] » at login is maintenance, not a wrong password.
+        return code not in NOT_THE_PASSWORD
     name = type(exc).__name__
-    if name == "LoginError" and type(exc).__module__.startswith("imapclient"):
-        return True
     if name == "SMTPAuthenticationError":
         return True
     return name == "SMTPResponseException" and getattr(exc, "code", 0) == 535
@@ -242,6 +254,8 @@ def diagnose(
         result = _certificate_changed_diagnosis(exc)
     elif kind == "certificate":
         result = _certificate_diagnosis(exc, host, port)
+    elif kind == "unavailable":
+        result = _unavailable_diagnosis(exc)
     elif kind == "password":
         result = password_diagnosis(str(exc))
     elif kind == "config":
@@ -267,28 +281,17 @@ def _port_is_wrong(protocol: str, port: int | None) -> bool:
 
 
 def auth_diagnosis(*, username: str = "", protocol: str = "") -> Diagnosis:
-    """Authentication refused: the academy's three traps, then who can help."""
-    steps: list[str] = []
+    """Authentication refused: the academy's three traps, then who can help.
+
+    The likeliest cause comes first. When the name sent was already the short
+    username (setup replaces the full address itself), the password is the suspect:
+    telling the user again not to type the full address would send them the wrong way.
+    """
     check = normalise_username(username) if username else None
-    if check is not None and "domain_removed" in check.changes:
-        steps.append(
-            _(
-                "Vous avez saisi l'adresse complète : utilisez l'identifiant court « {short} »."
-            ).format(short=check.username)
-        )
-    else:
-        steps.append(
-            _(
-                "Vérifiez l'identifiant : c'est l'identifiant court ({forms}), pas l'adresse "
-                "complète prenom.nom@{domain}. Pour en être sûr, connectez-vous au webmail "
-                "{url} avec cet identifiant court : s'il fonctionne là, c'est le bon."
-            ).format(
-                forms=", ".join(DIJON.username_examples),
-                domain=DIJON.mail_domain,
-                url=DIJON.webmail_url,
-            )
-        )
-    steps += [
+    full_address_sent = check is not None and "domain_removed" in check.changes
+    short_sent = check is not None and check.ok and not check.changes
+    identity_step = _identity_step(check.username if check else "", full_address_sent, short_sent)
+    password_steps = [
         _(
             "Première connexion ? Si votre mot de passe est encore le mot de passe provisoire "
             "reçu avec votre NUMEN, changez-le d'abord sur le webmail {url} : tant qu'il "
@@ -299,23 +302,56 @@ def auth_diagnosis(*, username: str = "", protocol: str = "") -> Diagnosis:
             "NUMEN et un code). Le mot de passe doit avoir au moins 12 caractères, avec "
             "majuscules, minuscules, chiffres et caractères spéciaux."
         ).format(hint=_(DIJON.password_reset_hint)),
+    ]
+    if short_sent:
+        steps = [*password_steps, identity_step]
+        explanation = _(
+            "Le serveur a refusé l'identifiant « {user} » ou le mot de passe, sans dire "
+            "lequel des deux. L'identifiant a la forme attendue : la cause la plus fréquente "
+            "est alors le mot de passe (provisoire jamais changé, expiré, ou mal saisi)."
+        ).format(user=check.username if check else username)
+    else:
+        steps = [identity_step, *password_steps]
+        explanation = _(
+            "Le serveur a refusé l'identifiant ou le mot de passe. Il ne dit jamais lequel des "
+            "deux est en cause : les causes les plus fréquentes sont, dans l'ordre, l'adresse "
+            "complète saisie à la place de l'identifiant court, et un mot de passe provisoire "
+            "jamais changé."
+        )
+    steps += [
         _(
             "Si la réinitialisation ne donne rien, votre compte est peut-être bloqué ou "
             "supprimé par le rectorat : adressez-vous à votre établissement."
         ),
         helpdesk_step(),
     ]
-    explanation = _(
-        "Le serveur a refusé l'identifiant ou le mot de passe. Il ne dit jamais lequel des "
-        "deux est en cause : les causes les plus fréquentes sont, dans l'ordre, l'adresse "
-        "complète saisie à la place de l'identifiant court, et un mot de passe provisoire "
-        "jamais changé."
-    )
     if protocol == "smtp":
         explanation += " " + _(
             "Le serveur d'envoi utilise les mêmes identifiant et mot de passe que la réception."
         )
     return Diagnosis(_("Identifiant ou mot de passe refusé"), explanation, steps, "auth")
+
+
+def _identity_step(short: str, full_address_sent: bool, short_sent: bool) -> str:
+    """The step about the username, worded for what was actually sent."""
+    if full_address_sent:
+        return _(
+            "Vous avez saisi l'adresse complète : utilisez l'identifiant court « {short} »."
+        ).format(short=short)
+    if short_sent:
+        return _(
+            "Vérifiez que « {user} » est bien votre identifiant : connectez-vous au webmail "
+            "{url} avec lui ; s'il fonctionne là, c'est le bon."
+        ).format(user=short, url=DIJON.webmail_url)
+    return _(
+        "Vérifiez l'identifiant : c'est l'identifiant court ({forms}), pas l'adresse "
+        "complète prenom.nom@{domain}. Pour en être sûr, connectez-vous au webmail "
+        "{url} avec cet identifiant court : s'il fonctionne là, c'est le bon."
+    ).format(
+        forms=", ".join(DIJON.username_examples),
+        domain=DIJON.mail_domain,
+        url=DIJON.webmail_url,
+    )
 
 
 def wrong_port_diagnosis(protocol: str, port: int | None, *, host: str = "") -> Diagnosis:
@@ -517,6 +553,17 @@ def password_diagnosis(reason: str = "") -> Diagnosis:
             ),
         ],
         "password",
+    )
+
+
+def _unavailable_diagnosis(exc: BaseException) -> Diagnosis:
+    """The server refused the login for a reason of its own (maintenance, policy)."""
+    reply = next((str(item) for item in _chain(exc) if _login_refusal_code(item)), "")
+    return Diagnosis(
+        _("Service indisponible"),
+        _("Le serveur a refusé la connexion : {why}.").format(why=explain_reply(reply)),
+        [webmail_step(), helpdesk_step()],
+        "unavailable",
     )
 
 

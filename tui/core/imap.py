@@ -22,9 +22,10 @@ from imapclient import IMAPClient, imap_utf7
 from imapclient.exceptions import IMAPClientAbortError, IMAPClientError, LoginError
 from imapclient.response_parser import parse_fetch_response, parse_response
 
-from tui.core.errors import AuthError, ConnectionLost, MailError
+from tui.core.errors import ConnectionLost, MailError
 from tui.core.fetchparse import parse_simple_fetch
 from tui.core.i18n import _
+from tui.core.replies import login_refused
 from tui.core.trust import TrustStore
 
 T = TypeVar("T")
@@ -187,12 +188,8 @@ class ImapConnection:
             client.normalise_times = False
             try:
                 client.login(self.username, self._password)
-            except LoginError:
-                raise AuthError(
-                    _("Le serveur a refusé l'identifiant ou le mot de passe de {user}.").format(
-                        user=self.username
-                    )
-                ) from None
+            except LoginError as exc:
+                raise login_refused(self.username, str(exc)) from None
             self.capabilities = frozenset(_text(c).upper() for c in client.capabilities())
         except BaseException:
             self._drop(client)

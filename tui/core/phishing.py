@@ -191,11 +191,16 @@ def check(
 
     for shown_address in _ADDRESS_IN_TEXT.findall(name):
         if shown_address.lower() != address.lower():
-            warnings.append(
-                _(
+            if address:
+                warning = _(
                     "Le nom affiché contient l'adresse {shown}, mais le message vient de {address}."
-                ).format(shown=shown_address, address=address or "?")
-            )
+                ).format(shown=shown_address, address=address)
+            else:
+                warning = _(
+                    "Le nom affiché contient l'adresse {shown}, mais le message n'indique "
+                    "pas d'adresse d'expéditeur."
+                ).format(shown=shown_address)
+            warnings.append(warning)
             break
 
     for reply_name, reply_address in reply_to:

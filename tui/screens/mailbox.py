@@ -434,7 +434,12 @@ class MailboxScreen(Screen[None]):
             if target:
                 self.account.move(*selected, target)
                 self._changed()
-                self.notify(_("Message déplacé (u pour annuler, pendant 10 secondes)."))
+                label = self.query_one(FolderList).label_of(target)
+                self.notify(
+                    _("Message déplacé dans « {folder} » (u pour annuler, pendant 10 secondes).")
+                    .format(folder=label),
+                    markup=False,
+                )
 
         self.app.push_screen(FolderPicker(self.account.cache.folders(), self.folder), moved)
 
@@ -608,8 +613,13 @@ class MailboxScreen(Screen[None]):
 
         selected = self._selected()
         message = self.account.message(*selected) if selected else None
+        if selected is not None and message is None:
+            self.notify(
+                _("Le message n'est pas encore téléchargé : ouvrez-le d'abord."), markup=False
+            )
+            return
         if message is None or not message.attachments:
-            self.notify(_("Ce message n'a pas de pièce jointe (ouvrez-le d'abord)."), markup=False)
+            self.notify(_("Ce message n'a pas de pièce jointe."), markup=False)
             return
 
         def chosen(folder: Path | None) -> None:
