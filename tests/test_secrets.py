@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import sys
+import tomllib
 import threading
 import traceback
 from collections.abc import Iterator
@@ -141,13 +142,16 @@ def test_no_backend_explains_and_offers_the_others(monkeypatch: pytest.MonkeyPat
     status = secrets.keyring_status()
     assert not status.usable
     assert status.explanation.startswith(
-        "Aucun trousseau système utilisable (session SSH sans D-Bus) : "
+        "Cet ordinateur n'offre pas de coffre-fort pour le mot de passe (connexion à distance)."
     )
-    assert "password_command" in status.explanation
+    # No « D-Bus » for a teacher, and the example copies into config.toml as valid TOML.
+    assert "D-Bus" not in status.explanation and "trousseau" not in status.explanation
+    example = status.explanation.split("par exemple : ")[1].split(" (section")[0]
+    assert tomllib.loads(example) == {"password_command": "pass show academie"}
     sources = secrets.available_sources(account(password_command="pass show academie"))
     assert [s.kind for s in sources] == ["command", "ask"]
     assert sources[-1].detail == status.explanation
-    with pytest.raises(SecretError, match="Aucun trousseau"):
+    with pytest.raises(SecretError, match="coffre-fort"):
         secrets.store_password(ACCOUNT, SENTINEL, "keyring")
     assert secrets.store_password(ACCOUNT, SENTINEL) == "ask"  # memory only
     assert secrets.get_password(ACCOUNT) == SENTINEL

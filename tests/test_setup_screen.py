@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 from textual.app import App
+from textual.content import Content
 from textual.widgets import Button, Collapsible, Input, Select, Static
 
 from tests.conftest import Bed
@@ -379,3 +380,46 @@ async def test_password_command_is_tested_and_saved(
     assert app.results == [True]
     account = tomllib.loads(path.read_text())["account"]
     assert account["password_source"] == "command" and account["password_command"] == command
+
+
+async def test_f2_opens_the_servers_section_below_the_fold(tmp_path: Path) -> None:
+    """« ▶ Avancé » was reached only by many Tab presses at 80x24 (#17)."""
+    app = Host(tmp_path / "config.toml", TrustStore(tmp_path / "trust.toml"))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        assert app.screen.query_one("#advanced", Collapsible).collapsed
+        await pilot.press("f2")
+        await pilot.pause()
+        host = app.screen.query_one("#imap-host", Input)
+        assert not app.screen.query_one("#advanced", Collapsible).collapsed
+        assert app.focused is host
+        assert 0 <= host.region.y and host.region.bottom <= 24
+
+
+def screen_lines(app: App) -> list[str]:
+    """The screen's text as it reaches the terminal."""
+    update = app.screen._compositor.render_update(full=True, simplify=True)
+    return [
+        "".join(text for strip in line for text, _s, c in strip if not c) for line in update.strips
+    ]  # type: ignore[union-attr]
+
+
+@pytest.mark.parametrize("size", SIZES)
+async def test_no_guillemet_is_left_alone_at_a_line_edge(
+    size: tuple[int, int], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """« sans « @ac-dijon.fr / » : prenom.nom » broke across lines at 80 columns (#17)."""
+    unusable = secrets.Source("ask", "Demander à chaque session", secrets._unusable("x"))
+    monkeypatch.setattr(secrets, "available_sources", lambda account, **kw: [unusable])
+    app = Host(tmp_path / "config.toml", TrustStore(tmp_path / "trust.toml"))
+    async with app.run_test(size=size) as pilot:
+        await pilot.pause()
+        await pilot.press("f2")
+        await pilot.pause()
+        form = app.screen.query_one("#setup-form")
+        for y in range(0, int(form.max_scroll_y) + size[1], size[1] // 2):
+            form.scroll_to(y=y, animate=False)
+            await pilot.pause()
+            for line in screen_lines(app):
+                words = line.replace("\u00a0", " ").strip(" ▊▎▇▅▁▔")
+                assert not words.startswith(("»", ":", ";")) and not words.endswith("«"), line

@@ -61,7 +61,9 @@ SCHEMA: dict[str, dict[str, Key]] = {
         "imap_port": Key(int, DIJON.imap_port, N_("entier de 1 à 65535"), _port),
         "smtp_host": Key(str, DIJON.smtp_host, N_("nom de serveur")),
         "smtp_port": Key(int, DIJON.smtp_port, N_("entier de 1 à 65535"), _port),
-        "password_command": Key(str, "", N_("commande, ex. « pass show academie »")),
+        "password_command": Key(
+            str, "", N_('commande entre guillemets, ex. password_command = "pass show academie"')
+        ),
         "password_source": Key(
             str, "", N_("keyring, command, ask ou vide"), choices=("", "keyring", "command", "ask")
         ),

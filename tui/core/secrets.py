@@ -133,10 +133,14 @@ def _headless() -> bool:
 
 
 def _unusable(why: str) -> str:
+    # Said to people who do not know « trousseau », « D-Bus » or TOML: what to choose
+    # first, in plain words; the command is for those who already use one.
     return _(
-        "Aucun trousseau système utilisable ({why}) : le mot de passe peut être lu par "
-        "une commande (password_command, par exemple « pass show academie ») ou demandé "
-        "une fois par session et gardé en mémoire seulement."
+        "Cet ordinateur n'offre pas de coffre-fort pour le mot de passe ({why}). Le plus "
+        "simple : « Demander à chaque session », courriel le demande à chaque lancement "
+        "et ne l'écrit nulle part. Si vous avez déjà un gestionnaire de mots de passe en "
+        "ligne de commande, indiquez-le dans le fichier de configuration, par exemple : "
+        'password_command = "pass show academie" (section [account]).'
     ).format(why=why)
 
 
@@ -210,11 +214,11 @@ def _probe(timeout: float) -> tuple[KeyringStatus, Any]:
     if failures:
         why = "; ".join(failures)
         if _headless():
-            why = _("session SSH sans D-Bus") + " — " + why
+            why = _("connexion à distance") + " — " + why
     elif any(kind == "plaintext" for _b, kind in kinds):
         why = _("seul un stockage en clair dans un fichier est disponible, et courriel le refuse")
     elif _headless():
-        why = _("session SSH sans D-Bus")
+        why = _("connexion à distance")
     else:
         why = _("aucun service de trousseau n'est installé")
     names = ",".join(type(b).__name__ for b in candidates)

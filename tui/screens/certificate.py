@@ -19,6 +19,7 @@ from textual.widgets import Button, Static
 
 from tui.core.i18n import _
 from tui.core.trust import CertificateInfo, Pin, change_explanation, french_date, french_date_text
+from tui.widgets.prose import Prose
 
 
 class Decision(StrEnum):
@@ -131,7 +132,7 @@ class CertificatePrompt(ModalScreen[Decision]):
                 )
             yield Static(Content(title), id="cert-title")
             with VerticalScroll(id="cert-details"):
-                yield Static(Content(intro), id="cert-intro")
+                yield Static(Prose(intro), id="cert-intro")
                 yield Static(certificate_lines(self.info))
             with Horizontal(id="cert-buttons"):
                 yield Button(Content(_("Refuser (r)")), id="reject", variant="primary")

@@ -12,6 +12,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Static
 
 from tui.core.i18n import _
+from tui.widgets.prose import Prose
 
 
 class Choice(ModalScreen[str]):
@@ -58,7 +59,7 @@ class Choice(ModalScreen[str]):
         with Vertical():
             yield Static(Content(self.title_text), id="choice-title")
             if self.text:
-                yield Static(Content(self.text))
+                yield Static(Prose(self.text))
             with Horizontal():
                 for index, (button_id, label) in enumerate(self.buttons):
                     variant = "primary" if index == 0 else "default"

@@ -26,6 +26,7 @@ from tui.core.i18n import _, ngettext
 from tui.core.sanitize import clean_line
 from tui.screens.choice import Choice
 from tui.widgets.footer import Footer
+from tui.widgets.prose import Prose
 
 
 @dataclass(frozen=True)
@@ -168,7 +169,7 @@ class OutboxScreen(ModalScreen[OutboxChoice | None]):
         row = self.selected
         detail = self.query_one("#outbox-detail", Static)
         error = clean_line(row.last_error) if row is not None else ""
-        detail.update(Content(_("Dernière erreur : {error}").format(error=error) if error else ""))
+        detail.update(Prose(_("Dernière erreur : {error}").format(error=error) if error else ""))
         detail.display = bool(error)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:

@@ -15,6 +15,7 @@ from textual.widgets import Input, Static
 
 from tui.core.i18n import _
 from tui.presets import DIJON
+from tui.widgets.prose import Prose
 
 
 def refusal_hints(username: str) -> str:
@@ -70,8 +71,8 @@ class PasswordPrompt(ModalScreen[str | None]):
                 ).stylize("bold")
             )
             if self.refused:
-                yield Static(Content(refusal_hints(self.username)), id="password-hints")
-            yield Static(Content(_("Il est gardé en mémoire pour cette session seulement.")))
+                yield Static(Prose(refusal_hints(self.username)), id="password-hints")
+            yield Static(Prose(_("Il est gardé en mémoire pour cette session seulement.")))
             yield Input(password=True, placeholder=_("mot de passe"), id="password")
 
     def on_mount(self) -> None:

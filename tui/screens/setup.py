@@ -37,6 +37,7 @@ from tui.core.username import USERNAME_RE, normalise_username
 from tui.presets import DIJON
 from tui.screens.certificate import CertificatePrompt, Decision
 from tui.widgets.footer import Footer
+from tui.widgets.prose import Prose
 
 # After a failure, the field the user most likely has to change, and the button's words.
 _FIX = {
@@ -110,7 +111,7 @@ def diagnosis_widgets(diagnosis: Diagnosis, *, warning: bool = False) -> list[Wi
     title = (_("Attention : ") if warning else "") + diagnosis.title
     widgets: list[Widget] = [
         Static(Content(title).stylize("bold"), classes="outcome-title"),
-        Static(Content(diagnosis.explanation)),
+        Static(Prose(diagnosis.explanation)),
     ]
     if diagnosis.steps:
         widgets.append(Static(Content(_("Que faire :")), classes="outcome-todo"))
@@ -118,13 +119,13 @@ def diagnosis_widgets(diagnosis: Diagnosis, *, warning: bool = False) -> list[Wi
             widgets.append(
                 Horizontal(
                     Static(Content(" • "), classes="bullet-mark"),
-                    Static(Content(step), classes="bullet-text"),
+                    Static(Prose(step), classes="bullet-text"),
                     classes="bullet",
                 )
             )
     if diagnosis.technical:
         detail = Content(_("Détail technique : ") + diagnosis.technical).stylize("dim")
-        widgets.append(Static(detail, classes="outcome-technical"))
+        widgets.append(Static(Prose(detail), classes="outcome-technical"))
     return widgets
 
 
@@ -166,7 +167,7 @@ class ConfirmUntested(ModalScreen[bool]):
         with Vertical(id="untested-box"):
             yield Static(Content(_("Enregistrer sans test réussi ?")), id="untested-title")
             yield Static(
-                Content(
+                Prose(
                     _(
                         "La connexion n'a pas été testée avec ces réglages, ou le test a "
                         "échoué. Si un réglage est faux, courriel ne pourra ni relever ni "
@@ -199,8 +200,10 @@ class SetupScreen(Screen[bool]):
     AUTO_FOCUS = "#username"
 
     BINDINGS = [
-        Binding("ctrl+t", "test", _("Tester la connexion"), id="setup.test"),
+        Binding("ctrl+t", "test", _("Tester"), id="setup.test"),
         Binding("ctrl+s", "save", _("Enregistrer"), id="setup.save"),
+        # The servers' section is below the fold at 80x24: one key opens and shows it.
+        Binding("f2", "advanced", _("Serveurs"), id="setup.advanced"),
         Binding("escape", "cancel", _("Annuler"), id="setup.cancel"),
     ]
 
@@ -297,7 +300,7 @@ class SetupScreen(Screen[bool]):
             )
             with Collapsible(title=Content(_("Avancé : serveurs et ports")), id="advanced"):
                 yield Static(
-                    Content(
+                    Prose(
                         _(
                             "À ne changer que sur demande de l'assistance. Les deux serveurs "
                             "utilisent SSL/TLS dès la connexion (jamais STARTTLS)."
@@ -364,7 +367,7 @@ class SetupScreen(Screen[bool]):
         kind = self._source()
         source = next((s for s in self.sources if s.kind == kind), None)
         self.query_one("#source-note", Static).update(
-            Content(source.detail if source else _("Recherche d'un trousseau système…"))
+            Prose(source.detail if source else _("Recherche d'un trousseau système…"))
         )
         command = self.query_one("#password-command", Input)
         command.parent.display = kind == "command"  # type: ignore[union-attr]
@@ -407,7 +410,7 @@ class SetupScreen(Screen[bool]):
             note = self.query_one("#username-note", Static)
             self._kept_notes = (check.username, " ".join(check.notes))
             event.input.value = check.username
-            note.update(Content(self._kept_notes[1]))
+            note.update(Prose(self._kept_notes[1]))
 
     def _check_username(self) -> None:
         value = self.query_one("#username", Input).value
@@ -436,7 +439,7 @@ class SetupScreen(Screen[bool]):
         else:
             self._kept_notes = None
             text, state = _("Identifiant utilisé : « {short} ».").format(short=check.username), ""
-        note.update(Content(text))
+        note.update(Prose(text))
         note.set_classes(f"note {state}".strip())
         if check.ok and not (kept is not None and value == kept[0]):
             self._suggest_email(value, check.username)
@@ -462,7 +465,7 @@ class SetupScreen(Screen[bool]):
         text = _("minutes (15 à 30 suffisent ; de 1 à 1440).")
         if not ok:
             text = _("Un nombre de minutes de 1 à 1440 (conseillé : 15 à 30).")
-        note.update(Content(text))
+        note.update(Prose(text))
         note.set_classes("note" if ok else "note -error")
 
     def _show_preset(self) -> None:
@@ -491,7 +494,7 @@ class SetupScreen(Screen[bool]):
             )
             modified = True
         preset_static = self.query_one("#preset", Static)
-        preset_static.update(Content(text))
+        preset_static.update(Prose(text))
         preset_static.set_class(modified, "-modified")
 
     _server_ids = ("imap-host", "imap-port", "smtp-host", "smtp-port")
@@ -559,6 +562,14 @@ class SetupScreen(Screen[bool]):
         button.variant = "success" if ok else "default"
 
     # --- the connection test -------------------------------------------------------------
+
+    def action_advanced(self) -> None:
+        """Open « Avancé » and put the cursor in its first field, scrolled into view."""
+        advanced = self.query_one("#advanced", Collapsible)
+        advanced.collapsed = False
+        host = self.query_one("#imap-host", Input)
+        self.call_after_refresh(host.focus)
+        self.call_after_refresh(host.scroll_visible)
 
     def action_test(self) -> None:
         settings, problem, where = self._settings()
@@ -647,7 +658,7 @@ class SetupScreen(Screen[bool]):
         row = self.query_one(f"#step-{name}", Horizontal)
         label = checkup.step_label(name)
         row.query_one(".step-head", Static).update(Content(f" {mark} {label:<28} {took}"))
-        row.query_one(".step-detail", Static).update(Content(detail))
+        row.query_one(".step-detail", Static).update(Prose(detail))
         row.set_classes(f"step {state}")
 
     def _step_done(self, result: checkup.StepResult) -> None:
