@@ -22,7 +22,6 @@ from textual.command import CommandPalette
 from textual.message import Message
 from textual.notifications import SeverityLevel
 from textual.screen import Screen
-from textual.theme import ThemeProvider
 from textual.timer import Timer
 
 from tui.account import Account
@@ -35,7 +34,7 @@ from tui.core.quiet import is_quiet
 from tui.core.sanitize import clean_line, clean_text
 from tui.crash import CrashScreen
 from tui.keys import key_name
-from tui.palette import Palette, SystemCommands
+from tui.palette import CourrielThemes, Palette, SystemCommands
 from tui.quota_notice import announce_quota
 from tui.screens.choice import Choice
 from tui.screens.help import HelpScreen, key_table
@@ -162,6 +161,7 @@ class CourrielApp(CrashScreen, Sending, App[None]):
         loaded = load_themes(default_config_path().parent / "themes")
         for theme in loaded.themes.values():
             self.register_theme(theme)
+        self.courriel_themes: tuple[str, ...] = tuple(loaded.themes)  # what the picker offers
         self._theme_problems = loaded.problems
         wanted = self.config.ui["theme"]
         if not wanted:
@@ -255,7 +255,7 @@ class CourrielApp(CrashScreen, Sending, App[None]):
 
     def search_themes(self) -> None:
         prompt = _("Rechercher un thème…")
-        self.push_screen(Palette(providers=[ThemeProvider], placeholder=prompt))
+        self.push_screen(Palette(providers=[CourrielThemes], placeholder=prompt))
 
     def _save_screenshot(self) -> None:
         """Where Textual's own command saves it, announced in the user's language (its

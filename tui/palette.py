@@ -16,6 +16,7 @@ from rich.text import Text
 from textual.command import CommandList, CommandPalette, DiscoveryHit, Hit, Hits
 from textual.content import Content
 from textual.system_commands import SystemCommandsProvider
+from textual.theme import ThemeProvider
 from textual.widgets.option_list import Option
 
 from tui.core.i18n import _
@@ -85,3 +86,13 @@ class Palette(CommandPalette):
             self._list_visible = bool(search_value)
 
         self._no_matches_timer = self.set_timer(self._NO_MATCHES_COUNTDOWN, show_no_matches)
+
+
+class CourrielThemes(ThemeProvider):
+    """The theme picker offers courriel's themes and the user's own, not Textual's twenty:
+    those were not designed for reading mail and crowd out the four that were."""
+
+    @property
+    def commands(self) -> list[tuple[str, Callable[[], None]]]:
+        ours = set(getattr(self.app, "courriel_themes", ()))
+        return [(name, run) for name, run in super().commands if name in ours]
