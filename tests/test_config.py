@@ -124,3 +124,23 @@ def test_keymap_section_and_quiet_hours(tmp_path: Path) -> None:
         load_config(write(tmp_path, '[ui]\nquiet_hours = "19h"\n'))
     with pytest.raises(ConfigError, match=r"keys\.mailbox\.delete"):
         load_config(write(tmp_path, '[keys]\n"mailbox.delete" = 3\n'))
+
+
+def test_no_file_is_created_for_an_account_that_is_not_configured(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """The setup screen left « compte@hermes.ac-dijon.fr.sqlite3 » in the cache and
+    data folders before any account existed (#17)."""
+    from tui.session import open_account
+
+    for var in ("XDG_CONFIG_HOME", "XDG_CACHE_HOME", "XDG_DATA_HOME"):
+        monkeypatch.setenv(var, str(tmp_path / var))
+    account, session = open_account(load_config(tmp_path / "absent.toml"))
+    try:
+        assert not session.configured
+        assert account.cache.count("INBOX") == 0
+        assert not (tmp_path / "XDG_CACHE_HOME").exists()
+        assert not (tmp_path / "XDG_DATA_HOME").exists()
+    finally:
+        account.cache.close()
+        session.stop()

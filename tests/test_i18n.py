@@ -573,7 +573,7 @@ async def test_palette_in_english(
 ) -> None:
     import tui.app
 
-    monkeypatch.setattr(tui.app, "user_downloads_path", lambda: tmp_path)
+    monkeypatch.setattr(tui.app, "user_pictures_path", lambda: tmp_path)
     with demo_app(monkeypatch) as app:
         async with app.run_test(size=(120, 30), notifications=True) as pilot:
             await pilot.pause()
@@ -701,3 +701,24 @@ def test_demo_app_footer_when_language_is_set_before_the_screens_load(
     shown = set(run_in_language(tmp_path, FOOTER_SCRIPT, language, TZ="UTC"))
     assert expected <= shown, shown
     assert not (absent & shown), shown
+
+
+async def test_a_screenshot_without_a_pictures_folder_goes_to_the_data_folder(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """It went loose into $HOME on a server without a desktop (#17)."""
+    import tui.app
+
+    monkeypatch.setattr(tui.app, "user_pictures_path", lambda: tmp_path / "absent")
+    monkeypatch.setattr(tui.app, "data_dir", lambda: tmp_path / "data")
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    with demo_app(monkeypatch) as app:
+        async with app.run_test(size=(80, 24), notifications=True) as pilot:
+            await pilot.pause()
+            app._save_screenshot()
+            await pilot.pause()
+            (saved,) = (tmp_path / "data" / "captures").glob("*.svg")
+            assert [n.message for n in app._notifications] == [
+                f"Capture d'écran enregistrée : {saved}"
+            ]
+            assert not (tmp_path / "home").exists()

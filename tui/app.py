@@ -11,10 +11,9 @@ import gc
 import os
 from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
-from pathlib import Path
 from typing import TYPE_CHECKING
 
-from platformdirs import user_downloads_path
+from platformdirs import user_pictures_path
 from textual import work
 from textual.app import App, SystemCommand
 from textual.binding import Binding
@@ -26,7 +25,7 @@ from textual.timer import Timer
 
 from tui.account import Account
 from tui.boundary import contained
-from tui.config import Config, default_config_path, load_config, save_config
+from tui.config import Config, data_dir, default_config_path, load_config, save_config
 from tui.core import logs, secrets
 from tui.core.errors import ConfigError
 from tui.core.i18n import _, ngettext
@@ -258,12 +257,14 @@ class CourrielApp(CrashScreen, Sending, App[None]):
         self.push_screen(Palette(providers=[CourrielThemes], placeholder=prompt))
 
     def _save_screenshot(self) -> None:
-        """Where Textual's own command saves it, announced in the user's language (its
-        notice is English, with markup our notify() would show as is)."""
-        folder = user_downloads_path()
-        if not folder.is_dir():  # a server without a desktop: no Downloads folder
-            folder = Path.home()
+        """Into the user's Pictures folder, or courriel's data folder on a server without
+        one (never loose in $HOME), announced in the user's language (Textual's notice
+        is English, with markup our notify() would show as is)."""
+        folder = user_pictures_path()
         try:
+            if not folder.is_dir():  # a server without a desktop: no Pictures folder
+                folder = data_dir() / "captures"
+                folder.mkdir(parents=True, exist_ok=True, mode=0o700)
             path = self.save_screenshot(path=str(folder))
         except OSError as exc:
             reason = exc.strerror or str(exc)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+import tempfile
 import threading
 from collections.abc import Callable
 from pathlib import Path
@@ -76,6 +77,8 @@ class AccountSession:
         trust: TrustStore | None = None,
     ) -> None:
         self.config = config
+        # The cache's folder when no account is configured yet (open_account).
+        self.scratch: tempfile.TemporaryDirectory[str] | None = None
         self.post: Callable[[w.Event], None] = post or (lambda event: None)
         # Kept across a settings change: « Accepter une fois » lasts the whole process.
         self._trust = trust
@@ -190,10 +193,17 @@ class AccountSession:
 
 def open_account(config: Config, trust: TrustStore | None = None) -> tuple[Account, AccountSession]:
     """The account and its (not yet started) worker; the app sets `session.post`."""
-    path = cache_path(config)
-    path.parent.mkdir(parents=True, exist_ok=True)
     session = AccountSession(config, trust=trust)
+    if session.configured:
+        path, store = cache_path(config), local_store_path(config)
+        path.parent.mkdir(parents=True, exist_ok=True)
+    else:
+        # No account yet: nothing is worth a file named after a placeholder; the empty
+        # mailbox behind the setup screen lives in a folder removed with the session.
+        session.scratch = tempfile.TemporaryDirectory(prefix="courriel-")
+        path = Path(session.scratch.name) / "cache.sqlite3"
+        store = Path(session.scratch.name) / "store.sqlite3"
     # The quick_check is the worker's (CacheRebuilt): the list draws without waiting.
-    cache = Cache.open(path, durable_path=local_store_path(config), check=False)
+    cache = Cache.open(path, durable_path=store, check=False)
     account = Account(config, cache, request=session.request, undo_window=lambda: UNDO_SECONDS)
     return account, session
