@@ -53,9 +53,9 @@ class Bed:
         context.load_verify_locations(cafile=str(self.smtp.cert))
         return context
 
-    def stop(self) -> None:
-        self.smtp.stop()
-        self.dovecot.stop()
+    def stop(self, grace: float = 10.0) -> None:
+        self.smtp.stop(grace)
+        self.dovecot.stop(grace)
 
     def new_user(self, prefix: str = "agent") -> User:
         """A fresh account with an empty mailbox, so tests sharing the bed never collide."""

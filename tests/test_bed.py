@@ -128,3 +128,53 @@ def test_deliver_helper_and_traffic_counters(bed: Bed) -> None:
         time.sleep(0.05)
     sessions = bed.dovecot.traffic(user.username)
     assert sessions and sessions[-1].from_server > 0 and sessions[-1].from_client > 0
+
+
+def test_the_manual_bed_prints_a_working_launch_line_and_stops_quickly_on_ctrl_c() -> None:
+    """It printed no password, a bare `courriel` that a `make run` checkout has only in
+    .venv/bin, and took 11 s to stop with a client connected (#17)."""
+    import os
+    import re
+    import signal
+    import socket
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from tests.conftest import PASSWORD
+
+    run = subprocess.Popen(
+        [sys.executable, "-m", "tests.bed.run", "--messages", "1"],
+        stdout=subprocess.PIPE,
+        text=True,
+        cwd=Path(__file__).resolve().parent.parent,
+    )
+    try:
+        lines: list[str] = []
+        assert run.stdout is not None
+        while not lines or "Ctrl-C" not in lines[-1]:
+            line = run.stdout.readline()
+            assert line, "the bed stopped before it was ready"
+            lines.append(line)
+        text = "".join(lines)
+        assert f"Mot de passe : {PASSWORD}" in text
+        launch = next(line for line in lines if "XDG_CONFIG_HOME=" in line).split()
+        assert "XDG_STATE_HOME=" in " ".join(launch)
+        assert os.access(launch[-1], os.X_OK) or launch[-1] == "courriel"
+        port = int(re.search(r"IMAP localhost:(\d+)", text).group(1))  # type: ignore[union-attr]
+        context = ssl.create_default_context()
+        context.check_hostname, context.verify_mode = False, ssl.CERT_NONE
+        with context.wrap_socket(socket.create_connection(("127.0.0.1", port))) as client:
+            client.recv(100)  # the greeting: a client is connected
+            started = time.monotonic()
+            run.send_signal(signal.SIGINT)
+            run.wait(timeout=30)
+            assert time.monotonic() - started < 5  # a bound, not a benchmark: 10 s before
+    finally:
+        if run.poll() is None:  # let it stop its servers, or they outlive the test
+            run.send_signal(signal.SIGINT)
+            try:
+                run.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                run.kill()
+                run.wait()

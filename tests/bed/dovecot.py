@@ -141,18 +141,20 @@ class Dovecot:
                 "Dovecot did not start: " + (self.root / "dovecot.stderr").read_text()[-2000:]
             ) from None
 
-    def stop(self) -> None:
+    def stop(self, grace: float = 10.0) -> None:
+        """Terminate, then kill after `grace` seconds (Dovecot waits for connected
+        clients: a manual run stops on Ctrl-C with a short grace)."""
         if self.process is None:
             return
         self.process.terminate()
         try:
-            self.process.wait(timeout=10)
+            self.process.wait(timeout=grace)
         except subprocess.TimeoutExpired:
             self.process.kill()
             self.process.wait()
         self.process = None
         # Children (imap, lmtp) exit with the master; give the port back.
-        deadline = time.monotonic() + 5
+        deadline = time.monotonic() + min(5.0, grace)
         while time.monotonic() < deadline:
             try:
                 with socket.create_connection(("127.0.0.1", self.port), timeout=0.2):

@@ -12,12 +12,18 @@ from __future__ import annotations
 import argparse
 import shutil
 import signal
+import sys
 import time
 from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
 from email.utils import format_datetime
+from pathlib import Path
 
-from tests.conftest import PASSWORD, bed_root, start_bed
+from tests.conftest import PASSWORD, Bed, bed_root, start_bed
+
+# Ctrl-C stops the servers within about this long, even with a client connected
+# (Dovecot alone would wait 10 s for it).
+STOP_GRACE = 1.0
 
 
 def sample(n: int) -> bytes:
@@ -28,6 +34,28 @@ def sample(n: int) -> bytes:
     message["Date"] = format_datetime(datetime.now(UTC) - timedelta(minutes=n))
     message.set_content(f"Bonjour,\n\nceci est le message {n}.\n")
     return bytes(message)
+
+
+def courriel_command() -> str:
+    """The courriel of this checkout (`make run` installs it in .venv/bin), else PATH's."""
+    beside = Path(sys.executable).parent / "courriel"
+    return str(beside) if beside.exists() else "courriel"
+
+
+def launch_text(bed: Bed, home: Path) -> str:
+    """What to type to try courriel against this bed, and the account to use."""
+    folders = " ".join(
+        f"XDG_{kind.upper()}_HOME={home}/{kind}" for kind in ("config", "cache", "data", "state")
+    )
+    return "\n".join(
+        [
+            f"IMAP localhost:{bed.imap_port}  SMTP localhost:{bed.smtp_port}",
+            f"Identifiant : {bed.user.username}   Mot de passe : {PASSWORD}",
+            "Lancer courriel contre ces serveurs (le certificat sera à accepter) :",
+            f"  {folders} {courriel_command()}",
+            f"ou, en faisant confiance au certificat : SSL_CERT_FILE={bed.dovecot.cert} …",
+        ]
+    )
 
 
 def main() -> None:
@@ -52,20 +80,14 @@ def main() -> None:
         f"smtp_port = {bed.smtp_port}\n"
         f'password_command = "echo {PASSWORD}"\n'
     )
-    print(f"IMAP localhost:{bed.imap_port}  SMTP localhost:{bed.smtp_port}")
-    print("Lancer courriel contre ces serveurs (le certificat sera à accepter) :")
-    print(
-        f"  XDG_CONFIG_HOME={home}/config XDG_CACHE_HOME={home}/cache "
-        f"XDG_DATA_HOME={home}/data courriel"
-    )
-    print(f"ou, en faisant confiance au certificat : SSL_CERT_FILE={bed.dovecot.cert} …")
+    print(launch_text(bed, home))
     print("Ctrl-C pour arrêter.", flush=True)
     try:
         signal.sigwait({signal.SIGINT, signal.SIGTERM})
     except KeyboardInterrupt:
         pass
     finally:
-        bed.stop()
+        bed.stop(grace=STOP_GRACE)
         shutil.rmtree(root, ignore_errors=True)
 
 

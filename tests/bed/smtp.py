@@ -84,12 +84,14 @@ class SubmissionServer:
                 "SMTP server did not start: " + (self.root / "smtp.stderr").read_text()[-2000:]
             ) from None
 
-    def stop(self) -> None:
+    def stop(self, grace: float = 10.0) -> None:
+        """Terminate, then kill after `grace` seconds (Dovecot waits for connected
+        clients: a manual run stops on Ctrl-C with a short grace)."""
         if self.process is None:
             return
         self.process.terminate()
         try:
-            self.process.wait(timeout=10)
+            self.process.wait(timeout=grace)
         except subprocess.TimeoutExpired:
             self.process.kill()
             self.process.wait()
