@@ -15,6 +15,7 @@ from tui.core.checkup import (
     biggest_messages,
     check_all,
     run_checkup,
+    server_name,
     summary,
 )
 from tui.core.i18n import set_language
@@ -54,6 +55,48 @@ def test_steps_come_one_by_one_in_order(bed: Bed, tmp_path: Path) -> None:
     assert [r.name for r in [first, *rest]] == list(STEPS)
     assert all(r.ok and r.diagnosis is None and r.seconds >= 0 for r in rest)
     assert summary([first, *rest]) == (True, None)
+
+
+def test_login_step_names_the_server_that_answered(bed: Bed, tmp_path: Path) -> None:
+    """The help desk's first question is « which server? »: the login line says it."""
+    user = bed.new_user()
+    steps = list(run_checkup(_target(bed, user.username), user.password, _trusting(bed, tmp_path)))
+    login = next(step for step in steps if step.name == "imap_login")
+    assert login.detail.startswith(f"connecté en tant que « {user.username} » · ")
+    assert "Dovecot" in login.detail
+    assert "b'" not in login.detail and "(" not in login.detail
+
+
+class _Server:
+    """What server_name reads of an IMAPClient: its ID answer and greeting."""
+
+    def __init__(self, answer: object, welcome: bytes, has_id: bool = True) -> None:
+        self.answer, self.welcome, self.has_id = answer, welcome, has_id
+
+    def has_capability(self, name: str) -> bool:
+        return self.has_id and name == "ID"
+
+    def id_(self) -> object:
+        return self.answer
+
+
+@pytest.mark.parametrize(
+    ("answer", "welcome", "has_id", "expected"),
+    [
+        (((b"name", b"Dovecot", b"version", b"2.3.19"),), b"", True, "Dovecot 2.3.19"),
+        (((b"NAME", b"Messaging Server", b"os", b"SunOS"),), b"", True, "Messaging Server"),
+        ((None,), b"* OK [CAPABILITY IMAP4rev1] Oracle ready", True, "Oracle ready"),
+        (None, b"OK Zimbra IMAP4rev1 server ready", False, "Zimbra IMAP4rev1 server ready"),
+        (((b"name", b"\x1b[2Jevil\x07" * 40),), b"", True, None),
+    ],
+)
+def test_server_name_reads_id_then_greeting(
+    answer: object, welcome: bytes, has_id: bool, expected: str | None
+) -> None:
+    name = server_name(_Server(answer, welcome, has_id))
+    if expected is not None:
+        assert name == expected
+    assert "\x1b" not in name and "\x07" not in name and len(name) <= 80
 
 
 def test_password_is_not_read_before_the_certificate_is_trusted(bed: Bed, tmp_path: Path) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tui.core.sanitize import clean_line, clean_text, is_clean, safe_basename
+from tui.core.sanitize import clean_line, clean_text, is_clean, safe_basename, shorten
 
 DANGEROUS = [chr(c) for c in range(0x20) if c not in (9, 10)] + ["\x7f"]
 DANGEROUS += [chr(c) for c in range(0x80, 0xA0)]
@@ -88,3 +88,10 @@ def test_safe_basename_caps_length_and_keeps_extension() -> None:
     name = safe_basename("é" * 300 + ".pdf")
     assert name.endswith(".pdf")
     assert len(name.encode()) <= 200
+
+
+def test_shorten_cuts_between_words() -> None:
+    assert shorten("court", 10) == "court"
+    assert shorten("Le serveur refuse la connexion maintenant", 20) == "Le serveur refuse…"
+    assert shorten("x" * 50, 20) == "x" * 19 + "…"
+    assert all(len(shorten("mot " * n, 15)) <= 15 for n in range(20))

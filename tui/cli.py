@@ -18,7 +18,7 @@ from typing import Any, NoReturn
 from tui import __version__
 from tui.core.errors import ConfigError, MailError
 from tui.core.i18n import _, current_language, language_from_environment, set_language
-from tui.core.sanitize import clean_line
+from tui.core.sanitize import clean_line, shorten
 
 EXIT_OK = 0
 EXIT_FAILURE = 1
@@ -68,14 +68,9 @@ class _Parser(argparse.ArgumentParser):
         self.exit(
             EXIT_USAGE,
             _("courriel : erreur : {message}\nVoir « courriel --help ».\n").format(
-                message=_shorten(_argparse_sentence(clean_line(message)))
+                message=shorten(_argparse_sentence(clean_line(message)), 500)
             ),
         )
-
-
-def _shorten(text: str, limit: int = 500) -> str:
-    """A 5 MB argument is not echoed whole (after translating, so the sentence stays)."""
-    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def _argparse_sentence(message: str) -> str:

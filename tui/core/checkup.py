@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import imaplib
+import re
 import socket
 import ssl
 import threading
@@ -34,7 +35,7 @@ from tui.core.diagnose import (
 from tui.core.errors import CertificateError, ConnectionLost, MailError
 from tui.core.i18n import _, ngettext
 from tui.core.replies import explain_reply
-from tui.core.sanitize import clean_line
+from tui.core.sanitize import clean_line, shorten
 from tui.core.trust import TrustStore
 from tui.presets import DIJON
 
@@ -327,7 +328,9 @@ class _Checkup:
                 raise
             raise self._fail(exc, "imap_login") from None
         self.client = client
-        return _("connecté en tant que « {user} »").format(user=self.target.username), None
+        connected = _("connecté en tant que « {user} »").format(user=self.target.username)
+        server = server_name(client)
+        return (f"{connected} · {server}" if server else connected), None
 
     def _step_smtp_login(self) -> tuple[str, Diagnosis | None]:
         host, port = self.target.smtp_host, self.target.smtp_port
@@ -429,11 +432,43 @@ def _subject(raw: bytes) -> str:
     return clean_line(value)[:200]
 
 
+def server_name(client: Any) -> str:
+    """Which server answered, for the help desk: its ID (RFC 2971) when it gives one,
+    else its greeting without the capability list. Hostile text: sanitised, bounded."""
+    with contextlib.suppress(Exception):
+        if client.has_capability("ID"):
+            info = _id_fields(client.id_())
+            named = " ".join(info[key] for key in ("name", "version") if key in info)
+            if named:
+                return shorten(clean_line(named), 80)
+    with contextlib.suppress(Exception):
+        greeting = _text(client.welcome or b"")
+        greeting = re.sub(r"^\s*\*?\s*OK\s*", "", greeting)
+        return shorten(clean_line(re.sub(r"^\[[^\]]*\]\s*", "", greeting)), 80)
+    return ""
+
+
+def _id_fields(answer: object) -> dict[str, str]:
+    """imapclient gives the ID answer as parsed, ``((b'name', b'Dovecot', …),)``: keys
+    and values alternate inside the first list; NIL or anything else gives nothing."""
+    fields: object = answer
+    while isinstance(fields, tuple | list) and len(fields) == 1:
+        fields = fields[0]
+    if not isinstance(fields, tuple | list):
+        return {}
+    pairs = zip(fields[0::2], fields[1::2], strict=False)
+    return {_text(key).lower(): _text(value) for key, value in pairs if value is not None}
+
+
+def _text(value: object) -> str:
+    return value.decode("utf-8", "replace") if isinstance(value, bytes) else str(value)
+
+
 def _short(exc: BaseException) -> str:
     """One line naming what failed, for the step's detail column, in the UI's language:
     never the system's English (« [Errno 111] Connection refused ») nor a bytes repr."""
     if isinstance(exc, MailError):
-        return clean_line(exc.message)[:160]
+        return shorten(clean_line(exc.message), 160)
     if classify(exc) in ("dns", "refused", "timeout", "network", "tls", "wrong_port"):
         return plain_reason(exc)
     return explain_reply(str(getattr(exc, "message", "") or exc)) or plain_reason(exc)

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from tui.core.errors import AuthError, CertificateError, ConfigError, ConnectionLost, MailError
 from tui.core.i18n import _
 from tui.core.replies import NOT_THE_PASSWORD, explain_reply, response_code, server_words
-from tui.core.sanitize import clean_line
+from tui.core.sanitize import clean_line, shorten
 from tui.core.secrets import SecretError
 from tui.core.username import normalise_username
 from tui.presets import DIJON, WRONG_PORTS
@@ -646,5 +646,4 @@ def quota_diagnosis(
 
 
 def _short_subject(subject: str, limit: int = 60) -> str:
-    text = clean_line(subject).strip() or _("(sans objet)")
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+    return shorten(clean_line(subject).strip() or _("(sans objet)"), limit)

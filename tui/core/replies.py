@@ -13,7 +13,7 @@ import re
 
 from tui.core.errors import AuthError, ConnectionLost, MailError
 from tui.core.i18n import _
-from tui.core.sanitize import clean_line
+from tui.core.sanitize import clean_line, shorten
 
 # Longest quote of a server's words kept in a one-line detail.
 MAX_WORDS = 160
@@ -58,11 +58,7 @@ def server_words(text: str) -> str:
         except Exception:  # not one bytes literal after all (b'a' b'c' 'd'…): keep it raw
             value = text[2:-1]
         text = value.decode("utf-8", "replace") if isinstance(value, bytes) else str(value)
-    text = clean_line(text)
-    if len(text) > MAX_WORDS:
-        cut = text.rfind(" ", 0, MAX_WORDS)
-        text = text[: cut if cut > MAX_WORDS // 2 else MAX_WORDS].rstrip() + "…"
-    return text
+    return shorten(clean_line(text), MAX_WORDS)
 
 
 def response_code(text: str) -> str:

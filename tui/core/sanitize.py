@@ -78,6 +78,17 @@ def _finish(s: str) -> str:
     return s
 
 
+def shorten(text: str, limit: int) -> str:
+    """At most `limit` characters, cut between words with « … »: a certificate error or
+    a server's reply is never cut mid-word (a word longer than half the limit is cut)."""
+    if len(text) <= limit:
+        return text
+    cut = text.rfind(" ", 0, limit)
+    if cut < limit // 2:
+        cut = limit - 1
+    return text[:cut].rstrip() + "…"
+
+
 def clean_line(s: str) -> str:
     """One-line field (subject, name, address, filename, folder, notification).
 

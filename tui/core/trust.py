@@ -40,6 +40,7 @@ from typing import TYPE_CHECKING
 from tui.core.errors import CertificateError, ConfigError
 from tui.core.formatting import day_date
 from tui.core.i18n import _
+from tui.core.sanitize import shorten
 from tui.core.userfiles import UserFileError, read_limited
 
 if TYPE_CHECKING:
@@ -163,8 +164,7 @@ _CONTROL_RE = re.compile("[\x00-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2
 
 def _clean(text: str, limit: int = 200) -> str:
     """Certificate text is attacker-chosen: no control or bidi characters, bounded length."""
-    text = _CONTROL_RE.sub("\ufffd", text)
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+    return shorten(_CONTROL_RE.sub("\ufffd", text), limit)
 
 
 def _name_text(name: x509.Name) -> str:
