@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from tui.config import Config
@@ -24,6 +24,9 @@ if TYPE_CHECKING:
 
 
 UNDO_MARGIN = 0.5  # seconds before the window closes when `u` stops being honoured
+# Bytes of removed bodies kept in memory for undo, all entries together. A body left out
+# is fetched again from the server if the message is put back and opened (issue 23).
+UNDO_BODY_BUDGET = 4 * 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -106,15 +109,21 @@ class Account:
         return bool(self._undo)
 
     def message(self, folder: str, uid: int) -> RenderedMessage | None:
-        """The parsed message if its body is cached (one parse kept for the open message)."""
+        """The parsed message if its body is cached (one parse kept for the open message).
+
+        The body is read from the cache a chunk at a time, never whole in memory; its
+        attachments stay references to the cached body until they are saved.
+        """
         if self._parsed and self._parsed[:2] == (folder, uid):
             return self._parsed[2]
-        raw = self.cache.body(folder, uid)
-        if raw is None:
+        self._parsed = None  # the previous message is let go before the next is read
+        source = self.cache.body_source(folder, uid)
+        if source is None:
             return None
         from tui.core.mime import parse_message  # the MIME stack loads on the first open
 
-        parsed = parse_message(raw, trusted_domains=self.config.get("security", "trusted_domains"))
+        trusted = self.config.get("security", "trusted_domains")
+        parsed = parse_message(source, trusted_domains=trusted)
         self._parsed = (folder, uid, parsed)
         return parsed
 
@@ -142,7 +151,7 @@ class Account:
         """Whether the message can be shown without the server (its body is cached)."""
         if self._parsed and self._parsed[:2] == (folder, uid):
             return True
-        return self.cache.body(folder, uid) is not None
+        return self.cache.body_size(folder, uid) is not None
 
     @property
     def mark_read_delay(self) -> float | None:
@@ -199,11 +208,32 @@ class Account:
         summary = self.cache.summary(folder, uid)
         if summary is None:
             return
-        body = self.cache.body(folder, uid)  # removed with the row; undo puts it back
+        body = self._body_for_undo(folder, uid)  # removed with the row; undo puts it back
         op_id = action()
         if op_id is not None:
             self._undo.append(Undo(summary, op_id, description, body))
+            self._bound_undo_bodies()
         self._send("replay_later")
+
+    def _body_for_undo(self, folder: str, uid: int) -> bytes | None:
+        """The body to keep for undo, unless it alone is over the budget (not even read)."""
+        size = self.cache.body_size(folder, uid)
+        if size is None or size > UNDO_BODY_BUDGET:
+            return None
+        return self.cache.body(folder, uid)
+
+    def _bound_undo_bodies(self) -> None:
+        """The newest removals keep their bodies within UNDO_BODY_BUDGET; older ones drop
+        theirs (the server still has them until the move is replayed)."""
+        kept = 0
+        for position in range(len(self._undo) - 1, -1, -1):
+            entry = self._undo[position]
+            if entry.body is None:
+                continue
+            if kept + len(entry.body) <= UNDO_BODY_BUDGET:
+                kept += len(entry.body)
+            else:
+                self._undo[position] = replace(entry, body=None)
 
     def undo(self) -> Summary | None:
         """Put back the last removed message if its move has not reached the server yet.

@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable
+from contextlib import suppress
 from dataclasses import replace
 from pathlib import Path
+from typing import BinaryIO
 
 from tui.core.errors import MailError
 from tui.core.i18n import _
@@ -122,14 +124,49 @@ def save_attachment(att: Attachment, folder: Path, *, overwrite: bool = False) -
         ) from error
     try:
         with os.fdopen(fd, "wb") as stream:
-            stream.write(att.data)
+            _write_chunks(att, stream)
     except OSError as error:
+        _remove_partial(target)
         raise AttachmentSaveError(
             _("Impossible d'écrire « {name} » : {reason}").format(
                 name=target.name, reason=clean_line(error.strerror or str(error))
             )
         ) from error
+    except _SourceGone as gone:
+        _remove_partial(target)
+        raise AttachmentSaveError(
+            _(
+                "La pièce jointe « {name} » n'a pas pu être relue : le message n'est plus "
+                "dans le cache. Rouvrez-le, puis enregistrez à nouveau."
+            ).format(name=target.name)
+        ) from gone.__cause__
     return target
+
+
+class _SourceGone(Exception):
+    """The message the attachment is read from could not be read (evicted, removed)."""
+
+
+def _write_chunks(att: Attachment, stream: BinaryIO) -> None:
+    """Decode and write a chunk at a time: a 50 MB attachment is never whole in memory.
+
+    A failure to read the message (not to write the file) is told apart: _SourceGone.
+    """
+    chunks = att.chunks()
+    while True:
+        try:
+            chunk = next(chunks, None)
+        except Exception as error:  # the source: a blob gone, a file shortened, SQLite
+            raise _SourceGone from error
+        if chunk is None:
+            return
+        stream.write(chunk)
+
+
+def _remove_partial(target: Path) -> None:
+    """A file cut short is not left behind under the attachment's name."""
+    with suppress(OSError):
+        target.unlink()
 
 
 def save_all(attachments: Iterable[Attachment], folder: Path) -> list[Path]:

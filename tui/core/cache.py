@@ -16,18 +16,22 @@ import json
 import sqlite3
 import time
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from tui.core import dates, durable, logs
 from tui.core.i18n import _
 from tui.core.migrations import Step, migrate
 
+if TYPE_CHECKING:
+    from tui.core.mimestream import RawSource
+
 SCHEMA_VERSION = 3
 DEFAULT_BODY_BUDGET = 256 * 1024 * 1024  # bytes of cached bodies before LRU eviction
+TOUCH_MAX_BYTES = 1024 * 1024  # a bigger body is not touched on read (see _touch_body)
 _FTS_BODY_LIMIT = 64 * 1024  # characters of a body indexed for search
 
 SPECIAL_USES = ("inbox", "sent", "drafts", "trash", "archive", "junk")
@@ -172,6 +176,12 @@ _SUMMARY_COLUMNS_M = ", ".join("m." + c.strip() for c in _SUMMARY_COLUMNS.split(
 
 class CacheCorrupt(Exception):
     """The file is not a usable cache (raised internally, handled by `open`)."""
+
+
+class BodyGone(LookupError):
+    """A body read through `body_source` left the cache (evicted, or the message removed).
+
+    Never shown as it is: the caller says it in French (tui.core.attachments)."""
 
 
 def _flags_text(flags: Iterable[str]) -> str:
@@ -448,19 +458,74 @@ class Cache:
         ).fetchone()
         if row is None:
             return None
+        self._touch_body(row[0], len(row[1]))
+        return bytes(row[1])
+
+    def _touch_body(self, message: int, size: int) -> None:
+        """Mark a body used for the LRU, unless it is big.
+
+        SQLite rewrites a whole row to update one column: touching a 68 MB body built
+        two copies of it in memory (+136 MB) and wrote it to the WAL again on every
+        open. A big body keeps the time it was fetched, so it is evicted first (it can
+        be fetched again); the small ones, most mail, stay in true LRU order.
+        """
+        if size > TOUCH_MAX_BYTES:
+            return
         # The LRU touch must never make the UI wait for the writer: no busy wait here.
         self._db.execute("PRAGMA busy_timeout = 0")
         try:
             self._db.execute(
-                "UPDATE bodies SET used = ? WHERE message = ?", (time.time_ns(), row[0])
+                "UPDATE bodies SET used = ? WHERE message = ?", (time.time_ns(), message)
             )
         except sqlite3.OperationalError:
             pass  # locked by the writer: this touch is skipped, the body is still served
         finally:
             self._db.execute("PRAGMA busy_timeout = 10000")
-        return bytes(row[1])
 
-    def search(self, text: str, folder: str | None = None, limit: int = 500) -> list[Summary]:
+    def _body_row(self, folder: str, uid: int) -> tuple[int, int] | None:
+        # length(raw), not the size column: SQLite reads it from the record header, where
+        # `size`, stored after the blob, costs a walk of every overflow page (15 ms/68 MB).
+        row = self._db.execute(
+            "SELECT b.message, length(b.raw) FROM bodies b JOIN messages m ON m.id = b.message "
+            "WHERE m.folder = ? AND m.uid = ?",
+            (folder, uid),
+        ).fetchone()
+        return (int(row[0]), int(row[1])) if row is not None else None
+
+    def body_size(self, folder: str, uid: int) -> int | None:
+        """The cached body's size in bytes (None: not cached), without reading it."""
+        row = self._body_row(folder, uid)
+        return row[1] if row is not None else None
+
+    def body_source(self, folder: str, uid: int) -> RawSource | None:
+        """The cached body, read from its blob a chunk at a time: a big message stays on
+        disk, never whole in memory. Opened for each pass (an open blob would pin this
+        connection's snapshot); BodyGone if it left the cache meanwhile."""
+        from tui.core.mimestream import RawSource
+
+        row = self._body_row(folder, uid)
+        if row is None:
+            return None
+        size = row[1]
+        self._touch_body(row[0], size)
+
+        def opener() -> sqlite3.Blob:
+            again = self._body_row(folder, uid)
+            if again is None or again[1] != size:
+                raise BodyGone(folder, uid)
+            blob = self._db.blobopen("bodies", "raw", again[0], readonly=True)
+            if len(blob) != size:
+                blob.close()
+                raise BodyGone(folder, uid)
+            return blob
+
+        return RawSource(size, opener)
+
+    def search(
+        self, text: str, folder: str | None = None, limit: int | None = None
+    ) -> list[Summary]:
+        """Matching summaries, newest first: all of them unless `limit`. The mailbox
+        pages through a search instead (`start_results`), whatever the count."""
         query = _fts_query(text)
         if not query:
             return []
@@ -474,12 +539,113 @@ class Cache:
             sql += " AND m.folder = ?"
             params.append(folder)
         sql += " ORDER BY m.sort_date DESC, m.uid DESC LIMIT ?"
-        params.append(limit)
+        params.append(-1 if limit is None else limit)  # SQLite: a negative LIMIT is none
         try:
             rows = self._db.execute(sql, params).fetchall()
         except sqlite3.OperationalError:
             return []
         return [_summary(r) for r in rows]
+
+    # --- search results, paged like a folder (#22) ---------------------------------
+    # A search's keys go to a TEMP table of this connection: never in the file, no write
+    # lock, nothing held in Python whatever the count. They are numbered newest first
+    # when the search runs (`pos`), so a page is read in that order without sorting
+    # again; rows are joined to `messages`, so a message deleted or moved since drops
+    # out and an undo brings it back. One search at a time per connection.
+
+    _RESULTS_JOIN = (
+        "FROM temp.search_results r JOIN messages m ON m.folder = r.folder AND m.uid = r.uid"
+    )
+
+    def _results_table(self) -> None:
+        self._db.execute(
+            "CREATE TEMP TABLE IF NOT EXISTS search_results (pos INTEGER PRIMARY KEY, "
+            "folder TEXT NOT NULL, uid INTEGER NOT NULL, sort_date INTEGER NOT NULL, "
+            "UNIQUE (folder, uid))"
+        )
+
+    def start_results(self, text: str, folder: str | None = None) -> None:
+        """Make every message matching `text` (in `folder`, or all) the results."""
+        self.clear_results()
+        query = _fts_query(text)
+        if not query:
+            return
+        sql = (
+            "INSERT OR IGNORE INTO temp.search_results (folder, uid, sort_date) "
+            "SELECT m.folder, m.uid, m.sort_date "
+            "FROM search_index s JOIN messages m ON m.id = s.rowid WHERE search_index MATCH ?"
+        )
+        params: list[Any] = [query]
+        if folder is not None:
+            sql += " AND m.folder = ?"
+            params.append(folder)
+        sql += " ORDER BY m.sort_date DESC, m.uid DESC, m.folder DESC"
+        with suppress(sqlite3.OperationalError):  # as in `search`: unreadable text finds none
+            self._db.execute(sql, params)
+
+    def add_results(self, keys: Iterable[tuple[str, int]]) -> int:
+        """Add cached messages, as (folder, uid), to the results; how many were new."""
+        self._results_table()
+        added = max(
+            0,
+            self._db.executemany(
+                "INSERT OR IGNORE INTO temp.search_results (folder, uid, sort_date) "
+                "SELECT folder, uid, sort_date FROM messages WHERE folder = ? AND uid = ?",
+                keys,
+            ).rowcount,
+        )
+        if added:
+            self._number_results()
+        return added
+
+    def _number_results(self) -> None:
+        """Number the results newest first again (after additions)."""
+        db = self._db
+        db.execute("DROP TABLE IF EXISTS temp.search_sorted")
+        db.execute(
+            "CREATE TEMP TABLE search_sorted AS SELECT folder, uid, sort_date "
+            "FROM temp.search_results ORDER BY sort_date DESC, uid DESC, folder DESC"
+        )
+        db.execute("DELETE FROM temp.search_results")
+        db.execute(
+            "INSERT INTO temp.search_results (folder, uid, sort_date) "
+            "SELECT folder, uid, sort_date FROM temp.search_sorted ORDER BY rowid"
+        )
+        db.execute("DROP TABLE temp.search_sorted")
+
+    def clear_results(self) -> None:
+        self._results_table()
+        self._db.execute("DELETE FROM temp.search_results")
+
+    def result_count(self) -> int:
+        """Results still in the cache."""
+        self._results_table()
+        row = self._db.execute(f"SELECT COUNT(*) {self._RESULTS_JOIN}").fetchone()
+        return int(row[0])
+
+    def result_page(self, offset: int, limit: int) -> list[Summary]:
+        """A page of the results, newest first."""
+        self._results_table()
+        rows = self._db.execute(
+            f"SELECT {_SUMMARY_COLUMNS_M} {self._RESULTS_JOIN} ORDER BY r.pos LIMIT ? OFFSET ?",
+            (max(0, limit), max(0, offset)),
+        ).fetchall()
+        return [_summary(r) for r in rows]
+
+    def result_index(self, folder: str, uid: int) -> int | None:
+        """Where a message is in `result_page`'s order; None if it is not a result."""
+        self._results_table()
+        row = self._db.execute(
+            f"SELECT r.pos {self._RESULTS_JOIN} WHERE r.folder = ? AND r.uid = ?",
+            (folder, uid),
+        ).fetchone()
+        if row is None:
+            return None
+        found = self._db.execute(
+            f"SELECT COUNT(*) {self._RESULTS_JOIN} WHERE r.pos < ?",
+            (row[0],),
+        ).fetchone()
+        return int(found[0])
 
     def quota(self) -> tuple[int, int] | None:
         value = self._meta("quota")
@@ -668,14 +834,23 @@ class Cache:
                 added += 1
         return added
 
-    def set_flags(self, folder: str, flags_by_uid: Mapping[int, Iterable[str]]) -> None:
+    def set_flags(self, folder: str, flags_by_uid: Mapping[int, Iterable[str]]) -> int:
+        """Write the flags that differ from the cached ones; how many messages changed.
+
+        SQLite compares each row with what the server said, so a sync reads only the
+        messages it was told about, never the whole folder (#22). Flags are stored
+        sorted and deduplicated: equal text is equal sets. Uncached UIDs are skipped.
+        """
+        changed = 0
         with self.transaction() as db:
             for uid, flags in flags_by_uid.items():
                 text = _flags_text(flags)
-                db.execute(
-                    "UPDATE messages SET flags = ?, seen = ? WHERE folder = ? AND uid = ?",
-                    (text, int("\\Seen" in text.split()), folder, uid),
-                )
+                changed += db.execute(
+                    "UPDATE messages SET flags = ?, seen = ? "
+                    "WHERE folder = ? AND uid = ? AND flags IS NOT ?",
+                    (text, int("\\Seen" in text.split()), folder, uid, text),
+                ).rowcount
+        return changed
 
     def change_flags(
         self, folder: str, uids: Iterable[int], add: Iterable[str] = (), remove: Iterable[str] = ()
@@ -713,8 +888,15 @@ class Cache:
         ).fetchone()
         return int(row[0])
 
-    def uids(self, folder: str, low: int | None = None, high: int | None = None) -> list[int]:
-        """Cached UIDs of a folder, ascending, optionally within [low, high)."""
+    def uids(
+        self,
+        folder: str,
+        low: int | None = None,
+        high: int | None = None,
+        limit: int | None = None,
+    ) -> list[int]:
+        """Cached UIDs of a folder, ascending, optionally within [low, high); at most
+        `limit` of them, so a caller can walk a big folder a window at a time."""
         sql = "SELECT uid FROM messages WHERE folder = ?"
         params: list[Any] = [folder]
         if low is not None:
@@ -723,11 +905,11 @@ class Cache:
         if high is not None:
             sql += " AND uid < ?"
             params.append(high)
-        return [r[0] for r in self._db.execute(sql + " ORDER BY uid", params)]
-
-    def flags_of(self, folder: str) -> dict[int, frozenset[str]]:
-        rows = self._db.execute("SELECT uid, flags FROM messages WHERE folder = ?", (folder,))
-        return {r[0]: frozenset(r[1].split()) for r in rows}
+        sql += " ORDER BY uid"
+        if limit is not None:
+            sql += " LIMIT ?"
+            params.append(max(0, limit))
+        return [r[0] for r in self._db.execute(sql, params)]
 
     def put_body(self, folder: str, uid: int, raw: bytes) -> None:
         """Cache a body and index its text, then evict the least recently used beyond budget."""
@@ -746,11 +928,12 @@ class Cache:
             self._evict(keep=row[0])
 
     def _evict(self, keep: int) -> None:
-        total = self._db.execute("SELECT COALESCE(SUM(size), 0) FROM bodies").fetchone()[0]
+        # length(raw) is free, SUM(size) read every cached body from disk (see _body_row).
+        total = self._db.execute("SELECT COALESCE(SUM(length(raw)), 0) FROM bodies").fetchone()[0]
         if total <= self.body_budget:
             return
         for message, size in self._db.execute(
-            "SELECT message, size FROM bodies WHERE message != ? ORDER BY used", (keep,)
+            "SELECT message, length(raw) FROM bodies WHERE message != ? ORDER BY used", (keep,)
         ).fetchall():
             self._db.execute("DELETE FROM bodies WHERE message = ?", (message,))
             self._db.execute("UPDATE search_index SET body = '' WHERE rowid = ?", (message,))
@@ -759,7 +942,9 @@ class Cache:
                 break
 
     def bodies_size(self) -> int:
-        return int(self._db.execute("SELECT COALESCE(SUM(size), 0) FROM bodies").fetchone()[0])
+        return int(
+            self._db.execute("SELECT COALESCE(SUM(length(raw)), 0) FROM bodies").fetchone()[0]
+        )
 
     # --- pending operations ---------------------------------------------------------
 

@@ -9,10 +9,9 @@ any input: what cannot be shown is replaced by a French note saying so.
 
 from __future__ import annotations
 
-import binascii
 import email.utils
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from email.message import EmailMessage, Message
@@ -24,6 +23,7 @@ from tui.core import dates, logs
 from tui.core.formatting import long_date, size_short
 from tui.core.htmlbody import html_to_text
 from tui.core.i18n import _, ngettext
+from tui.core.mimestream import PartBody, RawSource, Skeleton, skeleton
 from tui.core.mimetext import (
     MAX_HEADER_CHARS,
     CalendarEvent,
@@ -39,6 +39,7 @@ __all__ = [
     "MAX_PARTS",
     "Attachment",
     "CalendarEvent",
+    "RawSource",
     "RenderedMessage",
     "decode_header_value",
     "parse_addresses",
@@ -70,23 +71,37 @@ MAX_SHOWN_NAME = 300
 
 @dataclass(frozen=True)
 class Attachment:
-    """One attached file; `data` holds the decoded bytes.
+    """One attached file: a reference to its part, decoded only when saved or forwarded.
 
-    `shown_name` is the name as sent, sanitised for the terminal (a `/` or `[` kept, so
-    the user recognises it); `filename` is the safe basename used only to save it.
+    `content` is the decoded bytes, or (a parsed message) the part itself, read from the
+    message's source a chunk at a time. `shown_name` is the name as sent, sanitised for
+    the terminal (a `/` or `[` kept, so the user recognises it); `filename` is the safe
+    basename used only to save it.
     """
 
     index: int
     filename: str
     content_type: str
     size: int
-    data: bytes = field(repr=False, compare=False)
+    content: bytes | PartBody = field(repr=False, compare=False)
     shown_name: str = ""
 
     @property
     def label(self) -> str:
         """The name to show: as sent, else the one it will be saved under."""
         return self.shown_name or self.filename
+
+    @property
+    def data(self) -> bytes:
+        """Every decoded byte in memory, for a forward; saving streams `chunks()`."""
+        return self.content if isinstance(self.content, bytes) else self.content.read()
+
+    def chunks(self) -> Iterator[bytes]:
+        """The decoded bytes a chunk at a time (a big file never whole in memory)."""
+        if isinstance(self.content, bytes):
+            yield self.content
+        else:
+            yield from self.content.chunks()
 
 
 @dataclass(frozen=True)
@@ -216,7 +231,9 @@ _DUPLICATE_CHECKED = ("From", "Subject", "Date", "To", "Cc", "Reply-To", "Messag
 class _Walker:
     """Visits the MIME tree part by part with limits on depth, parts and body size."""
 
-    def __init__(self) -> None:
+    def __init__(self, source: RawSource, shape: Skeleton) -> None:
+        self.source = source
+        self.shape = shape
         self.parts = 0
         self.too_deep = False
         self.too_many = False
@@ -235,12 +252,15 @@ class _Walker:
             if self.chunks:
                 self.chunks.append("\n\n")
             self.chunks.append(text.strip("\n"))
+            self.body_chars += len(text)
 
-    def attach(self, filename: str, content_type: str, data: bytes) -> None:
+    def attach(self, filename: str, content_type: str, content: PartBody) -> None:
+        """A reference to the part: its size is counted, its bytes are not decoded."""
         index = len(self.attachments) + 1
         name = safe_basename(filename, fallback=_("piece-jointe-{n}").format(n=index))
         shown = clean_line(filename).strip()[:MAX_SHOWN_NAME]
-        self.attachments.append(Attachment(index, name, content_type, len(data), data, shown))
+        size = content.size()
+        self.attachments.append(Attachment(index, name, content_type, size, content, shown))
 
     def visit(self, part: Message, depth: int) -> None:
         if self.parts >= MAX_PARTS:
@@ -291,19 +311,23 @@ class _Walker:
             lines.append(_("Date : {v}").format(v=long_date(date)))
         lines.append(_("Objet : {v}").format(v=subject))
         self.add_text("\n".join(lines))
-        try:
-            data = message.as_bytes(policy=POLICY.clone(max_line_length=0))
-        except Exception:  # a broken inner message is still listed below
-            data = b""
-        self.attach((subject or _("message"))[:80] + ".eml", "message/rfc822", data)
+        self.attach((subject or _("message"))[:80] + ".eml", "message/rfc822", self._eml(message))
         self.visit(message, depth + 1)
 
+    def _eml(self, message: Message) -> PartBody:
+        """The attached message as bytes, its big runs read from the source when saved."""
+        try:
+            data = message.as_bytes(policy=POLICY.clone(max_line_length=0))
+        except Exception:  # a broken inner message is still listed
+            data = b""
+        return PartBody(self.source, self.shape.pieces(data), "", linesep=POLICY.linesep)
+
     def _visit_leaf(self, part: Message, ctype: str) -> None:
-        data = _payload_bytes(part)
+        data = PartBody.of_part(part, self.source, self.shape)
         disposition = _disposition(part)
         filename = _filename(part)
         if ctype == "text/calendar":
-            text, _note = decode_bytes(data, _charset(part))
+            text, _note = decode_bytes(data.head(MAX_BODY_CHARS * 4), _charset(part))
             try:
                 self.calendar.extend(summarise_calendar(text))
             except Exception as error:  # a broken invitation drops its summary, not the body
@@ -323,17 +347,21 @@ class _Walker:
         else:
             self.attach(filename or "", ctype, data)
 
-    def _decode(self, data: bytes, charset: str | None) -> str:
-        limit = MAX_BODY_CHARS * 4
-        text, note = decode_bytes(data[:limit], charset)
+    def _decode(self, data: PartBody, charset: str | None) -> str:
+        """The first bytes of a text part (what can be shown), decoded."""
+        text, note = decode_bytes(data.head(MAX_BODY_CHARS * 4), charset)
         if note and note not in self.notes:
             self.notes.append(note)
         return text
 
-    def _add_plain(self, data: bytes, charset: str | None) -> None:
+    def _add_plain(self, data: PartBody, charset: str | None) -> None:
+        if self.body_chars > MAX_BODY_CHARS:  # cut anyway: not read at all
+            return
         self.add_text(clean_text(self._decode(data, charset)))
 
-    def _add_html(self, data: bytes, charset: str | None) -> None:
+    def _add_html(self, data: PartBody, charset: str | None) -> None:
+        if self.body_chars > MAX_BODY_CHARS:
+            return
         result = html_to_text(self._decode(data, charset), first_link=len(self.links) + 1)
         self.links.extend(result.links)
         self.remote_images += result.remote_images
@@ -388,19 +416,6 @@ def _filename(part: Message) -> str | None:
     return decode_header_value(str(name)[:MAX_HEADER_CHARS])
 
 
-def _payload_bytes(part: Message) -> bytes:
-    try:
-        data = part.get_payload(decode=True)
-    except (binascii.Error, ValueError, LookupError, TypeError, AssertionError):
-        data = None
-    if isinstance(data, bytes):
-        return data
-    raw = part.get_payload()
-    if isinstance(raw, str):
-        return raw.encode("utf-8", "surrogateescape")
-    return b""
-
-
 # --- entry point ------------------------------------------------------------------
 
 
@@ -418,12 +433,26 @@ def _parse_tree(raw: bytes, notes: list[str]) -> tuple[Message, bool]:
         return EmailMessage(policy=POLICY), False
 
 
-def parse_message(raw: bytes, *, trusted_domains: Sequence[str] | None = None) -> RenderedMessage:
-    """Parse one message for the reader. Never raises; limits are stated in notes."""
+def parse_message(
+    raw: bytes | RawSource, *, trusted_domains: Sequence[str] | None = None
+) -> RenderedMessage:
+    """Parse one message for the reader; limits are stated in notes.
+
+    Never raises on bytes; a RawSource that cannot be read raises its own error. The
+    message's bytes are read a chunk at a time and never copied whole: attachments are
+    references (see tui.core.mimestream), decoded only when saved or forwarded.
+    """
+    source = raw if isinstance(raw, RawSource) else RawSource.of_bytes(raw)
+    with source.opened():
+        return _parse_source(source, trusted_domains)
+
+
+def _parse_source(source: RawSource, trusted_domains: Sequence[str] | None) -> RenderedMessage:
     from tui.core import phishing  # late: phishing is only needed here
 
     notes: list[str] = []
-    msg, complete = _parse_tree(raw, notes)
+    shape = skeleton(source)
+    msg, complete = _parse_tree(shape.raw, notes)
     headers = _raw_headers(msg)
 
     for name in _DUPLICATE_CHECKED:
@@ -435,7 +464,7 @@ def parse_message(raw: bytes, *, trusted_domains: Sequence[str] | None = None) -
                 ).format(n=count, name=name)
             )
 
-    walker = _Walker()
+    walker = _Walker(source, shape)
     if complete:
         try:
             walker.visit(msg, 0)
@@ -470,7 +499,7 @@ def parse_message(raw: bytes, *, trusted_domains: Sequence[str] | None = None) -
         body = body[:MAX_BODY_CHARS]
         notes.append(
             _("Message tronqué à {limit}, taille réelle {size}.").format(
-                limit=size_short(MAX_BODY_CHARS).replace(",0 ", " "), size=size_short(len(raw))
+                limit=size_short(MAX_BODY_CHARS).replace(",0 ", " "), size=size_short(source.size)
             )
         )
 
@@ -517,5 +546,5 @@ def parse_message(raw: bytes, *, trusted_domains: Sequence[str] | None = None) -
         calendar=walker.calendar,
         warnings=warnings,
         all_headers=all_headers,
-        size=len(raw),
+        size=source.size,
     )

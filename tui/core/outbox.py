@@ -26,14 +26,20 @@ from __future__ import annotations
 import json
 import time
 from dataclasses import asdict, dataclass
-from email.message import EmailMessage
 from email.parser import BytesHeaderParser
-from email.policy import default as default_policy
+from typing import TYPE_CHECKING
 
 from tui.core import actions
 from tui.core.cache import Cache, OutboxRow
-from tui.core.compose import ComposeError, Draft, Identity, build_message, to_bytes
 from tui.core.i18n import _, ngettext
+
+if TYPE_CHECKING:
+    from email.message import EmailMessage
+
+    from tui.core.compose import Draft, Identity
+
+# Composing (email.policy, the MIME stack) loads with the first message built or read
+# here, not with the worker that imports this module to send (#22: resting memory).
 
 QUEUED, SENDING, HELD = "queued", "sending", "held"
 IN_DATA, UNCERTAIN = "data", "uncertain"
@@ -73,7 +79,9 @@ def mark_sent(cache: Cache, outbox_id: int) -> None:
 
 def queue(cache: Cache, message: EmailMessage | bytes) -> int:
     """Store the message in the outbox (committed on return) and give its outbox id."""
-    raw = to_bytes(message) if isinstance(message, EmailMessage) else message
+    from tui.core.compose import ComposeError, to_bytes
+
+    raw = message if isinstance(message, bytes) else to_bytes(message)
     if not recipients(raw):
         raise ComposeError(_("Indiquez au moins un destinataire."))
     return cache.add_outbox(raw)
@@ -88,6 +96,8 @@ def send_draft(
     original_raw: bytes | None = None,
 ) -> int:
     """Build the draft, queue it and drop the saved draft, in one transaction."""
+    from tui.core.compose import ComposeError, build_message, to_bytes
+
     raw = to_bytes(build_message(identity, draft, original_raw=original_raw))
     if not recipients(raw):
         raise ComposeError(_("Indiquez au moins un destinataire."))
@@ -101,6 +111,8 @@ def send_draft(
 
 def recipients(raw: bytes) -> list[str]:
     """The envelope: every address in To, Cc and Bcc, once each, in that order."""
+    from email.policy import default as default_policy
+
     headers = BytesHeaderParser(policy=default_policy).parsebytes(raw)
     found: list[str] = []
     seen: set[str] = set()
@@ -202,6 +214,9 @@ def to_draft(cache: Cache, outbox_id: int) -> int | None:
     Only the raw message exists, so the draft keeps the recipients and subject; the
     compose screen re-opens it from the returned draft id. None if the row is gone.
     """
+    from email.policy import default as default_policy
+
+    from tui.core.compose import Draft
     from tui.core.mime import parse_message
 
     rows = [row for row in cache.outbox() if row.id == outbox_id]
@@ -255,6 +270,8 @@ def save_draft(cache: Cache, draft: Draft, draft_id: int | None = None) -> int:
 
 def load_drafts(cache: Cache) -> list[tuple[int, Draft]]:
     """Every saved draft, oldest first; one that cannot be read is skipped, not fatal."""
+    from tui.core.compose import Draft
+
     result: list[tuple[int, Draft]] = []
     for row in cache.drafts():
         try:

@@ -22,7 +22,6 @@ from typing import Any, Protocol
 
 from tui.core import claims, logs, outbox
 from tui.core.cache import Cache
-from tui.core.compose import clean_msgid
 from tui.core.diagnose import plain_reason
 from tui.core.errors import AuthError, CertificateError, ConnectionLost, MailError
 from tui.core.formatting import size_short
@@ -366,6 +365,8 @@ def header_id(raw: bytes, name: str) -> str:
     """A message id header of our own message (Message-ID, In-Reply-To), or ""."""
     from email.parser import BytesHeaderParser
     from email.policy import compat32
+
+    from tui.core.compose import clean_msgid  # composing loads when first needed (#22)
 
     headers = BytesHeaderParser(policy=compat32).parsebytes(raw)
     return clean_msgid(str(headers.get(name, "") or ""))

@@ -36,6 +36,11 @@ BACKFILL_CHUNK = 250  # the first backfill window; later ones are sized by time
 BACKFILL_STEP_SECONDS = 0.1  # a user request waits at most about one step
 BACKFILL_WINDOW_LIMITS = (50, 32_000)
 LISTED_STATUS_SECONDS = 30.0  # a STATUS read with LIST serves the folder steps right after
+# Flags are compared and written this many at a time; without CONDSTORE the FLAGS pass
+# asks for this many cached UIDs per round trip (50 round trips at 100,000 messages;
+# the pass is rare: without CONDSTORE, only when the unread count moved or on F5).
+FLAG_BATCH = 500
+FLAG_WINDOW = 2000
 
 # Name fallbacks when the server does not flag its special folders (RFC 6154).
 SPECIAL_NAMES: dict[str, tuple[str, ...]] = {
@@ -287,19 +292,12 @@ class SyncEngine:
         new_count = len(fetched)
         added = self._store(folder, fetched)
         changed = removed = 0
-        cached_flags = self.cache.flags_of(folder)
         if self.condstore and state.highestmodseq is not None and status.highestmodseq is not None:
             if status.highestmodseq != state.highestmodseq:
                 changes = self.conn.fetch_uid_range(
                     low, high - 1, ["FLAGS"], changedsince=state.highestmodseq
                 )
-                updates = {
-                    uid: parse_flags(data)
-                    for uid, data in changes.items()
-                    if uid in cached_flags and cached_flags[uid] != parse_flags(data)
-                }
-                self.cache.set_flags(folder, updates)
-                changed = len(updates)
+                changed = self._update_flags(folder, changes)
             expected = (state.messages or 0) + new_count
             if status.messages != expected:
                 removed = self._reconcile(folder, low, high)
@@ -308,23 +306,44 @@ class SyncEngine:
             if status.messages != expected:
                 removed = self._reconcile(folder, low, high)
         else:
-            # Without CONDSTORE one FLAGS pass over the cached range also shows expunges.
-            server = self.conn.fetch_uid_range(low, high - 1, ["FLAGS"]) if high > low else {}
-            updates = {
-                uid: parse_flags(data)
-                for uid, data in server.items()
-                if uid in cached_flags and cached_flags[uid] != parse_flags(data)
-            }
-            self.cache.set_flags(folder, updates)
-            changed = len(updates)
-            gone = [u for u in self.cache.uids(folder, low, high) if u not in server]
-            self.cache.remove_messages(folder, gone)
-            removed = len(gone)
+            changed, removed = self._scan_flags(folder, low, high)
         self.cache.set_folder_state(_state(folder, status, low, max(high, status.uidnext)))
         self._counts(folder, status, low <= 1, unseen)
         return FolderSyncResult(
             folder, new=added, changed=changed, removed=removed, backfill_remaining=low > 1
         )
+
+    def _update_flags(self, folder: str, fetched: dict[int, dict[bytes, Any]]) -> int:
+        """Store the flags the server sent, FLAG_BATCH at a time; how many differed.
+
+        SQLite compares them with the cached ones: no map of the folder's flags is
+        built, so memory follows what the server sent, not the folder's size (#22).
+        """
+        changed = 0
+        uids = list(fetched)
+        for start in range(0, len(uids), FLAG_BATCH):
+            batch = uids[start : start + FLAG_BATCH]
+            changed += self.cache.set_flags(folder, {u: parse_flags(fetched[u]) for u in batch})
+        return changed
+
+    def _scan_flags(self, folder: str, low: int, high: int) -> tuple[int, int]:
+        """Without CONDSTORE: one FLAGS pass over the cached range, which also shows
+        expunges, a window of FLAG_WINDOW cached UIDs at a time so that memory stays
+        that of one window whatever the folder's size. (changed, removed)."""
+        changed = removed = 0
+        start = low
+        while start < high:
+            cached = self.cache.uids(folder, start, high, limit=FLAG_WINDOW)
+            if not cached:
+                break
+            end = cached[-1] if len(cached) == FLAG_WINDOW else high - 1
+            server = self.conn.fetch_uid_range(start, end, ["FLAGS"])
+            changed += self._update_flags(folder, server)
+            gone = [u for u in cached if u not in server]
+            self.cache.remove_messages(folder, gone)
+            removed += len(gone)
+            start = end + 1
+        return changed, removed
 
     def _reconcile(self, folder: str, low: int, high: int) -> int:
         """Remove cached messages the server no longer has (ESEARCH keeps this compact)."""

@@ -316,8 +316,6 @@ class MailboxScreen(Screen[None]):
 
     def _changed(self) -> None:
         """The cache changed under the list: re-read rows and counts, selection kept."""
-        if self.results is not None:
-            self.results.refresh(self.account.cache)
         self.messages.reload()
         self.refresh_folders()
 
@@ -436,8 +434,9 @@ class MailboxScreen(Screen[None]):
                 self._changed()
                 label = self.query_one(FolderList).label_of(target)
                 self.notify(
-                    _("Message déplacé dans « {folder} » (u pour annuler, pendant 10 secondes).")
-                    .format(folder=label),
+                    _(
+                        "Message déplacé dans « {folder} » (u pour annuler, pendant 10 secondes)."
+                    ).format(folder=label),
                     markup=False,
                 )
 
@@ -467,8 +466,11 @@ class MailboxScreen(Screen[None]):
             self.end_search()
             return
         self.search_text = text
+        if self.results is not None:
+            self.results.close()
         self.results = ResultsSource(
-            self.account.cache.search(text),
+            lambda: self.account.cache,
+            text,
             home=self.folder,
             label_of=self.query_one(FolderList).label_of,
         )
@@ -487,7 +489,7 @@ class MailboxScreen(Screen[None]):
             self._search_status()
 
     def _search_status(self) -> None:
-        count = len(self.results.rows) if self.results else 0
+        count = self.messages.total if self.results else 0
         self.status.folder = ngettext(
             "{count} résultat pour « {text} » (Échap pour revenir)",
             "{count} résultats pour « {text} » (Échap pour revenir)",
@@ -497,6 +499,8 @@ class MailboxScreen(Screen[None]):
     def end_search(self) -> None:
         self.remove_class("-searching")
         self.refresh_bindings()
+        if self.results is not None:
+            self.results.close()
         self.results = None
         self.search_text = ""
         self.query_one("#search", Input).value = ""

@@ -3,59 +3,64 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
 
 from tui.core.cache import Cache, Summary
 from tui.core.sanitize import clean_line
 
 
-@dataclass
 class ResultsSource:
-    """Summaries from several folders; a message is its (folder, uid), a uid alone is not."""
+    """Every message a search matched, paged from the cache like a folder (#22).
 
-    rows: list[Summary] = field(default_factory=list)
-    # The folder searched from, whose rows need no label, and how to name the others.
-    home: str = ""
-    label_of: Callable[[str], str] = clean_line
-    # Every message the search matched, even one removed since: an undo brings it back.
-    matched: list[Summary] = field(default_factory=list, init=False, repr=False)
+    The matches stay in the cache connection (`Cache.start_results`), not here: a search
+    that matches 40,000 messages holds no more in Python than one that matches 40, and
+    the list shows them all. A message is its (folder, uid); a uid alone is not. Rows are
+    read as they are now, so flags are current, a message deleted or moved since is left
+    out, and an undo brings it back.
+    """
 
-    def __post_init__(self) -> None:
-        self.matched = list(self.rows)
+    def __init__(
+        self,
+        cache: Callable[[], Cache],
+        text: str,
+        *,
+        home: str = "",
+        label_of: Callable[[str], str] = clean_line,
+    ) -> None:
+        self._cache = cache  # the account's cache now: a rebuilt file is another one
+        self.text = text
+        # The folder searched from, whose rows need no label, and how to name the others.
+        self.home = home
+        self.label_of = label_of
+        self._filled: Cache | None = None
+        self._current()
+
+    def _current(self) -> Cache:
+        """The cache holding the results: searched again when the file was rebuilt
+        (the server's additions are then lost until the next search)."""
+        cache = self._cache()
+        if cache is not self._filled:
+            cache.start_results(self.text)
+            self._filled = cache
+        return cache
 
     def folder_label(self, row: Summary) -> str:
         return "" if row.folder == self.home else self.label_of(row.folder)
 
     def count(self, folder: str) -> int:
-        return len(self.rows)
+        return self._current().result_count()
 
     def page(self, folder: str, offset: int, limit: int) -> list[Summary]:
-        return self.rows[offset : offset + limit]
+        return self._current().result_page(offset, limit)
 
     def index_of(self, folder: str, uid: int) -> int | None:
-        for index, row in enumerate(self.rows):
-            if row.uid == uid and row.folder == folder:
-                return index
-        return None
+        return self._current().result_index(folder, uid)
 
     def merge(self, more: Sequence[Summary]) -> int:
-        """Add server results not already listed; newest first. Returns how many were new."""
-        known = {(r.folder, r.uid) for r in self.matched}
-        new = [r for r in more if (r.folder, r.uid) not in known]
-        if new:
-            self.matched = _newest_first(self.matched + new)
-            self.rows = _newest_first(self.rows + new)
-        return len(new)
+        """Add the server's results (bodies not cached yet); how many were new."""
+        return self._current().add_results((r.folder, r.uid) for r in more)
 
-    def refresh(self, cache: Cache) -> None:
-        """Re-read the matches after an action: flags as they are now, a message deleted,
-        moved or archived left out (and back after an undo)."""
-        found = (cache.summary(r.folder, r.uid) for r in self.matched)
-        self.rows = [r for r in found if r is not None]
-
-
-def _newest_first(rows: list[Summary]) -> list[Summary]:
-    epoch = 0.0
-    return sorted(
-        rows, key=lambda r: (r.date.timestamp() if r.date else epoch, r.uid), reverse=True
-    )
+    def close(self) -> None:
+        """The search ended: the connection forgets its results."""
+        if self._filled is not None and self._filled is self._cache():
+            self._filled.clear_results()
+        self._filled = None
