@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import logging
 import sys
-import tomllib
 import threading
+import tomllib
 import traceback
 from collections.abc import Iterator
 from pathlib import Path

@@ -7,7 +7,6 @@ from pathlib import Path
 
 import pytest
 from textual.app import App
-from textual.content import Content
 from textual.widgets import Button, Collapsible, Input, Select, Static
 
 from tests.conftest import Bed
@@ -393,7 +392,7 @@ async def test_f2_opens_the_servers_section_below_the_fold(tmp_path: Path) -> No
         host = app.screen.query_one("#imap-host", Input)
         assert not app.screen.query_one("#advanced", Collapsible).collapsed
         assert app.focused is host
-        assert 0 <= host.region.y and host.region.bottom <= 24
+        assert host.region.y >= 0 and host.region.bottom <= 24
 
 
 def screen_lines(app: App) -> list[str]:
