@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
-from tui.core.formatting import list_date, long_date, size_short
+from tui.core.formatting import figure, list_date, long_date, size_short
 from tui.core.i18n import set_language
 
 NOW = datetime(2026, 11, 23, 15, 0, tzinfo=UTC)
@@ -54,3 +54,11 @@ def test_sizes() -> None:
 
 def test_sizes_english(english: None) -> None:
     assert size_short(int(1.2 * 1024 * 1024)) == "1.2 MB"
+
+
+def test_figures_group_thousands_as_each_language_writes_them() -> None:
+    set_language("fr")
+    assert figure(100_001) == "100\u00a0001" and figure(999) == "999"
+    set_language("en")
+    assert figure(100_001) == "100,001"
+    set_language("fr")

@@ -38,3 +38,27 @@ async def test_new_mail_outbox_and_full_quota_survive_80_columns(width: int) -> 
         line = bar.render().plain
         assert "synchronisation 12 000" in line  # the state outlives the folder line
         assert ("non lus" in line) is (width == 200)
+
+
+def test_the_connection_state_says_what_is_happening_now() -> None:
+    """Issue #24: « connecté » only while commands complete; otherwise what is going on."""
+    from tui.widgets.status_bar import SLOW_AFTER, link_text
+
+    assert link_text("connecté") == "connecté"
+    assert link_text("connecté", busy_for=SLOW_AFTER - 1) == "connecté"
+    silent = link_text("connecté", busy_for=12.4, silent_for=12.4)
+    assert silent == "le serveur ne répond pas depuis 12 s"
+    # Bytes still arriving (a trickle, a big body on a slow link) is slow, not silent.
+    slow = link_text("connecté", busy_for=12.4, silent_for=0.6)
+    assert slow == "le serveur répond lentement (12 s)"
+    offline = link_text("hors ligne depuis 10:42", retry_in=29.6)
+    assert offline == "hors ligne depuis 10:42 · reconnexion dans 30 s"
+    assert link_text("hors ligne", retry_in=0.2) == "hors ligne · reconnexion…"
+    bad = link_text(
+        "hors ligne depuis 10:42",
+        retry_in=4,
+        fault="Le serveur a envoyé une réponse illisible.",
+    )
+    assert bad == (
+        "le serveur répond mal : Le serveur a envoyé une réponse illisible. · reconnexion dans 4 s"
+    )

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import gc
 import os
+import time
 from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
@@ -28,6 +29,7 @@ from tui.boundary import contained
 from tui.config import Config, data_dir, default_config_path, load_config, save_config
 from tui.core import logs, secrets
 from tui.core.errors import ConfigError
+from tui.core.formatting import figure
 from tui.core.i18n import _, ngettext
 from tui.core.quiet import is_quiet
 from tui.core.sanitize import clean_line, clean_text
@@ -108,6 +110,12 @@ class CourrielApp(CrashScreen, Sending, App[None]):
         self._install_themes()
         self._synced_once = False
         self._sync_timer: Timer | None = None
+        # The connection part of the status bar (tui.widgets.status_bar.link_text):
+        # what the last event said, when the next attempt comes, the server's fault.
+        self._link_base = ""
+        self._retry_at: float | None = None  # time.monotonic()
+        self._fault: str | None = None
+        self._link_timer: Timer | None = None
         # A user keymap: [keys] "mailbox.delete" = "d,x" rebinds by the Binding ids.
         keymap = config.values.get("keys", {})
         self.set_keymap(keymap)
@@ -212,6 +220,8 @@ class CourrielApp(CrashScreen, Sending, App[None]):
         self._find_password()
         minutes = self.config.sync["interval_minutes"]
         self._sync_timer = self.set_interval(minutes * 60, self._periodic_sync)
+        if self._link_timer is None:  # the countdown, and a command that hangs
+            self._link_timer = self.set_interval(1.0, self._show_link)
 
     # --- the command palette (ctrl+p) --------------------------------------------
     # Textual's own palette entries and prompts are English: the ones we keep are
@@ -320,6 +330,7 @@ class CourrielApp(CrashScreen, Sending, App[None]):
         self.session.post = self.post_worker_event
         self._password = None
         self._synced_once = False
+        self._retry_at = self._fault = None
         if self._sync_timer is not None:
             self._sync_timer.stop()
         self.switch_screen(MailboxScreen(self.account))
@@ -430,9 +441,28 @@ class CourrielApp(CrashScreen, Sending, App[None]):
         return None
 
     def _status(self, text: str) -> None:
+        self._link_base = text
+        self._show_link()
+
+    def _show_link(self) -> None:
+        """The connection state as it is now: what the last event said, unless the
+        account is waiting to reconnect or a command has been hanging (issue #24)."""
+        from tui.widgets.status_bar import link_text
+
         mailbox = self._mailbox()
-        if mailbox is not None and mailbox.is_mounted:
-            mailbox.status.state = text
+        if mailbox is None or not mailbox.is_mounted or not self._link_base:
+            return
+        now = time.monotonic()
+        worker = self.session.worker if self.session is not None else None
+        busy = worker.busy_since if worker is not None else None
+        silent = worker.silent_since if worker is not None else None
+        mailbox.status.state = link_text(
+            self._link_base,
+            retry_in=None if self._retry_at is None else max(0.0, self._retry_at - now),
+            busy_for=None if busy is None else now - busy,
+            silent_for=None if silent is None else now - silent,
+            fault=self._fault,
+        )
 
     @contained
     def on_worker_event(self, message: WorkerEvent) -> None:
@@ -445,12 +475,29 @@ class CourrielApp(CrashScreen, Sending, App[None]):
             self.account.online = isinstance(event, w.Connected)
             if mailbox is not None:
                 mailbox.connection_changed()  # a body the reader waits for
+        if isinstance(event, (w.Connected, w.Offline)):
+            self._retry_at = None
+        if isinstance(event, (w.SyncDone, w.FolderSynced, w.BackfillDone)):
+            self._fault = None  # commands complete again
         if isinstance(event, w.Connected):
             self._status(_("connecté"))
             if self.session is not None and self._password is not None:
                 self.session.ensure_idle(self._password)
         elif isinstance(event, w.Offline):
+            self._retry_at = time.monotonic() + event.retry_in
             self._status(_("hors ligne depuis {time}").format(time=f"{event.since:%H:%M}"))
+        elif isinstance(event, w.ServerFault):
+            self._fault = event.reason
+            if event.given_up:
+                self.notify(
+                    _(
+                        "Le serveur répond mal pour {step} : {reason} courriel cesse "
+                        "d'essayer pendant une heure ; le reste continue."
+                    ).format(step=event.step, reason=event.reason),
+                    severity="warning",
+                    markup=False,
+                    timeout=15,
+                )
         elif isinstance(event, w.Syncing):
             self._status(
                 _("synchronisation {index} / {count}").format(index=event.index, count=event.count)
@@ -460,8 +507,7 @@ class CourrielApp(CrashScreen, Sending, App[None]):
         elif isinstance(event, w.Progress) and event.total:
             self._status(
                 _("synchronisation : {cached} / {total}").format(
-                    cached=f"{event.cached:,}".replace(",", " "),
-                    total=f"{event.total:,}".replace(",", " "),
+                    cached=figure(event.cached), total=figure(event.total)
                 )
             )
         elif isinstance(event, w.FoldersChanged) and mailbox is not None:
@@ -534,7 +580,7 @@ class CourrielApp(CrashScreen, Sending, App[None]):
         if mailbox is None:
             return
         now = datetime.now()
-        mailbox.status.state = _("connecté")
+        self._status(_("connecté"))
         mailbox.status.last_sync = now
         mailbox.status.next_sync = now + timedelta(minutes=self.config.sync["interval_minutes"])
         mailbox.status.quota = self.account.cache.quota()

@@ -236,6 +236,17 @@ class Notice(Event):
 
 
 @dataclass(frozen=True)
+class ServerFault(Event):
+    """The server answered badly (malformed, truncated, too deep, too slow, too big):
+    what it did wrong, for the status bar; `given_up` once the same step failed so
+    often that it is no longer retried for a while (issue #18)."""
+
+    step: str  # what was being done, in the user's words
+    reason: str
+    given_up: bool = False
+
+
+@dataclass(frozen=True)
 class CacheRebuilt(Event):
     """The worker found the cache file corrupt and started a new one: reopen it."""
 

@@ -125,6 +125,11 @@ def shown_date(moment: datetime | None, raw: str = "") -> str:
     return raw or _("date inconnue")
 
 
+def figure(n: int) -> str:
+    """« 100 001 » in French (a no-break space between thousands), "100,001" in English."""
+    return f"{n:,}".replace(",", "\u00a0") if _lang() == "fr" else f"{n:,}"
+
+
 def size_short(size: int) -> str:
     """« 512 o », « 12 Ko », « 1,2 Mo » (binary multiples, one decimal under ten)."""
     units = _UNITS[_lang()]

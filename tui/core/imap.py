@@ -10,6 +10,8 @@ imapclient's public API. Bodies are fetched with BODY.PEEK: reading never sets \
 from __future__ import annotations
 
 import contextlib
+import errno
+import io
 import re
 import socket
 import ssl
@@ -18,14 +20,16 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from imapclient import IMAPClient, imap_utf7
-from imapclient.exceptions import IMAPClientAbortError, IMAPClientError, LoginError
+from imapclient import IMAPClient, imap_utf7, tls
+from imapclient.exceptions import IMAPClientAbortError, IMAPClientError, LoginError, ProtocolError
 from imapclient.response_parser import parse_fetch_response, parse_response
 
 from tui.core.errors import ConnectionLost, MailError
 from tui.core.fetchparse import parse_simple_fetch
-from tui.core.i18n import _
+from tui.core.formatting import figure, size_short
+from tui.core.i18n import _, ngettext
 from tui.core.replies import login_refused
+from tui.core.sanitize import clean_line
 from tui.core.trust import TrustStore
 
 T = TypeVar("T")
@@ -43,6 +47,13 @@ KNOWN_CAPABILITIES = (
     "SORT",
 )
 BATCH = 500  # explicit UIDs per command: imapclient does not compress ranges
+# Limits on what one server answer may cost (issue #18; docs/architecture.md, Limits).
+RESPONSE_SECONDS = 60.0  # a whole answer must arrive within this…
+RESPONSE_BYTES_PER_SECOND = 4096  # …plus one second per this many bytes received
+MAX_RESPONSE_BYTES = 64 * 1024 * 1024  # one answer; a 20 MB message in base64 fits
+MAX_LINE_BYTES = 1_000_000  # one line of an answer (imaplib's own limit)
+MAX_FOLDERS = 5_000  # folders kept from one LIST
+MAX_SEARCH_UIDS = 1_000_000  # UIDs one SEARCH / ESEARCH answer may name
 _APPENDUID = re.compile(r"\[APPENDUID (\d+) (\d+)\]", re.IGNORECASE)
 
 
@@ -52,6 +63,180 @@ class CommandFailed(MailError):
     @property
     def title(self) -> str:
         return _("Commande refusée")
+
+
+class ServerMisbehaved(ConnectionLost):
+    """The server's answer broke the protocol or a limit: it is dropped, with the
+    connection (what follows it cannot be trusted), and said in plain words."""
+
+    @property
+    def title(self) -> str:
+        return _("Le serveur répond mal")
+
+
+class ServerTooSlow(ConnectionLost):
+    """A whole answer did not arrive in time: a per-read timeout never fires against a
+    server that trickles a byte a second (PITFALLS.md), this deadline does."""
+
+    @property
+    def title(self) -> str:
+        return _("Le serveur répond trop lentement")
+
+
+class _Budget:
+    """What the answer being read may still cost: a deadline and a byte count.
+
+    The connection opens it around each command; the socket reader (`_GuardedIO`)
+    spends it on every read, so a trickle or a flood ends the command, not the user's
+    patience or memory.
+    """
+
+    def __init__(self, seconds: float, read_timeout: float) -> None:
+        self.seconds = seconds
+        self.read_timeout = read_timeout
+        self.started: float | None = None  # time.monotonic() of the command in flight
+        self.last_read = 0.0  # time.monotonic() of the last bytes received for it
+        self.received = 0
+
+    def open(self) -> None:
+        self.started = self.last_read = time.monotonic()
+        self.received = 0
+
+    def silent_since(self) -> float | None:
+        """Since when the command in flight has received nothing; None between commands."""
+        started = self.started  # read once: the worker thread may close it meanwhile
+        return None if started is None else max(started, self.last_read)
+
+    def close(self) -> None:
+        self.started = None
+
+    def remaining(self) -> float | None:
+        """Seconds left for the answer (slow links get one more per 4 KiB received)."""
+        if self.started is None:
+            return None
+        allowed = self.seconds + self.received / RESPONSE_BYTES_PER_SECOND
+        return self.started + allowed - time.monotonic()
+
+    def too_slow(self) -> ServerTooSlow:
+        return ServerTooSlow(
+            _("Le serveur répond trop lentement : pas de réponse complète en {seconds} s.").format(
+                seconds=int(time.monotonic() - (self.started or time.monotonic()))
+            )
+        )
+
+    def spend(self, count: int) -> None:
+        self.received += count
+        self.last_read = time.monotonic()
+        if self.started is not None and self.received > MAX_RESPONSE_BYTES:
+            raise ServerMisbehaved(
+                _("Le serveur a envoyé une réponse de plus de {size} ; elle a été refusée.").format(
+                    size=size_short(MAX_RESPONSE_BYTES)
+                )
+            )
+
+
+_WOULD_BLOCK = {errno.EAGAIN, errno.EWOULDBLOCK}
+
+
+class _GuardedIO(io.RawIOBase):
+    """The socket as imaplib reads it (what `makefile` gives), checking the budget."""
+
+    def __init__(self, sock: socket.socket, budget: _Budget) -> None:
+        super().__init__()
+        self._sock = sock
+        self._budget = budget
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int | None:
+        budget = self._budget
+        remaining = budget.remaining()
+        if remaining is not None:
+            if remaining <= 0:
+                raise budget.too_slow()
+            if self._sock.gettimeout() != 0.0:  # IDLE polls without blocking: left alone
+                self._sock.settimeout(max(0.01, min(budget.read_timeout, remaining)))
+        try:
+            count = self._sock.recv_into(buffer)
+        except TimeoutError:
+            left = budget.remaining()
+            if left is not None and left <= 0:
+                raise budget.too_slow() from None
+            raise
+        except OSError as exc:
+            if exc.errno in _WOULD_BLOCK:
+                return None
+            raise
+        budget.spend(count)
+        return count
+
+
+class _GuardedIMAP4(tls.IMAP4_TLS):  # type: ignore[misc]
+    """imaplib over implicit TLS, reading through `_GuardedIO`, and refusing a literal
+    larger than an answer may be or shorter than announced (a truncated literal)."""
+
+    def __init__(
+        self,
+        budget: _Budget,
+        host: str,
+        port: int,
+        ssl_context: ssl.SSLContext | None,
+        timeout: float | None,
+    ) -> None:
+        self.budget = budget
+        super().__init__(host, port, ssl_context, timeout)
+
+    def open(self, host: str = "", port: int = 993, timeout: float | None = None) -> None:
+        self.host = host
+        self.port = port
+        self.sock = self._create_socket(timeout)
+        self.file = io.BufferedReader(_GuardedIO(self.sock, self.budget))
+
+    def read(self, size: int) -> bytes:
+        if size > MAX_RESPONSE_BYTES:
+            raise ServerMisbehaved(
+                _("Le serveur annonce un bloc de {size} ; la limite est {limit}.").format(
+                    size=size_short(size), limit=size_short(MAX_RESPONSE_BYTES)
+                )
+            )
+        data = self.file.read(size) or b""
+        if len(data) < size:
+            raise ServerMisbehaved(
+                _(
+                    "Le serveur a coupé une réponse en cours : {got} octets reçus sur "
+                    "{size} annoncés."
+                ).format(got=len(data), size=size)
+            )
+        return data
+
+    def readline(self) -> bytes:
+        line = self.file.readline(MAX_LINE_BYTES + 1)
+        if len(line) > MAX_LINE_BYTES:
+            raise ServerMisbehaved(
+                _("Le serveur a envoyé une ligne de plus de {size}.").format(
+                    size=size_short(MAX_LINE_BYTES)
+                )
+            )
+        return line
+
+
+class _GuardedClient(IMAPClient):  # type: ignore[misc]
+    """IMAPClient whose imaplib object is `_GuardedIMAP4` (imapclient 4.1.0 creates it
+    in `_create_IMAP4`, the one private method overridden here)."""
+
+    def __init__(self, budget: _Budget, host: str, **kwargs: Any) -> None:
+        self._budget = budget
+        super().__init__(host, **kwargs)
+
+    def _create_IMAP4(self) -> _GuardedIMAP4:
+        return _GuardedIMAP4(
+            self._budget,
+            self.host,
+            self.port,
+            self.ssl_context,
+            getattr(self._timeout, "connect", None),
+        )
 
 
 @dataclass(frozen=True)
@@ -148,6 +333,7 @@ class ImapConnection:
         trust: TrustStore,
         *,
         timeout: float = 30.0,
+        response_seconds: float = RESPONSE_SECONDS,
     ) -> None:
         self.host = host
         self.port = port
@@ -155,6 +341,8 @@ class ImapConnection:
         self._password = password
         self.trust = trust
         self.timeout = timeout
+        self._budget = _Budget(response_seconds, timeout)
+        self.folders_announced = 0  # LIST answers of the last folder list (capped)
         self.client: IMAPClient | None = None
         self.capabilities: frozenset[str] = frozenset()
         self.selected: str | None = None
@@ -170,13 +358,24 @@ class ImapConnection:
     def connect(self) -> None:
         """TLS, certificate checks, then LOGIN; raises AuthError/ConnectionLost/Certificate*."""
         context = self.trust.tls_context(self.host, self.port)
+        self._budget.open()  # the greeting and LOGIN have a deadline too
         try:
-            client = IMAPClient(
-                self.host, self.port, ssl=True, ssl_context=context, timeout=self.timeout
+            client = _GuardedClient(
+                self._budget,
+                self.host,
+                port=self.port,
+                ssl=True,
+                ssl_context=context,
+                timeout=self.timeout,
             )
         except ssl.SSLCertVerificationError as exc:
+            self._budget.close()
             raise self.trust.needs_decision(self.host, self.port, exc) from None
+        except ConnectionLost:
+            self._budget.close()
+            raise
         except (OSError, IMAPClientError) as exc:
+            self._budget.close()
             raise ConnectionLost(
                 _("Impossible de joindre {host}:{port}.").format(host=self.host, port=self.port),
                 detail=str(exc),
@@ -191,9 +390,16 @@ class ImapConnection:
             except LoginError as exc:
                 raise login_refused(self.username, str(exc)) from None
             self.capabilities = frozenset(_text(c).upper() for c in client.capabilities())
+        except (IMAPClientAbortError, OSError, EOFError) as exc:
+            self._drop(client)
+            raise ConnectionLost(
+                _("La connexion au serveur a été perdue."), detail=str(exc)
+            ) from None
         except BaseException:
             self._drop(client)
             raise
+        finally:
+            self._budget.close()
         self.client = client
         self.selected = None
         self.condstore_enabled = False
@@ -209,10 +415,25 @@ class ImapConnection:
         self.selected = None
         if client is None:
             return
+        self._budget.open()
         try:
             client.logout()
         except Exception:
             self._drop(client)
+        finally:
+            self._budget.close()
+
+    @property
+    def busy_since(self) -> float | None:
+        """time.monotonic() when the command in flight began; None between commands.
+        Read from other threads (a float), so the status bar can say a server is slow."""
+        return self._budget.started
+
+    @property
+    def silent_since(self) -> float | None:
+        """Since when the command in flight has received nothing: a 20 MB body arriving
+        is a slow answer, not a silent server. None between commands."""
+        return self._budget.silent_since()
 
     @property
     def connected(self) -> bool:
@@ -228,12 +449,28 @@ class ImapConnection:
         """Run one command; network failures become ConnectionLost, NO/BAD CommandFailed."""
         if self.client is None:
             raise ConnectionLost(_("Pas de connexion au serveur."))
+        self._budget.open()
         try:
             return fn(self.client)
+        except ConnectionLost:  # a limit crossed while reading (_Budget, _GuardedIMAP4)
+            self._lose()
+            raise
+        except RecursionError:
+            self._lose()
+            raise ServerMisbehaved(
+                _("Le serveur a décrit un message d'une structure trop profonde pour être lue.")
+            ) from None
+        except (ProtocolError, ValueError) as exc:
+            # An answer that does not parse: what came after it cannot be trusted either.
+            self._lose()
+            raise ServerMisbehaved(
+                _("Le serveur a envoyé une réponse illisible ({detail}).").format(
+                    detail=clean_line(str(exc))[:120]
+                ),
+                detail=clean_line(str(exc))[:300],
+            ) from None
         except (IMAPClientAbortError, OSError, EOFError) as exc:
-            client, self.client = self.client, None
-            if client is not None:
-                self._drop(client)
+            self._lose()
             raise ConnectionLost(
                 _("La connexion au serveur a été perdue."), detail=str(exc)
             ) from None
@@ -247,6 +484,15 @@ class ImapConnection:
                     _("La connexion au serveur a été perdue."), detail=text
                 ) from None
             raise CommandFailed(_("Le serveur a refusé la commande."), detail=text) from None
+        finally:
+            self._budget.close()
+
+    def _lose(self) -> None:
+        """Drop the connection: the answer in progress left it in an unknown state."""
+        client, self.client = self.client, None
+        self.selected = None
+        if client is not None:
+            self._drop(client)
 
     # --- folders ------------------------------------------------------------------
 
@@ -274,7 +520,9 @@ class ImapConnection:
             typ, data = imap._untagged_response(typ, data, "LIST")
             _typ, statuses = imap._untagged_response(typ, [None], "STATUS")
             found: list[ListedFolder] = []
-            for item in data:
+            data = [item for item in data if item]  # a literal's empty trailer
+            self.folders_announced = len(data)
+            for item in _capped_list(data):
                 parsed = _parse_list_line(item)
                 if parsed is None:
                     continue
@@ -437,6 +685,29 @@ class ImapConnection:
             found = [int(u) for u in self._call(lambda c: c.search(["UID", criterion]))]
         return sorted(u for u in found if u >= low and (high is None or u <= high))
 
+    def last_uid_below(self, limit: int) -> int | None:
+        """The highest UID under `limit`, None if there is none: the backfill jumps over
+        an empty UID range instead of walking it window by window (a UIDNEXT of
+        4294967295 cost 6,133 FETCHes, issue #24). One SEARCH, compact with ESEARCH."""
+        if limit <= 1:
+            return None
+        criterion = f"1:{limit - 1}".encode()
+        if self.has("ESEARCH"):
+
+            def run(client: IMAPClient) -> int | None:
+                data = client._raw_command_untagged(
+                    b"SEARCH",
+                    [b"RETURN", b"(MAX)", b"UID", criterion],
+                    uid=True,
+                    response_name="ESEARCH",
+                )
+                return _esearch_max(data)
+
+            found = self._call(run)
+            return found if found is not None and found < limit else None
+        below = self.search_uids(1, limit - 1)
+        return below[-1] if below else None
+
     def search_text(self, text: str) -> list[int]:
         """Server-side TEXT search; CR/LF would start a new command (imapclient#657)."""
         if "\r" in text or "\n" in text or not text.strip():
@@ -567,6 +838,20 @@ class ImapConnection:
         self._call(lambda c: c.idle_done())
 
 
+_INBOX_LINE = re.compile(rb'\s"?inbox"?\s*$', re.IGNORECASE)
+
+
+def _capped_list(data: list[Any]) -> list[Any]:
+    """The first MAX_FOLDERS LIST answers, and INBOX wherever it came: 100,001 folders
+    froze the app (issue #18); what is left out is counted in `folders_announced`."""
+    if len(data) <= MAX_FOLDERS:
+        return data
+    kept = data[:MAX_FOLDERS]
+    if not any(isinstance(item, bytes) and _INBOX_LINE.search(item) for item in kept):
+        kept += [i for i in data[MAX_FOLDERS:] if isinstance(i, bytes) and _INBOX_LINE.search(i)]
+    return kept
+
+
 def _representable(name: str) -> bool:
     """Can this name be stored (UTF-8) and so used as a folder's key?"""
     try:
@@ -614,7 +899,8 @@ def _parse_status_lines(lines: list[Any]) -> dict[str, MailboxStatus]:
 
 
 def _esearch_all(data: list[Any]) -> list[int]:
-    """UIDs from `* ESEARCH (TAG "x") UID ALL 1:5,7` lines."""
+    """UIDs from `* ESEARCH (TAG "x") UID ALL 1:5,7` lines; no more than
+    MAX_SEARCH_UIDS (`1:4294967295` is eleven bytes, and four billion numbers)."""
     found: list[int] = []
     for line in data:
         if not isinstance(line, bytes):
@@ -625,10 +911,33 @@ def _esearch_all(data: list[Any]) -> list[int]:
         for part in match[1].split(b","):
             if b":" in part:
                 a, b = (int(x) for x in part.split(b":"))
+                _check_search_size(len(found) + abs(a - b) + 1)
                 found.extend(range(min(a, b), max(a, b) + 1))
             elif part:
                 found.append(int(part))
+        _check_search_size(len(found))
     return found
+
+
+def _check_search_size(count: int) -> None:
+    if count > MAX_SEARCH_UIDS:
+        raise ServerMisbehaved(
+            ngettext(
+                "Le serveur annonce plus de {n} message dans une seule réponse de recherche.",
+                "Le serveur annonce plus de {n} messages dans une seule réponse de recherche.",
+                MAX_SEARCH_UIDS,
+            ).format(n=figure(MAX_SEARCH_UIDS))
+        )
+
+
+def _esearch_max(data: list[Any]) -> int | None:
+    """The UID of `* ESEARCH (TAG "x") UID MAX 41`; None when nothing matched."""
+    for line in data:
+        if isinstance(line, bytes):
+            match = re.search(rb"\bMAX\s+(\d+)", line)
+            if match:
+                return int(match[1])
+    return None
 
 
 __all__ = [
@@ -638,6 +947,8 @@ __all__ = [
     "ImapConnection",
     "ListedFolder",
     "MailboxStatus",
+    "ServerMisbehaved",
+    "ServerTooSlow",
     "batched",
     "uid_ranges",
 ]

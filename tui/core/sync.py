@@ -147,6 +147,7 @@ class SyncEngine:
     # --- folders and quota --------------------------------------------------------
 
     def sync_folders(self) -> list[FolderRow]:
+        """LIST into the cache; at most MAX_FOLDERS are kept (`conn.folders_announced`)."""
         listed, statuses = self.conn.list_folders_with_status()
         # The selected folder's STATUS can be stale (Dovecot): that one asks again.
         self._listed = {k: v for k, v in statuses.items() if k != self.conn.selected}
@@ -365,6 +366,11 @@ class SyncEngine:
         lo = max(1, state.low_uid - window)
         started = time.monotonic()
         fetched = self.conn.fetch_uid_range(lo, state.low_uid - 1, SUMMARY_ITEMS)
+        if not fetched and lo > 1:
+            # An empty window: ask where the next message is rather than walk down
+            # window by window (a UIDNEXT of 4294967295 cost 6,133 FETCHes, issue #24).
+            top = self.conn.last_uid_below(lo)
+            lo = 1 if top is None else top + 1
         with self.cache.transaction():
             # Rows cached early (a body opened before its window) but gone since.
             stale = [u for u in self.cache.uids(folder, lo, state.low_uid) if u not in fetched]
@@ -373,7 +379,10 @@ class SyncEngine:
         self._windows[folder] = self._next_window(window, len(fetched), time.monotonic() - started)
         if lo <= 1:
             self.cache.set_counts(folder)
-        self._progress(folder, state.messages or 0)
+            # Done: the server's count may have been absurd (`* 4294967295 EXISTS`).
+            self._progress(folder, self.cache.count(folder))
+        else:
+            self._progress(folder, state.messages or 0)
         return lo > 1
 
     def _next_window(self, window: int, fetched: int, seconds: float) -> int:

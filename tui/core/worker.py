@@ -55,6 +55,7 @@ from tui.core.contract import (
     SaveDraft,
     SearchResults,
     SearchServer,
+    ServerFault,
     SetFlags,
     Stop,
     Stopped,
@@ -64,8 +65,17 @@ from tui.core.contract import (
     Syncing,
 )
 from tui.core.errors import AuthError, CertificateError, ConnectionLost, MailError
-from tui.core.i18n import _
-from tui.core.imap import CommandFailed, ImapConnection
+from tui.core.formatting import figure
+from tui.core.i18n import _, ngettext
+from tui.core.imap import (
+    MAX_FOLDERS,
+    RESPONSE_SECONDS,
+    CommandFailed,
+    ImapConnection,
+    ServerMisbehaved,
+    ServerTooSlow,
+)
+from tui.core.sanitize import clean_line
 from tui.core.smtp import file_pending, header_id
 from tui.core.sync import SyncEngine
 from tui.core.trust import CertificateNeedsDecision, TrustStore
@@ -100,6 +110,7 @@ __all__ = [
     "SaveDraft",
     "SearchResults",
     "SearchServer",
+    "ServerFault",
     "SetFlags",
     "Stop",
     "Stopped",
@@ -111,6 +122,10 @@ __all__ = [
 
 BACKOFF_START = 1.0
 BACKOFF_MAX = 300.0
+# A step the server answers badly this many times in a row is set aside for an hour:
+# retrying the same poison reconnected once a second forever (issue #24).
+POISON_ATTEMPTS = 3
+POISON_HOLD_SECONDS = 3600.0
 
 
 @dataclass
@@ -124,6 +139,9 @@ class _State:
     backfill: list[str] = field(default_factory=list)
     sync_saw_changes: bool = False  # a folder of the current SyncAll changed
     replay_at: float | None = None  # time.time() when the next queued action is due
+    failures: dict[str, int] = field(default_factory=dict)  # step → failures in a row
+    poisoned: dict[str, float] = field(default_factory=dict)  # step → retry after (monotonic)
+    folders_told: int = 0  # the folder count the user was told was cut
 
 
 _LOCAL = (SetFlags, Move, Delete, Archive, Expunge, Replay)
@@ -147,6 +165,7 @@ class AccountWorker:
         first_page: int = 100,
         chunk: int | None = None,
         timeout: float = 30.0,
+        response_seconds: float = RESPONSE_SECONDS,
         backoff_start: float = BACKOFF_START,
         backoff_max: float = BACKOFF_MAX,
         sync_on_connect: bool = True,
@@ -161,6 +180,7 @@ class AccountWorker:
         self.undo_seconds = undo_seconds
         self.on_event = on_event
         self.first_page, self.chunk, self.timeout = first_page, chunk, timeout
+        self.response_seconds = response_seconds
         self.backoff_start, self.backoff_max = backoff_start, backoff_max
         self.sync_on_connect = sync_on_connect
         self._queue: queue.Queue[Request] = queue.Queue()
@@ -196,6 +216,19 @@ class AccountWorker:
     @property
     def alive(self) -> bool:
         return self._thread.is_alive()
+
+    @property
+    def busy_since(self) -> float | None:
+        """time.monotonic() when the IMAP command in flight began, None when none is:
+        the status bar says « connecté » only while commands complete."""
+        conn = self._conn
+        return conn.busy_since if conn is not None else None
+
+    @property
+    def silent_since(self) -> float | None:
+        """Since when that command has received nothing (ImapConnection.silent_since)."""
+        conn = self._conn
+        return conn.silent_since if conn is not None else None
 
     # --- the worker thread ----------------------------------------------------------
 
@@ -236,7 +269,13 @@ class AccountWorker:
         if cache.notices:
             self._emit(CacheRebuilt())
         conn = ImapConnection(
-            self.host, self.port, self.username, self._password, self.trust, timeout=self.timeout
+            self.host,
+            self.port,
+            self.username,
+            self._password,
+            self.trust,
+            timeout=self.timeout,
+            response_seconds=self.response_seconds,
         )
         self._conn = conn
         engine = SyncEngine(
@@ -263,12 +302,24 @@ class AccountWorker:
                 return
             if request is None:
                 continue
+            key = _step_key(request)
+            if self._set_aside(state, key, request):
+                continue
             try:
                 self._handle(engine, state, request)
             except ConnectionLost as exc:
-                if not isinstance(request, _LOCAL):
+                attempts = state.failures[key] = state.failures.get(key, 0) + 1
+                bad = isinstance(exc, ServerMisbehaved | ServerTooSlow)
+                given_up = bad and attempts >= POISON_ATTEMPTS
+                if bad:
+                    self._emit(ServerFault(_step_name(request), exc.message, given_up))
+                if given_up:
+                    state.poisoned[key] = time.monotonic() + POISON_HOLD_SECONDS
+                    self._give_up(state, request, exc)
+                elif not isinstance(request, _LOCAL):
                     state.jobs.appendleft(request)  # done again after reconnecting
-                self._went_offline(state, exc)
+                self._went_offline(state, exc, attempts)
+                continue
             except (AuthError, CertificateError) as exc:
                 self._blocked(state, exc)
             except MailError as exc:
@@ -280,6 +331,37 @@ class AccountWorker:
                     "{path}"
                 ).format(path=path)
                 self._emit(RequestFailed(request, MailError(text)))
+            if state.connected:  # the step went through: its count starts again
+                state.failures.pop(key, None)
+
+    def _set_aside(self, state: _State, key: str, request: Request) -> bool:
+        """Skip a step given up on (the same poison, again and again) until its hour is
+        over; then it gets one more try."""
+        until = state.poisoned.get(key)
+        if until is None:
+            return False
+        if time.monotonic() >= until:
+            del state.poisoned[key]
+            return False
+        if isinstance(request, FetchBody):  # the reader must not wait for it
+            self._emit(
+                RequestFailed(
+                    request,
+                    ServerMisbehaved(
+                        _("Le serveur répond mal pour ce message ; nouvel essai plus tard.")
+                    ),
+                )
+            )
+        elif isinstance(request, _BackfillStep) and request.folder in state.backfill:
+            state.backfill.remove(request.folder)
+        return True
+
+    def _give_up(self, state: _State, request: Request, exc: ConnectionLost) -> None:
+        """Not retried: a reader waiting for this body is told; a backfill stops."""
+        if isinstance(request, FetchBody):
+            self._emit(RequestFailed(request, exc))
+        elif isinstance(request, _BackfillStep) and request.folder in state.backfill:
+            state.backfill.remove(request.folder)
 
     def _next(self, state: _State) -> Request | None:
         """User requests first; then internal jobs and backfill only while connected."""
@@ -330,7 +412,7 @@ class AccountWorker:
         except ConnectionLost as exc:
             self._went_offline(state, exc)
             return
-        if self.sync_on_connect and not any(isinstance(j, SyncAll) for j in state.jobs):
+        if self.sync_on_connect and not any(isinstance(j, SyncAll | _ListStep) for j in state.jobs):
             state.jobs.append(SyncAll())
         self._file_later(engine, state)
 
@@ -354,11 +436,14 @@ class AccountWorker:
         if outbox.unfiled(engine.cache) and not any(isinstance(j, FileSent) for j in state.jobs):
             state.jobs.appendleft(FileSent())
 
-    def _went_offline(self, state: _State, exc: MailError) -> None:
+    def _went_offline(self, state: _State, exc: MailError, attempts: int = 1) -> None:
+        """Wait before reconnecting: doubling on failed connections, and doubling too on
+        a step that fails again after a good login (the login alone would reset it)."""
         state.connected = False
         if state.offline_since is None:
             state.offline_since = datetime.now().astimezone()
-        wait = state.backoff
+        step_wait = self.backoff_start * 2 ** min(attempts - 1, 20)
+        wait = min(max(state.backoff, step_wait), self.backoff_max)
         state.next_attempt = time.monotonic() + wait
         state.backoff = min(state.backoff * 2, self.backoff_max)
         self._wake.clear()
@@ -414,23 +499,28 @@ class AccountWorker:
         elif isinstance(request, SyncAll):
             state.sync_saw_changes = False
             inbox_first = engine.cache.folder_state("INBOX").uidvalidity is None
+            steps: list[Request] = [_ListStep(request.thorough, inbox_first)]
             if inbox_first:
-                # First sync: the page the user waits for before LIST and quota.
-                self._emit(Syncing("INBOX", 1, 1))
-                self._sync_folder(engine, state, "INBOX", request.thorough)
+                # First sync: the page the user waits for before LIST and quota; a step
+                # of its own, so that a poisoned INBOX does not stop the folder list.
+                steps.insert(0, _FolderStep("INBOX", request.thorough, 1, 1))
+            state.jobs.extendleft(reversed(steps))
+        elif isinstance(request, _ListStep):
+            inbox_first = request.inbox_first
             engine.sync_folders()
+            self._tell_folders_cut(engine, state)
             self._emit(FoldersChanged())
             folders = engine.selectable()
             # INBOX first: it is what the user looks at.
             folders.sort(key=lambda name: name.upper() != "INBOX")
             if inbox_first:
                 folders = [name for name in folders if name.upper() != "INBOX"]
-            steps: list[Request] = [
+            folder_steps: list[Request] = [
                 _FolderStep(name, request.thorough, index + 1, len(folders))
                 for index, name in enumerate(folders)
             ]
-            steps.append(_SyncAllDone())
-            state.jobs.extendleft(reversed(steps))
+            folder_steps.append(_SyncAllDone())
+            state.jobs.extendleft(reversed(folder_steps))
         elif isinstance(request, _FolderStep):
             self._emit(Syncing(request.folder, request.index, request.count))
             self._sync_folder(engine, state, request.folder, request.thorough)
@@ -445,6 +535,22 @@ class AccountWorker:
             if request.folder in state.backfill:
                 state.backfill.remove(request.folder)
             self._emit(BackfillDone(request.folder))
+
+    def _tell_folders_cut(self, engine: SyncEngine, state: _State) -> None:
+        """Once per figure: the server listed more folders than are kept."""
+        announced = engine.conn.folders_announced
+        if announced <= MAX_FOLDERS or announced == state.folders_told:
+            return
+        state.folders_told = announced
+        self._emit(
+            Notice(
+                ngettext(
+                    "Le serveur annonce {n} dossier ; seuls les {kept} premiers sont affichés.",
+                    "Le serveur annonce {n} dossiers ; seuls les {kept} premiers sont affichés.",
+                    announced,
+                ).format(n=figure(announced), kept=figure(MAX_FOLDERS))
+            )
+        )
 
     def _file_sent(self, engine: SyncEngine) -> None:
         if not outbox.unfiled(engine.cache):
@@ -559,6 +665,14 @@ class _FolderStep(Request):
 
 
 @dataclass(frozen=True)
+class _ListStep(Request):
+    """LIST, then one _FolderStep per folder (INBOX already done on a first sync)."""
+
+    thorough: bool
+    inbox_first: bool
+
+
+@dataclass(frozen=True)
 class _SyncAllDone(Request):
     pass
 
@@ -566,3 +680,37 @@ class _SyncAllDone(Request):
 @dataclass(frozen=True)
 class _BackfillStep(Request):
     folder: str
+
+
+def _step_key(request: Request) -> str:
+    """The step a failure is counted against: the same folder, list or body again."""
+    if isinstance(request, _FolderStep | SyncFolder):
+        return f"folder:{request.folder}"
+    if isinstance(request, SyncAll):
+        return "sync"  # only expands into steps: its success says nothing of theirs
+    if isinstance(request, _ListStep):
+        return "list"
+    if isinstance(request, _BackfillStep):
+        return f"backfill:{request.folder}"
+    if isinstance(request, FetchBody):
+        return f"body:{request.folder}:{request.uid}"
+    if isinstance(request, _LOCAL):
+        return "replay"
+    return type(request).__name__
+
+
+def _step_name(request: Request) -> str:
+    """What was being done, in the user's words (folder names are server data)."""
+    if isinstance(request, _FolderStep | SyncFolder):
+        return _("la synchronisation du dossier « {folder} »").format(
+            folder=clean_line(request.folder)[:80]
+        )
+    if isinstance(request, SyncAll | _ListStep):
+        return _("la liste des dossiers")
+    if isinstance(request, _BackfillStep):
+        return _("l'historique du dossier « {folder} »").format(
+            folder=clean_line(request.folder)[:80]
+        )
+    if isinstance(request, FetchBody):
+        return _("l'ouverture d'un message")
+    return _("une commande")

@@ -13,6 +13,34 @@ from tui.core.i18n import _, ngettext
 from tui.quota_notice import QUOTA_ERROR, QUOTA_WARNING, quota_level, quota_percent
 
 FOLDER_RANK = 3  # below the connection state, above the sync times
+SLOW_AFTER = 5.0  # seconds a command may run before the bar says the server is slow
+
+
+def link_text(
+    text: str,
+    *,
+    retry_in: float | None = None,
+    busy_for: float | None = None,
+    silent_for: float | None = None,
+    fault: str | None = None,
+) -> str:
+    """The connection part of the bar, true at this moment (issue #24): « connecté »
+    only while commands complete; offline, when the next attempt comes; a server that
+    answers badly, what it did wrong. `text` is what the last event said; `busy_for`
+    is how long the command in flight has run, `silent_for` how long nothing came."""
+    if retry_in is not None:
+        base = _("le serveur répond mal : {reason}").format(reason=fault) if fault else text
+        if retry_in >= 1:
+            return _("{state} · reconnexion dans {seconds} s").format(
+                state=base, seconds=int(retry_in + 0.5)
+            )
+        return _("{state} · reconnexion…").format(state=base)
+    if silent_for is not None and silent_for >= SLOW_AFTER:
+        return _("le serveur ne répond pas depuis {seconds} s").format(seconds=int(silent_for))
+    if busy_for is not None and busy_for >= SLOW_AFTER:
+        # Bytes still arrive (a big message on a slow link, or a server that trickles).
+        return _("le serveur répond lentement ({seconds} s)").format(seconds=int(busy_for))
+    return text
 
 
 class StatusBar(Widget):
