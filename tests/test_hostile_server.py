@@ -22,9 +22,11 @@ import pytest
 
 from tests.bed.hostile_imap import PROJECT_ROOT, HostileImap
 from tests.bed.hostile_imap_server import MODES
+from tests.conftest import Bed
 from tests.test_worker import Events
 from tui.config import save_config
 from tui.core.cache import Cache
+from tui.core.checkup import Target, check_all
 from tui.core.imap import MAX_FOLDERS, ImapConnection, ServerTooSlow
 from tui.core.trust import TrustStore
 from tui.core.worker import (
@@ -227,3 +229,28 @@ def test_the_app_stays_small_and_quits_at_once_against_every_mode(
         # Given up after three tries: the account waits, it does not spin.
         assert report["cpu_share"] < 0.2, report  # type: ignore[operator]
         assert "répond mal" in status or any("répond mal" in str(n) for n in report["notices"])  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize("mode", ["truncated_literal", "deep_bodystructure", "malformed_fetch"])
+def test_doctor_names_a_server_that_answers_a_fetch_badly(
+    hostile: HostileImap, bed: Bed, tmp_path: Path, mode: str
+) -> None:
+    """`courriel doctor` reads the newest messages as a sync does: the fault the app
+    only showed as « hors ligne » is named, and the account is not blamed."""
+    hostile.set_mode(mode)
+    ca = tmp_path / "ca.pem"
+    ca.write_text(hostile.cert.read_text() + bed.smtp.cert.read_text())
+    user = bed.new_user()
+    target = Target(
+        user.username,
+        imap_host="127.0.0.1",
+        imap_port=hostile.port,
+        smtp_host="localhost",
+        smtp_port=bed.smtp_port,
+    )
+    results = check_all(target, user.password, TrustStore(tmp_path / "trust.toml", cafile=ca))
+    folders = results[-1]
+    assert folders.name == "folders" and not folders.ok, results
+    assert folders.diagnosis is not None and folders.diagnosis.kind == "misbehaving"
+    assert folders.diagnosis.title == "Le serveur répond mal"
+    assert "mot de passe ne sont pas en cause" in folders.diagnosis.explanation

@@ -366,14 +366,11 @@ class _Checkup:
         connection = ImapConnection(
             self.target.imap_host, self.target.imap_port, self.target.username, "", self.trust
         )
-        connection.client = self.client
-        connection.capabilities = frozenset(
-            (c.decode() if isinstance(c, bytes) else str(c)).upper()
-            for c in self.client.capabilities()
-        )
+        connection.adopt(self.client)
         try:
             folders = connection.list_folders()
             quota = connection.quota()
+            _read_newest(connection)
         except Exception as exc:
             raise self._fail(exc, "folders") from None
         detail = ngettext("{count} dossier", "{count} dossiers", len(folders)).format(
@@ -394,6 +391,19 @@ class _Checkup:
                 biggest = []  # naming them is a bonus; the quota itself is the news
             warning = quota_diagnosis(used, limit, biggest)
         return detail, warning
+
+
+def _read_newest(connection: Any, count: int = 20) -> None:
+    """Read the newest messages' summaries as a sync does, read-only: a server that
+    answers a FETCH badly (truncated, malformed, absurdly deep) shows here, with the
+    worker's words, instead of only as « hors ligne » in the app (issue #18)."""
+    from tui.core.summary import SUMMARY_ITEMS
+
+    status = connection.select("INBOX", readonly=True)
+    if status.uidnext > 1:  # 0: not announced; the folder list was the check then
+        connection.fetch_uid_range(
+            max(1, status.uidnext - count), status.uidnext - 1, SUMMARY_ITEMS
+        )
 
 
 def biggest_messages(

@@ -16,7 +16,15 @@ import ssl
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 
-from tui.core.errors import AuthError, CertificateError, ConfigError, ConnectionLost, MailError
+from tui.core.errors import (
+    AuthError,
+    CertificateError,
+    ConfigError,
+    ConnectionLost,
+    MailError,
+    ServerMisbehaved,
+    ServerTooSlow,
+)
 from tui.core.i18n import _
 from tui.core.replies import NOT_THE_PASSWORD, explain_reply, response_code, server_words
 from tui.core.sanitize import clean_line, shorten
@@ -129,6 +137,8 @@ def classify(exc: BaseException) -> str:
     for item in chain:
         if _is_plaintext_tls_failure(item) or _is_protocol_mismatch(item):
             return "wrong_port"
+    if any(isinstance(item, ServerMisbehaved | ServerTooSlow) for item in chain):
+        return "misbehaving"
     for item in chain:
         kind = _network_kind(item)
         if kind:
@@ -256,6 +266,8 @@ def diagnose(
         result = _certificate_diagnosis(exc, host, port)
     elif kind == "unavailable":
         result = _unavailable_diagnosis(exc)
+    elif kind == "misbehaving":
+        result = _misbehaving_diagnosis(exc)
     elif kind == "password":
         result = password_diagnosis(str(exc))
     elif kind == "config":
@@ -564,6 +576,23 @@ def _unavailable_diagnosis(exc: BaseException) -> Diagnosis:
         _("Le serveur a refusé la connexion : {why}.").format(why=explain_reply(reply)),
         [webmail_step(), helpdesk_step()],
         "unavailable",
+    )
+
+
+def _misbehaving_diagnosis(exc: BaseException) -> Diagnosis:
+    """The server's answer broke the protocol or a limit (core.imap): the account is
+    not at fault, and the help desk needs the server's words, not the user's password."""
+    fault = next(item for item in _chain(exc) if isinstance(item, ServerMisbehaved | ServerTooSlow))
+    return Diagnosis(
+        fault.title,
+        _("{what} Votre identifiant et votre mot de passe ne sont pas en cause.").format(
+            what=fault.message
+        ),
+        [
+            _("Réessayez dans quelques minutes : courriel continue avec le reste de la boîte."),
+            helpdesk_step(),
+        ],
+        "misbehaving",
     )
 
 

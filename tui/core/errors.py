@@ -53,6 +53,24 @@ class ConnectionLost(MailError):
         return _("Connexion impossible")
 
 
+class ServerMisbehaved(ConnectionLost):
+    """The server's answer broke the protocol or a limit: it is dropped, with the
+    connection (what follows it cannot be trusted), and said in plain words."""
+
+    @property
+    def title(self) -> str:
+        return _("Le serveur répond mal")
+
+
+class ServerTooSlow(ConnectionLost):
+    """A whole answer did not arrive in time: a per-read timeout never fires against a
+    server that trickles a byte a second (PITFALLS.md), a whole-answer deadline does."""
+
+    @property
+    def title(self) -> str:
+        return _("Le serveur répond trop lentement")
+
+
 class CertificateError(MailError):
     """The server's certificate needs a decision, or was refused."""
 

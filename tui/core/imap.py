@@ -24,7 +24,7 @@ from imapclient import IMAPClient, imap_utf7, tls
 from imapclient.exceptions import IMAPClientAbortError, IMAPClientError, LoginError, ProtocolError
 from imapclient.response_parser import parse_fetch_response, parse_response
 
-from tui.core.errors import ConnectionLost, MailError
+from tui.core.errors import ConnectionLost, MailError, ServerMisbehaved, ServerTooSlow
 from tui.core.fetchparse import parse_simple_fetch
 from tui.core.formatting import figure, size_short
 from tui.core.i18n import _, ngettext
@@ -63,24 +63,6 @@ class CommandFailed(MailError):
     @property
     def title(self) -> str:
         return _("Commande refusée")
-
-
-class ServerMisbehaved(ConnectionLost):
-    """The server's answer broke the protocol or a limit: it is dropped, with the
-    connection (what follows it cannot be trusted), and said in plain words."""
-
-    @property
-    def title(self) -> str:
-        return _("Le serveur répond mal")
-
-
-class ServerTooSlow(ConnectionLost):
-    """A whole answer did not arrive in time: a per-read timeout never fires against a
-    server that trickles a byte a second (PITFALLS.md), this deadline does."""
-
-    @property
-    def title(self) -> str:
-        return _("Le serveur répond trop lentement")
 
 
 class _Budget:
@@ -237,6 +219,22 @@ class _GuardedClient(IMAPClient):  # type: ignore[misc]
             self.ssl_context,
             getattr(self._timeout, "connect", None),
         )
+
+
+def guarded_client(
+    host: str, port: int, ssl_context: ssl.SSLContext | None, timeout: float
+) -> IMAPClient:
+    """An IMAPClient over implicit TLS that reads within this module's limits (a
+    literal as long as announced, lines and answers bounded); `ImapConnection.adopt`
+    adds the whole-answer deadline. For clients made outside ImapConnection (doctor)."""
+    return _GuardedClient(
+        _Budget(RESPONSE_SECONDS, timeout),
+        host,
+        port=port,
+        ssl=True,
+        ssl_context=ssl_context,
+        timeout=timeout,
+    )
 
 
 @dataclass(frozen=True)
@@ -423,6 +421,14 @@ class ImapConnection:
         finally:
             self._budget.close()
 
+    def adopt(self, client: IMAPClient) -> None:
+        """Use a client logged in elsewhere (doctor's), with its deadline if guarded."""
+        self.client = client
+        self.selected = None
+        self.capabilities = frozenset(_text(c).upper() for c in client.capabilities())
+        if isinstance(client, _GuardedClient):
+            self._budget = client._budget
+
     @property
     def busy_since(self) -> float | None:
         """time.monotonic() when the command in flight began; None between commands.
@@ -570,9 +576,10 @@ class ImapConnection:
             return
         self.condstore_enabled = True
 
-    def select(self, folder: str) -> MailboxStatus:
+    def select(self, folder: str, readonly: bool = False) -> MailboxStatus:
+        """SELECT (EXAMINE when `readonly`: nothing the session does can change flags)."""
         self._enable_condstore()
-        data = self._call(lambda c: c.select_folder(folder))
+        data = self._call(lambda c: c.select_folder(folder, readonly=readonly))
         self.selected = folder
         modseq = data.get(b"HIGHESTMODSEQ")
         return MailboxStatus(

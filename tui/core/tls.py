@@ -51,11 +51,11 @@ def imap_connect(
     case no command carrying a credential has been sent. (imaplib itself sends CAPABILITY
     right after the greeting, before the pin is compared: it carries nothing secret.)
     """
-    from imapclient import IMAPClient
+    from tui.core.imap import guarded_client
 
     context = trust.tls_context(host, port)
     try:
-        client = IMAPClient(host, port=port, ssl=True, ssl_context=context, timeout=timeout)
+        client = guarded_client(host, port, context, timeout)
     except ssl.SSLCertVerificationError as exc:
         raise trust.needs_decision(host, port, exc, timeout=timeout) from None
     except (OSError, ssl.SSLError) as exc:
