@@ -617,3 +617,47 @@ def test_snapshot_outbox(snap_compare, demo, size: tuple[int, int]) -> None:
     fill_outbox(identity, cache)
     app = Host(OutboxScreen(cache))
     assert snap_compare(app, terminal_size=size, press=["down"])
+
+
+# --- a full or read-only disk (#24) --------------------------------------------------
+
+
+def fill_the_store(cache: Cache) -> None:
+    """The user's store can grow no more: SQLite answers SQLITE_FULL, as on a full disk."""
+    pages = cache._db.execute("PRAGMA durable.page_count").fetchone()[0]
+    cache._db.execute(f"PRAGMA durable.max_page_count = {pages}")
+
+
+async def test_a_full_disk_keeps_the_text_and_says_so(demo, monkeypatch) -> None:
+    """Autosave, Ctrl+D, Échap → Enregistrer and Ctrl+S used to crash with « database or
+    disk is full » and lose the text: now the screen stays, says why in French, and saves
+    by itself once there is room again."""
+    identity, cache = demo
+    monkeypatch.setattr(compose_module, "AUTOSAVE_SECONDS", 0.05)
+    fill_the_store(cache)
+    body = "Ordre du jour du conseil pédagogique. " * 4000  # 150 KB: more than is free
+    app = Host(ComposeScreen(identity, new_draft(identity), cache))
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = app.screen
+        screen.query_one("#to", Input).value = "jean.dupont@ac-dijon.fr"
+        screen.query_one("#subject", Input).value = "Conseil"
+        screen.query_one("#body", TextArea).text = body
+        await pilot.pause(0.3)  # several autosaves fail
+        told = [n.message for n in app._notifications]
+        assert len(told) == 1 and "disque plein" in told[0], told  # said once, not each time
+        assert str(cache.durable_path) in told[0]
+        for key in ("ctrl+d", "ctrl+s", "escape"):
+            await pilot.press(key)
+            await pilot.pause()
+        assert isinstance(app.screen, Choice)  # « Enregistrer le brouillon ? »
+        await pilot.press("enter")  # Enregistrer: fails, so the screen stays
+        await pilot.pause()
+        told = [n.message for n in app._notifications]
+        assert any("boîte d'envoi" in text for text in told), told  # Ctrl+S said so
+        assert app.screen is screen and app.result == "pending"  # still open
+        assert screen.query_one("#body", TextArea).text == body  # nothing typed is lost
+        assert outbox.load_drafts(cache) == [] and outbox.pending(cache) == []
+        cache._db.execute("PRAGMA durable.max_page_count = 1073741823")  # room again
+        await pilot.pause(0.3)
+        drafts = outbox.load_drafts(cache)
+        assert len(drafts) == 1 and drafts[0][1].body == body

@@ -402,7 +402,8 @@ class Cache:
         try:
             yield self._db
         except BaseException:
-            self._db.execute("ROLLBACK")
+            if self._db.in_transaction:  # SQLite already rolled back on SQLITE_FULL
+                self._db.execute("ROLLBACK")
             raise
         self._db.execute("COMMIT")
 

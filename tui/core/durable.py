@@ -98,7 +98,15 @@ _SQLITE_REASONS = {
 }
 
 
-def _reason(error: BaseException) -> str:
+def write_problem(error: BaseException) -> bool:
+    """A local write that failed for a reason the user can fix (full disk, read-only
+    file or folder, lock): told in French, never a traceback. Corruption is not one."""
+    if isinstance(error, StoreError | OSError):
+        return True
+    return isinstance(error, sqlite3.Error) and not is_corruption(error)
+
+
+def reason(error: BaseException) -> str:
     """Why, in the user's language: SQLite's and the system's own texts are English."""
     if isinstance(error, _NewerSchema):
         return clean_line(str(error))
@@ -111,12 +119,12 @@ def _reason(error: BaseException) -> str:
 
 
 def store_error(path: Path, error: BaseException) -> StoreError:
-    reason = _reason(error)
+    why = reason(error)
     return StoreError(
         _(
             "Le fichier local {path} ne peut pas être ouvert ou écrit ({reason}). "
             "Vérifiez l'espace libre et les droits de ce dossier, puis relancez courriel."
-        ).format(path=path, reason=reason)
+        ).format(path=path, reason=why)
     )
 
 

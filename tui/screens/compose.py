@@ -30,7 +30,7 @@ from textual.suggester import Suggester
 from textual.widgets import Input, Label, OptionList, Static, TextArea
 from textual.widgets.option_list import Option
 
-from tui.core import outbox
+from tui.core import durable, outbox
 from tui.core.cache import Cache
 from tui.core.compose import (
     AddressError,
@@ -45,6 +45,7 @@ from tui.core.compose import (
     size_warning,
     to_bytes,
 )
+from tui.core.errors import MailError
 from tui.core.formatting import size_short
 from tui.core.i18n import _
 from tui.core.mime import Attachment
@@ -237,6 +238,7 @@ class ComposeScreen(Screen[int | None]):
         self._opened_json = draft.to_json()
         self._saved_json = self._opened_json
         self._finished = False
+        self._save_failing = False  # the last save met a full or read-only disk
         self._latest = draft
         self._size_confirmed = False
         self.suggester = AddressSuggester(cache)
@@ -305,8 +307,21 @@ class ComposeScreen(Screen[int | None]):
 
     def on_unmount(self) -> None:
         # The app quit or replaced this screen without a decision: keep what was typed.
-        if not self._finished and self.changed_since_save:
-            self.save()
+        if not self._finished and self.changed_since_save and self.try_save() is None:
+            self._rescue()
+
+    def _rescue(self) -> None:
+        """Quitting with the store unwritable: the text goes to a private file in the
+        temporary folder (often another disk), named in the log, rather than nowhere."""
+        import logging
+
+        draft = self.current_draft()
+        with suppress(OSError):
+            handle, name = tempfile.mkstemp(prefix="courriel-brouillon-", suffix=".txt")
+            with os.fdopen(handle, "w", encoding="utf-8") as file:
+                file.write(f"To: {draft.to}\nCc: {draft.cc}\nSubject: {draft.subject}\n\n")
+                file.write(draft.body)
+            logging.getLogger("courriel").warning("unsaved draft written to %s", name)
 
     # --- the draft ----------------------------------------------------------------
 
@@ -363,9 +378,41 @@ class ComposeScreen(Screen[int | None]):
         self._saved_json = draft.to_json()
         return self.draft_id
 
+    def try_save(self, *, quiet: bool = False) -> int | None:
+        """Save, or say why the disk refused (full, read-only, locked) and keep the text
+        on screen: nothing typed is lost, and the autosave tries again by itself. `quiet`
+        (the autosave) says it once per failing stretch, not every few seconds."""
+        try:
+            draft_id = self.save()
+        except Exception as exc:
+            if not durable.write_problem(exc):
+                raise
+            if not (quiet and self._save_failing):
+                self._tell_write_failed(exc, _("Le brouillon n'a pas pu être enregistré"))
+            self._save_failing = True
+            return None
+        if self._save_failing:
+            self._save_failing = False
+            self.notify(_("Brouillon enregistré à nouveau."), markup=False)
+        return draft_id
+
+    def _tell_write_failed(self, exc: BaseException, what: str) -> None:
+        where = clean_line(str(self.cache.durable_path))
+        why = exc.message if isinstance(exc, MailError) else durable.reason(exc)
+        self.notify(
+            _(
+                "{what} dans {path} ({reason}). Votre texte reste à l'écran : libérez de "
+                "la place ou corrigez les droits de ce dossier, puis réessayez."
+            ).format(what=what, path=where, reason=why),
+            title=_("Fichiers locaux"),
+            severity="error",
+            markup=False,
+            timeout=20,
+        )
+
     def autosave(self) -> None:
         if not self._finished and self.changed_since_save:
-            self.save()
+            self.try_save(quiet=True)
 
     # --- attachments --------------------------------------------------------------
 
@@ -514,6 +561,11 @@ class ComposeScreen(Screen[int | None]):
         except ComposeError as exc:
             self.notify(str(exc), title=exc.title, severity="error", markup=False)
             return
+        except Exception as exc:
+            if not durable.write_problem(exc):
+                raise
+            self._tell_write_failed(exc, _("Le message n'a pas pu être mis dans la boîte d'envoi"))
+            return
         self.suggester.remember(
             [pair for field in ADDRESS_FIELDS for pair in parse_address_list(getattr(draft, field))]
         )
@@ -527,8 +579,8 @@ class ComposeScreen(Screen[int | None]):
     # --- saving and closing -------------------------------------------------------
 
     def action_save(self) -> None:
-        self.save()
-        self.notify(_("Brouillon enregistré."), markup=False)
+        if self.try_save() is not None:
+            self.notify(_("Brouillon enregistré."), markup=False)
 
     def action_save_to_server(self) -> None:
         """Saved here first, then the app hands the built message to the IMAP worker."""
@@ -542,7 +594,9 @@ class ComposeScreen(Screen[int | None]):
         except ComposeError as exc:
             self.notify(str(exc), title=exc.title, severity="error", markup=False)
             return
-        self.post_message(self.SaveToServer(self.save(), to_bytes(message)))
+        draft_id = self.try_save()
+        if draft_id is not None:
+            self.post_message(self.SaveToServer(draft_id, to_bytes(message)))
 
     def action_close(self) -> None:
         if self.focused is self.query_one("#attach-path", Input):
@@ -554,8 +608,8 @@ class ComposeScreen(Screen[int | None]):
 
         def decided(choice: str | None) -> None:
             if choice == "save":
-                self.save()
-                self._finish(keep=True)
+                if self.try_save() is not None:  # else the screen stays, text and all
+                    self._finish(keep=True)
             elif choice == "discard":
                 self._finish(keep=False)
 
@@ -576,10 +630,14 @@ class ComposeScreen(Screen[int | None]):
         """Close unsent. Abandoning undoes this session's autosaves: the draft as it was."""
         self._finished = True
         if not keep and self.draft_id is not None:
-            if self._opened_id is None:
-                outbox.delete_draft(self.cache, self.draft_id)
-            else:
-                outbox.save_draft(self.cache, self.initial, self._opened_id)
+            try:
+                if self._opened_id is None:
+                    outbox.delete_draft(self.cache, self.draft_id)
+                else:
+                    outbox.save_draft(self.cache, self.initial, self._opened_id)
+            except Exception as exc:  # abandoned anyway: an autosave left over is harmless
+                if not durable.write_problem(exc):
+                    raise
         self.dismiss(None)
 
     # --- external editor ----------------------------------------------------------
