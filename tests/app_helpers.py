@@ -7,8 +7,10 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
+from typing import Any
 
 import pytest
+from textual.app import App
 
 from tui.account import Account
 from tui.app import CourrielApp
@@ -27,3 +29,27 @@ def demo_app(monkeypatch: pytest.MonkeyPatch) -> Iterator[CourrielApp]:
     with folder:
         yield CourrielApp(config, Account(config, cache, demo=True))
         cache.close()
+
+
+BURST_KEYS = {"enter", "tab", "shift+tab", "escape", "backspace", "down", "up", "end"}
+
+
+def burst(app: App[Any], *items: str) -> None:
+    """Send keys as SSH delivers fast typing or a paste: all queued at once, none
+    handled before the next arrives (Pilot.press waits for idle after each key).
+    An item in BURST_KEYS is that key; any other item is text, typed character by
+    character."""
+    from textual import events
+    from textual.keys import _character_to_key
+
+    driver = app._driver
+    assert driver is not None
+    for item in items:
+        if item in BURST_KEYS:
+            keys: list[tuple[str, str | None]] = [(item, "\r" if item == "enter" else None)]
+        else:
+            keys = [(c if c.isalnum() else _character_to_key(c), c) for c in item]
+        for name, char in keys:
+            event = events.Key(name, char)
+            event.set_sender(app)
+            driver.send_message(event)

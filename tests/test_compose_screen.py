@@ -18,7 +18,7 @@ from textual.app import App
 from textual.screen import Screen
 from textual.widgets import Input, OptionList, Static, TextArea
 
-from tests.app_helpers import FIXED_NOW, demo_app
+from tests.app_helpers import FIXED_NOW, burst, demo_app
 from tui.core import outbox
 from tui.core.cache import Cache
 from tui.core.compose import Draft, Identity, new_draft, reply_draft
@@ -453,6 +453,21 @@ async def test_address_completion_from_the_cache(demo) -> None:
         assert to.value == "collegue@ac-dijon.fr, " + sender.sender_address
 
 
+async def test_tab_takes_the_completion_then_moves_on(demo) -> None:
+    """Issue #17: Tab on a suggestion dropped it and left « soph »."""
+    identity, cache = demo
+    sender = cache.page("INBOX", 0, 1)[0]
+    app = Host(ComposeScreen(identity, new_draft(identity), cache))
+    async with app.run_test(size=(80, 24)) as pilot:
+        to = app.screen.query_one("#to", Input)
+        to.focus()
+        await pilot.press(*sender.sender_address[:4])
+        await pilot.pause(0.2)
+        await pilot.press("tab")
+        assert to.value == sender.sender_address
+        assert app.focused is app.screen.query_one("#cc", Input)
+
+
 async def test_completion_by_name_and_of_addresses_written_to(demo) -> None:
     _identity, cache = demo
     suggester = compose_module.AddressSuggester(cache)
@@ -661,3 +676,36 @@ async def test_a_full_disk_keeps_the_text_and_says_so(demo, monkeypatch) -> None
         await pilot.pause(0.3)
         drafts = outbox.load_drafts(cache)
         assert len(drafts) == 1 and drafts[0][1].body == body
+
+
+# --- typing ahead, as SSH delivers it (#24) ------------------------------------------
+
+
+async def test_keys_typed_ahead_go_to_the_field_they_were_typed_for(demo) -> None:
+    """The address, Enter ×3, the subject, Enter and the body in one burst: the To
+    field became « marie.durand@ac-dijon.frObjet 0 » and the body went into Objet."""
+    identity, cache = demo
+    app = Host(ComposeScreen(identity, new_draft(identity), cache))
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = app.screen
+        await pilot.pause()
+        burst(app, "marie.durand@ac-dijon.fr", "enter", "enter", "enter", "Objet 0", "enter")
+        burst(app, "Bonjour Marie,")
+        await pilot.pause(0.3)
+        assert screen.query_one("#to", Input).value == "marie.durand@ac-dijon.fr"
+        assert screen.query_one("#cc", Input).value == ""
+        assert screen.query_one("#bcc", Input).value == ""
+        assert screen.query_one("#subject", Input).value == "Objet 0"
+        assert screen.query_one("#body", TextArea).text.startswith("Bonjour Marie,")
+
+
+async def test_tab_typed_ahead_moves_before_the_next_keys(demo) -> None:
+    identity, cache = demo
+    app = Host(ComposeScreen(identity, new_draft(identity), cache))
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = app.screen
+        await pilot.pause()
+        burst(app, "marie.durand@ac-dijon.fr", "tab", "paul@ac-dijon.fr", "shift+tab", "x")
+        await pilot.pause(0.3)
+        assert screen.query_one("#to", Input).value == "marie.durand@ac-dijon.frx"
+        assert screen.query_one("#cc", Input).value == "paul@ac-dijon.fr"

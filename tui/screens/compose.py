@@ -56,6 +56,7 @@ from tui.widgets.footer import Footer
 
 AUTOSAVE_SECONDS = 3.0
 ADDRESS_FIELDS = ("to", "cc", "bcc")
+HEADER_FIELDS = (*ADDRESS_FIELDS, "subject")  # Enter moves from one to the next
 MAX_SCANNED = 100_000  # messages read to build the address book
 
 
@@ -193,6 +194,11 @@ class ComposeScreen(Screen[int | None]):
         Binding("ctrl+e", "editor", _("Éditeur"), priority=True, id="compose.editor"),
         Binding("delete", "remove_attachment", _("Retirer"), id="compose.remove_attachment"),
         Binding("escape", "close", _("Fermer"), id="compose.close"),
+        # Enter in a header field moves on at once, when the key is read, not when the
+        # field gets round to it: keys typed ahead over SSH go where they were meant.
+        Binding("enter", "next_field", show=False, priority=True, id="compose.next_field"),
+        Binding("tab", "next_field(True)", show=False, priority=True, id="compose.tab"),
+        Binding("shift+tab", "previous_field", show=False, priority=True, id="compose.back"),
     ]
 
     class SaveToServer(Message):
@@ -267,12 +273,13 @@ class ComposeScreen(Screen[int | None]):
                         value,
                         placeholder=_("prenom.nom@ac-dijon.fr, …") if name == "to" else "",
                         suggester=self.suggester,
+                        select_on_focus=False,  # coming back to add an address keeps them
                         id=name,
                     )
                 yield Static(id=f"{name}-error", classes="field-error")
             with Horizontal(classes="field"):
                 yield Label(_("Objet"), classes="field-label")
-                yield Input(draft.subject, id="subject")
+                yield Input(draft.subject, select_on_focus=False, id="subject")
             yield OptionList(id="attachments")
             with Horizontal(classes="field", id="attach-row"):
                 yield Label(_("Joindre"), classes="field-label")
@@ -339,10 +346,19 @@ class ComposeScreen(Screen[int | None]):
         if field in ADDRESS_FIELDS and self.query_one(f"#{field}-error").display:
             self._set_error(field, "")  # the user is fixing it
 
-    @on(Input.Submitted, "#to, #cc, #bcc, #subject")
-    def _next_field(self, event: Input.Submitted) -> None:
-        event.stop()
+    def action_next_field(self, complete: bool = False) -> None:
+        """The next field; Tab first takes the address completion shown, as a shell
+        does (it used to drop it and leave « soph »)."""
+        field = self.focused
+        if complete and isinstance(field, Input):
+            suggestion = field._suggestion  # what Input draws after the cursor (Textual 8)
+            if suggestion and len(suggestion) > len(field.value) and field.cursor_at_end:
+                field.value = suggestion
+                field.cursor_position = len(suggestion)
         self.focus_next()
+
+    def action_previous_field(self) -> None:
+        self.focus_previous()
 
     def _read_fields(self) -> Draft:
         def value(field: str) -> str:
@@ -493,6 +509,9 @@ class ComposeScreen(Screen[int | None]):
             self.query_one("#body", TextArea).focus()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in ("next_field", "previous_field"):  # else the focused widget's own
+            focused = self.focused
+            return isinstance(focused, Input) and focused.id in HEADER_FIELDS
         if action == "remove_attachment":
             return (
                 self.is_mounted
