@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from textual.widgets._footer import FooterKey
 
-from tests.app_helpers import demo_app
+from tests.app_helpers import burst, demo_app
 from tui.screens.mailbox import MailboxScreen
 from tui.widgets.message_list import MessageList
 from tui.widgets.reader import Reader
@@ -276,3 +276,18 @@ async def test_save_on_a_message_without_attachments_says_just_that(
             said = [n.message for n in app._notifications]
             assert "Ce message n'a pas de pièce jointe." in said
             assert not any("ouvrez-le" in text for text in said)
+
+
+async def test_a_path_typed_right_after_s_reaches_the_save_dialog(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """Issue #24: over SSH the save dialog lost the first 27 characters of a path typed
+    just after `s`: keys sent before the dialog took focus went nowhere."""
+    with demo_app(monkeypatch) as app:
+        async with app.run_test(size=(80, 24), notifications=True) as pilot:
+            await pilot.press("down", "down", "down")  # the reply with the PDF
+            await pilot.pause()
+            target = str(tmp_path / "pieces-jointes")
+            burst(app, "s", target, "enter")
+            await pilot.pause(0.5)
+            assert (tmp_path / "pieces-jointes" / "ordre-du-jour-reunion.pdf").exists()

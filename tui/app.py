@@ -44,6 +44,7 @@ from tui.screens.password import PasswordPrompt
 from tui.sending import Sending
 from tui.session import AccountSession, open_account
 from tui.themes import DEFAULT_THEME, SIXTEEN_COLOUR_THEME, load_themes
+from tui.typeahead import TypeAhead
 
 if TYPE_CHECKING:
     # The worker, SMTP and certificate code load when the account connects, not before
@@ -86,7 +87,7 @@ class WorkerEvent(Message):
         self.event = event
 
 
-class CourrielApp(CrashScreen, Sending, App[None]):
+class CourrielApp(TypeAhead, CrashScreen, Sending, App[None]):
     """courriel: one account, its mailbox screen, and the global keys."""
 
     TITLE = "courriel"

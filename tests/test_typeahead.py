@@ -1,0 +1,96 @@
+"""Keys typed ahead (tui.typeahead): sent as one burst, as SSH delivers them (#24)."""
+
+from __future__ import annotations
+
+from textual.app import App, ComposeResult
+from textual.binding import Binding
+from textual.screen import ModalScreen, Screen
+from textual.widgets import Input, OptionList
+
+from tests.app_helpers import burst
+from tui.typeahead import TypeAhead
+
+
+class Ask(ModalScreen[str]):
+    """A dialog opened by a key, its field focused in on_mount as ours are."""
+
+    def compose(self) -> ComposeResult:
+        yield Input(id="answer")
+
+    def on_mount(self) -> None:
+        self.query_one(Input).focus()
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        self.dismiss(event.value)
+
+
+class Home(Screen[None]):
+    BINDINGS = [Binding("a", "ask", "Ask"), Binding("x", "count", "Count")]
+
+    def compose(self) -> ComposeResult:
+        yield OptionList("un", "deux", id="list")  # focused first: keys are commands
+        yield Input(id="home-field")
+
+    def action_ask(self) -> None:
+        self.app.push_screen(Ask(), self.app.answers.append)  # type: ignore[attr-defined]
+
+    def action_count(self) -> None:
+        self.app.counted += 1  # type: ignore[attr-defined]
+
+
+class Host(TypeAhead, App[None]):
+    def __init__(self) -> None:
+        super().__init__()
+        self.answers: list[str] = []
+        self.counted = 0
+
+    def on_mount(self) -> None:
+        self.push_screen(Home())
+
+
+async def test_a_dialog_opened_by_a_key_gets_the_keys_typed_after_it() -> None:
+    app = Host()
+    async with app.run_test() as pilot:
+        await pilot.pause()
+        assert isinstance(app.focused, OptionList)
+        burst(app, "a", "/home/marie/Documents/pieces-jointes", "enter")
+        await pilot.pause(0.3)
+        assert app.answers == ["/home/marie/Documents/pieces-jointes"]
+        burst(app, "x", "x")
+        await pilot.pause()
+        assert app.counted == 2  # the dialog closed, keys are commands again
+
+
+async def test_keys_do_not_wait_on_a_screen_whose_focus_went_away() -> None:
+    """A screen that was ready once is never waited for again: no lag on each key."""
+    app = Host()
+    async with app.run_test() as pilot:
+        await pilot.pause()
+        await pilot.press("x")  # the screen was ready once
+        app.set_focus(None)
+        await pilot.pause()
+        burst(app, "x", "x", "x")
+        await pilot.pause()
+        assert app.counted == 4
+
+
+class Never(ModalScreen[None]):
+    """Can take the focus but never does: keys are let through after a while."""
+
+    def compose(self) -> ComposeResult:
+        yield Input()
+
+    def on_mount(self) -> None:
+        self.set_focus(None)
+
+
+async def test_a_screen_that_never_takes_the_focus_gets_the_keys_after_a_while() -> None:
+    app = Host()
+    async with app.run_test() as pilot:
+        await pilot.pause()
+        screen = Never()
+        screen.AUTO_FOCUS = None
+        app.push_screen(screen)
+        burst(app, "z")
+        await pilot.pause(1.5)
+        assert not app._typeahead_held  # handed out, not kept forever
