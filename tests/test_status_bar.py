@@ -15,6 +15,22 @@ class BarApp(App[None]):
         yield StatusBar()
 
 
+async def test_the_next_sync_shows_at_80_columns() -> None:
+    """Issue #17: the promised sync interval was invisible below 200 columns."""
+    app = BarApp()
+    async with app.run_test(size=(80, 3)) as pilot:
+        bar = app.query_one(StatusBar)
+        bar.folder = "Boîte de réception : 50 messages, 50 non lus"
+        bar.state = "connecté"
+        bar.last_sync = datetime(2026, 11, 23, 10, 42)
+        bar.next_sync = datetime(2026, 11, 23, 10, 57)
+        bar.quota = (27, 100 * 1024)
+        await pilot.pause()
+        line = bar.render().plain
+        assert "prochaine synchro 10:57" in line and "connecté" in line
+        assert line.startswith("Boîte de réception") and len(line) <= bar.content_size.width
+
+
 @pytest.mark.parametrize("width", [80, 200])
 async def test_new_mail_outbox_and_full_quota_survive_80_columns(width: int) -> None:
     app = BarApp()
@@ -32,7 +48,7 @@ async def test_new_mail_outbox_and_full_quota_survive_80_columns(width: int) -> 
         assert len(line) <= bar.content_size.width
         for urgent in ("3 nouveaux", "boîte d'envoi : 1", "quota"):
             assert urgent in line
-        assert ("prochaine 10:57" in line) is (width == 200)  # the first to go
+        assert ("synchro 10:42" in line) is (width == 200)  # the first to go
         bar.quota = None
         await pilot.pause()
         line = bar.render().plain

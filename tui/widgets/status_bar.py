@@ -12,7 +12,8 @@ from tui.core.formatting import size_short
 from tui.core.i18n import _, ngettext
 from tui.quota_notice import QUOTA_ERROR, QUOTA_WARNING, quota_level, quota_percent
 
-FOLDER_RANK = 3  # below the connection state, above the sync times
+FOLDER_RANK = 3  # below the connection state and the next sync, above the last sync
+NEXT_SYNC_RANK = 3.5  # the folder's description is shortened before it goes
 SLOW_AFTER = 5.0  # seconds a command may run before the bar says the server is slow
 
 
@@ -72,7 +73,7 @@ class StatusBar(Widget):
     def render(self) -> Content:
         # (what to keep longest when the line is too narrow, the part), in display order:
         # new mail, the outbox and a nearly full quota first, sync times last.
-        parts: list[tuple[int, Content]] = [
+        parts: list[tuple[float, Content]] = [
             (FOLDER_RANK, Content(self.folder)),
             (4, Content(self.state)),
         ]
@@ -81,7 +82,8 @@ class StatusBar(Widget):
             parts.append((1, Content(_("synchro {time}").format(time=time))))
         if self.next_sync is not None:
             time = f"{self.next_sync:%H:%M}"
-            parts.append((0, Content(_("prochaine {time}").format(time=time))))
+            next_sync = _("prochaine synchro {time}").format(time=time)
+            parts.append((NEXT_SYNC_RANK, Content(next_sync)))
         if self.new_mail:
             text = ngettext("{n} nouveau", "{n} nouveaux", self.new_mail).format(n=self.new_mail)
             parts.append((9, Content(text).stylize("bold")))
@@ -93,10 +95,11 @@ class StatusBar(Widget):
             parts.append(quota_part)
         return self._fit([(rank, part) for rank, part in parts if part.plain])
 
-    def _fit(self, parts: list[tuple[int, Content]]) -> Content:
+    def _fit(self, parts: list[tuple[float, Content]]) -> Content:
         """Join the parts; when the line is too narrow, give up the least urgent first
-        (sync times, a normal quota, then the folder's description, shortened before
-        it goes), so that new mail, the outbox and a nearly full quota stay in view."""
+        (the last sync, a normal quota, then the folder's description, shortened before
+        it goes, then the next sync), so that new mail, the outbox and a nearly full
+        quota stay in view, and the next sync too at 80 columns (issue #17)."""
         width = self.content_size.width
         separator = Content(" · ")
         line = separator.join(part for _rank, part in parts)
@@ -111,7 +114,7 @@ class StatusBar(Widget):
             line = separator.join(part for _rank, part in parts)
         return line
 
-    def _quota(self) -> tuple[int, Content] | None:
+    def _quota(self) -> tuple[float, Content] | None:
         """Plain below 80 %, then in the warning colour, and from 95 % in the error
         colour; a coloured quota is kept in view on a narrow line."""
         percent = quota_percent(self.quota)
