@@ -393,7 +393,8 @@ async def test_sync_now_picks_up_new_mail(
         await run.pilot.press("f5")
         await run.wait(lambda: run.messages.total == 4)
         assert await run.line_with("Sujet 4") is not None
-        assert any("4 messages, 4 non lus" in line for line in await run.screen())
+        lines = await run.screen()
+        assert any("4 messages, 4 non lus" in line for line in lines), lines[-3:]
 
 
 @pytest.mark.parametrize("size", [(80, 24), (120, 40)], ids=["80x24", "120x40"])

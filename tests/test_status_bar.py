@@ -27,8 +27,12 @@ async def test_the_next_sync_shows_at_80_columns() -> None:
         bar.quota = (27, 100 * 1024)
         await pilot.pause()
         line = bar.render().plain
-        assert "prochaine synchro 10:57" in line and "connecté" in line
-        assert line.startswith("Boîte de réception") and len(line) <= bar.content_size.width
+        assert "prochaine synchro 10:57" in line
+        assert line.startswith("Boîte de réception : 50 messages, 50 non lus")
+        assert len(line) <= bar.content_size.width
+        bar.state = "hors ligne depuis 10:50"  # not the normal state: it stays in view
+        await pilot.pause()
+        assert "hors ligne depuis 10:50" in bar.render().plain
 
 
 @pytest.mark.parametrize("width", [80, 200])

@@ -12,8 +12,9 @@ from tui.core.formatting import size_short
 from tui.core.i18n import _, ngettext
 from tui.quota_notice import QUOTA_ERROR, QUOTA_WARNING, quota_level, quota_percent
 
-FOLDER_RANK = 3  # below the connection state and the next sync, above the last sync
-NEXT_SYNC_RANK = 3.5  # the folder's description is shortened before it goes
+FOLDER_RANK = 3  # below a connection problem, above the sync times
+NEXT_SYNC_RANK = 2.8  # kept at 80 columns beside the folder's counts (issue #17)…
+CONNECTED_RANK = 2.5  # …by giving up a plain « connecté » first
 SLOW_AFTER = 5.0  # seconds a command may run before the bar says the server is slow
 
 
@@ -73,9 +74,12 @@ class StatusBar(Widget):
     def render(self) -> Content:
         # (what to keep longest when the line is too narrow, the part), in display order:
         # new mail, the outbox and a nearly full quota first, sync times last.
+        # « connecté » is the normal state: on a narrow line the next sync says more; any
+        # other state (offline, slow, syncing) outranks the next sync, which then waits.
+        connected = self.state == _("connecté")
         parts: list[tuple[float, Content]] = [
             (FOLDER_RANK, Content(self.folder)),
-            (4, Content(self.state)),
+            (CONNECTED_RANK if connected else 4, Content(self.state)),
         ]
         if self.last_sync is not None:
             time = f"{self.last_sync:%H:%M}"
@@ -83,7 +87,7 @@ class StatusBar(Widget):
         if self.next_sync is not None:
             time = f"{self.next_sync:%H:%M}"
             next_sync = _("prochaine synchro {time}").format(time=time)
-            parts.append((NEXT_SYNC_RANK, Content(next_sync)))
+            parts.append((NEXT_SYNC_RANK if connected else 0, Content(next_sync)))
         if self.new_mail:
             text = ngettext("{n} nouveau", "{n} nouveaux", self.new_mail).format(n=self.new_mail)
             parts.append((9, Content(text).stylize("bold")))
@@ -97,9 +101,9 @@ class StatusBar(Widget):
 
     def _fit(self, parts: list[tuple[float, Content]]) -> Content:
         """Join the parts; when the line is too narrow, give up the least urgent first
-        (the last sync, a normal quota, then the folder's description, shortened before
-        it goes, then the next sync), so that new mail, the outbox and a nearly full
-        quota stay in view, and the next sync too at 80 columns (issue #17)."""
+        (the last sync, a normal quota, a plain « connecté », the next sync, then the
+        folder's description, shortened before it goes), so that new mail, the outbox
+        and a nearly full quota stay in view, and the next sync too at 80 columns."""
         width = self.content_size.width
         separator = Content(" · ")
         line = separator.join(part for _rank, part in parts)
