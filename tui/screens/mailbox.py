@@ -38,7 +38,13 @@ if TYPE_CHECKING:
     from tui.core.compose import Draft, Identity
     from tui.widgets.message_list import RowSource
 
+# From WIDE columns the list and the reader are both in view, the reader wide enough
+# for a 72-column line of mail (issue #17): side by side, or, when there are STACK_ROWS
+# rows or more, the list above the reader, both the terminal's whole width. From ROOMY
+# columns the folder pane is always there too; below, `b` shows it.
 WIDE = 120
+ROOMY = 160
+STACK_ROWS = 30
 PREVIEW_SECONDS = 2.0
 PREVIEW_DEBOUNCE = 0.12
 
@@ -113,7 +119,7 @@ class MailboxScreen(Screen[None]):
 
     def compose(self) -> ComposeResult:
         # Laid out for the terminal before the panes are styled, not restyled after.
-        self.set_class(self.app.size.width >= WIDE, "-wide")
+        self._set_size_classes(self.app.size.width, self.app.size.height)
         yield Input(placeholder=_("Rechercher (expéditeur, objet, texte) puis Entrée"), id="search")
         with Horizontal(id="panes"):
             yield FolderList(id="folders")
@@ -157,12 +163,33 @@ class MailboxScreen(Screen[None]):
     # --- layout -------------------------------------------------------------------
 
     def on_resize(self, event: Resize) -> None:
-        self._layout(event.size.width)
+        self._layout(event.size.width, event.size.height)
 
-    def _layout(self, width: int) -> None:
-        self.set_class(width >= WIDE, "-wide")
+    def _layout(self, width: int, height: int | None = None) -> None:
+        was_wide = self.has_class("-wide")
+        self._set_size_classes(width, self.size.height if height is None else height)
         self.set_class(self.reading, "-reading")
         self.refresh_bindings()  # « Retour » shows only when there is somewhere to go
+        if self.has_class("-wide") and not was_wide and self.is_mounted:
+            self._preview_cursor()  # the reader appears: with the message under the cursor
+
+    def _set_size_classes(self, width: int, height: int) -> None:
+        self.set_class(width >= WIDE, "-wide")
+        self.set_class(width >= ROOMY, "-roomy")
+        self.set_class(WIDE <= width < ROOMY and height >= STACK_ROWS, "-stacked")
+
+    def _preview_cursor(self) -> None:
+        selected = self._selected()
+        if selected is None:
+            self.reader.show_placeholder(self.messages.empty_text)
+        elif selected != self.opened:
+            self.open_message(*selected, focus=False)
+
+    @property
+    def folder_pane_is_a_toggle(self) -> bool:
+        """Below ROOMY columns the folder pane opens on `b` and closes once a folder is
+        chosen; from ROOMY on it is always there."""
+        return not self.has_class("-roomy")
 
     def _folder_source(self) -> RowSource:
         """Where the list reads a folder: the cache in date order, or by thread."""
@@ -188,7 +215,7 @@ class MailboxScreen(Screen[None]):
     def action_back(self) -> None:
         if self.has_class("-searching") and not self.reading:
             self.end_search()
-        elif self.has_class("-folders") and not self.has_class("-wide"):
+        elif self.has_class("-folders") and self.folder_pane_is_a_toggle:
             self.action_toggle_folders()
         elif self.reading:
             self.reading = False
@@ -226,7 +253,7 @@ class MailboxScreen(Screen[None]):
         self.reading = False
         self.opened = None  # a body still loading from the old folder is not shown
         self.refresh_folders()
-        if not self.has_class("-wide"):
+        if self.folder_pane_is_a_toggle:
             self.remove_class("-folders")
         self._layout(self.size.width)
         self.messages.show_folder(event.folder)
@@ -270,7 +297,9 @@ class MailboxScreen(Screen[None]):
 
     def open_message(self, folder: str, uid: int, *, focus: bool) -> None:
         self.opened = (folder, uid)
-        if focus and not self.has_class("-wide"):
+        if focus:
+            # Narrow: the reader replaces the list. Wide: the list stays, the reader
+            # takes the keys (j, k, space scroll the message; Échap goes back).
             self.reading = True
             self._layout(self.size.width)
             self.reader.focus()
