@@ -173,3 +173,24 @@ def test_windowed_flags_pass_matches_the_server(
     server, window edges included."""
     monkeypatch.setattr(sync_module, "FLAG_WINDOW", 4)
     scenario(bed_without_condstore, tmp_path, thorough=True)  # asserts against the server
+
+
+@pytest.mark.parametrize("condstore", [True, False])
+def test_a_sync_keeps_what_the_user_did_that_the_server_has_not_seen_yet(
+    tmp_path: Path, condstore: bool
+) -> None:
+    """Issue #17: after reading and replying, the list showed « N R » while the server
+    had \\Seen, until a second F5: a flag sync between the user's action and its replay
+    wrote the server's older flags over it. Pending actions now apply on top."""
+    from tui.core import actions
+
+    engine, server = filled(tmp_path, condstore=condstore)
+    actions.set_flags(engine.cache, "INBOX", [5], add=["\\Flagged"])  # not replayed yet
+    actions.set_flags(engine.cache, "INBOX", [6], remove=["\\Seen"])
+    server.set(5, frozenset({"\\Seen", "\\Answered"}))  # the reply's \Answered, say
+    server.set(6, frozenset({"\\Seen", "\\Answered"}))
+    server.set(7, frozenset({"\\Seen", "\\Answered"}))
+    engine.sync_folder("INBOX")
+    assert engine.cache.summary("INBOX", 5).flags == {"\\Seen", "\\Answered", "\\Flagged"}
+    assert engine.cache.summary("INBOX", 6).flags == {"\\Answered"}
+    assert engine.cache.summary("INBOX", 7).flags == {"\\Seen", "\\Answered"}

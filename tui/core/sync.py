@@ -104,6 +104,14 @@ class FolderSyncResult:
 Progress = Callable[[str, int, int], None]
 
 
+def _apply(flags: Iterable[str], changes: Iterable[tuple[set[str], set[str]]]) -> set[str]:
+    """The server's flags with the user's pending changes on top, oldest first."""
+    result = set(flags)
+    for add, remove in changes:
+        result = (result | add) - remove
+    return result
+
+
 def _state(folder: str, status: MailboxStatus, low: int, high: int) -> FolderState:
     """What the cache remembers of a folder after a sync: the server's status, and the
     UID window [low, high) it holds."""
@@ -211,6 +219,14 @@ class SyncEngine:
             summaries = [
                 replace(s, date=parse_date(None, arrivals.get(s.uid, {}).get(b"INTERNALDATE")))
                 if s.date is None
+                else s
+                for s in summaries
+            ]
+        pending = self._pending_flags(folder)  # a row cached again keeps the user's changes
+        if pending:
+            summaries = [
+                replace(s, flags=frozenset(_apply(s.flags, pending[s.uid])))
+                if s.uid in pending
                 else s
                 for s in summaries
             ]
@@ -322,10 +338,24 @@ class SyncEngine:
         """
         changed = 0
         uids = list(fetched)
+        pending = self._pending_flags(folder)
         for start in range(0, len(uids), FLAG_BATCH):
             batch = uids[start : start + FLAG_BATCH]
-            changed += self.cache.set_flags(folder, {u: parse_flags(fetched[u]) for u in batch})
+            flags = {u: _apply(parse_flags(fetched[u]), pending.get(u, ())) for u in batch}
+            changed += self.cache.set_flags(folder, flags)
         return changed
+
+    def _pending_flags(self, folder: str) -> dict[int, list[tuple[set[str], set[str]]]]:
+        """The user's flag changes not replayed yet, per uid, in order: a sync between
+        an action and its replay must not write the server's older flags over it (the
+        list showed « N R » after reading and replying until a second F5, #17)."""
+        found: dict[int, list[tuple[set[str], set[str]]]] = {}
+        for op in self.cache.pending_ops():
+            if op.kind == "flags" and op.folder == folder:
+                change = (set(op.args.get("add", ())), set(op.args.get("remove", ())))
+                for uid in op.uids:
+                    found.setdefault(uid, []).append(change)
+        return found
 
     def _scan_flags(self, folder: str, low: int, high: int) -> tuple[int, int]:
         """Without CONDSTORE: one FLAGS pass over the cached range, which also shows
