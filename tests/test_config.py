@@ -41,7 +41,7 @@ def test_valid_file_is_read(tmp_path: Path) -> None:
     )
     config = load_config(path)
     assert config.account["username"] == "prenom.nom"
-    assert config.sync == {"interval_minutes": 30, "idle": True}
+    assert config.sync == {"interval_minutes": 30, "idle": True, "prefetch_days": 7}
 
 
 @pytest.mark.parametrize(
@@ -54,6 +54,7 @@ def test_valid_file_is_read(tmp_path: Path) -> None:
         ("[account]\nimap_port = 99999\n", "account.imap_port"),
         ("[account]\nsmtp_port = true\n", "account.smtp_port"),
         ("[sync]\ninterval_minutes = 0\n", "entier de 1 à 1440"),
+        ("[sync]\nprefetch_days = 400\n", "entier de 0 à 365"),
         ('[ui]\nlanguage = "de"\n', "fr, en ou vide"),
         ('[account]\npassword = "secret"\n', "ne s'écrit jamais dans ce fichier"),
         ("sync = 3\n", "doit être une section [sync]"),

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import queue
 import socket
+import time
 from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -213,3 +215,43 @@ def test_a_cache_corrupt_deep_inside_is_rebuilt_by_the_worker(bed: Bed, tmp_path
     reopened = Cache.open(path, check=False)
     assert reopened.count("INBOX") >= 100
     reopened.close()
+
+
+def dated(n: int, when: datetime, body: str = "") -> bytes:
+    from email.message import EmailMessage
+    from email.utils import format_datetime
+
+    msg = EmailMessage()
+    msg["From"] = f"collegue{n}@ac-dijon.fr"
+    msg["To"] = "prenom.nom@ac-dijon.fr"
+    msg["Subject"] = f"Récent {n}"
+    msg["Date"] = format_datetime(when)
+    msg.set_content(body or f"Corps du message {n}.")
+    return bytes(msg)
+
+
+def test_recent_bodies_are_fetched_ahead_to_read_offline(bed: Bed, tmp_path: Path) -> None:
+    """Issue #17: offline, a message never opened stayed « Chargement… ». With
+    `[sync] prefetch_days`, the inbox's recent bodies are cached after each sync, read
+    with BODY.PEEK (nothing marked read); an old message and a very big one wait."""
+    user = bed.new_user()
+    now = datetime.now(UTC)
+    with raw_client(bed, user) as client:
+        client.append("INBOX", dated(1, now - timedelta(days=30)))  # old
+        client.append("INBOX", dated(2, now - timedelta(days=2)))
+        client.append("INBOX", dated(3, now - timedelta(hours=1), "x" * (3 * 1024 * 1024)))
+        client.append("INBOX", dated(4, now - timedelta(minutes=5)))
+    events = Events()
+    worker = make_worker(bed, user, tmp_path / "c.sqlite", events, prefetch_days=7)
+    worker.start()
+    events.wait_for(lambda e: isinstance(e, SyncDone))
+    cache = Cache.open(tmp_path / "c.sqlite")
+    deadline = time.monotonic() + 20
+    while cache.body_size("INBOX", 2) is None and time.monotonic() < deadline:
+        time.sleep(0.1)
+    worker.stop()
+    events.wait_for(lambda e: isinstance(e, Stopped))
+    assert cache.body_size("INBOX", 4) is not None and cache.body_size("INBOX", 2) is not None
+    assert cache.body_size("INBOX", 1) is None  # older than 7 days
+    assert cache.body_size("INBOX", 3) is None  # over 2 MB: fetched when opened
+    assert all("\\Seen" not in flags for _uid, _subject, flags in server_snapshot(bed, user))

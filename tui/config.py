@@ -48,6 +48,10 @@ def _interval(value: int) -> bool:
     return 1 <= value <= 1440
 
 
+def _days(value: int) -> bool:
+    return 0 <= value <= 365
+
+
 def _positive(value: int) -> bool:
     return value >= 0
 
@@ -73,6 +77,8 @@ SCHEMA: dict[str, dict[str, Key]] = {
     "sync": {
         "interval_minutes": Key(int, 15, N_("entier de 1 à 1440 (minutes)"), _interval),
         "idle": Key(bool, False, N_("true ou false")),
+        # Bodies of the inbox's last N days fetched after each sync, to read offline.
+        "prefetch_days": Key(int, 7, N_("entier de 0 à 365 (jours), 0 pour aucun"), _days),
     },
     "ui": {
         "theme": Key(str, "", N_("nom d'un thème, ou vide (automatique)")),

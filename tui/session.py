@@ -113,6 +113,7 @@ class AccountSession:
             durable_path=local_store_path(self.config),
             undo_seconds=UNDO_SECONDS,
             on_event=lambda event: self.post(event),
+            prefetch_days=self.config.sync["prefetch_days"],
         )
         self.worker.start()
 

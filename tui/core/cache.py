@@ -493,6 +493,25 @@ class Cache:
         ).fetchone()
         return (int(row[0]), int(row[1])) if row is not None else None
 
+    def uids_to_prefetch(
+        self, folder: str, since: datetime, max_size: int, skip: Iterable[int] = (), limit: int = 1
+    ) -> list[int]:
+        """Messages of `folder` dated from `since`, newest first, whose body is not
+        cached and whose size is at most `max_size` (a big attachment waits until the
+        user opens it). `skip`: the ones the server would not give this time."""
+        skipped = list(skip)
+        sql = (
+            "SELECT m.uid FROM messages m WHERE m.folder = ? AND m.sort_date >= ? "
+            "AND m.size <= ? AND NOT EXISTS (SELECT 1 FROM bodies b WHERE b.message = m.id)"
+        )
+        params: list[Any] = [folder, int(since.timestamp()), max_size]
+        if skipped:
+            sql += f" AND m.uid NOT IN ({','.join('?' * len(skipped))})"
+            params += skipped
+        sql += " ORDER BY m.sort_date DESC, m.uid DESC LIMIT ?"
+        params.append(limit)
+        return [int(row[0]) for row in self._db.execute(sql, params)]
+
     def body_size(self, folder: str, uid: int) -> int | None:
         """The cached body's size in bytes (None: not cached), without reading it."""
         row = self._body_row(folder, uid)

@@ -17,6 +17,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from tui.core import actions
@@ -41,6 +42,7 @@ LISTED_STATUS_SECONDS = 30.0  # a STATUS read with LIST serves the folder steps 
 # the pass is rare: without CONDSTORE, only when the unread count moved or on F5).
 FLAG_BATCH = 500
 FLAG_WINDOW = 2000
+PREFETCH_MAX_BYTES = 2 * 1024 * 1024  # bodies fetched ahead for offline reading, each
 
 # Name fallbacks when the server does not flag its special folders (RFC 6154).
 SPECIAL_NAMES: dict[str, tuple[str, ...]] = {
@@ -462,6 +464,19 @@ class SyncEngine:
             self._store(folder, self.conn.fetch_uids([uid], SUMMARY_ITEMS))
         self.cache.put_body(folder, uid, raw)
         return raw
+
+    def prefetch_step(self, folder: str, days: int, skip: set[int]) -> bool:
+        """Fetch one recent body not cached yet (`[sync] prefetch_days`), so that it can
+        be read offline; False once there is none left. A message over
+        PREFETCH_MAX_BYTES waits until it is opened; one the server does not give is
+        added to `skip`. One body per step: a user request waits at most that long."""
+        since = datetime.now(UTC) - timedelta(days=days)
+        found = self.cache.uids_to_prefetch(folder, since, PREFETCH_MAX_BYTES, skip)
+        if not found:
+            return False
+        if self.fetch_body(folder, found[0]) is None:
+            skip.add(found[0])
+        return True
 
     def search_server(self, folder: str, text: str) -> list[Summary]:
         if self.conn.selected != folder:

@@ -139,6 +139,8 @@ class _State:
     backfill: list[str] = field(default_factory=list)
     sync_saw_changes: bool = False  # a folder of the current SyncAll changed
     replay_at: float | None = None  # time.time() when the next queued action is due
+    prefetch: list[str] = field(default_factory=list)  # folders whose recent bodies come
+    prefetch_skip: set[int] = field(default_factory=set)  # INBOX uids the server refused
     failures: dict[str, int] = field(default_factory=dict)  # step → failures in a row
     poisoned: dict[str, float] = field(default_factory=dict)  # step → retry after (monotonic)
     folders_told: int = 0  # the folder count the user was told was cut
@@ -169,6 +171,7 @@ class AccountWorker:
         backoff_start: float = BACKOFF_START,
         backoff_max: float = BACKOFF_MAX,
         sync_on_connect: bool = True,
+        prefetch_days: int = 0,
     ) -> None:
         self.host, self.port, self.username = host, port, username
         self._password = password
@@ -183,6 +186,7 @@ class AccountWorker:
         self.response_seconds = response_seconds
         self.backoff_start, self.backoff_max = backoff_start, backoff_max
         self.sync_on_connect = sync_on_connect
+        self.prefetch_days = prefetch_days
         self._queue: queue.Queue[Request] = queue.Queue()
         self._wake = threading.Event()
         self._thread = threading.Thread(target=self._run, name=f"imap-{username}", daemon=True)
@@ -352,16 +356,20 @@ class AccountWorker:
                     ),
                 )
             )
-        elif isinstance(request, _BackfillStep) and request.folder in state.backfill:
-            state.backfill.remove(request.folder)
+        elif isinstance(request, _BackfillStep):
+            _discard(state.backfill, request.folder)
+        elif isinstance(request, _PrefetchStep):
+            _discard(state.prefetch, request.folder)
         return True
 
     def _give_up(self, state: _State, request: Request, exc: ConnectionLost) -> None:
         """Not retried: a reader waiting for this body is told; a backfill stops."""
         if isinstance(request, FetchBody):
             self._emit(RequestFailed(request, exc))
-        elif isinstance(request, _BackfillStep) and request.folder in state.backfill:
-            state.backfill.remove(request.folder)
+        elif isinstance(request, _BackfillStep):
+            _discard(state.backfill, request.folder)
+        elif isinstance(request, _PrefetchStep):
+            _discard(state.prefetch, request.folder)
 
     def _next(self, state: _State) -> Request | None:
         """User requests first; then internal jobs and backfill only while connected."""
@@ -375,6 +383,8 @@ class AccountWorker:
                 return state.jobs.popleft()
             if state.backfill:
                 return _BackfillStep(state.backfill[0])
+            if state.prefetch:  # after the backfill: the list first, then offline reading
+                return _PrefetchStep(state.prefetch[0])
         # Idle: wait for a request, or for the next reconnection attempt.
         timeout = None
         if not state.connected and not state.paused:
@@ -531,10 +541,15 @@ class AccountWorker:
                 engine.refresh_quota()
             self._emit(SyncDone())
             self._file_later(engine, state)
+            if self.prefetch_days and "INBOX" not in state.prefetch:
+                state.prefetch.append("INBOX")
         elif isinstance(request, _BackfillStep) and not engine.backfill_step(request.folder):
-            if request.folder in state.backfill:
-                state.backfill.remove(request.folder)
+            _discard(state.backfill, request.folder)
             self._emit(BackfillDone(request.folder))
+        elif isinstance(request, _PrefetchStep):
+            days, skip = self.prefetch_days, state.prefetch_skip
+            if not engine.prefetch_step(request.folder, days, skip):
+                _discard(state.prefetch, request.folder)
 
     def _tell_folders_cut(self, engine: SyncEngine, state: _State) -> None:
         """Once per figure: the server listed more folders than are kept."""
@@ -682,6 +697,18 @@ class _BackfillStep(Request):
     folder: str
 
 
+@dataclass(frozen=True)
+class _PrefetchStep(Request):
+    """One recent body fetched ahead, to be read offline (`[sync] prefetch_days`)."""
+
+    folder: str
+
+
+def _discard(folders: list[str], folder: str) -> None:
+    if folder in folders:
+        folders.remove(folder)
+
+
 def _step_key(request: Request) -> str:
     """The step a failure is counted against: the same folder, list or body again."""
     if isinstance(request, _FolderStep | SyncFolder):
@@ -692,6 +719,8 @@ def _step_key(request: Request) -> str:
         return "list"
     if isinstance(request, _BackfillStep):
         return f"backfill:{request.folder}"
+    if isinstance(request, _PrefetchStep):
+        return f"prefetch:{request.folder}"
     if isinstance(request, FetchBody):
         return f"body:{request.folder}:{request.uid}"
     if isinstance(request, _LOCAL):
@@ -711,6 +740,6 @@ def _step_name(request: Request) -> str:
         return _("l'historique du dossier « {folder} »").format(
             folder=clean_line(request.folder)[:80]
         )
-    if isinstance(request, FetchBody):
+    if isinstance(request, FetchBody | _PrefetchStep):
         return _("l'ouverture d'un message")
     return _("une commande")
