@@ -7,10 +7,11 @@ Dates are relative to now so the demo always looks current.
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from email.message import EmailMessage
-from email.utils import format_datetime, make_msgid
+from email.utils import format_datetime
 
 from tui.core import formatting
 
@@ -22,6 +23,15 @@ class DemoMessage:
     folder: str
     raw: bytes
     flags: frozenset[str]
+
+
+_IDS = itertools.count(1)
+
+
+def _demo_id() -> str:
+    """A Message-ID of fixed length: make_msgid's holds the time, the pid and the host,
+    so the demo's sizes (shown in the list from 100 columns) changed between machines."""
+    return f"<demo-{next(_IDS):04d}@ac-dijon.fr>"
 
 
 def _message(
@@ -39,7 +49,7 @@ def _message(
     message["To"] = f"{to[0]} <{to[1]}>"
     message["Subject"] = subject
     message["Date"] = format_datetime(when)
-    message["Message-ID"] = make_msgid(domain="ac-dijon.fr")
+    message["Message-ID"] = _demo_id()
     if reply_to is not None:
         # RFC 5322 3.6.4: the parent's References, then the parent's own id.
         message["In-Reply-To"] = reply_to["Message-ID"]
@@ -82,11 +92,15 @@ _ROUTINE = [
 
 def demo_messages(now: datetime | None = None) -> list[DemoMessage]:
     """The demo mailbox, newest first in each folder."""
+    global _IDS
+    _IDS = itertools.count(1)  # the same ids at every call
     now = now or formatting.now()
     seen = frozenset({"\\Seen"})
     out: list[DemoMessage] = []
 
     def add(folder: str, message: EmailMessage, flags: frozenset[str] = frozenset()) -> None:
+        if message.is_multipart():  # the default boundary is random, and so its length
+            message.set_boundary(f"=-demo-{len(out)}-=")
         out.append(DemoMessage(folder, bytes(message), flags))
 
     first = _message(
@@ -180,7 +194,7 @@ def _html_only(when: datetime) -> EmailMessage:
     message["To"] = f"{ME[0]} <{ME[1]}>"
     message["Subject"] = "La lettre du numérique éducatif — novembre"
     message["Date"] = format_datetime(when)
-    message["Message-ID"] = make_msgid(domain="ac-dijon.fr")
+    message["Message-ID"] = _demo_id()
     message.set_content(_NEWSLETTER, subtype="html")
     return message
 
