@@ -328,3 +328,12 @@ def test_a_draft_for_the_server_may_have_no_recipient_yet() -> None:
         build_message(ME, Draft(subject="Projet"))
     msg = build_message(ME, Draft(subject="Projet"), require_recipient=False)
     assert msg["Subject"] == "Projet" and "To" not in msg
+
+
+def test_the_sender_defaults_to_the_academy_address_of_the_username() -> None:
+    """A config written by hand, without `email`: the From was empty and every send
+    failed with « Adresse invalide : (il manque « @ ») »."""
+    assert Identity.from_account({"username": "marie.durand"}).email == "marie.durand@ac-dijon.fr"
+    given = {"username": "mdurand", "email": "marie.durand@ac-dijon.fr"}
+    assert Identity.from_account(given).email == "marie.durand@ac-dijon.fr"
+    assert Identity.from_account({"username": "x@autre.fr"}).email == ""  # not guessed

@@ -661,9 +661,15 @@ async def test_a_full_disk_keeps_the_text_and_says_so(demo, monkeypatch) -> None
         told = [n.message for n in app._notifications]
         assert len(told) == 1 and "disque plein" in told[0], told  # said once, not each time
         assert str(cache.durable_path) in told[0]
-        for key in ("ctrl+d", "ctrl+s", "escape"):
-            await pilot.press(key)
-            await pilot.pause()
+        await pilot.press("ctrl+d")
+        await pilot.pause()
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert isinstance(app.screen, Choice)  # « Envoyer sans la boîte d'envoi ? »
+        await pilot.press("escape")  # no: keep writing
+        await pilot.pause()
+        await pilot.press("escape")
+        await pilot.pause()
         assert isinstance(app.screen, Choice)  # « Enregistrer le brouillon ? »
         await pilot.press("enter")  # Enregistrer: fails, so the screen stays
         await pilot.pause()
@@ -709,3 +715,59 @@ async def test_tab_typed_ahead_moves_before_the_next_keys(demo) -> None:
         await pilot.pause(0.3)
         assert screen.query_one("#to", Input).value == "marie.durand@ac-dijon.frx"
         assert screen.query_one("#cc", Input).value == "paul@ac-dijon.fr"
+
+
+class DirectHost(Host):
+    """Answers the compose screen's direct send as the app would, without a network."""
+
+    def __init__(self, screen: Screen[Any], outcome: str | None) -> None:
+        super().__init__(screen)
+        self.outcome = outcome
+        self.sent: list[bytes] = []
+
+    def on_compose_screen_send_direct(self, message: ComposeScreen.SendDirect) -> None:
+        self.sent.append(message.raw)
+        if self.outcome is None:
+            message.compose_screen.direct_sent()
+        else:
+            message.compose_screen.direct_failed(self.outcome)
+
+
+@pytest.mark.parametrize("outcome", [None, "Le serveur a refusé le destinataire."])
+async def test_a_full_disk_still_lets_the_message_leave(
+    demo, outcome: str | None, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issue #24: « sending still works if the network does »: the outbox cannot be
+    written, so the screen offers to send directly; it closes only if the message left.
+    Quitting with it unsent and the disk still full leaves the text in a private file."""
+    import tempfile
+
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    identity, cache = demo
+    fill_the_store(cache)
+    body = "Ordre du jour du conseil pédagogique. " * 4000
+    app = DirectHost(ComposeScreen(identity, new_draft(identity), cache), outcome)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = app.screen
+        screen.query_one("#to", Input).value = "jean.dupont@ac-dijon.fr"
+        screen.query_one("#subject", Input).value = "Conseil"
+        screen.query_one("#body", TextArea).text = body
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert isinstance(app.screen, Choice)  # « Envoyer sans la boîte d'envoi ? »
+        await pilot.press("enter")  # Envoyer directement
+        await pilot.pause(0.2)
+        assert len(app.sent) == 1 and parsed(app.sent[0])["Subject"] == "Conseil"
+        if outcome is None:
+            assert app.result is None and app.screen is not screen  # closed: it left
+        else:
+            assert app.screen is screen and app.result == "pending"
+            assert screen.query_one("#body", TextArea).text == body  # nothing lost
+            assert any(outcome in n.message for n in app._notifications)
+    assert outbox.pending(cache) == []  # never queued: it cannot be sent twice
+    rescued = list(tmp_path.glob("brouillon-non-enregistre-*.txt"))
+    if outcome is None:
+        assert rescued == []
+    else:
+        (file,) = rescued
+        assert body in file.read_text(encoding="utf-8") and file.stat().st_mode & 0o077 == 0

@@ -428,3 +428,37 @@ async def test_new_mail_pushed_by_idle_keeps_the_selected_message(
         assert run.messages.selected_uid == selected
         assert run.subject() == "Sujet 1"
         assert await run.line_with("Sujet 6") is not None
+
+
+# --- a full disk ---------------------------------------------------------------------
+
+
+async def test_with_the_disk_full_a_message_still_leaves_once(
+    bed: Bed, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issue #24: the outbox cannot be written; « Envoyer directement » sends it over
+    SMTP at once, and the compose screen closes only once it has left."""
+    from textual.widgets import Input, TextArea
+
+    from tests.test_compose_screen import fill_the_store
+    from tui.screens.choice import Choice
+    from tui.screens.compose import ComposeScreen
+
+    recipient = bed.new_user()
+    async with running(bed, tmp_path, monkeypatch, 1) as run:
+        await run.pilot.press("c")
+        await wait_until(run.pilot, lambda: isinstance(run.app.screen, ComposeScreen))
+        compose = run.app.screen
+        compose.query_one("#to", Input).value = recipient.email
+        compose.query_one("#subject", Input).value = "Disque plein"
+        compose.query_one("#body", TextArea).text = "Parti sans boîte d'envoi. " * 8000
+        fill_the_store(run.app.account.cache)
+        await run.pilot.press("ctrl+s")
+        await wait_until(run.pilot, lambda: isinstance(run.app.screen, Choice))
+        await run.pilot.press("enter")  # Envoyer directement
+        await wait_until(run.pilot, lambda: isinstance(run.app.screen, CertificatePrompt))
+        await run.pilot.press("t")  # the sending server's certificate, first time
+        await wait_until(run.pilot, lambda: isinstance(run.app.screen, MailboxScreen), 20)
+        received = server_snapshot(bed, recipient)
+        assert [subject for _uid, subject, _flags in received] == ["Disque plein"]
+        assert run.app.outbox_count() == 0

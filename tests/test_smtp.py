@@ -23,10 +23,12 @@ from tui.core.compose import (
     new_draft,
     parse_address_list,
     reply_draft,
+    to_bytes,
 )
+from tui.core.errors import SendError
 from tui.core.i18n import set_language
 from tui.core.imap import ImapConnection
-from tui.core.smtp import file_pending, file_sent, send_pending
+from tui.core.smtp import file_pending, file_sent, send_now, send_pending
 from tui.core.trust import CertificateNeedsDecision, TrustStore
 
 PDF = b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj <<>> endobj\n\x00\xff binaire\n%%EOF\n"
@@ -302,3 +304,23 @@ async def test_unaccepted_certificate_sends_no_auth(fresh_bed: Bed, tmp_path: Pa
     (row,) = cache.outbox()
     assert row.status == "queued" and row.last_error
     cache.close()
+
+
+async def test_send_now_delivers_once_without_the_outbox(bed: Bed, tmp_path: Path) -> None:
+    """Issue #24: with the disk full the outbox cannot be written; the compose screen
+    can still send directly, once, and a refusal is said in French."""
+    sender, recipient = bed.new_user(), bed.new_user()
+    draft = Draft(to=recipient.email, subject="Disque plein", body="Parti quand même.\n")
+    raw = to_bytes(build_message(identity(sender), draft))
+    await send_now(account(bed, sender), trust(bed, tmp_path), sender.password, raw)
+    (got,) = inbox(bed, recipient)
+    assert parse(got[1])["Subject"] == "Disque plein"
+    refused = Draft(to="inconnu@ac-dijon.fr", subject="Essai", body="Texte\n")
+    with pytest.raises(SendError) as caught:
+        await send_now(
+            account(bed, sender),
+            trust(bed, tmp_path),
+            sender.password,
+            to_bytes(build_message(identity(sender), refused)),
+        )
+    assert "inconnu@ac-dijon.fr" in caught.value.message and "refusé" in caught.value.message

@@ -40,6 +40,30 @@ class Sending:
 
             worker.submit(w.SaveDraft(message.draft_id, message.raw))
 
+    @work(group="send-direct", exit_on_error=False)
+    async def on_compose_screen_send_direct(self, message: ComposeScreen.SendDirect) -> None:
+        """The disk could not hold the outbox: send this one message straight away, once
+        (tui.core.smtp.send_now); the compose screen closes only if it left."""
+        from tui.core.errors import MailError
+        from tui.core.smtp import send_now
+        from tui.core.trust import CertificateChanged, CertificateNeedsDecision
+
+        screen = message.compose_screen
+        if self.session is None or self._password is None:
+            screen.direct_failed(_("Hors ligne : le message ne peut pas partir maintenant."))
+            return
+        try:
+            await send_now(self.config.account, self.session.trust, self._password, message.raw)
+        except (CertificateNeedsDecision, CertificateChanged) as exc:
+            # The sending server's certificate, never seen before: asked, then sent.
+            self._ask_certificate(exc, then=lambda: self.on_compose_screen_send_direct(message))  # type: ignore[attr-defined]
+            return
+        except MailError as exc:
+            screen.direct_failed(exc.message)
+            return
+        screen.direct_sent()
+        self.notify(_("Message envoyé directement."), markup=False)  # type: ignore[attr-defined]
+
     def on_mailbox_screen_outbox_changed(self, message: MailboxScreen.OutboxChanged) -> None:
         if message.send:
             self.send_outbox()

@@ -69,9 +69,18 @@ class Identity:
 
     @classmethod
     def from_account(cls, account: Mapping[str, Any]) -> Identity:
+        """The account's sender. Without `email` (a config written by hand), the academy
+        address is the short username at the academy's domain (ACADEMY.md): sending used
+        to fail with « Adresse invalide : (il manque « @ ») » about an empty From."""
+        from tui.presets import DIJON
+
+        email = str(account.get("email", "")).strip()
+        username = str(account.get("username", "")).strip()
+        if not email and username and "@" not in username:
+            email = f"{username}@{DIJON.mail_domain}"
         return cls(
             display_name=str(account.get("display_name", "")),
-            email=str(account.get("email", "")),
+            email=email,
             signature=str(account.get("signature", "")),
         )
 

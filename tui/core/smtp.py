@@ -23,7 +23,7 @@ from typing import Any, Protocol
 from tui.core import claims, logs, outbox
 from tui.core.cache import Cache
 from tui.core.diagnose import plain_reason
-from tui.core.errors import AuthError, CertificateError, ConnectionLost, MailError
+from tui.core.errors import AuthError, CertificateError, ConnectionLost, MailError, SendError
 from tui.core.formatting import size_short
 from tui.core.i18n import _
 from tui.core.sanitize import clean_line
@@ -272,6 +272,58 @@ async def send_pending(
     return report
 
 
+async def send_now(
+    account: Mapping[str, Any],
+    trust: TrustStore,
+    password: str,
+    raw: bytes,
+    *,
+    timeout: float = DEFAULT_TIMEOUT,
+) -> None:
+    """Send one message the outbox could not hold (a full or read-only disk), over a
+    connection of its own. No row, so no retry: at most once. Raises SendError in the
+    user's language (an answer lost after DATA says the message may have left), or
+    CertificateError / MailError from the connection (issue #24)."""
+    import aiosmtplib
+
+    smtp = await smtp_connect(
+        str(account["smtp_host"]),
+        int(account["smtp_port"]),
+        trust,
+        str(account["username"]),
+        password,
+        timeout=timeout,
+    )
+    in_data: list[bool] = []
+    try:
+        await _send_one(
+            smtp, str(account["email"]), raw, _size_limit(smtp), lambda: in_data.append(True)
+        )
+    except _Failure as exc:
+        await _quit(smtp)
+        raise SendError(exc.reason) from None
+    except (aiosmtplib.SMTPException, OSError) as exc:
+        smtp.close()
+        if in_data and not isinstance(exc, aiosmtplib.SMTPResponseException):
+            raise SendError(
+                _(
+                    "Le serveur n'a pas répondu après avoir reçu le message : il est peut-être "
+                    "parti. Vérifiez auprès du destinataire avant de le renvoyer."
+                )
+            ) from None
+        raise SendError(_classify(exc).reason) from None
+    await _quit(smtp)
+
+
+async def _quit(smtp: Any) -> None:
+    import aiosmtplib
+
+    try:
+        await smtp.quit()
+    except (aiosmtplib.SMTPException, OSError):
+        smtp.close()
+
+
 async def _send_rows(
     attempt: _Attempt,
     account: Mapping[str, Any],
@@ -342,10 +394,7 @@ async def _send_rows(
         if unanswered:
             smtp.close()  # a server that did not answer DATA will not answer QUIT either
         else:
-            try:
-                await smtp.quit()
-            except (aiosmtplib.SMTPException, OSError):
-                smtp.close()
+            await _quit(smtp)
 
 
 def _state_of(cache: Cache, outbox_id: int, token: str) -> str:

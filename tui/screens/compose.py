@@ -209,6 +209,15 @@ class ComposeScreen(Screen[int | None]):
             self.draft_id = draft_id
             self.raw = raw
 
+    class SendDirect(Message):
+        """Send this message without the outbox, which the disk cannot hold; the app
+        answers with `direct_sent` or `direct_failed`."""
+
+        def __init__(self, compose_screen: ComposeScreen, raw: bytes) -> None:
+            super().__init__()
+            self.compose_screen = compose_screen
+            self.raw = raw
+
     def __init__(
         self,
         identity: Identity,
@@ -324,7 +333,7 @@ class ComposeScreen(Screen[int | None]):
 
         draft = self.current_draft()
         with suppress(OSError):
-            handle, name = tempfile.mkstemp(prefix="courriel-brouillon-", suffix=".txt")
+            handle, name = tempfile.mkstemp(prefix="brouillon-non-enregistre-", suffix=".txt")
             with os.fdopen(handle, "w", encoding="utf-8") as file:
                 file.write(f"To: {draft.to}\nCc: {draft.cc}\nSubject: {draft.subject}\n\n")
                 file.write(draft.body)
@@ -583,7 +592,7 @@ class ComposeScreen(Screen[int | None]):
         except Exception as exc:
             if not durable.write_problem(exc):
                 raise
-            self._tell_write_failed(exc, _("Le message n'a pas pu être mis dans la boîte d'envoi"))
+            self._offer_direct_send(exc, draft)
             return
         self.suggester.remember(
             [pair for field in ADDRESS_FIELDS for pair in parse_address_list(getattr(draft, field))]
@@ -594,6 +603,50 @@ class ComposeScreen(Screen[int | None]):
                 _("Mode démonstration : le message reste dans la boîte d'envoi."), markup=False
             )
         self.dismiss(outbox_id)
+
+    def _offer_direct_send(self, exc: BaseException, draft: Draft) -> None:
+        """The outbox cannot be written: say why, and offer to send straight away."""
+        self._tell_write_failed(exc, _("Le message n'a pas pu être mis dans la boîte d'envoi"))
+        if self.demo:
+            return
+
+        def decided(choice: str | None) -> None:
+            if choice != "direct":
+                return
+            try:
+                raw = to_bytes(build_message(self.identity, draft, original_raw=self.original_raw))
+            except ComposeError as error:
+                self.notify(str(error), title=error.title, severity="error", markup=False)
+                return
+            self.notify(_("Envoi direct en cours…"), markup=False)
+            self.post_message(self.SendDirect(self, raw))
+
+        self.app.push_screen(
+            Choice(
+                _("Envoyer sans la boîte d'envoi ?"),
+                _(
+                    "Le message peut partir tout de suite, sans passer par la boîte d'envoi "
+                    "de cet ordinateur. Aucune copie n'en sera gardée ici ni dans "
+                    "« Envoyés » ; s'il ne part pas, votre texte reste à l'écran."
+                ),
+                [("direct", _("Envoyer directement")), ("cancel", _("Annuler"))],
+            ),
+            decided,
+        )
+
+    def direct_sent(self) -> None:
+        """The app sent it directly: the screen closes, the draft saved earlier goes."""
+        self._finished = True
+        if self.draft_id is not None:
+            try:
+                outbox.delete_draft(self.cache, self.draft_id)
+            except Exception as exc:  # the disk still full: a leftover draft is harmless
+                if not durable.write_problem(exc):
+                    raise
+        self.dismiss(None)
+
+    def direct_failed(self, reason: str) -> None:
+        self.notify(reason, title=_("Envoi impossible"), severity="error", markup=False, timeout=20)
 
     # --- saving and closing -------------------------------------------------------
 
