@@ -643,13 +643,32 @@ def fill_the_store(cache: Cache) -> None:
     cache._db.execute(f"PRAGMA durable.max_page_count = {pages}")
 
 
-async def test_a_full_disk_keeps_the_text_and_says_so(demo, monkeypatch) -> None:
+def unwritable(cache: Cache, how: str) -> None:
+    """A full disk (SQLITE_FULL) or read-only files (SQLITE_READONLY, as with 0444
+    files: root ignores file modes, so the connection is made query_only)."""
+    if how == "full":
+        fill_the_store(cache)
+    else:
+        cache._db.execute("PRAGMA query_only = 1")
+
+
+def writable(cache: Cache) -> None:
+    cache._db.execute("PRAGMA query_only = 0")
+    cache._db.execute("PRAGMA durable.max_page_count = 1073741823")
+
+
+@pytest.mark.parametrize(
+    ("how", "reason"), [("full", "disque plein"), ("readonly", "lecture seule")]
+)
+async def test_a_full_disk_keeps_the_text_and_says_so(
+    demo, monkeypatch, how: str, reason: str
+) -> None:
     """Autosave, Ctrl+D, Échap → Enregistrer and Ctrl+S used to crash with « database or
     disk is full » and lose the text: now the screen stays, says why in French, and saves
     by itself once there is room again."""
     identity, cache = demo
     monkeypatch.setattr(compose_module, "AUTOSAVE_SECONDS", 0.05)
-    fill_the_store(cache)
+    unwritable(cache, how)
     body = "Ordre du jour du conseil pédagogique. " * 4000  # 150 KB: more than is free
     app = Host(ComposeScreen(identity, new_draft(identity), cache))
     async with app.run_test(size=(80, 24)) as pilot:
@@ -659,7 +678,7 @@ async def test_a_full_disk_keeps_the_text_and_says_so(demo, monkeypatch) -> None
         screen.query_one("#body", TextArea).text = body
         await pilot.pause(0.3)  # several autosaves fail
         told = [n.message for n in app._notifications]
-        assert len(told) == 1 and "disque plein" in told[0], told  # said once, not each time
+        assert len(told) == 1 and reason in told[0], told  # said once, not each time
         assert str(cache.durable_path) in told[0]
         await pilot.press("ctrl+d")
         await pilot.pause()
@@ -678,7 +697,7 @@ async def test_a_full_disk_keeps_the_text_and_says_so(demo, monkeypatch) -> None
         assert app.screen is screen and app.result == "pending"  # still open
         assert screen.query_one("#body", TextArea).text == body  # nothing typed is lost
         assert outbox.load_drafts(cache) == [] and outbox.pending(cache) == []
-        cache._db.execute("PRAGMA durable.max_page_count = 1073741823")  # room again
+        writable(cache)  # room again
         await pilot.pause(0.3)
         drafts = outbox.load_drafts(cache)
         assert len(drafts) == 1 and drafts[0][1].body == body

@@ -407,6 +407,20 @@ class Cache:
             raise
         self._db.execute("COMMIT")
 
+    @contextmanager
+    def reading(self) -> Iterator[sqlite3.Connection]:
+        """Several reads that see one state of the file, without the write lock: the UI
+        does not wait behind the worker, and read-only files still read (issue #24)."""
+        if self._db.in_transaction:
+            yield self._db
+            return
+        self._db.execute("BEGIN DEFERRED")
+        try:
+            yield self._db
+        finally:
+            if self._db.in_transaction:
+                self._db.execute("COMMIT")
+
     # --- read API (the UI) --------------------------------------------------------
 
     def folders(self) -> list[FolderRow]:

@@ -68,7 +68,7 @@ def address_book(cache: Cache) -> list[tuple[str, str]]:
     sent = cache.special_folder("sent")
     wrote_to: Counter[str] = Counter()
     names: dict[str, str] = {}
-    with cache.transaction() as db:
+    with cache.reading() as db:
         if sent:
             rows = db.execute("SELECT recipients, cc FROM messages WHERE folder = ?", (sent,))
             for recipients, cc in rows:
