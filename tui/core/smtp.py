@@ -286,18 +286,11 @@ async def send_now(
     CertificateError / MailError from the connection (issue #24)."""
     import aiosmtplib
 
-    smtp = await smtp_connect(
-        str(account["smtp_host"]),
-        int(account["smtp_port"]),
-        trust,
-        str(account["username"]),
-        password,
-        timeout=timeout,
-    )
+    smtp = await _connect(account, trust, password, timeout)
     in_data: list[bool] = []
     try:
         await _send_one(
-            smtp, str(account["email"]), raw, _size_limit(smtp), lambda: in_data.append(True)
+            smtp, _sender(account), raw, _size_limit(smtp), lambda: in_data.append(True)
         )
     except _Failure as exc:
         await _quit(smtp)
@@ -313,6 +306,26 @@ async def send_now(
             ) from None
         raise SendError(_classify(exc).reason) from None
     await _quit(smtp)
+
+
+async def _connect(
+    account: Mapping[str, Any], trust: TrustStore, password: str, timeout: float
+) -> Any:
+    return await smtp_connect(
+        str(account["smtp_host"]),
+        int(account["smtp_port"]),
+        trust,
+        str(account["username"]),
+        password,
+        timeout=timeout,
+    )
+
+
+def _sender(account: Mapping[str, Any]) -> str:
+    """The envelope sender: the From's address (the academy address by default)."""
+    from tui.core.compose import Identity
+
+    return Identity.from_account(account).email
 
 
 async def _quit(smtp: Any) -> None:
@@ -336,14 +349,7 @@ async def _send_rows(
 
     cache, report = attempt.cache, attempt.report
     try:
-        smtp = await smtp_connect(
-            str(account["smtp_host"]),
-            int(account["smtp_port"]),
-            trust,
-            str(account["username"]),
-            password,
-            timeout=timeout,
-        )
+        smtp = await _connect(account, trust, password, timeout)
     except CertificateError as exc:
         for row in rows:
             claims.settle(cache, row.id, attempt.token, outbox.SENDING, outbox.QUEUED, str(exc))
@@ -353,7 +359,7 @@ async def _send_rows(
         for row in rows:
             attempt.fail(row.id, failure)
         return
-    sender = str(account["email"])
+    sender = _sender(account)
     save_copy = bool(account.get("save_sent", True))
     report.size_limit = _size_limit(smtp)
     outbox.remember_size_limit(cache, report.size_limit)
