@@ -236,6 +236,22 @@ def unreadable_summary(folder: object, uid: object) -> Summary:
     )
 
 
+def _matching(select: str, text: str, folder: str | None) -> tuple[str, list[Any]] | None:
+    """`select` over the messages matching `text` (in `folder`, or all), with its
+    parameters; None when the text holds nothing to search for."""
+    query = _fts_query(text)
+    if not query:
+        return None
+    sql = (
+        f"{select} FROM search_index s JOIN messages m ON m.id = s.rowid WHERE search_index MATCH ?"
+    )
+    params: list[Any] = [query]
+    if folder is not None:
+        sql += " AND m.folder = ?"
+        params.append(folder)
+    return sql, params
+
+
 def _fts_query(text: str) -> str:
     """User text as an FTS5 query: every word a quoted prefix term, all required."""
     terms = []
@@ -560,18 +576,10 @@ class Cache:
     ) -> list[Summary]:
         """Matching summaries, newest first: all of them unless `limit`. The mailbox
         pages through a search instead (`start_results`), whatever the count."""
-        query = _fts_query(text)
-        if not query:
+        matched = _matching(f"SELECT {_SUMMARY_COLUMNS_M}", text, folder)
+        if matched is None:
             return []
-        sql = (
-            f"SELECT {_SUMMARY_COLUMNS_M} "  # noqa: S608
-            "FROM search_index s JOIN messages m ON m.id = s.rowid "
-            "WHERE search_index MATCH ?"
-        )
-        params: list[Any] = [query]
-        if folder is not None:
-            sql += " AND m.folder = ?"
-            params.append(folder)
+        sql, params = matched
         sql += " ORDER BY m.sort_date DESC, m.uid DESC LIMIT ?"
         params.append(-1 if limit is None else limit)  # SQLite: a negative LIMIT is none
         try:
@@ -601,18 +609,15 @@ class Cache:
     def start_results(self, text: str, folder: str | None = None) -> None:
         """Make every message matching `text` (in `folder`, or all) the results."""
         self.clear_results()
-        query = _fts_query(text)
-        if not query:
-            return
-        sql = (
+        matched = _matching(
             "INSERT OR IGNORE INTO temp.search_results (folder, uid, sort_date) "
-            "SELECT m.folder, m.uid, m.sort_date "
-            "FROM search_index s JOIN messages m ON m.id = s.rowid WHERE search_index MATCH ?"
+            "SELECT m.folder, m.uid, m.sort_date",
+            text,
+            folder,
         )
-        params: list[Any] = [query]
-        if folder is not None:
-            sql += " AND m.folder = ?"
-            params.append(folder)
+        if matched is None:
+            return
+        sql, params = matched
         sql += " ORDER BY m.sort_date DESC, m.uid DESC, m.folder DESC"
         with suppress(sqlite3.OperationalError):  # as in `search`: unreadable text finds none
             self._db.execute(sql, params)
