@@ -30,7 +30,9 @@ from tui.core.worker import (
     FetchBody,
     FoldersChanged,
     FolderSynced,
+    Notice,
     Offline,
+    RequestFailed,
     SearchResults,
     SearchServer,
     SetFlags,
@@ -255,3 +257,86 @@ def test_recent_bodies_are_fetched_ahead_to_read_offline(bed: Bed, tmp_path: Pat
     assert cache.body_size("INBOX", 1) is None  # older than 7 days
     assert cache.body_size("INBOX", 3) is None  # over 2 MB: fetched when opened
     assert all("\\Seen" not in flags for _uid, _subject, flags in server_snapshot(bed, user))
+
+
+def _recent_inbox(bed: Bed, user: User, count: int, body: str = "") -> None:
+    now = datetime.now(UTC)
+    with raw_client(bed, user) as client:
+        for n in range(count):
+            client.append("INBOX", dated(n, now - timedelta(hours=n + 1), body))
+
+
+def _fetches(monkeypatch: pytest.MonkeyPatch, fail: dict[int, Exception]) -> list[int]:
+    """Record every body FETCH of the worker; `fail`: what the server does for a uid."""
+    from tui.core import imap as imap_module
+
+    seen: list[int] = []
+    real = imap_module.ImapConnection.fetch_body
+
+    def fetch_body(self: imap_module.ImapConnection, uid: int) -> bytes | None:
+        seen.append(uid)
+        if uid in fail:
+            raise fail[uid]
+        return real(self, uid)
+
+    monkeypatch.setattr(imap_module.ImapConnection, "fetch_body", fetch_body)
+    return seen
+
+
+def _run_for(worker: AccountWorker, events: Events, seconds: float) -> None:
+    worker.start()
+    events.wait_for(lambda e: isinstance(e, SyncDone))
+    time.sleep(seconds)
+    worker.stop()
+    events.wait_for(lambda e: isinstance(e, Stopped))
+
+
+def test_prefetch_stops_at_half_the_body_budget_and_never_refetches(
+    bed: Bed, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Review of #17: with a week of bodies over the budget, each prefetched body evicted
+    an earlier one, fetched again: 905 FETCHes in 5 s, forever."""
+    from tui.core import cache as cache_module
+
+    user = bed.new_user()
+    _recent_inbox(bed, user, 8, "y" * 100_000)
+    real_open = cache_module.Cache.open.__func__  # type: ignore[attr-defined]
+
+    def small(cls: type, path: Path, *args: object, **kwargs: object) -> Cache:
+        kwargs["body_budget"] = 500_000
+        return real_open(cls, path, *args, **kwargs)  # type: ignore[no-any-return]
+
+    monkeypatch.setattr(cache_module.Cache, "open", classmethod(small))
+    seen = _fetches(monkeypatch, {})
+    events = Events()
+    _run_for(make_worker(bed, user, tmp_path / "c.sqlite", events, prefetch_days=7), events, 2)
+    assert 1 <= len(seen) <= 4 and len(seen) == len(set(seen)), seen  # half of 500 KB
+
+
+@pytest.mark.parametrize("answer", ["no", "bye"])
+def test_a_body_the_server_will_not_give_is_skipped_quietly(
+    bed: Bed, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, answer: str
+) -> None:
+    """Review of #17: a NO re-ran the step 59,122 times in 3 s, each an error toast; a
+    BYE (Dovecot, on a message file it cannot read) took the account offline for it
+    again and again. Each body is tried once; the others still come."""
+    from tui.core.errors import ConnectionLost
+    from tui.core.imap import CommandFailed
+
+    user = bed.new_user()
+    _recent_inbox(bed, user, 3)
+    failure: Exception = (
+        CommandFailed("Le serveur a refusé la commande.", detail="NO [SERVERBUG]")
+        if answer == "no"
+        else ConnectionLost("La connexion au serveur a été perdue.", detail="BYE")
+    )
+    seen = _fetches(monkeypatch, {1: failure})
+    events = Events()
+    worker = make_worker(
+        bed, user, tmp_path / "c.sqlite", events, prefetch_days=7, backoff_start=0.05
+    )
+    _run_for(worker, events, 2)
+    while not events.queue.empty():
+        events.seen.append(events.queue.get())
+    assert seen.count(1) == 1 and sorted(set(seen)) == [1, 2, 3], seen
+    assert not any(isinstance(e, RequestFailed | Notice) for e in events.seen), events.seen

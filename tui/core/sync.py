@@ -14,6 +14,7 @@ in order when the server is reachable; they survive a restart.
 
 from __future__ import annotations
 
+import contextlib
 import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
@@ -43,6 +44,7 @@ LISTED_STATUS_SECONDS = 30.0  # a STATUS read with LIST serves the folder steps 
 FLAG_BATCH = 500
 FLAG_WINDOW = 2000
 PREFETCH_MAX_BYTES = 2 * 1024 * 1024  # bodies fetched ahead for offline reading, each
+PREFETCH_BUDGET_SHARE = 0.5  # …while the cached bodies fill less than this of the budget
 
 # Name fallbacks when the server does not flag its special folders (RFC 6154).
 SPECIAL_NAMES: dict[str, tuple[str, ...]] = {
@@ -467,15 +469,20 @@ class SyncEngine:
 
     def prefetch_step(self, folder: str, days: int, skip: set[int]) -> bool:
         """Fetch one recent body not cached yet (`[sync] prefetch_days`), so that it can
-        be read offline; False once there is none left. A message over
-        PREFETCH_MAX_BYTES waits until it is opened; one the server does not give is
-        added to `skip`. One body per step: a user request waits at most that long."""
+        be read offline; False once there is none left, or once the cached bodies fill
+        PREFETCH_BUDGET_SHARE of the body budget (prefetching never evicts: it fetched
+        the same bodies again forever). A message over PREFETCH_MAX_BYTES waits until it
+        is opened; each is tried once a session (`skip`). One body per step: a user
+        request waits at most that long."""
+        if self.cache.bodies_size() >= self.cache.body_budget * PREFETCH_BUDGET_SHARE:
+            return False  # room is left for what the user opens: nothing evicted for this
         since = datetime.now(UTC) - timedelta(days=days)
         found = self.cache.uids_to_prefetch(folder, since, PREFETCH_MAX_BYTES, skip)
         if not found:
             return False
-        if self.fetch_body(folder, found[0]) is None:
-            skip.add(found[0])
+        skip.add(found[0])  # once a session: evicted later, it is not fetched again
+        with contextlib.suppress(CommandFailed):  # a NO for this one: the others still come
+            self.fetch_body(folder, found[0])
         return True
 
     def search_server(self, folder: str, text: str) -> list[Summary]:

@@ -314,20 +314,27 @@ class AccountWorker:
             except ConnectionLost as exc:
                 attempts = state.failures[key] = state.failures.get(key, 0) + 1
                 bad = isinstance(exc, ServerMisbehaved | ServerTooSlow)
-                given_up = bad and attempts >= POISON_ATTEMPTS
+                # Fetching ahead is a bonus: any lost connection counts against it (a
+                # body Dovecot cannot read answers BYE, and the account went offline
+                # again and again for it, issue #24 review).
+                ahead = isinstance(request, _PrefetchStep)
+                given_up = (bad or ahead) and attempts >= POISON_ATTEMPTS
                 if bad:
                     self._emit(ServerFault(_step_name(request), exc.message, given_up))
                 if given_up:
                     state.poisoned[key] = time.monotonic() + POISON_HOLD_SECONDS
                     self._give_up(state, request, exc)
-                elif not isinstance(request, _LOCAL):
+                elif not isinstance(request, (*_LOCAL, _PrefetchStep)):
                     state.jobs.appendleft(request)  # done again after reconnecting
                 self._went_offline(state, exc, attempts)
                 continue
             except (AuthError, CertificateError) as exc:
                 self._blocked(state, exc)
             except MailError as exc:
-                self._emit(RequestFailed(request, exc))
+                if isinstance(request, _PrefetchStep):  # a bonus: stopped, never a toast
+                    _discard(state.prefetch, request.folder)
+                else:
+                    self._emit(RequestFailed(request, exc))
             except Exception as exc:  # a bug must not end the account's thread
                 path = logs.record(exc, f"worker: {type(request).__name__}")
                 text = _(
