@@ -108,6 +108,15 @@ def _private_log_file(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path
 
 
 @pytest.fixture(autouse=True)
+def _certificate_keys_at_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Pilot presses « t » the moment the prompt is up; a person cannot have read it
+    by then, so the app ignores such keys (tests/test_typeahead.py checks that)."""
+    from tui.screens.certificate import CertificatePrompt
+
+    monkeypatch.setattr(CertificatePrompt, "KEY_GRACE_SECONDS", 0.0)
+
+
+@pytest.fixture(autouse=True)
 def _reset_time_zone() -> Iterator[None]:
     """Tests that set TZ get it restored by monkeypatch, but the C library keeps the old
     zone until tzset(): without this, one test's zone leaks into the next."""

@@ -62,3 +62,18 @@ async def test_widening_shows_the_message_under_the_cursor(
             await pilot.pause(0.3)
             row = messages.row(messages.cursor)
             assert row is not None and app.screen.opened == (row.folder, row.uid)  # type: ignore[attr-defined]
+
+
+async def test_opening_a_message_with_the_folder_pane_open_shows_it(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Review of #17: at 120x40 with `b`, Enter opened the message into the reader the
+    folder pane had replaced: focus on a 0x0 pane, nothing to see."""
+    with demo_app(monkeypatch) as app:
+        async with app.run_test(size=(120, 40)) as pilot:
+            await pilot.press("b")
+            app.screen.set_focus(app.screen.query_one(MessageList))
+            await pilot.press("enter")
+            await pilot.pause()
+            reader = app.screen.query_one(Reader)
+            assert app.focused is reader and reader.size.width >= 74 and reader.size.height > 5

@@ -291,3 +291,20 @@ async def test_a_path_typed_right_after_s_reaches_the_save_dialog(
             burst(app, "s", target, "enter")
             await pilot.pause(0.5)
             assert (tmp_path / "pieces-jointes" / "ordre-du-jour-reunion.pdf").exists()
+
+
+async def test_each_sync_restarts_the_interval_the_status_bar_promises(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Timer.reset() waits out the current sleep first: resetting it at each sync made
+    15 minutes into 30 while the bar said 15. Each sync now starts a fresh interval."""
+    with demo_app(monkeypatch) as app:
+        async with app.run_test(size=(80, 24)) as pilot:
+            first = app._sync_timer = app.set_interval(3600, lambda: None)
+            app._sync_done(app.screen)  # type: ignore[arg-type]
+            await pilot.pause()
+            second = app._sync_timer
+            assert second is not first and second is not None
+            assert first._task is None or first._task.done()  # the old one stopped
+            minutes = app.config.sync["interval_minutes"]
+            assert second._interval == minutes * 60

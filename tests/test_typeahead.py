@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.screen import ModalScreen, Screen
@@ -94,3 +95,28 @@ async def test_a_screen_that_never_takes_the_focus_gets_the_keys_after_a_while()
         burst(app, "z")
         await pilot.pause(1.5)
         assert not app._typeahead_held  # handed out, not kept forever
+
+
+async def test_a_key_typed_for_the_mailbox_never_accepts_a_certificate(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """`o` (the outbox) typed as a certificate prompt comes up after a reconnection: it
+    was accepted « une fois », and the password went out. Keys that come before the
+    prompt could be read are refused with a bell; after that, `o` works."""
+    from tests.app_helpers import demo_app
+    from tui.core.trust import CertificateInfo
+    from tui.screens.certificate import CertificatePrompt, Decision
+
+    monkeypatch.setattr(CertificatePrompt, "KEY_GRACE_SECONDS", 0.5)
+    info = CertificateInfo("hermes.ac-dijon.fr", 993, "CN=x", (), "CN=y", None, None, "AA", "")
+    decisions: list[Decision | None] = []
+    with demo_app(monkeypatch) as app:
+        async with app.run_test(size=(100, 30)) as pilot:
+            await pilot.pause()
+            app.call_later(lambda: app.push_screen(CertificatePrompt(info), decisions.append))
+            burst(app, "o")
+            await pilot.pause(0.2)
+            assert decisions == [] and isinstance(app.screen, CertificatePrompt)
+            await pilot.pause(0.5)
+            await pilot.press("o")  # read, then decided
+            assert decisions == [Decision.ONCE]

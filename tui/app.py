@@ -584,8 +584,14 @@ class CourrielApp(TypeAhead, CrashScreen, Sending, App[None]):
         self._status(_("connecté"))
         mailbox.status.last_sync = now
         mailbox.status.next_sync = now + timedelta(minutes=self.config.sync["interval_minutes"])
-        if self._sync_timer is not None:  # F5, IDLE or a reconnection synced: the next
-            self._sync_timer.reset()  # periodic sync is an interval from now, as shown
+        if self._sync_timer is not None:
+            # F5, IDLE or a reconnection synced: the next periodic sync is an interval
+            # from now, as shown. A new timer: Timer.reset() waits out the current sleep
+            # first, which doubled the interval when each periodic sync reset it.
+            self._sync_timer.stop()
+            self._sync_timer = self.set_interval(
+                self.config.sync["interval_minutes"] * 60, self._periodic_sync
+            )
         mailbox.status.quota = self.account.cache.quota()
         announce_quota(self, self.account.cache)  # once per crossing of 80 % and 95 %
         mailbox.refresh_folders()

@@ -9,8 +9,11 @@ takes its focus a moment after it is shown. Two rules fix both:
 - Outside a text field, a key's binding runs when the key is read, so a key that opens
   a dialog or moves the focus does it before the next key is handed out. A text field
   (Input, TextArea) gets its keys as before: it handles them itself.
-- While the screen on top is still being built or has not taken its focus yet, keys
-  wait, in order, and are handed out once it is ready (at most HOLD_SECONDS).
+- While a screen that a key opened is still being built or has not taken its focus
+  yet, keys wait, in order, and are handed out once it is ready (at most
+  HOLD_SECONDS). A screen nobody asked for (a certificate or password prompt after a
+  connection) never gets keys typed before it showed: they were meant for the mailbox,
+  and « o » or « t » there would accept a certificate.
 
 Both lean on `App._check_bindings`, private to Textual 8: tests/test_typeahead.py and
 the burst tests of compose and mailbox guard them.
@@ -36,11 +39,16 @@ _POLL_SECONDS = 0.01
 class TypeAhead:
     """Mixin for the App: see the module docstring."""
 
-    _typeahead_held: deque[events.Key]
+    _typeahead_held: deque[tuple[events.Key, float]]
+    # time.monotonic() when the key being handled reached the app (a held key keeps the
+    # time it came): a prompt can tell a key typed before it was shown.
+    typeahead_key_time: float | None = None
     _typeahead_since: float
     # Screens that were ready once: never waited for again, whatever their focus does
     # later (a focused widget removed leaves the focus empty: keys must not lag then).
     _typeahead_settled: weakref.WeakSet[Screen[Any]]
+    # Screens a key opened: the only ones keys are held for.
+    _typeahead_opened: weakref.WeakSet[Screen[Any]]
 
     async def on_event(self, event: events.Event) -> None:
         app: Any = self
@@ -52,8 +60,9 @@ class TypeAhead:
             if not held:
                 self._typeahead_since = time.monotonic()
                 app.set_timer(_POLL_SECONDS, self._typeahead_release)
-            held.append(event)
+            held.append((event, time.monotonic()))
             return
+        self.typeahead_key_time = time.monotonic()
         if await self._typeahead_bound(event):
             return
         await super().on_event(event)  # type: ignore[misc]
@@ -64,25 +73,27 @@ class TypeAhead:
         focused = app.focused
         if isinstance(focused, Input | TextArea) or app.screen.maximized is not None:
             return False
-        if await app._check_bindings(event.key, priority=True):
-            return True
-        if await app._check_bindings(event.key):
+        screen = app.screen
+        ran = await app._check_bindings(event.key, priority=True)
+        if not ran and await app._check_bindings(event.key):
             app.app_focus = True
-            return True
-        return False
+            ran = True
+        if ran and app.screen is not screen:
+            self.__dict__.setdefault("_typeahead_opened", weakref.WeakSet()).add(app.screen)
+        return ran
 
     async def _typeahead_release(self) -> None:
         """Hand the held keys out in order once the screen is ready (or it took too
         long); a key that opens another screen holds the rest again."""
         app: Any = self
-        held: deque[events.Key] = self._typeahead_held
+        held: deque[tuple[events.Key, float]] = self._typeahead_held
         while held:
             if not self._typeahead_ready():
                 if time.monotonic() - self._typeahead_since < HOLD_SECONDS:
                     app.set_timer(_POLL_SECONDS, self._typeahead_release)
                     return
                 self._typeahead_settled.add(app.screen)  # too slow: not waited for again
-            event = held.popleft()
+            event, self.typeahead_key_time = held.popleft()
             self._typeahead_since = time.monotonic()  # a screen this key opens waits anew
             if await self._typeahead_bound(event):
                 continue
@@ -94,7 +105,8 @@ class TypeAhead:
         app: Any = self
         screen = app.screen
         settled = self.__dict__.setdefault("_typeahead_settled", weakref.WeakSet())
-        if screen in settled:
+        opened = self.__dict__.setdefault("_typeahead_opened", weakref.WeakSet())
+        if screen in settled or screen not in opened:
             return True
         if not screen.is_mounted:
             return False

@@ -8,6 +8,7 @@ with both fingerprints. Every field comes from the server: shown as Content, nev
 
 from __future__ import annotations
 
+import time
 from enum import StrEnum
 
 from textual.app import ComposeResult
@@ -98,11 +99,16 @@ class CertificatePrompt(ModalScreen[Decision]):
 
     BINDINGS = [
         Binding("escape,r", "decide('reject')", _("Refuser"), id="cert.reject"),
-        Binding("o", "decide('once')", _("Accepter une fois"), id="cert.once"),
-        Binding("t", "decide('always')", _("Accepter toujours"), id="cert.always"),
+        Binding("o", "decide_by_key('once')", _("Accepter une fois"), id="cert.once"),
+        Binding("t", "decide_by_key('always')", _("Accepter toujours"), id="cert.always"),
         Binding("left", "app.focus_previous", show=False),
         Binding("right", "app.focus_next", show=False),
     ]
+
+    _shown_at = float("inf")  # time.monotonic() when mounted: no key counts before
+    # Nobody reads a certificate prompt in less: a key sooner was typed for what was
+    # on screen before it (tests set it to 0).
+    KEY_GRACE_SECONDS = 0.5
 
     def __init__(self, info: CertificateInfo, pinned: Pin | None = None) -> None:
         super().__init__()
@@ -140,8 +146,9 @@ class CertificatePrompt(ModalScreen[Decision]):
                 yield Button(Content(_("Accepter toujours (t)")), id="always", variant="warning")
 
     def on_mount(self) -> None:
+        self._shown_at = time.monotonic()
         self.set_class(self.pinned is not None, "-changed")
-        self.query_one("#reject", Button).focus()
+        self.set_focus(self.query_one("#reject", Button))
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         event.stop()
@@ -149,3 +156,13 @@ class CertificatePrompt(ModalScreen[Decision]):
 
     def action_decide(self, choice: str) -> None:
         self.dismiss(Decision(choice))
+
+    def action_decide_by_key(self, choice: str) -> None:
+        """`o` or `t` typed before the prompt appeared, or too soon after to have read
+        it (meant for the mailbox, which has `o` and `t` too), never accepts a
+        certificate: the prompt stays, with a bell."""
+        typed_at = getattr(self.app, "typeahead_key_time", None)
+        if typed_at is not None and typed_at < self._shown_at + self.KEY_GRACE_SECONDS:
+            self.app.bell()
+            return
+        self.action_decide(choice)

@@ -66,7 +66,7 @@ class Choice(ModalScreen[str]):
                     yield Button(Content(label), id=button_id, variant=variant)
 
     def on_mount(self) -> None:
-        self.query(Button).first().focus()
+        self.set_focus(self.query(Button).first())
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         event.stop()

@@ -70,7 +70,7 @@ class DraftsScreen(ModalScreen[int | None]):
         table.add_column(Text(_("Destinataires")), width=room * 2 // 5)
         table.add_column(Text(_("Objet")), width=room - room * 2 // 5)
         self.reload()
-        table.focus()
+        self.set_focus(table)
 
     def reload(self) -> None:
         table = self.query_one(DataTable)

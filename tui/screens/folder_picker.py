@@ -43,7 +43,7 @@ class FolderPicker(ModalScreen[str | None]):
     def on_mount(self) -> None:
         picker = self.query_one(FolderList)
         picker.show(self.folders, None)
-        picker.focus()
+        self.set_focus(picker)
 
     def on_folder_list_chosen(self, event: FolderList.Chosen) -> None:
         self.dismiss(event.folder)

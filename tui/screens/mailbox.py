@@ -130,10 +130,11 @@ class MailboxScreen(Screen[None]):
         yield Footer()
 
     def on_mount(self) -> None:
+        self.messages.opener = lambda folder, uid: self.open_message(folder, uid, focus=True)
         self._layout(self.size.width)
         self.refresh_folders()
         self.messages.show_folder(self.folder)
-        self.messages.focus()
+        self.set_focus(self.messages)
         if self.account.demo:
             self.status.state = _("démonstration, hors ligne")
         drafts = len(self.account.cache.drafts())
@@ -208,9 +209,9 @@ class MailboxScreen(Screen[None]):
         self.toggle_class("-folders")
         self.refresh_bindings()
         if self.has_class("-folders"):
-            self.query_one(FolderList).focus()
+            self.set_focus(self.query_one(FolderList))
         else:
-            self.messages.focus()
+            self.set_focus(self.messages)
 
     def action_back(self) -> None:
         if self.has_class("-searching") and not self.reading:
@@ -220,7 +221,7 @@ class MailboxScreen(Screen[None]):
         elif self.reading:
             self.reading = False
             self._layout(self.size.width)
-            self.messages.focus()
+            self.set_focus(self.messages)
 
     # --- data ---------------------------------------------------------------------
 
@@ -257,7 +258,7 @@ class MailboxScreen(Screen[None]):
             self.remove_class("-folders")
         self._layout(self.size.width)
         self.messages.show_folder(event.folder)
-        self.messages.focus()
+        self.set_focus(self.messages)
         self.account.sync_folder(event.folder)
 
     @on(MessageList.Highlighted)
@@ -299,10 +300,13 @@ class MailboxScreen(Screen[None]):
         self.opened = (folder, uid)
         if focus:
             # Narrow: the reader replaces the list. Wide: the list stays, the reader
-            # takes the keys (j, k, space scroll the message; Échap goes back).
+            # takes the keys (j, k, space scroll the message; Échap goes back). A folder
+            # pane opened with `b` closes: stacked, it stood where the reader goes.
+            if self.folder_pane_is_a_toggle:
+                self.remove_class("-folders")
             self.reading = True
             self._layout(self.size.width)
-            self.reader.focus()
+            self.set_focus(self.reader)
         view = self.account.reader_view(folder, uid)
         if view is None:
             self._wait_for_body(folder, uid)
@@ -483,7 +487,7 @@ class MailboxScreen(Screen[None]):
         self.add_class("-searching")
         self.refresh_bindings()
         search = self.query_one("#search", Input)
-        search.focus()
+        self.set_focus(search)
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         if event.input.id != "search":
@@ -507,7 +511,7 @@ class MailboxScreen(Screen[None]):
         self.messages.empty_text = _("Aucun résultat pour « {text} ».").format(text=text)
         self.messages.show_folder(self.folder)
         self._search_status()
-        self.messages.focus()
+        self.set_focus(self.messages)
         self.account.search_server(self.folder, text)
 
     def search_results(self, text: str, results: list[Summary]) -> None:
@@ -537,7 +541,7 @@ class MailboxScreen(Screen[None]):
         self.messages.empty_text = _("Aucun message dans ce dossier.")
         self.messages.show_folder(self.folder)
         self.refresh_folders()
-        self.messages.focus()
+        self.set_focus(self.messages)
 
     # --- writing --------------------------------------------------------------------
 

@@ -124,7 +124,7 @@ class OutboxScreen(ModalScreen[OutboxChoice | None]):
         for label, width in zip(labels, widths, strict=True):
             table.add_column(Text(label), width=width)
         self.reload()
-        table.focus()
+        self.set_focus(table)
 
     def reload(self) -> None:
         self.rows = outbox.pending(self.cache)

@@ -76,7 +76,7 @@ class PasswordPrompt(ModalScreen[str | None]):
             yield Input(password=True, placeholder=_("mot de passe"), id="password")
 
     def on_mount(self) -> None:
-        self.query_one(Input).focus()
+        self.set_focus(self.query_one(Input))
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()

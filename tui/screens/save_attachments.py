@@ -65,7 +65,7 @@ class SaveAttachments(ModalScreen[Path | None]):
             )
 
     def on_mount(self) -> None:
-        self.query_one(Input).focus()
+        self.set_focus(self.query_one(Input))
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()

@@ -177,6 +177,9 @@ class MessageList(ScrollView, can_focus=True):
         self.total = 0
         self._pages: OrderedDict[int, list[Row]] = OrderedDict()
         self.empty_text = _("Aucun message dans ce dossier.")
+        # Called at once on Enter, instead of the Opened message, by an owner that must
+        # act before the next key (keys typed ahead over SSH: tui/typeahead.py).
+        self.opener: Callable[[str, int], None] | None = None
 
     # --- data ---------------------------------------------------------------------
 
@@ -440,7 +443,11 @@ class MessageList(ScrollView, can_focus=True):
         row = self.row(self.cursor)
         if row is not None:
             # Search results span folders: a row that knows its folder says so.
-            self.post_message(self.Opened(getattr(row, "folder", self.folder), row.uid))
+            folder = getattr(row, "folder", self.folder)
+            if self.opener is not None:
+                self.opener(folder, row.uid)
+            else:
+                self.post_message(self.Opened(folder, row.uid))
 
     def on_click(self, event: events.Click) -> None:
         index = self.scroll_offset.y + event.y
