@@ -7,6 +7,7 @@ checks what reaches the cache: the queued bytes, parsed back, and the saved draf
 from __future__ import annotations
 
 import contextlib
+from dataclasses import replace
 from email import message_from_bytes
 from email.message import EmailMessage
 from email.policy import default as default_policy
@@ -350,8 +351,9 @@ async def test_attachment_added_by_path_is_listed_with_its_size(demo, tmp_path: 
         assert screen.focused is path_input
         path_input.value = str(tmp_path) + "/compte"
         await pilot.pause(0.2)
-        await pilot.press("right")  # accept the path completion
+        await pilot.press("tab")  # accept the path completion, as the hint says
         assert path_input.value == str(tmp_path / "compte-rendu.pdf")
+        assert screen.focused is path_input  # still there, to add it with Enter
         await pilot.press("enter")
         await pilot.pause()
         options = screen.query_one("#attachments", OptionList)
@@ -765,7 +767,8 @@ async def test_a_full_disk_still_lets_the_message_leave(
     identity, cache = demo
     fill_the_store(cache)
     body = "Ordre du jour du conseil pédagogique. " * 4000
-    app = DirectHost(ComposeScreen(identity, new_draft(identity), cache), outcome)
+    draft = replace(new_draft(identity), bcc="archives@ac-dijon.fr")
+    app = DirectHost(ComposeScreen(identity, draft, cache), outcome)
     async with app.run_test(size=(80, 24)) as pilot:
         screen = app.screen
         screen.query_one("#to", Input).value = "jean.dupont@ac-dijon.fr"
@@ -789,4 +792,6 @@ async def test_a_full_disk_still_lets_the_message_leave(
         assert rescued == []
     else:
         (file,) = rescued
-        assert body in file.read_text(encoding="utf-8") and file.stat().st_mode & 0o077 == 0
+        rescued_text = file.read_text(encoding="utf-8")
+        assert body in rescued_text and "Bcc: archives@ac-dijon.fr" in rescued_text
+        assert file.stat().st_mode & 0o077 == 0

@@ -13,7 +13,7 @@ import shlex
 import subprocess
 import tempfile
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from contextlib import suppress
 from dataclasses import replace
 from pathlib import Path
@@ -30,7 +30,7 @@ from textual.suggester import Suggester
 from textual.widgets import Input, Label, OptionList, Static, TextArea
 from textual.widgets.option_list import Option
 
-from tui.core import durable, outbox
+from tui.core import durable, logs, outbox
 from tui.core.cache import Cache
 from tui.core.compose import (
     AddressError,
@@ -177,6 +177,7 @@ class ComposeScreen(Screen[int | None]):
     """Dismisses with the outbox id of the queued message, or None when closed unsent."""
 
     CSS_PATH = "compose.tcss"
+    AUTO_FOCUS = None  # on_mount chooses: the body of a reply, else « À »
 
     BINDINGS = [
         Binding("ctrl+s", "send", _("Envoyer"), priority=True, id="compose.send"),
@@ -254,6 +255,7 @@ class ComposeScreen(Screen[int | None]):
         self._saved_json = self._opened_json
         self._finished = False
         self._save_failing = False  # the last save met a full or read-only disk
+        self._deferred = False  # an action waiting behind the keys typed ahead of it
         self._latest = draft
         self._size_confirmed = False
         self.suggester = AddressSuggester(cache)
@@ -303,12 +305,14 @@ class ComposeScreen(Screen[int | None]):
     def on_mount(self) -> None:
         self._show_attachments()
         self.query_one("#attach-row").display = False
+        # set_focus, not focus(): it takes effect now, not after the keys already typed
+        # (a reply's first words went into « À » over SSH), and AUTO_FOCUS is off.
         if self.initial.to:
             body = self.query_one("#body", TextArea)
-            body.focus()
+            self.set_focus(body)
             body.move_cursor((self._writing_line(), 0))
         else:
-            self.query_one("#to", Input).focus()
+            self.set_focus(self.query_one("#to", Input))
         self.set_interval(AUTOSAVE_SECONDS, self.autosave)
 
     def _writing_line(self) -> int:
@@ -323,8 +327,14 @@ class ComposeScreen(Screen[int | None]):
 
     def on_unmount(self) -> None:
         # The app quit or replaced this screen without a decision: keep what was typed.
-        if not self._finished and self.changed_since_save and self.try_save() is None:
-            self._rescue()
+        if not self._finished and self.changed_since_save:
+            try:
+                saved = self.try_save() is not None
+            except Exception as exc:  # a corrupt store too: the text must go somewhere
+                logs.record(exc, "compose: saving the draft on the way out")
+                saved = False
+            if not saved:
+                self._rescue()
 
     def _rescue(self) -> None:
         """Quitting with the store unwritable: the text goes to a private file in the
@@ -335,8 +345,11 @@ class ComposeScreen(Screen[int | None]):
         with suppress(OSError):
             handle, name = tempfile.mkstemp(prefix="brouillon-non-enregistre-", suffix=".txt")
             with os.fdopen(handle, "w", encoding="utf-8") as file:
-                file.write(f"To: {draft.to}\nCc: {draft.cc}\nSubject: {draft.subject}\n\n")
-                file.write(draft.body)
+                file.write(f"To: {draft.to}\nCc: {draft.cc}\nBcc: {draft.bcc}\n")
+                file.write(f"Subject: {draft.subject}\n")
+                for path in draft.attachments:
+                    file.write(f"X-Attachment: {path}\n")
+                file.write("\n" + draft.body)
             logging.getLogger("courriel").warning("unsaved draft written to %s", name)
 
     # --- the draft ----------------------------------------------------------------
@@ -364,6 +377,8 @@ class ComposeScreen(Screen[int | None]):
             if suggestion and len(suggestion) > len(field.value) and field.cursor_at_end:
                 field.value = suggestion
                 field.cursor_position = len(suggestion)
+            if field.id == "attach-path":
+                return  # a path completes a piece at a time, as in a shell: stay
         self.focus_next()
 
     def action_previous_field(self) -> None:
@@ -473,7 +488,7 @@ class ComposeScreen(Screen[int | None]):
     def action_attach(self) -> None:
         row = self.query_one("#attach-row")
         row.display = True
-        self.query_one("#attach-path", Input).focus()
+        self.set_focus(self.query_one("#attach-path", Input))
 
     @on(Input.Submitted, "#attach-path")
     def _attach_path(self, event: Input.Submitted) -> None:
@@ -499,7 +514,7 @@ class ComposeScreen(Screen[int | None]):
 
     def _hide_attach(self) -> None:
         self.query_one("#attach-row").display = False
-        self.query_one("#body", TextArea).focus()
+        self.set_focus(self.query_one("#body", TextArea))
 
     def action_remove_attachment(self) -> None:
         options = self.query_one("#attachments", OptionList)
@@ -513,14 +528,18 @@ class ComposeScreen(Screen[int | None]):
             self.forward_removed.append(forwarded[index - len(self.attachments)].index)
         self._show_attachments()
         if options.option_count:
-            options.focus()
+            self.set_focus(options)
         else:
-            self.query_one("#body", TextArea).focus()
+            self.set_focus(self.query_one("#body", TextArea))
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action in ("next_field", "previous_field"):  # else the focused widget's own
             focused = self.focused
-            return isinstance(focused, Input) and focused.id in HEADER_FIELDS
+            if not isinstance(focused, Input):
+                return False
+            # Tab (next_field(True)) completes the attachment's path as its hint says.
+            tab = action == "next_field" and parameters == (True,)
+            return focused.id in HEADER_FIELDS or (tab and focused.id == "attach-path")
         if action == "remove_attachment":
             return (
                 self.is_mounted
@@ -552,11 +571,26 @@ class ComposeScreen(Screen[int | None]):
             self._set_error("to", _("Indiquez au moins un destinataire."))
             first_bad = "to"
         if first_bad is not None:
-            self.query_one(f"#{first_bad}", Input).focus()
+            self.set_focus(self.query_one(f"#{first_bad}", Input))
             return False
         return True
 
+    def _after_typed_keys(self, action: Callable[[], None]) -> bool:
+        """Ctrl+S, Ctrl+D and Ctrl+G are read before the keys typed ahead of them reach
+        the focused field (a priority binding runs when the key is read): the last words
+        were missing from the message. The action runs again from that field's queue,
+        behind those keys. True when it was deferred so."""
+        field = self.focused
+        if not isinstance(field, Input | TextArea) or self._deferred:
+            self._deferred = False
+            return False
+        self._deferred = True
+        field.call_later(action)
+        return True
+
     def action_send(self) -> None:
+        if self._after_typed_keys(self.action_send):
+            return
         draft = self.current_draft()
         if not self.validate(draft):
             return
@@ -651,11 +685,15 @@ class ComposeScreen(Screen[int | None]):
     # --- saving and closing -------------------------------------------------------
 
     def action_save(self) -> None:
+        if self._after_typed_keys(self.action_save):
+            return
         if self.try_save() is not None:
             self.notify(_("Brouillon enregistré."), markup=False)
 
     def action_save_to_server(self) -> None:
         """Saved here first, then the app hands the built message to the IMAP worker."""
+        if self._after_typed_keys(self.action_save_to_server):
+            return
         draft = self.current_draft()
         if not self.validate(draft, need_recipient=False):
             return
