@@ -227,8 +227,10 @@ def guarded_client(
     """An IMAPClient over implicit TLS that reads within this module's limits (a
     literal as long as announced, lines and answers bounded); `ImapConnection.adopt`
     adds the whole-answer deadline. For clients made outside ImapConnection (doctor)."""
+    # A whole answer gets at most twice the caller's timeout (doctor's is short):
+    # the worker's 60 s deadline made a trickling server hold the doctor for minutes.
     return _GuardedClient(
-        _Budget(RESPONSE_SECONDS, timeout),
+        _Budget(min(RESPONSE_SECONDS, max(2 * timeout, 5.0)), timeout),
         host,
         port=port,
         ssl=True,
