@@ -31,7 +31,7 @@ def demo_app(monkeypatch: pytest.MonkeyPatch) -> Iterator[CourrielApp]:
         cache.close()
 
 
-BURST_KEYS = {"enter", "tab", "shift+tab", "escape", "backspace", "down", "up", "end"}
+BURST_KEYS = {"enter", "tab", "shift+tab", "escape", "backspace", "down", "up", "end", "ctrl+s"}
 
 
 def burst(app: App[Any], *items: str) -> None:

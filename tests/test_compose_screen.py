@@ -795,3 +795,19 @@ async def test_a_full_disk_still_lets_the_message_leave(
         rescued_text = file.read_text(encoding="utf-8")
         assert body in rescued_text and "Bcc: archives@ac-dijon.fr" in rescued_text
         assert file.stat().st_mode & 0o077 == 0
+
+
+async def test_the_last_words_typed_before_ctrl_s_are_sent(demo) -> None:
+    """Review of #24: Ctrl+S was read before the keys typed ahead of it reached the body:
+    « Derniers mots. » was missing from the queued message."""
+    identity, cache = demo
+    app = Host(ComposeScreen(identity, replace(new_draft(identity), to="paul@ac-dijon.fr"), cache))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        assert isinstance(app.focused, TextArea)  # the body: the recipient is there
+        burst(app, "Premier paragraphe. ")
+        await pilot.pause()
+        burst(app, "Derniers mots.", "ctrl+s")
+        await pilot.pause(0.3)
+    (row,) = outbox.pending(cache)
+    assert "Premier paragraphe. Derniers mots." in parsed(row.raw).get_content()
