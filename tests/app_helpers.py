@@ -31,7 +31,18 @@ def demo_app(monkeypatch: pytest.MonkeyPatch) -> Iterator[CourrielApp]:
         cache.close()
 
 
-BURST_KEYS = {"enter", "tab", "shift+tab", "escape", "backspace", "down", "up", "end", "ctrl+s"}
+BURST_KEYS = {
+    "enter",
+    "tab",
+    "shift+tab",
+    "escape",
+    "backspace",
+    "down",
+    "up",
+    "end",
+    "ctrl+s",
+    "right",
+}
 
 
 def burst(app: App[Any], *items: str) -> None:

@@ -811,3 +811,16 @@ async def test_the_last_words_typed_before_ctrl_s_are_sent(demo) -> None:
         await pilot.pause(0.3)
     (row,) = outbox.pending(cache)
     assert "Premier paragraphe. Derniers mots." in parsed(row.raw).get_content()
+
+
+async def test_ctrl_s_twice_in_a_burst_sends_once(demo) -> None:
+    """Second review of #24: the second Ctrl+S ran at once while the first waited
+    behind the typed keys: two messages queued, and the mailbox screen popped."""
+    identity, cache = demo
+    app = Host(ComposeScreen(identity, replace(new_draft(identity), to="paul@ac-dijon.fr"), cache))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        burst(app, "Merci", "ctrl+s", "ctrl+s")
+        await pilot.pause(0.3)
+        assert app.result is not None and app.result != "pending"  # dismissed, once
+    assert len(outbox.pending(cache)) == 1

@@ -77,3 +77,19 @@ async def test_opening_a_message_with_the_folder_pane_open_shows_it(
             await pilot.pause()
             reader = app.screen.query_one(Reader)
             assert app.focused is reader and reader.size.width >= 74 and reader.size.height > 5
+
+
+@pytest.mark.parametrize(
+    "keys", [("enter", "b", "b"), ("enter", "b", "escape"), ("enter", "/", "x", "enter")]
+)
+async def test_the_focus_never_stays_on_a_hidden_pane_at_80_columns(
+    monkeypatch: pytest.MonkeyPatch, keys: tuple[str, ...]
+) -> None:
+    """Second review of #17: reading at 80x24, closing the folder pane or searching left
+    the focus on the hidden list (j, k and Enter acted on what nobody saw)."""
+    with demo_app(monkeypatch) as app:
+        async with app.run_test(size=(80, 24)) as pilot:
+            await pilot.press(*keys)
+            await pilot.pause()
+            focused = app.focused
+            assert focused is not None and focused.region.width > 0 and focused.region.height > 0

@@ -120,3 +120,25 @@ async def test_a_key_typed_for_the_mailbox_never_accepts_a_certificate(
             await pilot.pause(0.5)
             await pilot.press("o")  # read, then decided
             assert decisions == [Decision.ONCE]
+
+
+@pytest.mark.parametrize("keys", [("tab", "enter"), ("tab", "tab", "enter"), ("right", "enter")])
+async def test_stray_tab_and_enter_never_accept_a_certificate(
+    monkeypatch: pytest.MonkeyPatch, keys: tuple[str, ...]
+) -> None:
+    """Second review of #24: Tab then Enter, typed for the mailbox as the prompt came
+    up, moved off « Refuser » and accepted (Tab Tab Enter: « toujours »)."""
+    from tests.app_helpers import demo_app
+    from tui.core.trust import CertificateInfo
+    from tui.screens.certificate import CertificatePrompt, Decision
+
+    monkeypatch.setattr(CertificatePrompt, "KEY_GRACE_SECONDS", 0.5)
+    info = CertificateInfo("hermes.ac-dijon.fr", 993, "CN=x", (), "CN=y", None, None, "AA", "")
+    decisions: list[Decision | None] = []
+    with demo_app(monkeypatch) as app:
+        async with app.run_test(size=(100, 30)) as pilot:
+            await pilot.pause()
+            app.call_later(lambda: app.push_screen(CertificatePrompt(info), decisions.append))
+            burst(app, *keys)
+            await pilot.pause(0.2)
+            assert decisions in ([], [Decision.REJECT])

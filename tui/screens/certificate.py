@@ -101,8 +101,10 @@ class CertificatePrompt(ModalScreen[Decision]):
         Binding("escape,r", "decide('reject')", _("Refuser"), id="cert.reject"),
         Binding("o", "decide_by_key('once')", _("Accepter une fois"), id="cert.once"),
         Binding("t", "decide_by_key('always')", _("Accepter toujours"), id="cert.always"),
-        Binding("left", "app.focus_previous", show=False),
-        Binding("right", "app.focus_next", show=False),
+        # Moving off « Refuser » waits for the prompt to be readable too: a stray Tab then
+        # Enter, typed for the mailbox, accepted the certificate (review of #24).
+        Binding("left,shift+tab", "move(-1)", show=False),
+        Binding("right,tab", "move(1)", show=False),
     ]
 
     _shown_at = float("inf")  # time.monotonic() when mounted: no key counts before
@@ -157,12 +159,24 @@ class CertificatePrompt(ModalScreen[Decision]):
     def action_decide(self, choice: str) -> None:
         self.dismiss(Decision(choice))
 
+    def action_move(self, step: int) -> None:
+        if self._too_soon():
+            self.app.bell()
+        elif step > 0:
+            self.focus_next()
+        else:
+            self.focus_previous()
+
+    def _too_soon(self) -> bool:
+        """The key being handled came before the prompt could be read."""
+        typed_at = getattr(self.app, "typeahead_key_time", None)
+        return typed_at is not None and typed_at < self._shown_at + self.KEY_GRACE_SECONDS
+
     def action_decide_by_key(self, choice: str) -> None:
         """`o` or `t` typed before the prompt appeared, or too soon after to have read
         it (meant for the mailbox, which has `o` and `t` too), never accepts a
         certificate: the prompt stays, with a bell."""
-        typed_at = getattr(self.app, "typeahead_key_time", None)
-        if typed_at is not None and typed_at < self._shown_at + self.KEY_GRACE_SECONDS:
+        if self._too_soon():
             self.app.bell()
             return
         self.action_decide(choice)

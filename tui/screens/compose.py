@@ -255,7 +255,7 @@ class ComposeScreen(Screen[int | None]):
         self._saved_json = self._opened_json
         self._finished = False
         self._save_failing = False  # the last save met a full or read-only disk
-        self._deferred = False  # an action waiting behind the keys typed ahead of it
+        self._waiting = False  # an action waits behind the keys typed ahead of it
         self._latest = draft
         self._size_confirmed = False
         self.suggester = AddressSuggester(cache)
@@ -575,21 +575,28 @@ class ComposeScreen(Screen[int | None]):
             return False
         return True
 
-    def _after_typed_keys(self, action: Callable[[], None]) -> bool:
+    def _after_typed_keys(self, action: Callable[..., None], deferred: bool) -> bool:
         """Ctrl+S, Ctrl+D and Ctrl+G are read before the keys typed ahead of them reach
         the focused field (a priority binding runs when the key is read): the last words
         were missing from the message. The action runs again from that field's queue,
-        behind those keys. True when it was deferred so."""
-        field = self.focused
-        if not isinstance(field, Input | TextArea) or self._deferred:
-            self._deferred = False
+        behind those keys. True when the caller must stop: deferred so, or a press
+        already waits (Ctrl+S twice sent twice), or the screen is done."""
+        if self._finished or not self.is_current:
+            return True
+        if deferred:
+            self._waiting = False
             return False
-        self._deferred = True
-        field.call_later(action)
+        if self._waiting:
+            return True
+        field = self.focused
+        if not isinstance(field, Input | TextArea):
+            return False
+        self._waiting = True
+        field.call_later(action, True)
         return True
 
-    def action_send(self) -> None:
-        if self._after_typed_keys(self.action_send):
+    def action_send(self, deferred: bool = False) -> None:
+        if self._after_typed_keys(self.action_send, deferred):
             return
         draft = self.current_draft()
         if not self.validate(draft):
@@ -684,15 +691,15 @@ class ComposeScreen(Screen[int | None]):
 
     # --- saving and closing -------------------------------------------------------
 
-    def action_save(self) -> None:
-        if self._after_typed_keys(self.action_save):
+    def action_save(self, deferred: bool = False) -> None:
+        if self._after_typed_keys(self.action_save, deferred):
             return
         if self.try_save() is not None:
             self.notify(_("Brouillon enregistré."), markup=False)
 
-    def action_save_to_server(self) -> None:
+    def action_save_to_server(self, deferred: bool = False) -> None:
         """Saved here first, then the app hands the built message to the IMAP worker."""
-        if self._after_typed_keys(self.action_save_to_server):
+        if self._after_typed_keys(self.action_save_to_server, deferred):
             return
         draft = self.current_draft()
         if not self.validate(draft, need_recipient=False):

@@ -210,8 +210,8 @@ class MailboxScreen(Screen[None]):
         self.refresh_bindings()
         if self.has_class("-folders"):
             self.set_focus(self.query_one(FolderList))
-        else:
-            self.set_focus(self.messages)
+        else:  # back to what is on screen: the open message, or the list
+            self.set_focus(self.reader if self.reading else self.messages)
 
     def action_back(self) -> None:
         if self.has_class("-searching") and not self.reading:
@@ -511,6 +511,9 @@ class MailboxScreen(Screen[None]):
         self.messages.empty_text = _("Aucun résultat pour « {text} ».").format(text=text)
         self.messages.show_folder(self.folder)
         self._search_status()
+        if self.reading:  # searched from an open message: the results take its place
+            self.reading = False
+            self._layout(self.size.width)
         self.set_focus(self.messages)
         self.account.search_server(self.folder, text)
 
