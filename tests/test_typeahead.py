@@ -97,6 +97,22 @@ async def test_a_screen_that_never_takes_the_focus_gets_the_keys_after_a_while()
         assert not app._typeahead_held  # handed out, not kept forever
 
 
+def _prompt_as_keys_arrive(
+    app: App[None], monkeypatch: pytest.MonkeyPatch, *keys: str
+) -> list[object]:
+    """A certificate prompt comes up by itself (a reconnection) while `keys`, typed for
+    the mailbox, are arriving; its decisions are collected in the returned list."""
+    from tui.core.trust import CertificateInfo
+    from tui.screens.certificate import CertificatePrompt
+
+    monkeypatch.setattr(CertificatePrompt, "KEY_GRACE_SECONDS", 0.5)
+    info = CertificateInfo("hermes.ac-dijon.fr", 993, "CN=x", (), "CN=y", None, None, "AA", "")
+    decisions: list[object] = []
+    app.call_later(lambda: app.push_screen(CertificatePrompt(info), decisions.append))
+    burst(app, *keys)
+    return decisions
+
+
 async def test_a_key_typed_for_the_mailbox_never_accepts_a_certificate(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
@@ -104,17 +120,12 @@ async def test_a_key_typed_for_the_mailbox_never_accepts_a_certificate(
     was accepted « une fois », and the password went out. Keys that come before the
     prompt could be read are refused with a bell; after that, `o` works."""
     from tests.app_helpers import demo_app
-    from tui.core.trust import CertificateInfo
     from tui.screens.certificate import CertificatePrompt, Decision
 
-    monkeypatch.setattr(CertificatePrompt, "KEY_GRACE_SECONDS", 0.5)
-    info = CertificateInfo("hermes.ac-dijon.fr", 993, "CN=x", (), "CN=y", None, None, "AA", "")
-    decisions: list[Decision | None] = []
     with demo_app(monkeypatch) as app:
         async with app.run_test(size=(100, 30)) as pilot:
             await pilot.pause()
-            app.call_later(lambda: app.push_screen(CertificatePrompt(info), decisions.append))
-            burst(app, "o")
+            decisions = _prompt_as_keys_arrive(app, monkeypatch, "o")
             await pilot.pause(0.2)
             assert decisions == [] and isinstance(app.screen, CertificatePrompt)
             await pilot.pause(0.5)
@@ -129,16 +140,11 @@ async def test_stray_tab_and_enter_never_accept_a_certificate(
     """Second review of #24: Tab then Enter, typed for the mailbox as the prompt came
     up, moved off « Refuser » and accepted (Tab Tab Enter: « toujours »)."""
     from tests.app_helpers import demo_app
-    from tui.core.trust import CertificateInfo
-    from tui.screens.certificate import CertificatePrompt, Decision
+    from tui.screens.certificate import Decision
 
-    monkeypatch.setattr(CertificatePrompt, "KEY_GRACE_SECONDS", 0.5)
-    info = CertificateInfo("hermes.ac-dijon.fr", 993, "CN=x", (), "CN=y", None, None, "AA", "")
-    decisions: list[Decision | None] = []
     with demo_app(monkeypatch) as app:
         async with app.run_test(size=(100, 30)) as pilot:
             await pilot.pause()
-            app.call_later(lambda: app.push_screen(CertificatePrompt(info), decisions.append))
-            burst(app, *keys)
+            decisions = _prompt_as_keys_arrive(app, monkeypatch, *keys)
             await pilot.pause(0.2)
             assert decisions in ([], [Decision.REJECT])
