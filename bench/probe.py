@@ -81,7 +81,7 @@ def main() -> None:
             errors.append(type(event).__name__ + ": " + repr(event)[:300])
             done.set()
             first.set()
-        elif isinstance(event, w.RequestFailed):
+        elif isinstance(event, w.CommandFailed):
             errors.append(repr(event)[:300])
 
     tmp = Path(args["tmp"])

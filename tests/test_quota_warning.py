@@ -14,7 +14,8 @@ import pytest
 from textual.app import App, ComposeResult
 
 from tests.app_helpers import demo_app
-from tui.app import CourrielApp, WorkerEvent
+from tui.app import CourrielApp
+from tui.bridge import carry
 from tui.core import worker as w
 from tui.core.cache import Cache
 from tui.core.diagnose import QUOTA_FULL, QUOTA_NEARLY_FULL
@@ -145,7 +146,7 @@ def test_the_notice_survives_a_restart(tmp_path: Path) -> None:
 
 
 async def sync_done(app: CourrielApp, pilot: object) -> None:
-    app.post_message(WorkerEvent(w.SyncDone()))
+    app.post_message(carry(w.SyncDone()))
     await pilot.pause()  # type: ignore[attr-defined]
 
 

@@ -17,7 +17,8 @@ from tests.app_helpers import FIXED_NOW, demo_app
 from tests.conftest import Bed
 from tests.test_mailbox_server import running
 from tui.account import Account
-from tui.app import CourrielApp, WorkerEvent
+from tui.app import CourrielApp
+from tui.bridge import carry
 from tui.core import formatting
 from tui.core import worker as w
 from tui.core.cache import Cache, Summary
@@ -91,7 +92,7 @@ def account_app(monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[CourrielApp, 
 
 
 def fetches(requests: list[object]) -> list[object]:
-    return [r for r in requests if isinstance(r, tuple) and r[0] == "fetch_body"]
+    return [r for r in requests if isinstance(r, w.FetchBody)]
 
 
 # --- a message never downloaded -----------------------------------------------------------
@@ -115,8 +116,8 @@ async def test_demo_message_without_body_says_it_is_not_downloaded(
 async def test_offline_then_connection_back_fetches_and_shows_it(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    def offline() -> WorkerEvent:
-        return WorkerEvent(w.Offline(datetime.now().astimezone(), "refusé", 30))
+    def offline() -> object:
+        return carry(w.Offline(datetime.now().astimezone(), "refusé", 30))
 
     with account_app(monkeypatch) as (app, requests):
         async with app.run_test(size=(80, 24)) as pilot:
@@ -125,7 +126,7 @@ async def test_offline_then_connection_back_fetches_and_shows_it(
             await pilot.press("enter")
             await pilot.pause()
             # What the worker answers offline: no bytes.
-            app.post_message(WorkerEvent(w.BodyReady("INBOX", UID, None)))
+            app.post_message(carry(w.BodyReady("INBOX", UID, None)))
             await pilot.pause()
             text = reader_text(app)
             assert NOT_DOWNLOADED in text and LOADING not in text
@@ -133,7 +134,7 @@ async def test_offline_then_connection_back_fetches_and_shows_it(
             # Back in the list: the connection returning fetches nothing for it.
             await pilot.press("escape")
             asked = len(fetches(requests))
-            app.post_message(WorkerEvent(w.Connected(frozenset())))
+            app.post_message(carry(w.Connected(frozenset())))
             app.post_message(offline())
             await pilot.pause()
             assert len(fetches(requests)) == asked
@@ -142,12 +143,12 @@ async def test_offline_then_connection_back_fetches_and_shows_it(
             await pilot.pause()
             assert NOT_DOWNLOADED in reader_text(app)
             asked = len(fetches(requests))
-            app.post_message(WorkerEvent(w.Connected(frozenset())))
+            app.post_message(carry(w.Connected(frozenset())))
             await pilot.pause()
             assert len(fetches(requests)) == asked + 1  # asked again, the user still on it
             assert LOADING in reader_text(app)
             app.account.cache.put_body("INBOX", UID, PLAIN)
-            app.post_message(WorkerEvent(w.BodyReady("INBOX", UID, PLAIN)))
+            app.post_message(carry(w.BodyReady("INBOX", UID, PLAIN)))
             await pilot.pause()
             assert "Le corps arrive du serveur." in reader_text(app)
 
@@ -155,13 +156,13 @@ async def test_offline_then_connection_back_fetches_and_shows_it(
 async def test_failed_fetch_replaces_the_loading_text(monkeypatch: pytest.MonkeyPatch) -> None:
     with account_app(monkeypatch) as (app, _requests):
         async with app.run_test(size=(80, 24), notifications=True) as pilot:
-            app.post_message(WorkerEvent(w.Connected(frozenset())))
+            app.post_message(carry(w.Connected(frozenset())))
             await pilot.pause()
             await pilot.press("enter")
             await pilot.pause()
             assert LOADING in reader_text(app)
-            failure = w.RequestFailed(w.FetchBody("INBOX", UID), MailError("Réponse du serveur."))
-            app.post_message(WorkerEvent(failure))
+            failure = w.CommandFailed(w.FetchBody("INBOX", UID), MailError("Réponse du serveur."))
+            app.post_message(carry(failure))
             await pilot.pause()
             text = reader_text(app)
             assert LOADING not in text
@@ -173,11 +174,11 @@ async def test_fetch_answered_without_bytes_while_online_says_so(
 ) -> None:
     with account_app(monkeypatch) as (app, _requests):
         async with app.run_test(size=(80, 24)) as pilot:
-            app.post_message(WorkerEvent(w.Connected(frozenset())))
+            app.post_message(carry(w.Connected(frozenset())))
             await pilot.pause()
             await pilot.press("enter")
             await pilot.pause()
-            app.post_message(WorkerEvent(w.BodyReady("INBOX", UID, None)))  # gone meanwhile
+            app.post_message(carry(w.BodyReady("INBOX", UID, None)))  # gone meanwhile
             await pilot.pause()
             text = reader_text(app)
             assert LOADING not in text and "n'a pas pu être téléchargé" in text

@@ -20,11 +20,11 @@ from tui.core.i18n import set_language
 from tui.core.worker import (
     AccountWorker,
     CacheChanged,
+    CommandFailed,
     DraftSaved,
     FolderSynced,
     Offline,
     Replay,
-    RequestFailed,
     SaveDraft,
     SyncDone,
     SyncFolder,
@@ -59,7 +59,7 @@ def built(user: User, draft: Draft) -> bytes:
 def save(worker: AccountWorker, events: Events, draft_id: int, raw: bytes) -> None:
     events.seen.clear()
     worker.submit(SaveDraft(draft_id, raw))
-    saved = events.wait_for(lambda e: isinstance(e, DraftSaved | RequestFailed))
+    saved = events.wait_for(lambda e: isinstance(e, DraftSaved | CommandFailed))
     assert isinstance(saved, DraftSaved) and saved.folder == DRAFTS
     events.wait_for(lambda e: isinstance(e, CacheChanged) and e.folder == DRAFTS)
 
@@ -120,9 +120,9 @@ def test_no_drafts_folder_is_said_and_the_local_draft_kept(bed: Bed, tmp_path: P
         db.execute("UPDATE folders SET special_use = NULL WHERE special_use = 'drafts'")
         db.execute("DELETE FROM folders WHERE name = ?", (DRAFTS,))
     worker.submit(SaveDraft(draft_id, built(user, Draft(subject="Compte rendu"))))
-    failed = events.wait_for(lambda e: isinstance(e, RequestFailed))
+    failed = events.wait_for(lambda e: isinstance(e, CommandFailed))
     worker.stop()
-    assert isinstance(failed, RequestFailed)
+    assert isinstance(failed, CommandFailed)
     assert "Aucun dossier « Brouillons »" in failed.error.message
     assert "sur cet ordinateur" in failed.error.message
     assert [d.subject for _id, d in outbox.load_drafts(cache)] == ["Compte rendu"]
@@ -148,9 +148,9 @@ def test_offline_save_is_refused_plainly(bed: Bed, tmp_path: Path) -> None:
     worker.start()
     events.wait_for(lambda e: isinstance(e, Offline))
     worker.submit(SaveDraft(draft_id, built(bed.user, Draft(subject="Hors ligne"))))
-    failed = events.wait_for(lambda e: isinstance(e, RequestFailed))
+    failed = events.wait_for(lambda e: isinstance(e, CommandFailed))
     worker.stop()
-    assert isinstance(failed, RequestFailed)
+    assert isinstance(failed, CommandFailed)
     assert failed.error.message.startswith("Hors ligne : le brouillon n'a pas été enregistré")
     assert [d.subject for _id, d in outbox.load_drafts(cache)] == ["Hors ligne"]
     cache.close()

@@ -25,6 +25,7 @@ from tui.core.worker import (
     CacheRebuilt,
     CertificateDecisionNeeded,
     CertificateRefused,
+    CommandFailed,
     Connected,
     Event,
     FetchBody,
@@ -32,7 +33,6 @@ from tui.core.worker import (
     FolderSynced,
     Notice,
     Offline,
-    RequestFailed,
     SearchResults,
     SearchServer,
     SetFlags,
@@ -321,12 +321,12 @@ def test_a_body_the_server_will_not_give_is_skipped_quietly(
     BYE (Dovecot, on a message file it cannot read) took the account offline for it
     again and again. Each body is tried once; the others still come."""
     from tui.core.errors import ConnectionLost
-    from tui.core.imap import CommandFailed
+    from tui.core.imap import CommandFailed as ServerRefused
 
     user = bed.new_user()
     _recent_inbox(bed, user, 3)
     failure: Exception = (
-        CommandFailed("Le serveur a refusé la commande.", detail="NO [SERVERBUG]")
+        ServerRefused("Le serveur a refusé la commande.", detail="NO [SERVERBUG]")
         if answer == "no"
         else ConnectionLost("La connexion au serveur a été perdue.", detail="BYE")
     )
@@ -339,4 +339,4 @@ def test_a_body_the_server_will_not_give_is_skipped_quietly(
     while not events.queue.empty():
         events.seen.append(events.queue.get())
     assert seen.count(1) == 1 and sorted(set(seen)) == [1, 2, 3], seen
-    assert not any(isinstance(e, RequestFailed | Notice) for e in events.seen), events.seen
+    assert not any(isinstance(e, CommandFailed | Notice) for e in events.seen), events.seen

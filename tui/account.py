@@ -13,7 +13,7 @@ from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from tui.config import Config
-from tui.core import actions
+from tui.core import actions, contract
 from tui.core.cache import Cache, Summary
 from tui.core.formatting import shown_date, size_short
 from tui.core.i18n import _
@@ -74,7 +74,7 @@ class Account:
         config: Config,
         cache: Cache,
         *,
-        request: Callable[[object], None] | None = None,
+        request: Callable[[contract.Command], None] | None = None,
         demo: bool = False,
         undo_window: Callable[[], float] = lambda: 10.0,
     ) -> None:
@@ -145,7 +145,7 @@ class Account:
             )
 
     def fetch_body(self, folder: str, uid: int) -> None:
-        self._send("fetch_body", folder=folder, uid=uid)
+        self._send(contract.FetchBody(folder, uid))
 
     def has_body(self, folder: str, uid: int) -> bool:
         """Whether the message can be shown without the server (its body is cached)."""
@@ -184,7 +184,7 @@ class Account:
             actions.set_flags(self.cache, folder, [uid], remove=[flag])
         # Replaying sends the whole queue in order, removals included: flags wait for
         # the same undo window so that they cannot push a delete out early.
-        self._send("replay_later")
+        self._send(contract.ReplayLater())
 
     def delete(self, folder: str, uid: int) -> None:
         """To the Trash; from the Trash itself, removed for good (no undo then)."""
@@ -213,7 +213,7 @@ class Account:
         if op_id is not None:
             self._undo.append(Undo(summary, op_id, description, body))
             self._bound_undo_bodies()
-        self._send("replay_later")
+        self._send(contract.ReplayLater())
 
     def _body_for_undo(self, folder: str, uid: int) -> bytes | None:
         """The body to keep for undo, unless it alone is over the budget (not even read)."""
@@ -261,17 +261,17 @@ class Account:
     def replay_later(self) -> None:
         """Server work queued outside an action (a sent or deleted draft's server copy)
         goes with the next delayed replay, as removals do."""
-        self._send("replay_later")
+        self._send(contract.ReplayLater())
 
     def search_server(self, folder: str, text: str) -> None:
-        self._send("search", folder=folder, text=text)
+        self._send(contract.SearchServer(folder, text))
 
     def sync_now(self) -> None:
-        self._send("sync_all")
+        self._send(contract.SyncAll(thorough=True))
 
     def sync_folder(self, folder: str) -> None:
-        self._send("sync_folder", folder=folder)
+        self._send(contract.SyncFolder(folder))
 
-    def _send(self, kind: str, **fields: object) -> None:
+    def _send(self, command: contract.Command) -> None:
         if self._request is not None and not self.demo:
-            self._request((kind, fields))
+            self._request(command)

@@ -1,17 +1,16 @@
 """The Textual application: wires screens, global bindings and the account's worker.
 
-Worker events arrive on the worker's thread and are re-posted as a Message, so all the
-handling below runs on the UI thread. Errors from core become a notification or a modal
-in plain words; nothing here lets a traceback reach the screen.
+Worker events arrive on the worker's thread and are re-posted as Messages
+(tui/bridge.py), handled on the UI thread by tui/account_events.py. Errors from core
+become a notification or a modal in plain words; nothing here lets a traceback reach
+the screen.
 """
 
 from __future__ import annotations
 
 import gc
 import os
-import time
-from collections.abc import Callable, Iterable
-from datetime import datetime, timedelta
+from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 from platformdirs import user_pictures_path
@@ -19,24 +18,20 @@ from textual import work
 from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.command import CommandPalette
-from textual.message import Message
 from textual.notifications import SeverityLevel
 from textual.screen import Screen
 from textual.timer import Timer
 
 from tui.account import Account
-from tui.boundary import contained
+from tui.account_events import AccountEvents
 from tui.config import Config, data_dir, default_config_path, load_config, save_config
 from tui.core import logs, secrets
 from tui.core.errors import ConfigError
-from tui.core.formatting import figure
 from tui.core.i18n import _, ngettext
-from tui.core.quiet import is_quiet
 from tui.core.sanitize import clean_line, clean_text
 from tui.crash import CrashScreen
 from tui.keys import key_name
 from tui.palette import CourrielThemes, Palette, SystemCommands
-from tui.quota_notice import announce_quota
 from tui.screens.choice import Choice
 from tui.screens.help import HelpScreen, key_table
 from tui.screens.mailbox import MailboxScreen
@@ -49,8 +44,7 @@ from tui.typeahead import TypeAhead
 if TYPE_CHECKING:
     # The worker, SMTP and certificate code load when the account connects, not before
     # the first frame (imapclient, aiosmtplib, cryptography: bench/README.md).
-    from tui.core import worker as w
-    from tui.core.trust import CertificateChanged, CertificateNeedsDecision
+    pass
 
 
 def binding_ids() -> set[str]:
@@ -79,15 +73,7 @@ def binding_ids() -> set[str]:
     }
 
 
-class WorkerEvent(Message):
-    """A worker event, carried onto the UI thread."""
-
-    def __init__(self, event: w.Event) -> None:
-        super().__init__()
-        self.event = event
-
-
-class CourrielApp(TypeAhead, CrashScreen, Sending, App[None]):
+class CourrielApp(TypeAhead, CrashScreen, Sending, AccountEvents, App[None]):
     """courriel: one account, its mailbox screen, and the global keys."""
 
     TITLE = "courriel"
@@ -105,7 +91,7 @@ class CourrielApp(TypeAhead, CrashScreen, Sending, App[None]):
         self.account = account
         self.session = session
         if session is not None:
-            session.post = self.post_worker_event
+            session.post = self.post_account_event
         self._password: str | None = None
         self._theme_problems: list[str] = []
         self._install_themes()
@@ -158,10 +144,6 @@ class CourrielApp(TypeAhead, CrashScreen, Sending, App[None]):
             timeout=timeout,
             markup=False,
         )
-
-    def post_worker_event(self, event: w.Event) -> None:
-        """Called on the worker thread: post_message is thread-safe."""
-        self.post_message(WorkerEvent(event))
 
     # --- start-up -----------------------------------------------------------------
 
@@ -328,7 +310,7 @@ class CourrielApp(TypeAhead, CrashScreen, Sending, App[None]):
         self.close_account()
         self.config = config
         self.account, self.session = open_account(config, trust)
-        self.session.post = self.post_worker_event
+        self.session.post = self.post_account_event
         self._password = None
         self._synced_once = False
         self._retry_at = self._fault = None
@@ -430,195 +412,3 @@ class CourrielApp(TypeAhead, CrashScreen, Sending, App[None]):
 
     def action_help(self) -> None:
         self.push_screen(HelpScreen(key_table(self.screen)))
-
-    # --- worker events ------------------------------------------------------------
-
-    def _mailbox(self) -> MailboxScreen | None:
-        """The mailbox, once mounted: with an empty cache the worker starts before its
-        first frame, and what an early event would show, its mount reads anyway."""
-        for screen in self.screen_stack:
-            if isinstance(screen, MailboxScreen) and screen.is_mounted:
-                return screen
-        return None
-
-    def _status(self, text: str) -> None:
-        self._link_base = text
-        self._show_link()
-
-    def _show_link(self) -> None:
-        """The connection state as it is now: what the last event said, unless the
-        account is waiting to reconnect or a command has been hanging (issue #24)."""
-        from tui.widgets.status_bar import link_text
-
-        mailbox = self._mailbox()
-        if mailbox is None or not mailbox.is_mounted or not self._link_base:
-            return
-        now = time.monotonic()
-        worker = self.session.worker if self.session is not None else None
-        busy = worker.busy_since if worker is not None else None
-        silent = worker.silent_since if worker is not None else None
-        mailbox.status.state = link_text(
-            self._link_base,
-            retry_in=None if self._retry_at is None else max(0.0, self._retry_at - now),
-            busy_for=None if busy is None else now - busy,
-            silent_for=None if silent is None else now - silent,
-            fault=self._fault,
-        )
-
-    @contained
-    def on_worker_event(self, message: WorkerEvent) -> None:
-        from tui.core import worker as w
-        from tui.core.trust import CertificateChanged
-
-        event = message.event
-        mailbox = self._mailbox()
-        if isinstance(event, (w.Connected, w.Offline)):
-            self.account.online = isinstance(event, w.Connected)
-            if mailbox is not None:
-                mailbox.connection_changed()  # a body the reader waits for
-        if isinstance(event, (w.Connected, w.Offline)):
-            self._retry_at = None
-        if isinstance(event, (w.SyncDone, w.FolderSynced, w.BackfillDone)):
-            self._fault = None  # commands complete again
-        if isinstance(event, w.Connected):
-            self._status(_("connecté"))
-            if self.session is not None and self._password is not None:
-                self.session.ensure_idle(self._password)
-        elif isinstance(event, w.Offline):
-            self._retry_at = time.monotonic() + event.retry_in
-            self._status(_("hors ligne depuis {time}").format(time=f"{event.since:%H:%M}"))
-        elif isinstance(event, w.ServerFault):
-            self._fault = event.reason
-            if event.given_up:
-                self.notify(
-                    _(
-                        "Le serveur répond mal pour {step} : {reason} courriel cesse "
-                        "d'essayer pendant une heure ; le reste continue."
-                    ).format(step=event.step, reason=event.reason),
-                    severity="warning",
-                    markup=False,
-                    timeout=15,
-                )
-        elif isinstance(event, w.Syncing):
-            self._status(
-                _("synchronisation {index} / {count}").format(index=event.index, count=event.count)
-            )
-        elif isinstance(event, w.Progress) and event.cached >= event.total:
-            self._status(_("connecté"))
-        elif isinstance(event, w.Progress) and event.total:
-            self._status(
-                _("synchronisation : {cached} / {total}").format(
-                    cached=figure(event.cached), total=figure(event.total)
-                )
-            )
-        elif isinstance(event, w.FoldersChanged) and mailbox is not None:
-            mailbox.refresh_folders()
-        elif isinstance(event, w.FolderSynced) and event.result.new and self._synced_once:
-            self._new_mail(event.result.folder, event.result.new)
-            if mailbox is not None:
-                mailbox.refresh_folder(event.result.folder)
-                mailbox.refresh_folders()
-        elif isinstance(event, (w.FolderSynced, w.BackfillDone, w.CacheChanged)):
-            if mailbox is not None:
-                folder = getattr(event, "folder", None) or event.result.folder  # type: ignore[attr-defined]
-                mailbox.refresh_folder(folder)
-                mailbox.refresh_folders()
-        elif isinstance(event, w.SyncDone):
-            self._sync_done(mailbox)
-        elif isinstance(event, w.SearchResults) and mailbox is not None:
-            mailbox.search_results(event.text, list(event.results))
-        elif isinstance(event, w.BodyReady) and mailbox is not None:
-            mailbox.body_ready(event.folder, event.uid)
-        elif isinstance(event, w.DraftSaved):
-            self.notify(
-                _("Brouillon enregistré sur le serveur, dans « {folder} ».").format(
-                    folder=event.folder
-                )
-            )
-        elif isinstance(event, w.AuthFailed):
-            secrets.invalidate(self.config.account, self._password)
-            self._status(_("identification refusée"))
-            self._ask_password(refused=True)
-        elif isinstance(event, w.CertificateDecisionNeeded):
-            self._status(_("certificat à vérifier"))
-            self._ask_certificate(event.error)
-        elif isinstance(event, w.CertificateRefused):
-            self._status(_("certificat refusé : hors ligne"))
-            if isinstance(event.error, CertificateChanged):
-                self._ask_certificate(event.error)
-            else:
-                self.notify(event.error.message, severity="error", markup=False)
-        elif isinstance(event, w.RequestFailed):
-            if isinstance(event.request, w.FetchBody) and mailbox is not None:
-                mailbox.body_failed(event.request.folder, event.request.uid, event.error.message)
-            self.notify(event.error.message, severity="error", markup=False)
-        elif isinstance(event, w.CacheRebuilt):
-            self.account.reopen_cache()
-            if mailbox is not None:
-                mailbox.cache_replaced()
-        elif isinstance(event, (w.Notice, w.Conflicts)):
-            texts = [event.text] if isinstance(event, w.Notice) else list(event.messages)
-            for text in texts:
-                self.notify(text, severity="warning", markup=False)
-
-    def _new_mail(self, folder: str, count: int) -> None:
-        """New mail after the first sync: counted in the status bar, a bell if wanted."""
-        if folder.upper() != "INBOX":
-            return
-        mailbox = self._mailbox()
-        if mailbox is not None:
-            mailbox.status.new_mail += count
-        ui = self.config.ui
-        if ui["bell"] and not is_quiet(ui["quiet_hours"], ui["quiet_weekends"], datetime.now()):
-            self.bell()
-
-    def _sync_done(self, mailbox: MailboxScreen | None) -> None:
-        from tui.core import outbox  # the email package: not before the first frame
-
-        self._synced_once = True
-        if any(row.status == outbox.QUEUED for row in outbox.pending(self.account.cache)):
-            self.send_outbox()  # queued mail is retried at each sync
-        if mailbox is None:
-            return
-        now = datetime.now()
-        self._status(_("connecté"))
-        mailbox.status.last_sync = now
-        mailbox.status.next_sync = now + timedelta(minutes=self.config.sync["interval_minutes"])
-        if self._sync_timer is not None:
-            # F5, IDLE or a reconnection synced: the next periodic sync is an interval
-            # from now, as shown. A new timer: Timer.reset() waits out the current sleep
-            # first, which doubled the interval when each periodic sync reset it.
-            self._sync_timer.stop()
-            self._sync_timer = self.set_interval(
-                self.config.sync["interval_minutes"] * 60, self._periodic_sync
-            )
-        mailbox.status.quota = self.account.cache.quota()
-        announce_quota(self, self.account.cache)  # once per crossing of 80 % and 95 %
-        mailbox.refresh_folders()
-
-    def _ask_certificate(
-        self,
-        error: CertificateNeedsDecision | CertificateChanged,
-        then: Callable[[], object] | None = None,
-    ) -> None:
-        from tui.core.trust import CertificateChanged
-        from tui.screens.certificate import CertificatePrompt, Decision
-
-        assert self.session is not None
-        trust = self.session.trust
-
-        def decided(decision: Decision | None) -> None:
-            if decision == Decision.ONCE:
-                trust.accept_once(error.info)
-            elif decision == Decision.ALWAYS:
-                trust.accept_always(error.info)
-            else:
-                self._status(_("certificat refusé : hors ligne"))
-                return
-            if then is not None:
-                then()
-            elif self.session is not None and self.session.worker is not None:
-                self.session.worker.resume()
-
-        pinned = error.pinned if isinstance(error, CertificateChanged) else None
-        self.push_screen(CertificatePrompt(error.info, pinned), decided)

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 
 from tui.account import Account
 from tui.config import Config, cache_dir, data_dir, trust_path
+from tui.core import contract
 from tui.core.cache import Cache
 
 if TYPE_CHECKING:
@@ -136,25 +137,16 @@ class AccountSession:
         self.idle = IdleWatcher(conn, lambda: worker.submit(w.SyncFolder("INBOX")))
         self.idle.start()
 
-    def request(self, message: object) -> None:
-        """Turn the Account's (kind, fields) requests into worker requests."""
+    def request(self, command: contract.Command) -> None:
+        """Hand the Account's command to the worker (the undo timer stays here)."""
         if self.worker is None:
             return
-        from tui.core import worker as w
-
-        kind, fields = message  # type: ignore[misc]
-        if kind == "sync_all":
-            self.worker.sync_now()
-        elif kind == "sync_folder":
-            self.worker.submit(w.SyncFolder(fields["folder"]))
-        elif kind == "fetch_body":
-            self.worker.submit(w.FetchBody(fields["folder"], fields["uid"]))
-        elif kind == "search":
-            self.worker.submit(w.SearchServer(fields["folder"], fields["text"]))
-        elif kind == "replay":
-            self.worker.submit(w.Replay())
-        elif kind == "replay_later":
+        if isinstance(command, contract.ReplayLater):
             self._replay_later()
+        elif isinstance(command, contract.SyncAll) and command.thorough:
+            self.worker.sync_now()  # the user's F5: also retries at once if offline
+        else:
+            self.worker.submit(command)
 
     def _replay_later(self) -> None:
         """Replay UNDO_SECONDS after the last action (the queue itself is durable), so

@@ -1,6 +1,6 @@
 """What crosses the thread boundary of an account: typed requests in, typed events out.
 
-The app asks the account worker (tui/core/worker.py) with a Request and hears back
+The app asks the account worker (tui/core/worker.py) with a Command and hears back
 through Events, all frozen dataclasses declared here and nowhere else (issue #15's
 contract, first step: the declarations out of the worker). Importing this module is
 cheap: the types it names load only for type checking.
@@ -20,33 +20,33 @@ if TYPE_CHECKING:
     from tui.core.trust import CertificateNeedsDecision
 
 
-# --- requests ----------------------------------------------------------------------
+# --- commands ----------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
-class Request:
-    """Base of what the app asks the worker."""
+class Command:
+    """Base of what the app asks the account: the only way the UI asks for anything."""
 
 
 @dataclass(frozen=True)
-class SyncAll(Request):
+class SyncAll(Command):
     thorough: bool = False
 
 
 @dataclass(frozen=True)
-class SyncFolder(Request):
+class SyncFolder(Command):
     folder: str
     thorough: bool = False
 
 
 @dataclass(frozen=True)
-class FetchBody(Request):
+class FetchBody(Command):
     folder: str
     uid: int
 
 
 @dataclass(frozen=True)
-class SetFlags(Request):
+class SetFlags(Command):
     folder: str
     uids: tuple[int, ...]
     add: tuple[str, ...] = ()
@@ -54,14 +54,14 @@ class SetFlags(Request):
 
 
 @dataclass(frozen=True)
-class Move(Request):
+class Move(Command):
     folder: str
     uids: tuple[int, ...]
     target: str
 
 
 @dataclass(frozen=True)
-class Delete(Request):
+class Delete(Command):
     """To the Trash (from the Trash: removed for good)."""
 
     folder: str
@@ -69,24 +69,30 @@ class Delete(Request):
 
 
 @dataclass(frozen=True)
-class Archive(Request):
+class Archive(Command):
     folder: str
     uids: tuple[int, ...]
 
 
 @dataclass(frozen=True)
-class Expunge(Request):
+class Expunge(Command):
     folder: str
     uids: tuple[int, ...]
 
 
 @dataclass(frozen=True)
-class Replay(Request):
+class Replay(Command):
     """The UI already applied an action to its own cache connection: send the queue."""
 
 
 @dataclass(frozen=True)
-class FileSent(Request):
+class ReplayLater(Command):
+    """Send the queue once the undo window of the last action has passed (the session
+    holds the timer: each new action restarts it, so every removal keeps its window)."""
+
+
+@dataclass(frozen=True)
+class FileSent(Command):
     """Messages went out over SMTP: copy them to Sent and mark their originals answered.
 
     The work is read from the outbox (rows "sent"), where it waits across an IMAP outage
@@ -95,7 +101,7 @@ class FileSent(Request):
 
 
 @dataclass(frozen=True)
-class SaveDraft(Request):
+class SaveDraft(Command):
     """Put this local draft, built as a message, in the server's Drafts folder, in place
     of the copy an earlier save left there. Never queued: offline, it fails at once (the
     local draft is kept either way)."""
@@ -105,13 +111,13 @@ class SaveDraft(Request):
 
 
 @dataclass(frozen=True)
-class SearchServer(Request):
+class SearchServer(Command):
     folder: str
     text: str
 
 
 @dataclass(frozen=True)
-class Stop(Request):
+class Stop(Command):
     pass
 
 
@@ -218,8 +224,8 @@ class SearchResults(Event):
 
 
 @dataclass(frozen=True)
-class RequestFailed(Event):
-    request: Request
+class CommandFailed(Event):
+    command: Command
     error: MailError
 
 

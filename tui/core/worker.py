@@ -35,6 +35,8 @@ from tui.core.contract import (
     CacheRebuilt,
     CertificateDecisionNeeded,
     CertificateRefused,
+    Command,
+    CommandFailed,
     Conflicts,
     Connected,
     Delete,
@@ -50,8 +52,6 @@ from tui.core.contract import (
     Offline,
     Progress,
     Replay,
-    Request,
-    RequestFailed,
     SaveDraft,
     SearchResults,
     SearchServer,
@@ -70,10 +70,12 @@ from tui.core.i18n import _, ngettext
 from tui.core.imap import (
     MAX_FOLDERS,
     RESPONSE_SECONDS,
-    CommandFailed,
     ImapConnection,
     ServerMisbehaved,
     ServerTooSlow,
+)
+from tui.core.imap import (
+    CommandFailed as ServerRefused,
 )
 from tui.core.sanitize import clean_line
 from tui.core.smtp import file_pending, header_id
@@ -90,6 +92,8 @@ __all__ = [
     "CacheRebuilt",
     "CertificateDecisionNeeded",
     "CertificateRefused",
+    "Command",
+    "CommandFailed",
     "Conflicts",
     "Connected",
     "Delete",
@@ -105,8 +109,6 @@ __all__ = [
     "Offline",
     "Progress",
     "Replay",
-    "Request",
-    "RequestFailed",
     "SaveDraft",
     "SearchResults",
     "SearchServer",
@@ -135,7 +137,7 @@ class _State:
     offline_since: datetime | None = None
     backoff: float = BACKOFF_START
     next_attempt: float = 0.0
-    jobs: deque[Request] = field(default_factory=deque)
+    jobs: deque[Command] = field(default_factory=deque)
     backfill: list[str] = field(default_factory=list)
     sync_saw_changes: bool = False  # a folder of the current SyncAll changed
     replay_at: float | None = None  # time.time() when the next queued action is due
@@ -187,7 +189,7 @@ class AccountWorker:
         self.backoff_start, self.backoff_max = backoff_start, backoff_max
         self.sync_on_connect = sync_on_connect
         self.prefetch_days = prefetch_days
-        self._queue: queue.Queue[Request] = queue.Queue()
+        self._queue: queue.Queue[Command] = queue.Queue()
         self._wake = threading.Event()
         self._thread = threading.Thread(target=self._run, name=f"imap-{username}", daemon=True)
         self._conn: ImapConnection | None = None
@@ -197,7 +199,7 @@ class AccountWorker:
     def start(self) -> None:
         self._thread.start()
 
-    def submit(self, request: Request) -> None:
+    def submit(self, request: Command) -> None:
         self._queue.put(request)
 
     def sync_now(self) -> None:
@@ -334,18 +336,18 @@ class AccountWorker:
                 if isinstance(request, _PrefetchStep):  # a bonus: stopped, never a toast
                     _discard(state.prefetch, request.folder)
                 else:
-                    self._emit(RequestFailed(request, exc))
+                    self._emit(CommandFailed(request, exc))
             except Exception as exc:  # a bug must not end the account's thread
                 path = logs.record(exc, f"worker: {type(request).__name__}")
                 text = _(
                     "Erreur interne de courriel ; la suite continue. Détails dans le journal : "
                     "{path}"
                 ).format(path=path)
-                self._emit(RequestFailed(request, MailError(text)))
+                self._emit(CommandFailed(request, MailError(text)))
             if state.connected:  # the step went through: its count starts again
                 state.failures.pop(key, None)
 
-    def _set_aside(self, state: _State, key: str, request: Request) -> bool:
+    def _set_aside(self, state: _State, key: str, request: Command) -> bool:
         """Skip a step given up on (the same poison, again and again) until its hour is
         over; then it gets one more try."""
         until = state.poisoned.get(key)
@@ -356,7 +358,7 @@ class AccountWorker:
             return False
         if isinstance(request, FetchBody):  # the reader must not wait for it
             self._emit(
-                RequestFailed(
+                CommandFailed(
                     request,
                     ServerMisbehaved(
                         _("Le serveur répond mal pour ce message ; nouvel essai plus tard.")
@@ -369,16 +371,16 @@ class AccountWorker:
             _discard(state.prefetch, request.folder)
         return True
 
-    def _give_up(self, state: _State, request: Request, exc: ConnectionLost) -> None:
+    def _give_up(self, state: _State, request: Command, exc: ConnectionLost) -> None:
         """Not retried: a reader waiting for this body is told; a backfill stops."""
         if isinstance(request, FetchBody):
-            self._emit(RequestFailed(request, exc))
+            self._emit(CommandFailed(request, exc))
         elif isinstance(request, _BackfillStep):
             _discard(state.backfill, request.folder)
         elif isinstance(request, _PrefetchStep):
             _discard(state.prefetch, request.folder)
 
-    def _next(self, state: _State) -> Request | None:
+    def _next(self, state: _State) -> Command | None:
         """User requests first; then internal jobs and backfill only while connected."""
         with contextlib.suppress(queue.Empty):
             return self._queue.get_nowait()
@@ -476,7 +478,7 @@ class AccountWorker:
         elif isinstance(exc, CertificateError):
             self._emit(CertificateRefused(exc))
 
-    def _handle(self, engine: SyncEngine, state: _State, request: Request) -> None:
+    def _handle(self, engine: SyncEngine, state: _State, request: Command) -> None:
         if self._wake.is_set() and not state.connected:
             # sync_now / resume: retry at once, whatever the backoff said.
             self._wake.clear()
@@ -497,13 +499,13 @@ class AccountWorker:
             self._emit(BodyReady(request.folder, request.uid, cached))
             return
         if not state.connected and isinstance(request, SaveDraft):
-            self._emit(RequestFailed(request, ConnectionLost(outbox.offline_not_saved())))
+            self._emit(CommandFailed(request, ConnectionLost(outbox.offline_not_saved())))
             return
         if not state.connected:
             if not state.paused and not isinstance(request, SearchServer):
                 state.jobs.append(request)  # done once connected
             elif isinstance(request, SearchServer):
-                self._emit(RequestFailed(request, ConnectionLost(_("Hors ligne."))))
+                self._emit(CommandFailed(request, ConnectionLost(_("Hors ligne."))))
             return
         if isinstance(request, FileSent):
             self._file_sent(engine)
@@ -516,7 +518,7 @@ class AccountWorker:
         elif isinstance(request, SyncAll):
             state.sync_saw_changes = False
             inbox_first = engine.cache.folder_state("INBOX").uidvalidity is None
-            steps: list[Request] = [_ListStep(request.thorough, inbox_first)]
+            steps: list[Command] = [_ListStep(request.thorough, inbox_first)]
             if inbox_first:
                 # First sync: the page the user waits for before LIST and quota; a step
                 # of its own, so that a poisoned INBOX does not stop the folder list.
@@ -532,7 +534,7 @@ class AccountWorker:
             folders.sort(key=lambda name: name.upper() != "INBOX")
             if inbox_first:
                 folders = [name for name in folders if name.upper() != "INBOX"]
-            folder_steps: list[Request] = [
+            folder_steps: list[Command] = [
                 _FolderStep(name, request.thorough, index + 1, len(folders))
                 for index, name in enumerate(folders)
             ]
@@ -583,7 +585,7 @@ class AccountWorker:
             self._emit(FoldersChanged())
         try:
             filed = file_pending(engine.conn, engine.cache, engine.cache.special_folder("sent"))
-        except CommandFailed as exc:
+        except ServerRefused as exc:
             raise MailError(
                 _(
                     "Le serveur a refusé de ranger la copie d'un message envoyé dans "
@@ -623,10 +625,10 @@ class AccountWorker:
                 uids = conn.find_message_id(folder, message_id) if message_id else []
                 where = (validity, uids[-1]) if uids else None
         except ConnectionLost as exc:
-            self._emit(RequestFailed(request, ConnectionLost(outbox.offline_not_saved())))
+            self._emit(CommandFailed(request, ConnectionLost(outbox.offline_not_saved())))
             self._went_offline(state, exc)  # not retried later: the user decides
             return
-        except CommandFailed as exc:
+        except ServerRefused as exc:
             raise MailError(
                 _(
                     "Le serveur a refusé d'enregistrer le brouillon ({detail}) ; il reste "
@@ -638,7 +640,7 @@ class AccountWorker:
         self._emit(DraftSaved(request.draft_id, folder))
         try:
             for op_id, copy in gone:  # each expunge is queued: a lost connection delays it
-                with contextlib.suppress(CommandFailed):  # its folder is gone: so is it
+                with contextlib.suppress(ServerRefused):  # its folder is gone: so is it
                     if conn.select(copy.folder).uidvalidity == copy.uidvalidity:
                         conn.expunge([copy.uid])
                 cache.finish_op(op_id)
@@ -660,7 +662,7 @@ class AccountWorker:
             else:
                 state.backfill.append(folder)
 
-    def _local(self, engine: SyncEngine, request: Request) -> None:
+    def _local(self, engine: SyncEngine, request: Command) -> None:
         if isinstance(request, SetFlags):
             engine.set_flags(request.folder, request.uids, request.add, request.remove)
         elif isinstance(request, Move):
@@ -679,7 +681,7 @@ class AccountWorker:
 
 
 @dataclass(frozen=True)
-class _FolderStep(Request):
+class _FolderStep(Command):
     folder: str
     thorough: bool
     index: int
@@ -687,7 +689,7 @@ class _FolderStep(Request):
 
 
 @dataclass(frozen=True)
-class _ListStep(Request):
+class _ListStep(Command):
     """LIST, then one _FolderStep per folder (INBOX already done on a first sync)."""
 
     thorough: bool
@@ -695,17 +697,17 @@ class _ListStep(Request):
 
 
 @dataclass(frozen=True)
-class _SyncAllDone(Request):
+class _SyncAllDone(Command):
     pass
 
 
 @dataclass(frozen=True)
-class _BackfillStep(Request):
+class _BackfillStep(Command):
     folder: str
 
 
 @dataclass(frozen=True)
-class _PrefetchStep(Request):
+class _PrefetchStep(Command):
     """One recent body fetched ahead, to be read offline (`[sync] prefetch_days`)."""
 
     folder: str
@@ -716,7 +718,7 @@ def _discard(folders: list[str], folder: str) -> None:
         folders.remove(folder)
 
 
-def _step_key(request: Request) -> str:
+def _step_key(request: Command) -> str:
     """The step a failure is counted against: the same folder, list or body again."""
     if isinstance(request, _FolderStep | SyncFolder):
         return f"folder:{request.folder}"
@@ -735,7 +737,7 @@ def _step_key(request: Request) -> str:
     return type(request).__name__
 
 
-def _step_name(request: Request) -> str:
+def _step_name(request: Command) -> str:
     """What was being done, in the user's words (folder names are server data)."""
     if isinstance(request, _FolderStep | SyncFolder):
         return _("la synchronisation du dossier « {folder} »").format(
