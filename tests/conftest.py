@@ -74,8 +74,12 @@ def bed_root(name: str) -> Path:
     return root
 
 
-def start_bed(root: Path, *, condstore: bool = True) -> Bed:
-    dovecot = Dovecot(root / "dovecot", condstore=condstore)
+def start_bed(
+    root: Path, *, condstore: bool = True, profile: str = "full", capabilities: str = ""
+) -> Bed:
+    dovecot = Dovecot(root / "dovecot", condstore=condstore, profile=profile)
+    if capabilities:
+        dovecot.capabilities = capabilities
     user = dovecot.add_user("prenom.nom", PASSWORD)
     other = dovecot.add_user("jdupont2", OTHER_PASSWORD)
     dovecot.start()
@@ -88,9 +92,11 @@ def start_bed(root: Path, *, condstore: bool = True) -> Bed:
     return Bed(dovecot, smtp, user, other)
 
 
-def _bed_fixture(name: str, *, condstore: bool = True) -> Iterator[Bed]:
+def _bed_fixture(
+    name: str, *, condstore: bool = True, profile: str = "full", capabilities: str = ""
+) -> Iterator[Bed]:
     root = bed_root(name)
-    started = start_bed(root, condstore=condstore)
+    started = start_bed(root, condstore=condstore, profile=profile, capabilities=capabilities)
     try:
         yield started
     finally:
@@ -134,6 +140,13 @@ def bed() -> Iterator[Bed]:
 def bed_without_condstore() -> Iterator[Bed]:
     """A second bed whose Dovecot does not advertise CONDSTORE or QRESYNC."""
     yield from _bed_fixture("bed-plain", condstore=False)
+
+
+@pytest.fixture(scope="session")
+def bare_bed() -> Iterator[Bed]:
+    """A bed whose Dovecot offers only IMAP4rev1 + LITERAL+, under the namespace
+    « INBOX. » with « . » as separator, special folders by name only (issue #16)."""
+    yield from _bed_fixture("bed-bare", profile="bare")
 
 
 @pytest.fixture

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from imapclient import IMAPClient
 
+from tests.bed.commands import OBSERVER_MARK
 from tests.bed.dovecot import User
 from tests.conftest import Bed
 from tui.core.cache import Cache
@@ -54,6 +55,8 @@ def raw_client(bed: Bed, user: User) -> IMAPClient:
         "localhost", port=bed.imap_port, ssl=True, ssl_context=bed.trusting_context(), timeout=30
     )
     client.login(user.username, user.password)
+    if bed.dovecot.profile == "bare":  # not one of courriel's sessions (tests/bed/commands.py)
+        client.list_sub_folders("", OBSERVER_MARK)
     return client
 
 

@@ -54,7 +54,7 @@ def test_connect_checks_peer_before_login_and_reads_capabilities(bed: Bed) -> No
     conn.connect()
     assert trust.peers and trust.peers[0]
     offered = conn.offered()
-    for name in ("CONDSTORE", "QRESYNC", "IDLE", "MOVE", "UIDPLUS", "QUOTA", "SPECIAL-USE"):
+    for name in ("CONDSTORE", "ENABLE", "IDLE", "MOVE", "UIDPLUS", "QUOTA", "SPECIAL-USE"):
         assert offered[name], name
     assert conn.quota() is not None
     conn.close()

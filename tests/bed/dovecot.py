@@ -37,6 +37,41 @@ CAPABILITIES_WITHOUT_CONDSTORE = (
     "SAVEDATE LITERAL+ NOTIFY SPECIAL-USE QUOTA"
 )
 
+# The bare IMAP4rev1 server of issue #16: nothing but the base protocol and LITERAL+.
+# Dovecot still accepts what it does not announce, so the bed records every command the
+# client sends (rawlog) and tests/bed/commands.py checks them against this list.
+BARE_CAPABILITIES = "IMAP4rev1 LITERAL+"
+
+# Special folders found only by name, as Exchange/Outlook-style servers name them.
+BARE_FOLDERS = ("Éléments envoyés", "Brouillons", "Éléments supprimés", "Courrier indésirable")
+
+FULL_NAMESPACE = """\
+namespace inbox {
+  inbox = yes
+  separator = /
+  mailbox Envoyés {
+    special_use = \\Sent
+    auto = subscribe
+  }
+  mailbox Brouillons {
+    special_use = \\Drafts
+    auto = subscribe
+  }
+  mailbox Corbeille {
+    special_use = \\Trash
+    auto = subscribe
+  }
+  mailbox Archives {
+    special_use = \\Archive
+    auto = subscribe
+  }
+  mailbox Indésirables {
+    special_use = \\Junk
+    auto = subscribe
+  }
+}
+"""
+
 LOGOUT_RE = re.compile(r"imap\((?P<user>[^)]+)\).*Logged out in=(?P<i>\d+) out=(?P<o>\d+)")
 
 
@@ -86,6 +121,10 @@ class Traffic:
 class Dovecot:
     root: Path
     condstore: bool = True
+    # "full": every extension; "bare": IMAP4rev1 + LITERAL+, the namespace « INBOX. »
+    # with « . » as separator, special folders by name only, and a log of the commands.
+    profile: str = "full"
+    capabilities: str = BARE_CAPABILITIES  # what the bare profile announces
     quota_mb: int = 100
     port: int = 0
     users: list[User] = field(default_factory=list)
@@ -96,6 +135,17 @@ class Dovecot:
     @property
     def log_path(self) -> Path:
         return self.root / "dovecot.log"
+
+    @property
+    def rawlog_dir(self) -> Path:
+        """Every IMAP session's input, one folder per user and one file per session
+        (`<user>/*.in`), bare profile only."""
+        return self.root / "rawlog"
+
+    @property
+    def prefix(self) -> str:
+        """What the server puts before a folder's name (« INBOX. » on the bare profile)."""
+        return "INBOX." if self.profile == "bare" else ""
 
     @property
     def lmtp_socket(self) -> Path:
@@ -181,6 +231,9 @@ class Dovecot:
             tmp = self.passwd_dir / f".{u.username}.tmp"
             tmp.write_text(line + "\n")
             tmp.replace(self.passwd_dir / u.username)
+            if self.profile == "bare":  # Dovecot logs a session only into a folder that exists
+                (self.rawlog_dir / u.username).mkdir(parents=True, exist_ok=True)
+                (self.rawlog_dir / u.username).chmod(0o777)
         mail = self.root / "mail"
         if os.geteuid() == 0:
             os.chown(mail, uid, gid)
@@ -200,6 +253,10 @@ class Dovecot:
         capability = (
             "" if self.condstore else f"imap_capability = {CAPABILITIES_WITHOUT_CONDSTORE}\n"
         )
+        rawlog = ""
+        if self.profile == "bare":
+            capability = f"imap_capability = {self.capabilities}\n"
+            rawlog = f"  rawlog_dir = {self.rawlog_dir}/%u\n"
         config = f"""\
 base_dir = {self.root}/run
 state_dir = {self.root}/state
@@ -227,7 +284,7 @@ mail_plugins = quota
 {capability}protocol imap {{
   mail_plugins = $mail_plugins imap_quota
   imap_logout_format = in=%i out=%o
-}}
+{rawlog}}}
 protocol lmtp {{
   mail_plugins = $mail_plugins
 }}
@@ -250,32 +307,17 @@ service lmtp {{
     mode = 0666
   }}
 }}
-namespace inbox {{
-  inbox = yes
-  separator = /
-  mailbox Envoyés {{
-    special_use = \\Sent
-    auto = subscribe
-  }}
-  mailbox Brouillons {{
-    special_use = \\Drafts
-    auto = subscribe
-  }}
-  mailbox Corbeille {{
-    special_use = \\Trash
-    auto = subscribe
-  }}
-  mailbox Archives {{
-    special_use = \\Archive
-    auto = subscribe
-  }}
-  mailbox Indésirables {{
-    special_use = \\Junk
-    auto = subscribe
-  }}
-}}
-"""
+{self._namespace()}"""
         (self.root / "dovecot.conf").write_text(config)
+
+    def _namespace(self) -> str:
+        if self.profile == "bare":
+            folders = "".join(
+                f'  mailbox "{name}" {{\n    auto = subscribe\n  }}\n' for name in BARE_FOLDERS
+            )
+            head = "namespace inbox {\n  inbox = yes\n  prefix = INBOX.\n  separator = .\n"
+            return f"{head}{folders}}}\n"
+        return FULL_NAMESPACE
 
     # --- helpers for tests and benchmarks -------------------------------------------
 

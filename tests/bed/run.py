@@ -1,9 +1,10 @@
 """Start the test bed by hand to try courriel against real local servers.
 
-    python -m tests.bed.run [--messages N]
+    python -m tests.bed.run [--messages N] [--server dovecot|bare]
 
 Starts Dovecot and the SMTP server on 127.0.0.1 with throwaway certificates, seeds the
-INBOX of `prenom.nom` with N generated messages, writes a config file, prints how to
+INBOX of `prenom.nom` with N generated messages (`--server bare`: a Dovecot that offers
+only IMAP4rev1, folders under « INBOX. », issue #16), writes a config file, prints how to
 launch courriel against it, and runs until Ctrl-C. Nothing leaves this machine.
 """
 
@@ -61,9 +62,10 @@ def launch_text(bed: Bed, home: Path) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--messages", type=int, default=50)
+    parser.add_argument("--server", choices=["dovecot", "bare"], default="dovecot")
     args = parser.parse_args()
     root = bed_root("manual")
-    bed = start_bed(root)
+    bed = start_bed(root, profile="full" if args.server == "dovecot" else "bare")
     for n in range(args.messages, 0, -1):
         bed.dovecot.deliver(bed.user.username, sample(n))
     home = root / "home"

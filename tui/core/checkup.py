@@ -376,6 +376,10 @@ class _Checkup:
         detail = ngettext("{count} dossier", "{count} dossiers", len(folders)).format(
             count=len(folders)
         )
+        offered = connection.offered().items()
+        missing = [name for name, there in offered if not there and name != "QUOTA"]
+        if missing:  # for the help desk: what courriel does without on this server
+            detail += " ; " + _("sans {extensions}").format(extensions=", ".join(missing))
         if quota is None:
             return detail + " ; " + _("le serveur n'annonce pas de quota"), None
         used, limit = quota

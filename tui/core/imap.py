@@ -28,23 +28,26 @@ from tui.core.errors import ConnectionLost, MailError, ServerMisbehaved, ServerT
 from tui.core.fetchparse import parse_simple_fetch
 from tui.core.formatting import figure, size_short
 from tui.core.i18n import _, ngettext
+from tui.core.logs import log
 from tui.core.replies import login_refused
 from tui.core.sanitize import clean_line
 from tui.core.trust import TrustStore
 
 T = TypeVar("T")
 
+# The extensions courriel uses when a server offers them, and does without otherwise
+# (docs/compatibility.md); `courriel doctor` names the missing ones.
 KNOWN_CAPABILITIES = (
-    "UNSELECT",
     "CONDSTORE",
-    "QRESYNC",
+    "ENABLE",
+    "ESEARCH",
     "IDLE",
+    "LIST-STATUS",
     "MOVE",
-    "UIDPLUS",
     "QUOTA",
     "SPECIAL-USE",
-    "ESEARCH",
-    "SORT",
+    "UIDPLUS",
+    "UNSELECT",
 )
 BATCH = 500  # explicit UIDs per command: imapclient does not compress ranges
 # Limits on what one server answer may cost (issue #18; docs/architecture.md, Limits).
@@ -562,8 +565,10 @@ class ImapConnection:
 
     @property
     def condstore(self) -> bool:
-        """CONDSTORE offered (and not refused): STATUS and SELECT report HIGHESTMODSEQ."""
-        return self.has("CONDSTORE") and not self._condstore_refused
+        """CONDSTORE offered (and not refused): STATUS and SELECT report HIGHESTMODSEQ.
+        Only with ENABLE too: that is how courriel turns it on, and a server that did
+        not announce ENABLE must not receive it (issue #16); it is synced without."""
+        return self.has("CONDSTORE") and self.has("ENABLE") and not self._condstore_refused
 
     def _enable_condstore(self) -> None:
         """ENABLE only before the first SELECT: a no-change sync never selects, so it
@@ -759,7 +764,14 @@ class ImapConnection:
                 self.expunge(chunk)
 
     def expunge(self, uids: Sequence[int]) -> None:
-        """Remove these messages for good (UID EXPUNGE; plain EXPUNGE only without UIDPLUS)."""
+        """Remove these messages for good: UID EXPUNGE of exactly them (UIDPLUS).
+
+        Without UIDPLUS only a plain EXPUNGE exists, which also removes every message
+        another program marked \\Deleted and has not purged yet (a webmail's « supprimer
+        » without « purger »). Those are the other program's to purge: if the folder
+        holds any, ours stay marked \\Deleted on the server, out of courriel's list, until
+        something purges the folder (docs/compatibility.md).
+        """
         uidplus = self.has("UIDPLUS")
         for chunk in batched(sorted(uids)):
 
@@ -767,6 +779,11 @@ class ImapConnection:
                 client.add_flags(chunk, [b"\\Deleted"], silent=True)
                 if uidplus:
                     client.uid_expunge(chunk)
+                    return
+                marked = {int(uid) for uid in client.search(["DELETED"])}
+                others = marked - set(chunk)
+                if others:
+                    log.info("no EXPUNGE: %d message(s) marked by another client", len(others))
                 else:
                     client.expunge()
 

@@ -56,12 +56,33 @@ def arrange(folders: list[FolderLike]) -> list[FolderEntry]:
         key=lambda f: clean_line(f.name).casefold(),
     )
     entries = [FolderEntry(f.name, names[f.special_use or ""], 0, f.unread) for f in special]
+    prefix = _personal_prefix(folders)
     for folder in rest:
-        parts = folder.name.split(folder.delimiter) if folder.delimiter else [folder.name]
+        name = folder.name[prefix:]
+        parts = name.split(folder.delimiter) if folder.delimiter else [name]
         entries.append(
             FolderEntry(folder.name, clean_line(parts[-1]), len(parts) - 1, folder.unread)
         )
     return entries
+
+
+def _personal_prefix(folders: list[FolderLike]) -> int:
+    """The length of « INBOX. » when every other folder lives under it, as on Cyrus,
+    Courier and other servers whose personal folders are INBOX's children: the pane
+    then shows « Projets » at the top of the tree, not indented under nothing."""
+    others = [f for f in folders if f.name.upper() != "INBOX"]
+    if not others:
+        return 0
+    delimiter = others[0].delimiter
+    length = len("INBOX") + len(delimiter)
+    under_inbox = all(
+        f.delimiter == delimiter
+        and f.name[:5].upper() == "INBOX"
+        and f.name[5:length] == delimiter
+        and len(f.name) > length
+        for f in others
+    )
+    return length if delimiter and under_inbox else 0
 
 
 class FolderList(OptionList):
