@@ -19,9 +19,9 @@ import pytest
 from tests.bed.commands import commands, unannounced
 from tests.bed.dovecot import User
 from tests.conftest import Bed, _bed_fixture
-from tests.mail_helpers import raw_client
+from tests.mail_helpers import raw_client, server_snapshot
 from tests.test_app_server import reader_text
-from tests.test_mailbox_server import Run, mail, running
+from tests.test_mailbox_server import Run, mail, make_folder, running
 from tui import session
 from tui.screens.folder_picker import FolderPicker
 from tui.screens.mailbox import MailboxScreen
@@ -47,24 +47,17 @@ async def on_bare(
     *,
     before: Callable[[Bed, User], None] | None = None,
     inbox: int | None = None,
+    settings: dict[str, dict[str, object]] | None = None,
 ) -> AsyncIterator[Run]:
     """The app on a fresh account of the bare server; afterwards, every command it sent
     was one the server offered."""
-    async with running(bare_bed, tmp_path, monkeypatch, count, before=before, inbox=inbox) as run:
+    async with running(
+        bare_bed, tmp_path, monkeypatch, count, before=before, inbox=inbox, settings=settings
+    ) as run:
         yield run
     sent = commands(bare_bed.dovecot.rawlog_dir / run.user.username)
     assert sent, "no session of courriel's was logged"
     assert unannounced(sent) == []
-
-
-def make_folder(name: str, *messages: bytes) -> Callable[[Bed, User], None]:
-    def create(bed: Bed, user: User) -> None:
-        with raw_client(bed, user) as client:
-            client.create_folder(name)
-            for raw in messages:
-                client.append(name, raw)
-
-    return create
 
 
 async def test_special_folders_are_found_by_their_names(
@@ -287,3 +280,58 @@ def test_doctor_names_the_extensions_the_server_lacks(
     assert code == 0, text
     missing = "sans CONDSTORE, ENABLE, ESEARCH, IDLE, LIST-STATUS, MOVE, SPECIAL-USE, UIDPLUS"
     assert missing + ", UNSELECT ; le serveur n'annonce pas de quota" in text
+
+
+async def test_changes_made_by_another_client_show_after_sync_now(
+    bare_bed: Bed, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Without CONDSTORE, F5 reads the flags again; the webmail's own purge shows as a
+    message gone."""
+    async with on_bare(bare_bed, tmp_path, monkeypatch, 3) as run:
+        uids = {subject: uid for uid, subject, _f in server_snapshot(bare_bed, run.user)}
+        with raw_client(bare_bed, run.user) as webmail:
+            webmail.select_folder("INBOX")
+            webmail.add_flags([uids["Sujet 2"]], [b"\\Flagged"], silent=True)
+            webmail.add_flags([uids["Sujet 1"]], [b"\\Deleted"], silent=True)
+            webmail.expunge()
+        await run.pilot.press("f5")
+        await run.wait(lambda: run.messages.total == 2)
+
+        def flagged() -> bool:
+            summary = run.app.account.cache.summary("INBOX", uids["Sujet 2"])
+            return summary is not None and "\\Flagged" in summary.flags
+
+        await run.wait(flagged)
+        assert await run.line_with("Sujet 1") is None
+
+
+async def test_a_draft_saved_to_the_server_lands_in_brouillons(
+    bare_bed: Bed, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from textual.widgets import Input, TextArea
+
+    from tui.screens.compose import ComposeScreen
+
+    async with on_bare(bare_bed, tmp_path, monkeypatch, 1) as run:
+        await run.pilot.press("c")
+        await run.wait(lambda: isinstance(run.app.screen, ComposeScreen))
+        compose = run.app.screen
+        compose.query_one("#to", Input).value = "collegue@ac-dijon.fr"
+        compose.query_one("#subject", Input).value = "Projet Erasmus"
+        compose.query_one("#body", TextArea).text = "Premier jet.\n"
+        await run.pilot.press("ctrl+g")
+        await run.wait(lambda: "Projet Erasmus" in run.server(DRAFTS))
+
+
+async def test_idle_asked_for_but_not_offered_falls_back_to_the_interval(
+    bare_bed: Bed, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    settings: dict[str, dict[str, object]] = {"sync": {"idle": True}}
+    async with on_bare(bare_bed, tmp_path, monkeypatch, 1, settings=settings) as run:
+        session = run.app.session
+        assert session is not None
+        await run.wait(lambda: session.idle is not None and not session.idle.alive)
+        assert session.idle is not None and session.idle.ended == "IDLE"
+        bare_bed.dovecot.deliver(run.user.username, mail("Conseil de classe", "Jeudi.", 9))
+        await run.pilot.press("f5")
+        await run.wait(lambda: run.messages.total == 2)
