@@ -37,6 +37,16 @@ def test_an_event_is_carried_in_the_message_made_for_its_class() -> None:
     assert message.handler_name == "on_account_body_ready"
 
 
+def test_a_subclass_of_an_event_travels_as_its_event() -> None:
+    from dataclasses import dataclass
+
+    @dataclass(frozen=True)
+    class Louder(contract.Notice):
+        pass
+
+    assert type(carry(Louder("x"))) is message_type(contract.Notice)
+
+
 def test_commands_and_events_are_declared_only_in_the_contract() -> None:
     """No module but the contract subclasses Command or Event outside the worker's own
     private steps, and no request is a (kind, fields) string tuple any more."""

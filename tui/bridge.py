@@ -46,5 +46,8 @@ def message_type(event_type: type[E]) -> type[AccountEvent[E]]:
 
 
 def carry(event: E) -> AccountEvent[E]:
-    """`event` wrapped for `post_message`."""
-    return _MESSAGES[type(event)](event)
+    """`event` wrapped for `post_message` (a subclass of an Event travels as it)."""
+    for event_type in type(event).__mro__:
+        if event_type in _MESSAGES:
+            return _MESSAGES[event_type](event)
+    raise TypeError(f"not an account event: {type(event).__name__}")

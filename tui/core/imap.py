@@ -593,7 +593,9 @@ class ImapConnection:
             uidvalidity=int(data.get(b"UIDVALIDITY", 0)),
             uidnext=int(data.get(b"UIDNEXT", 0)),
             messages=int(data.get(b"EXISTS", 0)),
-            highestmodseq=int(modseq) if modseq is not None else None,
+            # Only once ENABLEd: an older server reports it in every SELECT while STATUS
+            # is not asked for it, and every quiet folder would look changed.
+            highestmodseq=int(modseq) if modseq is not None and self.condstore else None,
         )
 
     def unselect(self) -> bool:
@@ -766,11 +768,11 @@ class ImapConnection:
     def expunge(self, uids: Sequence[int]) -> None:
         """Remove these messages for good: UID EXPUNGE of exactly them (UIDPLUS).
 
-        Without UIDPLUS only a plain EXPUNGE exists, which also removes every message
+        Without UIDPLUS only a plain EXPUNGE exists, which also purges every message
         another program marked \\Deleted and has not purged yet (a webmail's « supprimer
-        » without « purger »). Those are the other program's to purge: if the folder
-        holds any, ours stay marked \\Deleted on the server, out of courriel's list, until
-        something purges the folder (docs/compatibility.md).
+        » without « purger »). Those marks are lifted for the EXPUNGE and put back
+        afterwards: the other program still decides. Cut in between, the worst left is
+        a message no longer marked, never one purged (docs/compatibility.md).
         """
         uidplus = self.has("UIDPLUS")
         for chunk in batched(sorted(uids)):
@@ -781,11 +783,15 @@ class ImapConnection:
                     client.uid_expunge(chunk)
                     return
                 marked = {int(uid) for uid in client.search(["DELETED"])}
-                others = marked - set(chunk)
+                others = sorted(marked - set(chunk))
                 if others:
-                    log.info("no EXPUNGE: %d message(s) marked by another client", len(others))
-                else:
+                    log.info("EXPUNGE: %d mark(s) of another client kept aside", len(others))
+                    client.remove_flags(others, [b"\\Deleted"], silent=True)
+                try:
                     client.expunge()
+                finally:
+                    if others:
+                        client.add_flags(others, [b"\\Deleted"], silent=True)
 
             self._call(run)
 

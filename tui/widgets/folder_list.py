@@ -58,7 +58,7 @@ def arrange(folders: list[FolderLike]) -> list[FolderEntry]:
     entries = [FolderEntry(f.name, names[f.special_use or ""], 0, f.unread) for f in special]
     prefix = _personal_prefix(folders)
     for folder in rest:
-        name = folder.name[prefix:]
+        name = folder.name if folder.name.upper() == "INBOX" else folder.name[prefix:]
         parts = name.split(folder.delimiter) if folder.delimiter else [name]
         entries.append(
             FolderEntry(folder.name, clean_line(parts[-1]), len(parts) - 1, folder.unread)
@@ -73,7 +73,7 @@ def _personal_prefix(folders: list[FolderLike]) -> int:
     others = [f for f in folders if f.name.upper() != "INBOX"]
     if not others:
         return 0
-    delimiter = others[0].delimiter
+    delimiter = others[0].delimiter or ""
     length = len("INBOX") + len(delimiter)
     under_inbox = all(
         f.delimiter == delimiter
