@@ -10,8 +10,6 @@ imapclient's public API. Bodies are fetched with BODY.PEEK: reading never sets \
 from __future__ import annotations
 
 import contextlib
-import errno
-import io
 import re
 import socket
 import ssl
@@ -20,14 +18,19 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from imapclient import IMAPClient, imap_utf7, tls
+from imapclient import IMAPClient, imap_utf7
 from imapclient.exceptions import IMAPClientAbortError, IMAPClientError, LoginError, ProtocolError
 from imapclient.response_parser import parse_fetch_response, parse_response
 
 from tui.core.errors import ConnectionLost, MailError, ServerMisbehaved, ServerTooSlow
 from tui.core.fetchparse import parse_simple_fetch
-from tui.core.formatting import figure, size_short
+from tui.core.formatting import figure
 from tui.core.i18n import _, ngettext
+from tui.core.imapguard import (
+    RESPONSE_SECONDS,
+    Budget,
+    GuardedClient,
+)
 from tui.core.logs import log
 from tui.core.replies import login_refused
 from tui.core.sanitize import clean_line
@@ -50,11 +53,6 @@ KNOWN_CAPABILITIES = (
     "UNSELECT",
 )
 BATCH = 500  # explicit UIDs per command: imapclient does not compress ranges
-# Limits on what one server answer may cost (issue #18; docs/architecture.md, Limits).
-RESPONSE_SECONDS = 60.0  # a whole answer must arrive within this…
-RESPONSE_BYTES_PER_SECOND = 4096  # …plus one second per this many bytes received
-MAX_RESPONSE_BYTES = 64 * 1024 * 1024  # one answer; a 20 MB message in base64 fits
-MAX_LINE_BYTES = 1_000_000  # one line of an answer (imaplib's own limit)
 MAX_FOLDERS = 5_000  # folders kept from one LIST
 MAX_SEARCH_UIDS = 1_000_000  # UIDs one SEARCH / ESEARCH answer may name
 _APPENDUID = re.compile(r"\[APPENDUID (\d+) (\d+)\]", re.IGNORECASE)
@@ -66,180 +64,6 @@ class CommandFailed(MailError):
     @property
     def title(self) -> str:
         return _("Commande refusée")
-
-
-class _Budget:
-    """What the answer being read may still cost: a deadline and a byte count.
-
-    The connection opens it around each command; the socket reader (`_GuardedIO`)
-    spends it on every read, so a trickle or a flood ends the command, not the user's
-    patience or memory.
-    """
-
-    def __init__(self, seconds: float, read_timeout: float) -> None:
-        self.seconds = seconds
-        self.read_timeout = read_timeout
-        self.started: float | None = None  # time.monotonic() of the command in flight
-        self.last_read = 0.0  # time.monotonic() of the last bytes received for it
-        self.received = 0
-
-    def open(self) -> None:
-        self.started = self.last_read = time.monotonic()
-        self.received = 0
-
-    def silent_since(self) -> float | None:
-        """Since when the command in flight has received nothing; None between commands."""
-        started = self.started  # read once: the worker thread may close it meanwhile
-        return None if started is None else max(started, self.last_read)
-
-    def close(self) -> None:
-        self.started = None
-
-    def remaining(self) -> float | None:
-        """Seconds left for the answer (slow links get one more per 4 KiB received)."""
-        if self.started is None:
-            return None
-        allowed = self.seconds + self.received / RESPONSE_BYTES_PER_SECOND
-        return self.started + allowed - time.monotonic()
-
-    def too_slow(self) -> ServerTooSlow:
-        return ServerTooSlow(
-            _("Le serveur répond trop lentement : pas de réponse complète en {seconds} s.").format(
-                seconds=int(time.monotonic() - (self.started or time.monotonic()))
-            )
-        )
-
-    def spend(self, count: int) -> None:
-        self.received += count
-        self.last_read = time.monotonic()
-        if self.started is not None and self.received > MAX_RESPONSE_BYTES:
-            raise ServerMisbehaved(
-                _("Le serveur a envoyé une réponse de plus de {size} ; elle a été refusée.").format(
-                    size=size_short(MAX_RESPONSE_BYTES)
-                )
-            )
-
-
-_WOULD_BLOCK = {errno.EAGAIN, errno.EWOULDBLOCK}
-
-
-class _GuardedIO(io.RawIOBase):
-    """The socket as imaplib reads it (what `makefile` gives), checking the budget."""
-
-    def __init__(self, sock: socket.socket, budget: _Budget) -> None:
-        super().__init__()
-        self._sock = sock
-        self._budget = budget
-
-    def readable(self) -> bool:
-        return True
-
-    def readinto(self, buffer: Any) -> int | None:
-        budget = self._budget
-        remaining = budget.remaining()
-        if remaining is not None:
-            if remaining <= 0:
-                raise budget.too_slow()
-            if self._sock.gettimeout() != 0.0:  # IDLE polls without blocking: left alone
-                self._sock.settimeout(max(0.01, min(budget.read_timeout, remaining)))
-        try:
-            count = self._sock.recv_into(buffer)
-        except TimeoutError:
-            left = budget.remaining()
-            if left is not None and left <= 0:
-                raise budget.too_slow() from None
-            raise
-        except OSError as exc:
-            if exc.errno in _WOULD_BLOCK:
-                return None
-            raise
-        budget.spend(count)
-        return count
-
-
-class _GuardedIMAP4(tls.IMAP4_TLS):  # type: ignore[misc]
-    """imaplib over implicit TLS, reading through `_GuardedIO`, and refusing a literal
-    larger than an answer may be or shorter than announced (a truncated literal)."""
-
-    def __init__(
-        self,
-        budget: _Budget,
-        host: str,
-        port: int,
-        ssl_context: ssl.SSLContext | None,
-        timeout: float | None,
-    ) -> None:
-        self.budget = budget
-        super().__init__(host, port, ssl_context, timeout)
-
-    def open(self, host: str = "", port: int = 993, timeout: float | None = None) -> None:
-        self.host = host
-        self.port = port
-        self.sock = self._create_socket(timeout)
-        self.file = io.BufferedReader(_GuardedIO(self.sock, self.budget))
-
-    def read(self, size: int) -> bytes:
-        if size > MAX_RESPONSE_BYTES:
-            raise ServerMisbehaved(
-                _("Le serveur annonce un bloc de {size} ; la limite est {limit}.").format(
-                    size=size_short(size), limit=size_short(MAX_RESPONSE_BYTES)
-                )
-            )
-        data = self.file.read(size) or b""
-        if len(data) < size:
-            raise ServerMisbehaved(
-                _(
-                    "Le serveur a coupé une réponse en cours : {got} octets reçus sur "
-                    "{size} annoncés."
-                ).format(got=len(data), size=size)
-            )
-        return data
-
-    def readline(self) -> bytes:
-        line = self.file.readline(MAX_LINE_BYTES + 1)
-        if len(line) > MAX_LINE_BYTES:
-            raise ServerMisbehaved(
-                _("Le serveur a envoyé une ligne de plus de {size}.").format(
-                    size=size_short(MAX_LINE_BYTES)
-                )
-            )
-        return line
-
-
-class _GuardedClient(IMAPClient):  # type: ignore[misc]
-    """IMAPClient whose imaplib object is `_GuardedIMAP4` (imapclient 4.1.0 creates it
-    in `_create_IMAP4`, the one private method overridden here)."""
-
-    def __init__(self, budget: _Budget, host: str, **kwargs: Any) -> None:
-        self._budget = budget
-        super().__init__(host, **kwargs)
-
-    def _create_IMAP4(self) -> _GuardedIMAP4:
-        return _GuardedIMAP4(
-            self._budget,
-            self.host,
-            self.port,
-            self.ssl_context,
-            getattr(self._timeout, "connect", None),
-        )
-
-
-def guarded_client(
-    host: str, port: int, ssl_context: ssl.SSLContext | None, timeout: float
-) -> IMAPClient:
-    """An IMAPClient over implicit TLS that reads within this module's limits (a
-    literal as long as announced, lines and answers bounded); `ImapConnection.adopt`
-    adds the whole-answer deadline. For clients made outside ImapConnection (doctor)."""
-    # A whole answer gets at most twice the caller's timeout (doctor's is short):
-    # the worker's 60 s deadline made a trickling server hold the doctor for minutes.
-    return _GuardedClient(
-        _Budget(min(RESPONSE_SECONDS, max(2 * timeout, 5.0)), timeout),
-        host,
-        port=port,
-        ssl=True,
-        ssl_context=ssl_context,
-        timeout=timeout,
-    )
 
 
 @dataclass(frozen=True)
@@ -344,7 +168,7 @@ class ImapConnection:
         self._password = password
         self.trust = trust
         self.timeout = timeout
-        self._budget = _Budget(response_seconds, timeout)
+        self._budget = Budget(response_seconds, timeout)
         self.folders_announced = 0  # LIST answers of the last folder list (capped)
         self.client: IMAPClient | None = None
         self.capabilities: frozenset[str] = frozenset()
@@ -363,7 +187,7 @@ class ImapConnection:
         context = self.trust.tls_context(self.host, self.port)
         self._budget.open()  # the greeting and LOGIN have a deadline too
         try:
-            client = _GuardedClient(
+            client = GuardedClient(
                 self._budget,
                 self.host,
                 port=self.port,
@@ -431,7 +255,7 @@ class ImapConnection:
         self.client = client
         self.selected = None
         self.capabilities = frozenset(_text(c).upper() for c in client.capabilities())
-        if isinstance(client, _GuardedClient):
+        if isinstance(client, GuardedClient):
             self._budget = client._budget
 
     @property
@@ -463,7 +287,7 @@ class ImapConnection:
         self._budget.open()
         try:
             return fn(self.client)
-        except ConnectionLost:  # a limit crossed while reading (_Budget, _GuardedIMAP4)
+        except ConnectionLost:  # a limit crossed while reading (Budget, GuardedIMAP4)
             self._lose()
             raise
         except RecursionError:

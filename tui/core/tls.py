@@ -51,7 +51,7 @@ def imap_connect(
     case no command carrying a credential has been sent. (imaplib itself sends CAPABILITY
     right after the greeting, before the pin is compared: it carries nothing secret.)
     """
-    from tui.core.imap import guarded_client
+    from tui.core.imapguard import guarded_client
 
     context = trust.tls_context(host, port)
     try:

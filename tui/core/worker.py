@@ -69,7 +69,6 @@ from tui.core.formatting import figure
 from tui.core.i18n import _, ngettext
 from tui.core.imap import (
     MAX_FOLDERS,
-    RESPONSE_SECONDS,
     ImapConnection,
     ServerMisbehaved,
     ServerTooSlow,
@@ -77,6 +76,7 @@ from tui.core.imap import (
 from tui.core.imap import (
     CommandFailed as ServerRefused,
 )
+from tui.core.imapguard import RESPONSE_SECONDS
 from tui.core.sanitize import clean_line
 from tui.core.smtp import file_pending, header_id
 from tui.core.sync import SyncEngine
