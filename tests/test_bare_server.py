@@ -336,3 +336,37 @@ async def test_idle_asked_for_but_not_offered_falls_back_to_the_interval(
         bare_bed.dovecot.deliver(run.user.username, mail("Conseil de classe", "Jeudi.", 9))
         await run.pilot.press("f5")
         await run.wait(lambda: run.messages.total == 2)
+
+
+def test_a_select_modseq_without_condstore_enabled_is_ignored(
+    condstore_without_enable_bed: Bed, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An RFC 4551 server reports HIGHESTMODSEQ in every SELECT without being enabled.
+    Kept, it never matched the STATUS (not asked for it): every quiet folder looked
+    changed and cost a SELECT and a search at each sync (helper-13's review)."""
+    from imapclient import IMAPClient
+
+    from tests.mail_helpers import engine, message
+
+    real = IMAPClient.select_folder
+
+    def rfc4551(self: IMAPClient, folder: str, readonly: bool = False) -> dict[bytes, object]:
+        answer = dict(real(self, folder, readonly))
+        answer.setdefault(b"HIGHESTMODSEQ", 7)
+        return answer
+
+    monkeypatch.setattr(IMAPClient, "select_folder", rfc4551)
+    bed = condstore_without_enable_bed
+    user = bed.new_user()
+    with raw_client(bed, user) as client:
+        for n in range(1, 4):
+            client.append("INBOX", message(n))
+    sync = engine(bed, user, tmp_path / "c.sqlite3")
+    assert not sync.conn.condstore
+    sync.sync_folders()
+    sync.sync_folder("INBOX")
+    quiet = []
+    for _ in range(2):
+        sync.conn.select(TRASH)  # as after a full sync: another folder left selected
+        quiet.append(sync.sync_folder("INBOX").unchanged)
+    assert quiet == [True, True]
