@@ -12,11 +12,14 @@ import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
+from tests.app_helpers import demo_app
 from tui.app import CourrielApp
 from tui.config import load_config, save_config
+from tui.screens.compose import ComposeScreen
 
 
 @pytest.fixture
@@ -99,3 +102,60 @@ def test_an_old_accounts_events_reach_no_one_after_it_stops(
     session.post(Notice("après l'arrêt"))
     assert heard == []
     app.account.cache.close()
+
+
+def tick_while_pruning(app: CourrielApp, monkeypatch: pytest.MonkeyPatch, tick: Any) -> list[bool]:
+    """Run `tick` each time Textual has pruned a node at quit: the moment a timer firing
+    finds its screen still in the stack with its widgets already gone."""
+    ticks: list[bool] = []
+    prune = app._prune
+
+    async def prune_then_tick(*nodes: Any, parent: Any = None) -> None:
+        await prune(*nodes, parent=parent)
+        tick()
+        ticks.append(True)
+
+    monkeypatch.setattr(app, "_prune", prune_then_tick)
+    return ticks
+
+
+async def test_the_link_clock_ticking_while_the_screens_close_does_not_crash(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """CI caught it (stop 27): the 1-s link clock fired while Textual was pruning the
+    mailbox at quit — its status bar already gone, the screen still in the stack — and
+    the NoMatches ended the run with « courriel s'est arrêté à cause d'une erreur »."""
+    with demo_app(monkeypatch) as app:
+        async with app.run_test(size=(80, 24)) as pilot:
+            app._status("connecté")
+            await pilot.pause()
+            ticks = tick_while_pruning(app, monkeypatch, app._show_link)
+        assert ticks  # the tick ran during the shutdown, and the run ended cleanly
+
+
+async def test_the_screens_own_timers_firing_at_quit_do_not_crash(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The same race for the mailbox's timers (mark read after a delay, the debounced
+    preview), which read widgets that are gone; the compose screen's autosave already
+    kept the fields as last seen, and is checked here so it stays that way."""
+    with demo_app(monkeypatch) as app:
+        async with app.run_test(size=(120, 40)) as pilot:
+            mailbox = app.screen
+            await pilot.press("enter")
+            await pilot.pause()
+            assert mailbox.opened is not None
+            folder, uid = mailbox.opened
+            await pilot.press("c")
+            await pilot.pause()
+            compose = app.screen
+            assert isinstance(compose, ComposeScreen)
+            await pilot.press(*"brouillon")
+
+            def timers() -> None:
+                mailbox._mark_read(folder, uid)
+                mailbox._preview(folder, uid)
+                compose.autosave()
+
+            ticks = tick_while_pruning(app, monkeypatch, timers)
+        assert ticks

@@ -59,7 +59,11 @@ class AccountEvents(App[None]):
 
     def _mailbox(self) -> MailboxScreen | None:
         """The mailbox, once mounted: with an empty cache the worker starts before its
-        first frame, and what an early event would show, its mount reads anyway."""
+        first frame, and what an early event would show, its mount reads anyway. None
+        once quitting has begun: Textual prunes the screen's widgets before the timers
+        stop, and a tick then would find no status bar (CI, stop 27)."""
+        if not self.is_running:
+            return None
         for screen in self.screen_stack:
             if isinstance(screen, MailboxScreen) and screen.is_mounted:
                 return screen
@@ -69,6 +73,7 @@ class AccountEvents(App[None]):
         self._link_base = text
         self._show_link()
 
+    @contained
     def _show_link(self) -> None:
         """The connection state as it is now: what the last event said, unless the
         account is waiting to reconnect or a command has been hanging (issue #24)."""

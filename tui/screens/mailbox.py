@@ -21,7 +21,7 @@ from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import Input
 
-from tui.boundary import contained
+from tui.boundary import contained, while_shown
 from tui.core.errors import MailError
 from tui.core.i18n import _, ngettext, pgettext
 from tui.widgets.folder_list import FolderList
@@ -280,7 +280,7 @@ class MailboxScreen(Screen[None]):
                 self.open_message(folder, uid, focus=False)  # the cursor was resting
             else:
                 self._preview_timer = self.set_timer(
-                    PREVIEW_DEBOUNCE, lambda: self.open_message(folder, uid, focus=False)
+                    PREVIEW_DEBOUNCE, lambda: self._preview(folder, uid)
                 )
             self._last_move = now
         elif event.uid is None:
@@ -341,6 +341,11 @@ class MailboxScreen(Screen[None]):
         else:
             self.set_timer(delay, lambda: self._mark_read(folder, uid))
 
+    @while_shown
+    def _preview(self, folder: str, uid: int) -> None:
+        self.open_message(folder, uid, focus=False)
+
+    @while_shown
     def _mark_read(self, folder: str, uid: int) -> None:
         if self.opened != (folder, uid):
             return  # the user moved on before the delay ran out
