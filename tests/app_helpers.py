@@ -64,3 +64,35 @@ def burst(app: App[Any], *items: str) -> None:
             event = events.Key(name, char)
             event.set_sender(app)
             driver.send_message(event)
+
+
+class Frames:
+    """What the app would write to a terminal, frame by frame, in a headless test: the
+    headless driver writes nothing, so each compositor update is rendered here as the
+    real driver would render it. Bytes, not time: a test can hold a repaint budget."""
+
+    def __init__(self, app: App[Any]) -> None:
+        self.sizes: list[int] = []
+        self._app = app
+
+    def __enter__(self) -> Frames:
+        app = self._app
+        original = app._display
+
+        def display(screen: Any, renderable: Any) -> None:
+            from textual._compositor import CompositorUpdate
+
+            if isinstance(renderable, CompositorUpdate):
+                self.sizes.append(len(renderable.render_segments(app.console)))
+            original(screen, renderable)
+
+        app._display = display  # type: ignore[method-assign]
+        self._original = original
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self._app._display = self._original  # type: ignore[method-assign]
+
+    @property
+    def total(self) -> int:
+        return sum(self.sizes)

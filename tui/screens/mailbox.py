@@ -17,8 +17,10 @@ from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.events import Resize
 from textual.message import Message
+from textual.reactive import Reactive
 from textual.screen import Screen
 from textual.timer import Timer
+from textual.widget import Widget
 from textual.widgets import Input
 
 from tui.boundary import contained, while_shown
@@ -72,6 +74,12 @@ class MailboxScreen(Screen[None]):
     # before the first frame); default CSS is parsed alone, once.
     DEFAULT_CSS = Path(__file__).with_name("mailbox.tcss").read_text(encoding="utf-8")
     AUTO_FOCUS = "MessageList"
+    # Textual repaints the whole screen when the focus moves (Screen.focused repaints),
+    # on top of the layout pass that opening or leaving a message already makes: every
+    # Enter and Échap wrote the screen twice (#21: ~4 KB each at 80x24). The focused and
+    # blurred widgets still restyle themselves; nothing else on screen depends on focus.
+    focused: Reactive[Widget | None] = Reactive(None, repaint=False)
+
 
     BINDINGS = [
         Binding("escape", "back", _("Retour"), id="mailbox.back"),

@@ -23,7 +23,6 @@ from textual.binding import Binding
 from textual.geometry import Region, Size
 from textual.message import Message
 from textual.reactive import reactive
-from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from tui.boundary import report
@@ -31,6 +30,7 @@ from tui.core.formatting import list_date, size_short
 from tui.core.i18n import _
 from tui.core.sanitize import clean_line
 from tui.core.subjects import base_subject
+from tui.widgets.lines import LinesView
 
 T = TypeVar("T")
 
@@ -94,7 +94,7 @@ def markers(row: Row) -> str:
     )
 
 
-class MessageList(ScrollView, can_focus=True):
+class MessageList(LinesView, can_focus=True):
     """Virtual list of one folder's messages, newest first."""
 
     COMPONENT_CLASSES = {
