@@ -106,7 +106,7 @@ async def test_first_run_prompt_then_sync_read_and_flag(
 
 
 def reader_text(mailbox: MailboxScreen) -> str:
-    return " ".join(str(s.render()) for s in mailbox.reader.query("Static"))
+    return mailbox.reader.text
 
 
 def server_flags(bed: Bed, username: str, password: str) -> dict[int, tuple[bytes, ...]]:

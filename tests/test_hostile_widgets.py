@@ -58,6 +58,9 @@ def assert_safe(text: str) -> None:
 
 
 def widget_text(widget: object) -> str:
+    if isinstance(widget, Reader):  # draws its own lines: the text and what is on screen
+        drawn = ("".join(s.text for s in widget.render_line(y)) for y in range(widget.size.height))
+        return widget.text + "\n" + "\n".join(drawn)
     return "\n".join(str(static.render()) for static in widget.query("Static"))  # type: ignore[attr-defined]
 
 

@@ -18,7 +18,7 @@ from tui.widgets.reader import Reader
 
 def body_text(app: object) -> str:
     reader = app.screen.query_one(Reader)  # type: ignore[attr-defined]
-    return "\n".join(str(static.render()) for static in reader.query("Static"))
+    return reader.text
 
 
 async def test_open_read_and_return_at_80x24(monkeypatch: pytest.MonkeyPatch) -> None:

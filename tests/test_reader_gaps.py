@@ -36,7 +36,7 @@ HOSTILE = "[@click=app.quit]x[/]"
 
 def reader_text(app: CourrielApp) -> str:
     reader = app.screen.query_one(Reader)
-    return "\n".join(str(static.render()) for static in reader.query("Static"))
+    return reader.text
 
 
 def add_message(cache: Cache, raw: bytes, *, with_body: bool) -> None:

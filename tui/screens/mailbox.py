@@ -80,10 +80,13 @@ class MailboxScreen(Screen[None]):
     # blurred widgets still restyle themselves; nothing else on screen depends on focus.
     focused: Reactive[Widget | None] = Reactive(None, repaint=False)
 
-
     BINDINGS = [
         Binding("escape", "back", _("Retour"), id="mailbox.back"),
         Binding("tab", "focus_next", _("Panneau suivant"), show=False, id="mailbox.next_pane"),
+        Binding("J", "step(1)", _("Ouvrir le message suivant"), show=False, id="mailbox.next"),
+        Binding(
+            "K", "step(-1)", _("Ouvrir le message précédent"), show=False, id="mailbox.previous"
+        ),
         Binding("b", "toggle_folders", _("Dossiers"), id="mailbox.folders"),
         Binding("c", "compose", _("Écrire"), id="mailbox.compose"),
         Binding("r", "reply", _("Répondre"), id="mailbox.reply"),
@@ -231,6 +234,17 @@ class MailboxScreen(Screen[None]):
             self._layout(self.size.width)
             self.set_focus(self.messages)
 
+    def action_step(self, delta: int) -> None:
+        """The next or previous message of the list, opened in the reader: read a folder
+        message after message without going back to the list."""
+        messages = self.messages
+        before = messages.cursor
+        messages.cursor = before + delta
+        if messages.cursor == before:
+            self.app.bell()  # the first or last message: nowhere to go
+        elif selected := self._selected():
+            self.open_message(*selected, focus=True)
+
     # --- data ---------------------------------------------------------------------
 
     @contained  # a damaged cache file: the worker's check rebuilds it, then this re-reads
@@ -273,11 +287,13 @@ class MailboxScreen(Screen[None]):
     def _highlighted(self, event: MessageList.Highlighted) -> None:
         if self.folder.upper() == "INBOX" and self.status.new_mail:
             self.status.new_mail = 0  # seen: the user is looking at the inbox
-        if self.has_class("-wide") and event.uid is not None:
+        if self._preview_timer is not None:
+            self._preview_timer.stop()
+        if (event.folder, event.uid) == self.opened:
+            pass  # already in the reader (J and K open the message they move to)
+        elif self.has_class("-wide") and event.uid is not None:
             # Preview once the cursor rests: holding j down repaints list lines only,
             # not the whole reader pane for every message passed (bench: 12 KB a key).
-            if self._preview_timer is not None:
-                self._preview_timer.stop()
             folder, uid = event.folder, event.uid
             now = monotonic()
             if not self._last_move:

@@ -2,18 +2,27 @@
 
 Everything shown here comes from a message and is hostile: it arrives sanitised from
 tui.core.mime and is handed to widgets as `Content`, never as markup.
+
+One widget drawing its own lines (Textual's Line API, like the message list) rather
+than five Statics in a scrolling container (#21): over SSH, opening a message at 80x24
+wrote the reader three times, ~18 KB. The Statics were laid out again as soon as the
+pane was shown (their width went from 0 to the pane's) and each row went out in three
+pieces (padding, text, padding). Here a message is wrapped once for the pane's width,
+and a row is one piece.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from textual.app import ComposeResult
-from textual.containers import VerticalScroll
+from rich.segment import Segment
+from textual.binding import Binding
 from textual.content import Content
-from textual.widgets import Static
+from textual.geometry import Size
+from textual.strip import Strip
 
 from tui.core.i18n import _
+from tui.widgets.lines import LinesView
 
 
 @dataclass(frozen=True)
@@ -30,77 +39,147 @@ class ReaderView:
     invitations: list[list[str]] = field(default_factory=list)
 
 
-class Reader(VerticalScroll, can_focus=True):
+# A block of the pane: its text, the component class that colours it (or ""), and
+# whether a blank line comes before it.
+# The rule under the headers is the block of class "reader--rule"; its text is unused.
+_Block = tuple[Content, str, bool]
+_RULE = "reader--rule"
+
+
+class Reader(LinesView, can_focus=True):
+    COMPONENT_CLASSES = {"reader--rule", "reader--warning", "reader--extra"}
+
     DEFAULT_CSS = """
     Reader {
         background: $surface;
         padding: 0 1;
+        overflow-x: hidden;
     }
-    Reader > #reader-headers {
-        padding-bottom: 1;
-        border-bottom: solid $primary-muted;
+    Reader > .reader--rule {
+        color: $primary-muted;
     }
-    Reader > #reader-warnings {
+    Reader > .reader--warning {
         background: $error-muted;
         color: $text;
-        display: none;
     }
-    Reader > #reader-warnings.-shown {
-        display: block;
-    }
-    Reader > #reader-invitations {
-        padding-top: 1;
-        display: none;
-    }
-    Reader > #reader-invitations.-shown {
-        display: block;
-    }
-    Reader > #reader-body {
-        padding-top: 1;
-    }
-    Reader > #reader-extra {
+    Reader > .reader--extra {
         color: $text-muted;
-        padding-top: 1;
     }
     """
 
-    def compose(self) -> ComposeResult:
-        yield Static(Content(_("Aucun message sélectionné.")), id="reader-headers")
-        yield Static(Content(""), id="reader-warnings")
-        yield Static(Content(""), id="reader-invitations")
-        yield Static(Content(""), id="reader-body")
-        yield Static(Content(""), id="reader-extra")
+    BINDINGS = [
+        Binding("j", "scroll_down", show=False),
+        Binding("k", "scroll_up", show=False),
+        Binding("space", "page_down", show=False),
+    ]
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self._lines: list[Strip] = []
+        self._wrapped_for: Size | None = None  # the room wrapped for; None: wrap again
+        self._blocks = _blocks(ReaderView(headers=[], body=_("Aucun message sélectionné.")))
+
+    # --- what is shown --------------------------------------------------------------
 
     def show_view(self, view: ReaderView) -> None:
-        width = max((len(label) for label, _value in view.headers), default=0)
-        headers = Content("\n").join(
-            Content.assemble((f"{label:<{width}} ", "bold"), value) for label, value in view.headers
-        )
-        self.query_one("#reader-headers", Static).update(headers)
-        warnings = self.query_one("#reader-warnings", Static)
-        warnings.update(Content("\n").join(Content("⚠ " + w) for w in view.warnings))
-        warnings.set_class(bool(view.warnings), "-shown")
-        invitations = self.query_one("#reader-invitations", Static)
-        invitations.update(
-            Content("\n\n").join(
-                Content("\n").join(
-                    Content(line).stylize("bold") if n == 0 else Content(line)
-                    for n, line in enumerate(lines)
-                )
-                for lines in view.invitations
-            )
-        )
-        invitations.set_class(bool(view.invitations), "-shown")
-        self.query_one("#reader-body", Static).update(Content(view.body))
-        extra: list[Content] = [Content(note) for note in view.notes]
-        if view.links:
-            extra.append(Content(_("Liens :")).stylize("bold"))
-            extra.extend(Content(link) for link in view.links)
-        if view.attachments:
-            extra.append(Content(_("Pièces jointes :")).stylize("bold"))
-            extra.extend(Content(item) for item in view.attachments)
-        self.query_one("#reader-extra", Static).update(Content("\n").join(extra))
-        self.scroll_home(animate=False)
+        self._blocks = _blocks(view)
+        self._wrapped_for = None
+        if self.is_mounted:
+            self.scroll_to(0, 0, animate=False, immediate=True)
+            self._wrap()
+            self.refresh()
 
     def show_placeholder(self, text: str) -> None:
         self.show_view(ReaderView(headers=[], body=text))
+
+    @property
+    def text(self) -> str:
+        """Everything the pane shows, unwrapped, as plain text (tests, the hostile
+        data checks)."""
+        return "\n".join(text.plain for text, kind, _gap in self._blocks if kind != _RULE)
+
+    # --- drawing --------------------------------------------------------------------
+
+    def _size_updated(
+        self, size: Size, virtual_size: Size, container_size: Size, layout: bool = True
+    ) -> bool:
+        """Textual's layout pass gives the pane its size: wrap for it here, before the
+        frame is drawn. Wrapping at the first `render_line` changed the scroll range
+        mid-frame, and the new range asked for a second layout and a second frame; a
+        pane shown by Enter (0 columns wide while hidden) cost two frames (#21)."""
+        resized = super()._size_updated(size, virtual_size, container_size, layout)
+        if self.container_size != self._wrapped_for:
+            self._wrap(quiet=True)
+            self._scroll_update(self.virtual_size)
+        return resized
+
+    def notify_style_update(self) -> None:
+        super().notify_style_update()
+        self._wrapped_for = None  # a theme or focus change: the colours are in the lines
+
+    def _wrap(self, *, quiet: bool = False) -> None:
+        """Wrap every block for the pane's room, once; the scroll range follows. A
+        message taller than the pane is wrapped again beside the scrollbar it will get,
+        so the text never runs under it. `quiet`: during a layout pass, which sizes the
+        scrollbars itself."""
+        room = self._wrapped_for = self.container_size
+        lines = self._wrapped(room.width)
+        if len(lines) > room.height and room.width > self.styles.scrollbar_size_vertical:
+            lines = self._wrapped(room.width - self.styles.scrollbar_size_vertical)
+        self._lines = lines
+        size = Size(lines[0].cell_length if lines else 0, len(lines))
+        if quiet:
+            self.set_reactive(Reader.virtual_size, size)
+        else:
+            self.virtual_size = size
+
+    def _wrapped(self, width: int) -> list[Strip]:
+        if width <= 0:
+            return []
+        base = self.get_visual_style()
+        lines: list[Strip] = []
+        for text, component, gap in self._blocks:
+            style = base + self.get_visual_style(component, partial=True) if component else base
+            if gap and lines:
+                lines.append(Strip.blank(width, base.rich_style))
+            if component == _RULE:
+                lines.append(Strip([Segment("─" * width, style.rich_style)], width))
+                continue
+            for line in text.expand_tabs().wrap(width) if text.plain else [Content("")]:
+                strip = Strip(line.render_segments(style))
+                lines.append(strip.extend_cell_length(width, style.rich_style).crop(0, width))
+        return lines
+
+    def render_line(self, y: int) -> Strip:
+        if self.container_size != self._wrapped_for:
+            self._wrap()
+        index = self.scroll_offset.y + y
+        if 0 <= index < len(self._lines):
+            return self._lines[index]
+        return Strip.blank(self.scrollable_content_region.width, self.rich_style)
+
+
+def _blocks(view: ReaderView) -> list[_Block]:
+    """The view as blocks, in the order the pane shows them."""
+    width = max((len(label) for label, _value in view.headers), default=0)
+    blocks: list[_Block] = []
+    for label, value in view.headers:
+        label_text = Content(f"{label:<{width}} ").stylize("bold")
+        blocks.append((label_text + Content(value), "", False))
+    if view.headers:
+        blocks.append((Content(""), _RULE, True))
+    blocks.extend((Content("⚠ " + warning), "reader--warning", False) for warning in view.warnings)
+    for lines in view.invitations:
+        for n, line in enumerate(lines):
+            text = Content(line).stylize("bold") if n == 0 else Content(line)
+            blocks.append((text, "", n == 0))
+    blocks.append((Content(view.body), "", bool(view.headers or view.warnings)))
+    extra: list[Content] = [Content(note) for note in view.notes]
+    if view.links:
+        extra.append(Content(_("Liens :")).stylize("bold"))
+        extra.extend(Content(link) for link in view.links)
+    if view.attachments:
+        extra.append(Content(_("Pièces jointes :")).stylize("bold"))
+        extra.extend(Content(item) for item in view.attachments)
+    blocks.extend((text, "reader--extra", n == 0) for n, text in enumerate(extra))
+    return blocks
