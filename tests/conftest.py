@@ -14,7 +14,7 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 import pytest
 
@@ -90,6 +90,28 @@ def start_bed(
         dovecot.stop()
         raise
     return Bed(dovecot, smtp, user, other)
+
+
+def start_cyrus_bed(
+    root: Path, *, altnamespace: bool | None = None, unixhierarchysep: bool | None = None
+) -> Bed:
+    """Cyrus IMAP in the place of Dovecot (#16), the SMTP bed delivering to it over LMTP.
+
+    `Bed` and SubmissionServer only use what Cyrus offers as Dovecot does (port, cert,
+    root, deliver, new users; passwd_dir and lmtp_socket for the SMTP server)."""
+    from tests.bed.cyrus import Cyrus
+
+    cyrus = Cyrus(root / "cyrus", altnamespace=altnamespace, unixhierarchysep=unixhierarchysep)
+    user = cyrus.add_user("prenom.nom", PASSWORD)
+    other = cyrus.add_user("jdupont2", OTHER_PASSWORD)
+    smtp = SubmissionServer(root / "smtp", cast(Dovecot, cyrus), refuse=["inconnu@ac-dijon.fr"])
+    cyrus.start()
+    try:
+        smtp.start()
+    except BaseException:
+        cyrus.stop()
+        raise
+    return Bed(cast(Dovecot, cyrus), smtp, user, other)
 
 
 def _bed_fixture(

@@ -1,10 +1,11 @@
 """Start the test bed by hand to try courriel against real local servers.
 
-    python -m tests.bed.run [--messages N] [--server dovecot|bare]
+    python -m tests.bed.run [--messages N] [--server dovecot|bare|cyrus]
 
 Starts Dovecot and the SMTP server on 127.0.0.1 with throwaway certificates, seeds the
 INBOX of `prenom.nom` with N generated messages (`--server bare`: a Dovecot that offers
-only IMAP4rev1, folders under « INBOX. », issue #16), writes a config file, prints how to
+only IMAP4rev1, folders under « INBOX. »; `--server cyrus`: Cyrus IMAP 3.6, after
+scripts/system-deps-cyrus; issue #16), writes a config file, prints how to
 launch courriel against it, and runs until Ctrl-C. Nothing leaves this machine.
 """
 
@@ -20,7 +21,8 @@ from email.message import EmailMessage
 from email.utils import format_datetime
 from pathlib import Path
 
-from tests.conftest import PASSWORD, Bed, bed_root, start_bed
+from tests.bed.cyrus import cyrus_problem
+from tests.conftest import PASSWORD, Bed, bed_root, start_bed, start_cyrus_bed
 
 # Ctrl-C stops the servers within about this long, even with a client connected
 # (Dovecot alone would wait 10 s for it).
@@ -62,10 +64,16 @@ def launch_text(bed: Bed, home: Path) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--messages", type=int, default=50)
-    parser.add_argument("--server", choices=["dovecot", "bare"], default="dovecot")
+    parser.add_argument("--server", choices=["dovecot", "bare", "cyrus"], default="dovecot")
     args = parser.parse_args()
     root = bed_root("manual")
-    bed = start_bed(root, profile="full" if args.server == "dovecot" else "bare")
+    if args.server == "cyrus":
+        problem = cyrus_problem()
+        if problem:
+            sys.exit(problem)
+        bed = start_cyrus_bed(root)
+    else:
+        bed = start_bed(root, profile="full" if args.server == "dovecot" else "bare")
     for n in range(args.messages, 0, -1):
         bed.dovecot.deliver(bed.user.username, sample(n))
     home = root / "home"
