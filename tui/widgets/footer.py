@@ -20,6 +20,8 @@ from rich.cells import cell_len
 from textual.app import ComposeResult
 from textual.binding import ActiveBinding
 from textual.events import Resize
+from textual.geometry import Size
+from textual.screen import Screen
 from textual.widgets import Footer as TextualFooter
 from textual.widgets._footer import FooterKey
 
@@ -29,6 +31,20 @@ PALETTE_MIN_WIDTH = 100
 # Kept when keys must be left out: the way back, and the key that lists all the others.
 KEPT_KEYS = {"escape"}
 KEPT_ACTIONS = {"help", "app.help"}
+
+
+class SteadyKey(FooterKey):
+    """A footer key drawn in the frame that lays it out.
+
+    A new widget's first size is set through a reactive that asks for a second layout
+    pass, and so a second frame: every change of the footer (« Échap Retour » shown on
+    Enter, gone on Échap) went out twice, ~330 B at 80x24 and 25–35 ms before the last
+    byte (#21). A key has nothing to scroll; its size needs no second pass."""
+
+    def _size_updated(
+        self, size: Size, virtual_size: Size, container_size: Size, layout: bool = True
+    ) -> bool:
+        return super()._size_updated(size, virtual_size, container_size, layout=False)
 
 
 class Footer(TextualFooter):
@@ -85,9 +101,36 @@ class Footer(TextualFooter):
             if isinstance(widget, FooterKey):
                 if widget.action in left_out and not widget.has_class("-grouped"):
                     continue
-                # FooterKey.key is the key in force (the user's keymap applied by Textual).
-                widget.key_display = key_name(widget.key)
+                widget = self._steady(widget)
             yield widget
+
+    def _steady(self, key: FooterKey) -> FooterKey:
+        """The key as a SteadyKey, named as on the keyboard (FooterKey.key is the key in
+        force: the user's keymap applied by Textual), its `compact` given here: Textual
+        binds it to the footer's and the binding sets it again once the key is
+        mounted, which repaints the footer a second time (#21). The footer is rebuilt
+        whenever it changes, so a binding is not needed."""
+        steady = SteadyKey(
+            key.key,
+            key_name(key.key),
+            key.description,
+            key.action,
+            disabled=key.has_class("-disabled"),
+            tooltip=str(key.tooltip or ""),
+            classes=" ".join(key.classes),
+        )
+        # Textual leaves the palette key unbound, compact whatever the footer is.
+        compact = key.compact if key.has_class("-command-palette") else self.compact
+        steady.set_reactive(FooterKey.compact, compact)
+        steady.set_class(compact, "-compact")
+        return steady
+
+    def bindings_changed(self, screen: Screen[Any]) -> None:
+        """Rebuilt at once, not after the next frame as Textual does: the keys change
+        with the frame that opens or leaves a message, and are drawn with it (#21)."""
+        self._bindings_ready = True
+        if screen.app.app_focus and self.is_attached and screen is self.screen:
+            self.call_later(self.recompose)
 
     async def recompose(self) -> None:
         if not self.is_attached:

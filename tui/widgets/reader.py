@@ -44,6 +44,7 @@ class ReaderView:
 # The rule under the headers is the block of class "reader--rule"; its text is unused.
 _Block = tuple[Content, str, bool]
 _RULE = "reader--rule"
+MARGIN = 1  # columns left blank each side of the text
 
 
 class Reader(LinesView, can_focus=True):
@@ -52,7 +53,6 @@ class Reader(LinesView, can_focus=True):
     DEFAULT_CSS = """
     Reader {
         background: $surface;
-        padding: 0 1;
         overflow-x: hidden;
     }
     Reader > .reader--rule {
@@ -134,20 +134,31 @@ class Reader(LinesView, can_focus=True):
             self.virtual_size = size
 
     def _wrapped(self, width: int) -> list[Strip]:
-        if width <= 0:
+        """The blocks as lines `width` cells wide: one column of margin each side, drawn
+        here rather than as CSS padding, so that a line of plain text is one segment
+        (Textual draws padding as segments of its own, each with its own colour codes:
+        ~50 B a line over SSH)."""
+        inner = width - 2 * MARGIN
+        if inner <= 0:
             return []
         base = self.get_visual_style()
+        margin = Strip.blank(MARGIN, base.rich_style)
         lines: list[Strip] = []
         for text, component, gap in self._blocks:
-            style = base + self.get_visual_style(component, partial=True) if component else base
+            style = self.get_visual_style(component) if component else base
             if gap and lines:
                 lines.append(Strip.blank(width, base.rich_style))
             if component == _RULE:
-                lines.append(Strip([Segment("─" * width, style.rich_style)], width))
-                continue
-            for line in text.expand_tabs().wrap(width) if text.plain else [Content("")]:
-                strip = Strip(line.render_segments(style))
-                lines.append(strip.extend_cell_length(width, style.rich_style).crop(0, width))
+                rows = [Strip([Segment("─" * inner, style.rich_style)], inner)]
+            else:
+                wrapped = text.expand_tabs().wrap(inner) if text.plain else [Content("")]
+                rows = [
+                    Strip(line.render_segments(style))
+                    .extend_cell_length(inner, style.rich_style)
+                    .crop(0, inner)
+                    for line in wrapped
+                ]
+            lines.extend(Strip.join([margin, row, margin]).simplify() for row in rows)
         return lines
 
     def render_line(self, y: int) -> Strip:
