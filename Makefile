@@ -39,12 +39,12 @@ test: system-deps cyrus-deps $(DEV_STAMP)
 	$(BIN)/pytest -n auto
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/mypy tui/core
+	$(BIN)/mypy tui
 
 lint: $(DEV_STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/mypy tui/core
+	$(BIN)/mypy tui
 
 bench: system-deps $(DEV_STAMP)
 	$(BIN)/python -m bench

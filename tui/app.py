@@ -23,7 +23,6 @@ from textual.screen import Screen
 from textual.timer import Timer
 
 from tui.account import Account
-from tui.account_events import AccountEvents
 from tui.config import Config, data_dir, default_config_path, load_config, save_config
 from tui.core import logs, secrets
 from tui.core.errors import ConfigError
@@ -73,7 +72,7 @@ def binding_ids() -> set[str]:
     }
 
 
-class CourrielApp(TypeAhead, CrashScreen, Sending, AccountEvents, App[None]):
+class CourrielApp(TypeAhead, CrashScreen, Sending, App[None]):
     """courriel: one account, its mailbox screen, and the global keys."""
 
     TITLE = "courriel"
@@ -241,7 +240,7 @@ class CourrielApp(TypeAhead, CrashScreen, Sending, AccountEvents, App[None]):
             )
 
     def action_command_palette(self) -> None:
-        if self.use_command_palette and not CommandPalette.is_open(self):
+        if self.use_command_palette and not CommandPalette.is_open(self):  # type: ignore[arg-type]  # App[None] is an App
             prompt = _("Rechercher une commande…")
             self.push_screen(Palette(id="--command-palette", placeholder=prompt))
 

@@ -57,14 +57,14 @@ def contained(
 ) -> Callable[Concatenate[S, P], R | None]:
     """Wrap a method so that an exception in it is reported, not fatal (returns None)."""
 
-    @functools.wraps(handler)
-    def wrapper(self: S, *args: P.args, **kwargs: P.kwargs) -> R | None:
+    def wrapper(self: S, /, *args: P.args, **kwargs: P.kwargs) -> R | None:
         try:
             return handler(self, *args, **kwargs)
         except Exception as error:
             report(self, error, handler.__qualname__)
             return None
 
+    functools.update_wrapper(wrapper, handler)
     return wrapper
 
 
@@ -75,11 +75,11 @@ def while_shown(
     the app is quitting. Textual removes a screen's widgets before it stops the
     screen's timers, and a tick in between found no widget (NoMatches, CI stop 27)."""
 
-    @functools.wraps(tick)
-    def wrapper(self: S, *args: P.args, **kwargs: P.kwargs) -> R | None:
+    def wrapper(self: S, /, *args: P.args, **kwargs: P.kwargs) -> R | None:
         app = self.app
         if not app.is_running or self not in app.screen_stack:
             return None
         return tick(self, *args, **kwargs)
 
+    functools.update_wrapper(wrapper, tick)
     return wrapper

@@ -11,7 +11,7 @@ import gc
 import os
 import re
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any, NoReturn
 
@@ -32,8 +32,8 @@ class _Formatter(argparse.HelpFormatter):
     def add_usage(
         self,
         usage: str | None,
-        actions: Sequence[argparse.Action],
-        groups: Sequence[argparse._MutuallyExclusiveGroup],
+        actions: Iterable[argparse.Action],
+        groups: Iterable[argparse._MutuallyExclusiveGroup],
         prefix: str | None = None,
     ) -> None:
         super().add_usage(usage, actions, groups, prefix=_("Utilisation : "))

@@ -307,7 +307,7 @@ def save_config(path: Path, updates: Mapping[str, Mapping[str, Any]]) -> None:
             document[section] = tomlkit.table()
         table = document[section]
         for name, value in content.items():
-            table[name] = value  # type: ignore[index]
+            table[name] = value
     _atomic_write(path, tomlkit.dumps(document))
 
 

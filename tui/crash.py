@@ -8,7 +8,10 @@ overrides three of Textual's private methods (8.2, pinned to the minor version).
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from rich.console import Console
 
 from tui.core import logs
 
@@ -18,6 +21,7 @@ class CrashScreen:
 
     _crash_log: Any
     _crash_text: str | None
+    error_console: Console  # textual.app.App's
 
     def _handle_exception(self, error: Exception) -> None:
         """A crash: the traceback to the log file, a short message on the terminal."""

@@ -1,16 +1,17 @@
 """Sending the outbox from the App: the asyncio worker around tui/core/smtp.py, the
 outbox count in the status bar, and what the user is told afterwards.
 
-A mixin of CourrielApp, which provides `account`, `session`, `config`, `_password`,
-`_mailbox()` and `_ask_certificate()`.
+A part of CourrielApp, built on AccountEvents (`_mailbox()`, `_ask_certificate()`, the
+account and its session).
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from textual import work
 
+from tui.account_events import AccountEvents
 from tui.core.cache import Cache
 from tui.core.i18n import _, ngettext
 
@@ -19,13 +20,8 @@ if TYPE_CHECKING:
     from tui.screens.mailbox import MailboxScreen
 
 
-class Sending:
-    """Mixed into the App before textual.app.App."""
-
-    account: Any
-    session: Any
-    config: Any
-    _password: str | None
+class Sending(AccountEvents):
+    """A part of CourrielApp: sending, beside the account's events it reacts to."""
 
     def on_compose_screen_save_to_server(self, message: ComposeScreen.SaveToServer) -> None:
         from tui.core import outbox  # the email package: not before the first frame
@@ -56,13 +52,13 @@ class Sending:
             await send_now(self.config.account, self.session.trust, self._password, message.raw)
         except (CertificateNeedsDecision, CertificateChanged) as exc:
             # The sending server's certificate, never seen before: asked, then sent.
-            self._ask_certificate(exc, then=lambda: self.on_compose_screen_send_direct(message))  # type: ignore[attr-defined]
+            self._ask_certificate(exc, then=lambda: self.on_compose_screen_send_direct(message))
             return
         except MailError as exc:
             screen.direct_failed(exc.message)
             return
         screen.direct_sent()
-        self.notify(_("Message envoyé directement."), markup=False)  # type: ignore[attr-defined]
+        self.notify(_("Message envoyé directement."), markup=False)
 
     def on_mailbox_screen_outbox_changed(self, message: MailboxScreen.OutboxChanged) -> None:
         if message.send:

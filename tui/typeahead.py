@@ -80,7 +80,7 @@ class TypeAhead:
             ran = True
         if ran and app.screen is not screen:
             self.__dict__.setdefault("_typeahead_opened", weakref.WeakSet()).add(app.screen)
-        return ran
+        return bool(ran)
 
     async def _typeahead_release(self) -> None:
         """Hand the held keys out in order once the screen is ready (or it took too

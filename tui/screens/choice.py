@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Literal
 
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -62,7 +63,7 @@ class Choice(ModalScreen[str]):
                 yield Static(Prose(self.text))
             with Horizontal():
                 for index, (button_id, label) in enumerate(self.buttons):
-                    variant = "primary" if index == 0 else "default"
+                    variant: Literal["primary", "default"] = "primary" if index == 0 else "default"
                     yield Button(Content(label), id=button_id, variant=variant)
 
     def on_mount(self) -> None:

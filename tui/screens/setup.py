@@ -298,7 +298,9 @@ class SetupScreen(Screen[bool]):
                 ),
                 "interval-note",
             )
-            with Collapsible(title=Content(_("Avancé : serveurs et ports")), id="advanced"):
+            # Content, not str: Collapsible would read a str as markup.
+            title = Content(_("Avancé : serveurs et ports"))
+            with Collapsible(title=title, id="advanced"):  # type: ignore[arg-type]
                 yield Static(
                     Prose(
                         _(
@@ -601,7 +603,8 @@ class SetupScreen(Screen[bool]):
         results: list[checkup.StepResult] = []
         try:
             while not worker.is_cancelled:
-                self.app.call_from_thread(self._test_started)
+                # mypy infers Never for the result of a coroutine function given here.
+                self.app.call_from_thread(self._test_started)  # type: ignore[arg-type]
                 results = []
                 for result in checkup.run_checkup(settings.target, password, self.trust):
                     results.append(result)
@@ -614,7 +617,7 @@ class SetupScreen(Screen[bool]):
         finally:
             # Whatever happened, the button comes back and the outcome is shown.
             if not worker.is_cancelled:
-                self.app.call_from_thread(self._test_finished, settings, results)
+                self.app.call_from_thread(self._test_finished, settings, results)  # type: ignore[arg-type]
 
     def _decide(self, error: CertificateError) -> bool:
         """Show the certificate prompt from this thread; True to test again."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -29,11 +30,18 @@ def special_names() -> dict[str, str]:
 
 
 class FolderLike(Protocol):
-    name: str
-    delimiter: str
-    special_use: str | None
-    total: int
-    unread: int
+    """What the pane needs of a folder (tui.core.cache.FolderRow has it), read only."""
+
+    @property
+    def name(self) -> str: ...
+    @property
+    def delimiter(self) -> str: ...
+    @property
+    def special_use(self) -> str | None: ...
+    @property
+    def total(self) -> int: ...
+    @property
+    def unread(self) -> int: ...
 
 
 @dataclass(frozen=True)
@@ -44,7 +52,7 @@ class FolderEntry:
     unread: int
 
 
-def arrange(folders: list[FolderLike]) -> list[FolderEntry]:
+def arrange(folders: Sequence[FolderLike]) -> list[FolderEntry]:
     """Order and label folders for the pane: special ones first, then a sorted tree."""
     names = special_names()
     special = sorted(
@@ -66,7 +74,7 @@ def arrange(folders: list[FolderLike]) -> list[FolderEntry]:
     return entries
 
 
-def _personal_prefix(folders: list[FolderLike]) -> int:
+def _personal_prefix(folders: Sequence[FolderLike]) -> int:
     """The length of « INBOX. » when every other folder lives under it, as on Cyrus,
     Courier and other servers whose personal folders are INBOX's children: the pane
     then shows « Projets » at the top of the tree, not indented under nothing."""
@@ -105,7 +113,7 @@ class FolderList(OptionList):
         super().__init__(id=id)
         self._entries: list[FolderEntry] = []
 
-    def show(self, folders: list[FolderLike], current: str | None) -> None:
+    def show(self, folders: Sequence[FolderLike], current: str | None) -> None:
         """Redraw the folders, keeping the highlighted one."""
         self._entries = arrange(folders)
         options = []

@@ -11,7 +11,7 @@ does, so a conversation reads as one subject and its replies.
 from __future__ import annotations
 
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol, TypeVar, runtime_checkable
@@ -43,21 +43,30 @@ FOLDER_LABEL_CELLS = 16  # a search result's folder, before its subject
 
 
 class Row(Protocol):
-    """What the list needs of a message summary (tui.core.cache.Summary has it)."""
+    """What the list needs of a message summary (tui.core.cache.Summary has it), read
+    only: a frozen dataclass fits."""
 
-    uid: int
-    date: datetime | None
-    sender_name: str
-    sender_address: str
-    subject: str
-    size: int
-    flags: frozenset[str]
-    has_attachment: bool
+    @property
+    def uid(self) -> int: ...
+    @property
+    def date(self) -> datetime | None: ...
+    @property
+    def sender_name(self) -> str: ...
+    @property
+    def sender_address(self) -> str: ...
+    @property
+    def subject(self) -> str: ...
+    @property
+    def size(self) -> int: ...
+    @property
+    def flags(self) -> frozenset[str]: ...
+    @property
+    def has_attachment(self) -> bool: ...
 
 
 class RowSource(Protocol):
     def count(self, folder: str) -> int: ...
-    def page(self, folder: str, offset: int, limit: int) -> list[Row]: ...  # type: ignore[misc]
+    def page(self, folder: str, offset: int, limit: int) -> Sequence[Row]: ...
     def index_of(self, folder: str, uid: int) -> int | None: ...
 
 
@@ -175,7 +184,7 @@ class MessageList(LinesView, can_focus=True):
         self.page_scroll = page_scroll
         self.folder = ""
         self.total = 0
-        self._pages: OrderedDict[int, list[Row]] = OrderedDict()
+        self._pages: OrderedDict[int, Sequence[Row]] = OrderedDict()
         self.empty_text = _("Aucun message dans ce dossier.")
         # Called at once on Enter, instead of the Opened message, by an owner that must
         # act before the next key (keys typed ahead over SSH: tui/typeahead.py).
