@@ -95,3 +95,28 @@ async def test_the_list_scrollbar_follows_the_number_of_rows(
             assert messages.total == 3
             assert not messages.show_vertical_scrollbar
             assert messages.scrollable_content_region.width == messages.size.width
+
+
+async def test_opening_a_message_restyles_the_panes_not_the_whole_screen(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A class on the screen restyles every widget on it (~15 ms of each Entrée and
+    Échap at 80x24); the reader and the list carry the class themselves."""
+    from textual.css.stylesheet import Stylesheet
+
+    with demo_app(monkeypatch) as app:
+        async with app.run_test(size=(80, 24)) as pilot:
+            await pilot.pause()
+            restyled: list[str] = []
+            original = Stylesheet.apply
+
+            def spy(self: Stylesheet, node: object, *args: object, **kwargs: object) -> None:
+                restyled.append(type(node).__name__)
+                original(self, node, *args, **kwargs)  # type: ignore[arg-type]
+
+            monkeypatch.setattr(Stylesheet, "apply", spy)
+            for key in ("enter", "escape"):
+                await pilot.press(key)
+                await pilot.pause()
+    assert restyled  # the two panes and the footer's new keys
+    assert not {"StatusBar", "Input", "FolderList"} & set(restyled)

@@ -180,7 +180,9 @@ class MailboxScreen(Screen[None]):
     def _layout(self, width: int, height: int | None = None) -> None:
         was_wide = self.has_class("-wide")
         self._set_size_classes(width, self.size.height if height is None else height)
-        self.set_class(self.reading, "-reading")
+        narrow_reading = self.reading and not self.has_class("-wide")
+        self.messages.set_class(narrow_reading, "-reading")
+        self.reader.set_class(narrow_reading, "-reading")
         self.refresh_bindings()  # « Retour » shows only when there is somewhere to go
         if self.has_class("-wide") and not was_wide and self.is_mounted:
             self._preview_cursor()  # the reader appears: with the message under the cursor
