@@ -333,12 +333,19 @@ def app_figures(beds: Beds, size: int, runs: int, delay: float, results: Results
         shutil.rmtree(home / "config" / "courriel" / "trust.toml", ignore_errors=True)
 
         def backfilled(term: Terminal) -> None:
-            deadline = time.monotonic() + 600
+            started, ui_before = time.monotonic(), term.cpu_seconds(main_thread=True)
+            deadline = started + 600
             while cached_count(home) < size and time.monotonic() < deadline:
                 term.drain(quiet=0.5, limit=1.0)
+            wall, ui_after = time.monotonic() - started, term.cpu_seconds(main_thread=True)
             term.drain(quiet=0.5, limit=3.0)
             rss = term.peak_rss_kib()
             results.add("app_rss_backfill_mib", size, rss / 1024 if rss else None)
+            if cached_count(home) >= size:
+                # #21: the whole cold open until idle, and the UI thread's part of it.
+                results.add("app_cold_idle_cpu_s", size, term.cpu_seconds())
+                if ui_before is not None and ui_after is not None and wall > 0:
+                    results.add("app_backfill_ui_pct", size, 100 * (ui_after - ui_before) / wall)
 
         seconds, cpu, rss = timed(courriel, env, backfilled if run == 0 else None)
         results.add("app_cold_s", size, seconds)
@@ -377,8 +384,30 @@ def app_figures(beds: Beds, size: int, runs: int, delay: float, results: Results
             for delay in delays:
                 results.add(f"hold_{name}_ms", size, delay * 1000)
             results.add(f"hold_{name}_bytes", size, written / 30)
+            read_figures(term, name, size, runs, results)
         finally:
             term.close()
+
+
+# Reading (#21): open the message under the cursor, the next one with J, back with Échap.
+READING_KEYS = ((b"\r", "open"), (b"J", "next"), (b"\x1b", "back"))
+
+
+def read_figures(term: Terminal, name: str, size: int, runs: int, results: Results) -> None:
+    """Last byte and bytes written for each reading key, the bodies already fetched (a
+    first pass fetches them), as a person reads the newest mail."""
+    term.key(b"g")
+    for key in (b"\r", b"J", b"J", b"\x1b", b"g"):  # the first pass: bodies fetched
+        term.key(key, limit=5.0)
+        term.drain(quiet=0.5, limit=5.0)
+    for _round in range(max(5, runs)):
+        for key, label in READING_KEYS:
+            reply = term.key(key)
+            results.add(f"read_{label}_{name}_ms", size, reply.last_byte and reply.last_byte * 1000)
+            results.add(f"read_{label}_{name}_bytes", size, reply.size)
+            term.drain(quiet=0.3, limit=3.0)  # a deferred mark-as-read repaint is not counted
+        term.key(b"k")
+        term.drain(quiet=0.3, limit=3.0)
 
 
 # --- the table --------------------------------------------------------------------------------
@@ -436,6 +465,25 @@ ROWS: list[tuple[str, str, str, str]] = [
     ("key_narrow_bytes", "  bytes written per cursor move", "{:.0f}", "≤ 300"),
     ("hold_narrow_ms", "  holding j (30/s), 80x24: press → first byte (ms)", "{:.1f}", "≤ 30"),
     ("hold_narrow_bytes", "    bytes written per move", "{:.0f}", "≤ 300"),
+    (
+        "app_cold_idle_cpu_s",
+        "cold open → backfill done: CPU, all threads (s)",
+        "{:.2f}",
+        "≤ 3; neomutt 3.3",
+    ),
+    ("app_backfill_ui_pct", "  the UI thread meanwhile (% of one core)", "{:.1f}", "≤ 10"),
+    ("read_open_narrow_ms", "read, 80x24: Entrée → last byte (ms)", "{:.1f}", "≤ 40; neomutt 8"),
+    ("read_open_narrow_bytes", "  bytes written", "{:.0f}", "≤ 4096; neomutt 1427"),
+    ("read_next_narrow_ms", "  J (next message) → last byte (ms)", "{:.1f}", "≤ 40"),
+    ("read_next_narrow_bytes", "    bytes written", "{:.0f}", "≤ 4096"),
+    ("read_back_narrow_ms", "  Échap (back) → last byte (ms, escape delay incl.)", "{:.1f}", ""),
+    ("read_back_narrow_bytes", "    bytes written", "{:.0f}", "≤ 4096"),
+    ("read_open_wide_ms", "read, 120x40: Entrée → last byte (ms)", "{:.1f}", "≤ 40"),
+    ("read_open_wide_bytes", "  bytes written", "{:.0f}", ""),
+    ("read_next_wide_ms", "  J (next message) → last byte (ms)", "{:.1f}", "≤ 40"),
+    ("read_next_wide_bytes", "    bytes written", "{:.0f}", ""),
+    ("read_back_wide_ms", "  Échap (back) → last byte (ms, escape delay incl.)", "{:.1f}", ""),
+    ("read_back_wide_bytes", "    bytes written", "{:.0f}", ""),
     (
         "app_rss_backfill_mib",
         "peak RSS of the app, backfill included (MiB)",

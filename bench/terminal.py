@@ -118,11 +118,14 @@ class Terminal:
             size += len(chunk)
         return delays, size
 
-    def cpu_seconds(self) -> float | None:
+    def cpu_seconds(self, *, main_thread: bool = False) -> float | None:
         """CPU time the program has used so far (user + system, all threads): steadier
-        than wall time on a shared machine, where other jobs stretch the clock."""
+        than wall time on a shared machine, where other jobs stretch the clock.
+        `main_thread`: that thread's alone (courriel's UI; the worker has its own)."""
+        pid = self.process.pid
+        path = f"/proc/{pid}/task/{pid}/stat" if main_thread else f"/proc/{pid}/stat"
         with contextlib.suppress(OSError, IndexError, ValueError):
-            fields = open(f"/proc/{self.process.pid}/stat").read().rsplit(")", 1)[1].split()  # noqa: SIM115
+            fields = open(path).read().rsplit(")", 1)[1].split()  # noqa: SIM115
             return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
         return None
 
