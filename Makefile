@@ -25,8 +25,8 @@ $(RUN_STAMP): pyproject.toml | $(VENV)/bin/python
 	$(BIN)/python -m pip install -q -e .
 	touch $@
 
-$(DEV_STAMP): pyproject.toml | $(VENV)/bin/python
-	$(BIN)/python -m pip install -q -e '.[dev]'
+$(DEV_STAMP): pyproject.toml requirements-dev.lock | $(VENV)/bin/python
+	$(BIN)/python -m pip install -q -c requirements-dev.lock -e '.[dev]'
 	touch $@ $(RUN_STAMP)
 
 run: $(RUN_STAMP)
@@ -40,11 +40,13 @@ test: system-deps cyrus-deps $(DEV_STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy tui
+	$(BIN)/lint-imports
 
 lint: $(DEV_STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy tui
+	$(BIN)/lint-imports
 
 bench: system-deps $(DEV_STAMP)
 	$(BIN)/python -m bench
