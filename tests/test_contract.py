@@ -84,3 +84,24 @@ def test_the_account_asks_with_commands(tmp_path: Path) -> None:
         contract.SearchServer("INBOX", "réunion"),
         contract.ReplayLater(),
     ]
+
+
+def test_the_architecture_document_lists_every_command_and_event() -> None:
+    """docs/architecture.md's contract table is the map contributors read first."""
+    import dataclasses
+    import inspect
+    import re
+
+    from tui.core import contract
+
+    doc = (Path(__file__).resolve().parent.parent / "docs" / "architecture.md").read_text()
+    rows = set(re.findall(r"^\s*\| `(\w+)` \|", doc, re.MULTILINE))
+    declared = {
+        name
+        for name, cls in inspect.getmembers(contract, inspect.isclass)
+        if cls.__module__ == contract.__name__
+        and dataclasses.is_dataclass(cls)
+        and cls not in (contract.Command, contract.Event)
+    }
+    assert declared - rows == set()
+    assert rows & {"Command", "Event"} == set()
