@@ -722,3 +722,20 @@ async def test_a_screenshot_without_a_pictures_folder_goes_to_the_data_folder(
                 f"Capture d'écran enregistrée : {saved}"
             ]
             assert not (tmp_path / "home").exists()
+
+
+def test_french_plurals_put_zero_in_the_singular() -> None:
+    """French says « 0 non lu », « 0 message » (the plural starts at 2)."""
+    from tui.core.i18n import ngettext, set_language
+
+    set_language("fr")
+    assert [ngettext("{n} non lu", "{n} non lus", n) for n in (0, 1, 2)] == [
+        "{n} non lu",
+        "{n} non lu",
+        "{n} non lus",
+    ]
+    set_language("en")
+    try:
+        assert ngettext("{n} message", "{n} messages", 0) == "{n} messages"  # English
+    finally:
+        set_language("fr")

@@ -14,7 +14,19 @@ SUPPORTED = ("fr", "en")
 DOMAIN = "courriel"
 LOCALE_DIR = Path(__file__).resolve().parent.parent / "locales"
 
-_translation: gettext.NullTranslations = gettext.NullTranslations()
+
+class _French(gettext.NullTranslations):
+    """The message ids themselves, with French plural rules: 0 and 1 take the singular
+    (« 0 non lu », « 1 message »), where gettext's default would say « 0 non lus »."""
+
+    def ngettext(self, msgid1: str, msgid2: str, n: int) -> str:
+        return msgid1 if n <= 1 else msgid2
+
+    def npgettext(self, context: str, msgid1: str, msgid2: str, n: int) -> str:
+        return msgid1 if n <= 1 else msgid2
+
+
+_translation: gettext.NullTranslations = _French()
 _current = "fr"
 
 
@@ -37,7 +49,7 @@ def set_language(language: str) -> None:
     global _translation, _current
     _current = language if language in SUPPORTED else "fr"
     if _current == "fr":
-        _translation = gettext.NullTranslations()
+        _translation = _French()
     else:
         _translation = gettext.translation(
             DOMAIN, localedir=LOCALE_DIR, languages=[_current], fallback=True
