@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from tui.core.mime import RenderedMessage
 
 
+MARK_BATCH = 500  # UIDs per queued operation when a whole folder is marked read
 UNDO_MARGIN = 0.5  # seconds before the window closes when `u` stops being honoured
 # Bytes of removed bodies kept in memory for undo, all entries together. A body left out
 # is fetched again from the server if the message is put back and opened (issue 23).
@@ -176,6 +177,17 @@ class Account:
         summary = self.cache.summary(folder, uid)
         if summary is not None:
             self._flag(folder, uid, "\\Flagged", "\\Flagged" not in summary.flags)
+
+    def mark_folder_read(self, folder: str) -> int:
+        """Every cached unread message of the folder marked read, in batches of
+        MARK_BATCH UIDs (one queued operation, one STORE each); how many there were.
+        Messages not downloaded yet keep their state on the server."""
+        uids = self.cache.unread_uids(folder)
+        for start in range(0, len(uids), MARK_BATCH):
+            actions.set_flags(self.cache, folder, uids[start : start + MARK_BATCH], add=["\\Seen"])
+        if uids:
+            self._send(contract.ReplayLater())
+        return len(uids)
 
     def _flag(self, folder: str, uid: int, flag: str, on: bool) -> None:
         if on:

@@ -927,6 +927,14 @@ class Cache:
         ).fetchone()
         return int(row[0])
 
+    def unread_uids(self, folder: str) -> list[int]:
+        """Cached UIDs of a folder without \\Seen, ascending (the partial index on
+        unread rows answers it without reading the folder)."""
+        rows = self._db.execute(
+            "SELECT uid FROM messages WHERE folder = ? AND seen = 0 ORDER BY uid", (folder,)
+        )
+        return [int(row[0]) for row in rows]
+
     def uids(
         self,
         folder: str,

@@ -25,6 +25,7 @@ from textual.widgets import Input
 
 from tui.boundary import contained, while_shown
 from tui.core.errors import MailError
+from tui.core.formatting import figure
 from tui.core.i18n import _, ngettext, pgettext
 from tui.widgets.folder_list import FolderList
 from tui.widgets.footer import Footer
@@ -98,6 +99,9 @@ class MailboxScreen(Screen[None]):
         Binding("A", "archive", _("Archiver"), show=False, id="mailbox.archive"),
         Binding("!", "toggle_flag", _("Suivi"), show=False, id="mailbox.flag"),
         Binding("n", "toggle_read", _("Lu/non lu"), show=False, id="mailbox.read"),
+        Binding(
+            "N", "mark_folder_read", _("Tout marquer comme lu"), show=False, id="mailbox.read_all"
+        ),
         Binding("s", "save_attachment", _("Enregistrer PJ"), show=False, id="mailbox.save"),
         Binding("/", "search", _("Rechercher"), id="mailbox.search"),
         Binding("t", "toggle_threads", _("Fils de discussion"), show=False, id="mailbox.threads"),
@@ -437,6 +441,8 @@ class MailboxScreen(Screen[None]):
             # Hidden, not greyed: at 80 columns the footer has room for « ? Aide » only
             # without it.
             return self.reading or any(self.has_class(c) for c in ("-searching", "-folders"))
+        if action == "mark_folder_read" and self.results is not None:
+            return None  # search results are not a folder
         if action == "toggle_threads" and self.has_class("-searching"):
             return None  # search results stay a flat list, newest first
         return True
@@ -451,6 +457,45 @@ class MailboxScreen(Screen[None]):
         if selected := self._selected():
             self.account.toggle_seen(*selected)
             self._changed()
+
+    def action_mark_folder_read(self) -> None:
+        """« Tout marquer comme lu » for the folder on screen, once the user said yes: the
+        count is in the question, and there is no undo."""
+        folder = self.folder
+        unread = self.account.cache.unread(folder)
+        label = self.query_one(FolderList).label_of(folder)
+        if not unread:
+            self.notify(
+                _("Aucun message non lu dans « {folder} ».").format(folder=label), markup=False
+            )
+            return
+
+        def answered(choice: str | None) -> None:
+            if choice != "read" or self.folder != folder:
+                return
+            count = self.account.mark_folder_read(folder)
+            self._changed()
+            self.notify(
+                ngettext(
+                    "{n} message marqué comme lu.", "{n} messages marqués comme lus.", count
+                ).format(n=figure(count)),
+                markup=False,
+            )
+
+        from tui.screens.choice import Choice
+
+        self.app.push_screen(
+            Choice(
+                _("Tout marquer comme lu"),
+                ngettext(
+                    "{n} message non lu de « {folder} » sera marqué comme lu.",
+                    "Les {n} messages non lus de « {folder} » seront marqués comme lus.",
+                    unread,
+                ).format(n=figure(unread), folder=label),
+                [("read", _("Marquer comme lus")), ("cancel", _("Annuler"))],
+            ),
+            answered,
+        )
 
     def action_toggle_flag(self) -> None:
         if selected := self._selected():
