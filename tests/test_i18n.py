@@ -549,7 +549,15 @@ async def test_palette_in_french(monkeypatch: pytest.MonkeyPatch) -> None:
             textual = {c.title: c.help for c in App.get_system_commands(app, app.screen)}
             assert set(textual) <= TEXTUAL_PALETTE  # what Textual itself offers here
             ours = palette(app)
-            assert set(ours) == {"Thème", "Quitter", "Aide", "Agrandir", "Capture d'écran"}
+            assert set(ours) == {
+                "Thème",
+                "Quitter",
+                "Aide",
+                "Agrandir",
+                "Capture d'écran",
+                "Tout marquer comme lu",
+                "Vider la corbeille",
+            }
             assert not set(ours.values()) & set(textual.values())
             await pilot.press("ctrl+p")
             await pilot.pause()
@@ -583,6 +591,8 @@ async def test_palette_in_english(
                 "Help": "The keys of this screen",
                 "Maximize": "The active pane on the whole screen",
                 "Screenshot": "Save an SVG image of the screen",
+                "Mark all as read": "The unread messages of the folder on screen",
+                "Empty the Trash": "Delete the messages in the Trash for good",
             }
             app.action_change_theme()
             await pilot.pause()

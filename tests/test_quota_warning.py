@@ -129,8 +129,8 @@ def test_the_notice_says_what_to_do(tmp_path: Path) -> None:
     cache.close()
     assert notice is not None
     assert notice.message == (
-        "Votre boîte est pleine à 86 % : videz la Corbeille et supprimez d'abord les "
-        "messages avec de grosses pièces jointes."
+        "Votre boîte est pleine à 86 % : videz la Corbeille (ctrl+p, « Vider la corbeille ») "
+        "et supprimez d'abord les messages avec de grosses pièces jointes."
     )
 
 

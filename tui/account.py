@@ -23,7 +23,7 @@ if TYPE_CHECKING:
     from tui.core.mime import RenderedMessage
 
 
-MARK_BATCH = 500  # UIDs per queued operation when a whole folder is marked read
+MARK_BATCH = 500  # UIDs per queued operation when a whole folder is marked or emptied
 UNDO_MARGIN = 0.5  # seconds before the window closes when `u` stops being honoured
 # Bytes of removed bodies kept in memory for undo, all entries together. A body left out
 # is fetched again from the server if the message is put back and opened (issue 23).
@@ -185,6 +185,20 @@ class Account:
         uids = self.cache.unread_uids(folder)
         for start in range(0, len(uids), MARK_BATCH):
             actions.set_flags(self.cache, folder, uids[start : start + MARK_BATCH], add=["\\Seen"])
+        if uids:
+            self._send(contract.ReplayLater())
+        return len(uids)
+
+    def empty_trash(self) -> int:
+        """Every cached message of the Trash removed for good, at once in the cache and
+        then on the server (expunged in batches of MARK_BATCH UIDs); how many there
+        were. No undo: the UI asks first."""
+        trash = self.cache.special_folder("trash")
+        if trash is None:
+            return 0
+        uids = self.cache.uids(trash)
+        for start in range(0, len(uids), MARK_BATCH):
+            actions.expunge(self.cache, trash, uids[start : start + MARK_BATCH])
         if uids:
             self._send(contract.ReplayLater())
         return len(uids)

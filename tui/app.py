@@ -232,6 +232,17 @@ class CourrielApp(TypeAhead, CrashScreen, Sending, App[None]):
             # After the palette has closed, or it would be in the picture.
             lambda: self.set_timer(0.1, self._save_screenshot),
         )
+        if isinstance(screen, MailboxScreen):
+            yield SystemCommand(
+                _("Tout marquer comme lu"),
+                _("Les messages non lus du dossier affiché"),
+                screen.action_mark_folder_read,
+            )
+            yield SystemCommand(
+                _("Vider la corbeille"),
+                _("Supprimer définitivement les messages de la corbeille"),
+                screen.action_empty_trash,
+            )
         if not self.account.demo:
             yield SystemCommand(
                 _("Configurer le compte"),

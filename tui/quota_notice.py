@@ -57,8 +57,8 @@ def quota_notice(cache: Cache) -> QuotaNotice | None:
     if level <= shown or percent is None:
         return None  # already said, or room was made (a later crossing warns again)
     message = _(
-        "Votre boîte est pleine à {percent} % : videz la Corbeille et supprimez d'abord "
-        "les messages avec de grosses pièces jointes."
+        "Votre boîte est pleine à {percent} % : videz la Corbeille (ctrl+p, « Vider la "
+        "corbeille ») et supprimez d'abord les messages avec de grosses pièces jointes."
     ).format(percent=min(int(percent), 999))
     if level >= QUOTA_ERROR:
         return QuotaNotice(message, _("Boîte aux lettres pleine"), "error")

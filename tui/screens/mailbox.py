@@ -461,6 +461,9 @@ class MailboxScreen(Screen[None]):
     def action_mark_folder_read(self) -> None:
         """« Tout marquer comme lu » for the folder on screen, once the user said yes: the
         count is in the question, and there is no undo."""
+        if self.results is not None:
+            self.notify(_("Les résultats d'une recherche ne sont pas un dossier."), markup=False)
+            return
         folder = self.folder
         unread = self.account.cache.unread(folder)
         label = self.query_one(FolderList).label_of(folder)
@@ -493,6 +496,50 @@ class MailboxScreen(Screen[None]):
                     unread,
                 ).format(n=figure(unread), folder=label),
                 [("read", _("Marquer comme lus")), ("cancel", _("Annuler"))],
+            ),
+            answered,
+        )
+
+    def action_empty_trash(self) -> None:
+        """« Vider la corbeille », from the palette: asks first, with the count, « Annuler »
+        being the button in focus; the Trash is found by SPECIAL-USE or by name."""
+        trash = self.account.cache.special_folder("trash")
+        if trash is None:
+            self.notify(_("Aucune corbeille sur ce compte."), markup=False)
+            return
+        label = self.query_one(FolderList).label_of(trash)
+        count = self.account.cache.count(trash)
+        if not count:
+            self.notify(_("« {folder} » est déjà vide.").format(folder=label), markup=False)
+            return
+
+        def answered(choice: str | None) -> None:
+            if choice != "empty":
+                return
+            emptied = self.account.empty_trash()
+            self._changed()
+            self.notify(
+                ngettext(
+                    "{n} message supprimé définitivement.",
+                    "{n} messages supprimés définitivement.",
+                    emptied,
+                ).format(n=figure(emptied)),
+                markup=False,
+            )
+
+        from tui.screens.choice import Choice
+
+        self.app.push_screen(
+            Choice(
+                _("Vider la corbeille"),
+                ngettext(
+                    "{n} message de « {folder} » sera supprimé définitivement, sans retour "
+                    "possible.",
+                    "Les {n} messages de « {folder} » seront supprimés définitivement, sans "
+                    "retour possible.",
+                    count,
+                ).format(n=figure(count), folder=label),
+                [("cancel", _("Annuler")), ("empty", _("Vider la corbeille"))],
             ),
             answered,
         )
