@@ -33,16 +33,16 @@ async def test_reading_a_message_and_going_back_fit_one_screen(
     with demo_app(monkeypatch) as app:
         async with app.run_test(size=(80, 24)) as pilot:
             await pilot.pause()
-            enter, next_, back, j = await keys_and_frames(app, pilot, "enter", "J", "escape", "j")
-            assert app.screen.query_one(MessageList).cursor == 2  # J opened the next one
+            enter, next_, back = await keys_and_frames(app, pilot, "enter", "J", "escape")
+            assert app.screen.query_one(MessageList).cursor == 1  # J opened the next one
     assert sum(enter) <= ONE_SCREEN, "opening a message drew the screen more than once"
     assert sum(next_) <= ONE_SCREEN, "the next message drew the screen more than once"
-    assert sum(back) <= ONE_SCREEN, "going back to the list drew the screen more than once"
-    # A move in the list resends two rows: nothing kept from while the list was hidden.
-    assert sum(j) <= 400
+    # Back: the list's repaints asked while it was hidden still go out once more (they
+    # carry a scroll made while hidden; dropping them showed a stale page, review).
+    assert sum(back) <= 2 * ONE_SCREEN
     # One frame each: the footer's new keys (« Échap Retour ») and the list's scrollbar
     # are drawn with the pane, not resent after it (each cost a frame of its own).
-    assert [len(frames) for frames in (enter, next_, back, j)] == [1, 1, 1, 1]
+    assert [len(frames) for frames in (enter, next_)] == [1, 1]
 
 
 async def test_moving_the_focus_does_not_repaint_the_screen(

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from typing import Any, Self
 
-from textual import events
 from textual.geometry import Region, Size
 from textual.scroll_view import ScrollView
 from textual.scrollbar import ScrollBar
@@ -102,10 +101,3 @@ class LinesView(ScrollView):
         sets its width again when shown, and the vertical scrollbar went out twice)."""
         width = 0 if self.styles.overflow_x == "hidden" else self.virtual_size.width
         return Size(width, self.virtual_size.height)
-
-    def _on_show(self, event: events.Show) -> None:
-        """The layout pass that showed this pane has just drawn all of it. What the pane
-        was asked to repaint while hidden, Textual keeps and replays at its next update:
-        the first `j` after reading a message resent the whole list (2.7 KB, not 0.2)."""
-        super()._on_show(event)
-        self._repaint_regions.clear()
