@@ -244,3 +244,33 @@ def test_help_has_no_english_options_heading() -> None:
 def test_help_keeps_the_english_heading_in_english(english: None) -> None:
     for text in every_help():
         assert "\noptions:\n" in text, text
+
+
+async def test_the_footer_keeps_its_keys_when_one_appears_or_goes(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Entrée adds « Échap Retour » (and, at 80 columns, leaves out « / Rechercher »):
+    the other keys stay the same widgets, in order, greyed or not as the screen says
+    (#21: mounting and styling every key was a fifth of the work of opening a message)."""
+    from tui.widgets.footer import Footer
+
+    with demo_app(monkeypatch) as app:
+        async with app.run_test(size=(80, 24)) as pilot:
+            await pilot.pause()
+            footer = app.screen.query_one(Footer)
+
+            def keys() -> list[FooterKey]:
+                return list(footer.query(FooterKey))
+
+            before = {key.action: key for key in keys()}
+            await pilot.press("enter")
+            await pilot.pause()
+            after = keys()
+            assert [k.key_display for k in after][:2] == ["Échap", "b"]
+            assert "Échap Retour" in bottom_row(app)
+            kept = [key for key in after if key.action in before]
+            assert kept and all(key is before[key.action] for key in kept)
+            await pilot.press("escape")
+            await pilot.pause()
+            assert [k.action for k in keys()] == list(before)
+            assert bottom_row(app).startswith(" b Dossiers")

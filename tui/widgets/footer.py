@@ -13,6 +13,7 @@ keys do not all fit, whole keys are left out rather than one cut mid-word (« ? 
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Mapping
 from typing import Any
 
@@ -33,6 +34,16 @@ KEPT_KEYS = {"escape"}
 KEPT_ACTIONS = {"help", "app.help"}
 
 
+def _plain_key(widget: object) -> bool:
+    return isinstance(widget, FooterKey) and not widget.has_class("-grouped")
+
+
+def _identity(key: FooterKey) -> tuple[object, ...]:
+    """What a key shows, but for being greyed: a key with the same identity is kept."""
+    classes = tuple(sorted(key.classes - {"-disabled"}))
+    return (key.key, key.key_display, key.description, key.action, classes, str(key.tooltip))
+
+
 class SteadyKey(FooterKey):
     """A footer key drawn in the frame that lays it out.
 
@@ -51,6 +62,9 @@ class Footer(TextualFooter):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._shown: tuple[object, ...] | None = None
+        # One rebuild at a time: a second one started while the first awaits its
+        # mounts would work from children that are about to change.
+        self._rebuilding = asyncio.Lock()
 
     def on_resize(self, event: Resize) -> None:
         wide = event.size.width >= PALETTE_MIN_WIDTH
@@ -133,10 +147,46 @@ class Footer(TextualFooter):
             self.call_later(self.recompose)
 
     async def recompose(self) -> None:
-        if not self.is_attached:
-            return
-        signature = self._signature()
-        if signature == self._shown:
-            return
-        self._shown = signature
-        await super().recompose()
+        async with self._rebuilding:
+            if not self.is_attached:
+                return
+            signature = self._signature()
+            if signature == self._shown:
+                return
+            self._shown = signature
+            keys = list(self.compose())
+            if self.children and all(_plain_key(w) for w in [*keys, *self.children]):
+                await self._update(keys)  # type: ignore[arg-type]  # all FooterKeys
+            else:
+                await super().recompose()  # grouped keys: rebuilt whole, as Textual does
+
+    async def _update(self, keys: list[FooterKey]) -> None:
+        """The keys shown now, keeping the ones already there: mounting and styling a
+        key is most of a rebuild (py-spy: 22 % of the UI's work on Entrée, #21). One
+        key appears (« Échap Retour ») or goes; a key greyed or not is restyled alone."""
+        unused = {_identity(key): key for key in self.children if isinstance(key, FooterKey)}
+        wanted: list[FooterKey] = []
+        for key in keys:
+            kept = unused.pop(_identity(key), None)
+            if kept is None:
+                wanted.append(key)
+                continue
+            if kept._disabled != key._disabled:
+                kept._disabled = key._disabled
+                kept.set_class(key._disabled, "-disabled")
+            wanted.append(kept)
+        with self.app.batch_update():  # one frame, not one per key removed or mounted
+            if unused:
+                await self.remove_children(list(unused.values()))
+            for position, key in enumerate(wanted):
+                if self._going():
+                    return  # its screen is closing: what is mounted now is ignored
+                if key.parent is None:
+                    before = position if position < len(self.children) else None
+                    await self.mount(key, before=before)
+                elif self.children.index(key) != position:
+                    self.move_child(key, before=position)
+
+    def _going(self) -> bool:
+        """Being removed with its screen (Textual ignores a mount then)."""
+        return not self.is_attached or bool(getattr(self, "_pruning", False))
