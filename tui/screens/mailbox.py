@@ -244,6 +244,12 @@ class MailboxScreen(Screen[None]):
         """The next or previous message of the list, opened in the reader: read a folder
         message after message without going back to the list."""
         messages = self.messages
+        selected = self._selected()
+        if delta > 0 and selected is not None and self.opened not in (None, selected):
+            # The message read is gone (`d`, or a sync): the cursor already stands on
+            # the one that followed it, and moving on would skip that one.
+            self.open_message(*selected, focus=True)
+            return
         before = messages.cursor
         messages.cursor = before + delta
         if messages.cursor == before:
@@ -293,6 +299,8 @@ class MailboxScreen(Screen[None]):
     def _highlighted(self, event: MessageList.Highlighted) -> None:
         if self.folder.upper() == "INBOX" and self.status.new_mail:
             self.status.new_mail = 0  # seen: the user is looking at the inbox
+        if event.uid != self.messages.selected_uid:
+            return  # stale: the cursor has moved on (a burst of J opened a later one)
         if self._preview_timer is not None:
             self._preview_timer.stop()
         if (event.folder, event.uid) == self.opened:

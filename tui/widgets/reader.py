@@ -15,8 +15,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from rich.segment import Segment
+from rich.style import Style
 from textual.binding import Binding
+from textual.cache import LRUCache
 from textual.content import Content
 from textual.geometry import Size
 from textual.strip import Strip
@@ -44,6 +45,8 @@ class ReaderView:
 # The rule under the headers is the block of class "reader--rule"; its text is unused.
 _Block = tuple[Content, str, bool]
 _RULE = "reader--rule"
+_Line = tuple[Content, str]  # a wrapped line and the component class that colours it
+STRIPS_KEPT = 500  # lines kept as drawn: a few screens' worth, for scrolling back
 MARGIN = 1  # columns left blank each side of the text
 
 
@@ -75,8 +78,11 @@ class Reader(LinesView, can_focus=True):
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
-        self._lines: list[Strip] = []
+        self._lines: list[_Line] = []  # the wrapped text, and its component class
+        self._width = 0  # the width the lines were wrapped for, margins included
+        self._strips: LRUCache[int, Strip] = LRUCache(STRIPS_KEPT)  # lines as drawn
         self._wrapped_for: Size | None = None  # the room wrapped for; None: wrap again
+        self._wrapped_with: tuple[Style, ...] = ()  # the styles the lines were drawn with
         self._blocks = _blocks(ReaderView(headers=[], body=_("Aucun message sélectionné.")))
 
     # --- what is shown --------------------------------------------------------------
@@ -114,60 +120,98 @@ class Reader(LinesView, can_focus=True):
         return resized
 
     def notify_style_update(self) -> None:
+        """A theme change recolours the lines: wrap again. Only then: Textual calls this
+        for every focus change too, and a 1 MB body took seconds to wrap (review)."""
         super().notify_style_update()
-        self._wrapped_for = None  # a theme or focus change: the colours are in the lines
+        if self._wrapped_for is not None and self._styles() != self._wrapped_with:
+            self._wrapped_for = None
+
+    def _styles(self) -> tuple[Style, ...]:
+        """What the lines are drawn with."""
+        return tuple(
+            self.get_visual_style(*classes).rich_style
+            for classes in ((), *((name,) for name in sorted(self.COMPONENT_CLASSES)))
+        )
 
     def _wrap(self, *, quiet: bool = False) -> None:
         """Wrap every block for the pane's room, once; the scroll range follows. A
-        message taller than the pane is wrapped again beside the scrollbar it will get,
-        so the text never runs under it. `quiet`: during a layout pass, which sizes the
+        message taller than the pane is wrapped beside the scrollbar it will get, so
+        the text never runs under it. `quiet`: during a layout pass, which sizes the
         scrollbars itself."""
         room = self._wrapped_for = self.container_size
-        lines = self._wrapped(room.width)
-        if len(lines) > room.height and room.width > self.styles.scrollbar_size_vertical:
-            lines = self._wrapped(room.width - self.styles.scrollbar_size_vertical)
+        self._wrapped_with = self._styles()
+        bar = self.styles.scrollbar_size_vertical
+        beside_bar = room.width > bar and self._rows_at_least() > room.height
+        width = room.width - bar if beside_bar else room.width
+        lines = self._wrapped(width)
+        if not beside_bar and len(lines) > room.height and room.width > bar:
+            width = room.width - bar  # taller once wrapped: a short text, cheap again
+            lines = self._wrapped(width)
         self._lines = lines
-        size = Size(lines[0].cell_length if lines else 0, len(lines))
+        self._width = width if lines else 0
+        self._strips.clear()
+        size = Size(self._width, len(lines))
         if quiet:
             self.set_reactive(Reader.virtual_size, size)
         else:
             self.virtual_size = size
 
-    def _wrapped(self, width: int) -> list[Strip]:
-        """The blocks as lines `width` cells wide: one column of margin each side, drawn
-        here rather than as CSS padding, so that a line of plain text is one segment
-        (Textual draws padding as segments of its own, each with its own colour codes:
-        ~50 B a line over SSH)."""
-        inner = width - 2 * MARGIN
+    def _rows_at_least(self) -> int:
+        """The lines the blocks take before any wrapping: a body that is taller than
+        the pane anyway is wrapped once, beside its scrollbar."""
+        return sum(text.plain.count("\n") + 1 + gap for text, _kind, gap in self._blocks)
+
+    def _wrapped(self, width: int) -> list[_Line]:
+        """The blocks as lines of text for `width` cells, without their styles: a line
+        becomes a Strip only when drawn (half the time of a 1 MB body went on Strips
+        for lines nobody scrolled to)."""
+        inner = width - 2 * _margin(width)
         if inner <= 0:
             return []
-        base = self.get_visual_style()
-        margin = Strip.blank(MARGIN, base.rich_style)
-        lines: list[Strip] = []
+        lines: list[_Line] = []
         for text, component, gap in self._blocks:
-            style = self.get_visual_style(component) if component else base
             if gap and lines:
-                lines.append(Strip.blank(width, base.rich_style))
+                lines.append((Content(""), ""))
             if component == _RULE:
-                rows = [Strip([Segment("─" * inner, style.rich_style)], inner)]
+                lines.append((Content("─" * inner), component))
+            elif not text.plain:
+                lines.append((text, component))
             else:
-                wrapped = text.expand_tabs().wrap(inner) if text.plain else [Content("")]
-                rows = [
-                    Strip(line.render_segments(style))
-                    .extend_cell_length(inner, style.rich_style)
-                    .crop(0, inner)
-                    for line in wrapped
-                ]
-            lines.extend(Strip.join([margin, row, margin]).simplify() for row in rows)
+                lines.extend((line, component) for line in text.expand_tabs().wrap(inner))
         return lines
+
+    def _strip(self, index: int) -> Strip:
+        """Line `index` as drawn: one column of margin each side, drawn here rather than
+        as CSS padding, so that a line of plain text is one segment (Textual draws
+        padding as segments of its own, each with its own colour codes: ~50 B a line
+        over SSH)."""
+        strip = self._strips.get(index)
+        if strip is None:
+            text, component = self._lines[index]
+            base = self.get_visual_style()
+            style = self.get_visual_style(component) if component else base
+            margin = Strip.blank(_margin(self._width), base.rich_style)
+            inner = self._width - 2 * margin.cell_length
+            row = (
+                Strip(text.render_segments(style))
+                .extend_cell_length(inner, style.rich_style)
+                .crop(0, inner)
+            )
+            strip = self._strips[index] = Strip.join([margin, row, margin]).simplify()
+        return strip
 
     def render_line(self, y: int) -> Strip:
         if self.container_size != self._wrapped_for:
             self._wrap()
         index = self.scroll_offset.y + y
         if 0 <= index < len(self._lines):
-            return self._lines[index]
+            return self._strip(index)
         return Strip.blank(self.scrollable_content_region.width, self.rich_style)
+
+
+def _margin(width: int) -> int:
+    """The blank columns each side of the text; none when there is no room for them."""
+    return MARGIN if width > 2 * MARGIN else 0
 
 
 def _blocks(view: ReaderView) -> list[_Block]:
