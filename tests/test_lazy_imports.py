@@ -24,6 +24,8 @@ NOT_AT_START = (
     "tui.core.mime",
     "tui.core.compose",
     "tui.core.htmlbody",
+    "html.entities",
+    "importlib.metadata",
 )
 # The worker connects and syncs; bodies, composing and HTML wait for their first use.
 NOT_WITH_THE_WORKER = (
@@ -33,7 +35,11 @@ NOT_WITH_THE_WORKER = (
     "tui.core.mime",
     "tui.core.compose",
     "tui.core.htmlbody",
+    "html.entities",
+    "importlib.metadata",  # imapclient's version lookup (tui/core/imapversion.py)
 )
+# A plain-text message is read without the HTML converter.
+NOT_FOR_PLAIN_TEXT = ("tui.core.htmlbody", "html.entities", "inscriptis", "lxml")
 
 
 def loaded(module: str, watched: tuple[str, ...]) -> list[str]:
@@ -50,3 +56,29 @@ def loaded(module: str, watched: tuple[str, ...]) -> list[str]:
 )
 def test_heavy_modules_wait_for_their_first_use(module: str, watched: tuple[str, ...]) -> None:
     assert loaded(module, watched) == [], f"import {module} loads them"
+
+
+def test_a_plain_text_message_is_read_without_the_html_converter() -> None:
+    code = (
+        "import sys\n"
+        "from tui.core.mime import parse_message\n"
+        "parse_message(b'From: a@b.fr\\r\\nSubject: x\\r\\n\\r\\nBonjour\\r\\n')\n"
+        f"print(','.join(m for m in {NOT_FOR_PLAIN_TEXT!r} if m in sys.modules))\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True
+    )
+    assert result.stdout.strip() == ""
+
+
+def test_imapclient_still_knows_its_version() -> None:
+    """Its version module is replaced so that importlib.metadata stays unloaded; the
+    version it reports is still the installed one."""
+    from importlib import metadata
+
+    import imapclient
+
+    assert imapclient.__version__ == metadata.version("imapclient")
+    assert imapclient.version_info[:2] == tuple(
+        int(part) for part in metadata.version("imapclient").split(".")[:2]
+    )

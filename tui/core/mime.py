@@ -21,7 +21,6 @@ from typing import Any
 
 from tui.core import dates, logs
 from tui.core.formatting import long_date, size_short
-from tui.core.htmlbody import html_to_text
 from tui.core.i18n import _, ngettext
 from tui.core.mimestream import PartBody, RawSource, Skeleton, skeleton
 from tui.core.mimetext import (
@@ -362,6 +361,10 @@ class _Walker:
     def _add_html(self, data: PartBody, charset: str | None) -> None:
         if self.body_chars > MAX_BODY_CHARS:
             return
+        # Late: the converter (and the HTML entity table, ~0.4 MiB) waits for the first
+        # HTML message; a plain-text one does not need it (#22).
+        from tui.core.htmlbody import html_to_text
+
         result = html_to_text(self._decode(data, charset), first_link=len(self.links) + 1)
         self.links.extend(result.links)
         self.remote_images += result.remote_images
