@@ -164,6 +164,29 @@ def test_uidvalidity_change_drops_the_folder(bed: Bed, tmp_path: Path) -> None:
     sync.conn.close()
 
 
+def test_server_search_lists_matches_the_backfill_has_not_reached(bed: Bed, tmp_path: Path) -> None:
+    """A search during the first sync listed only what was cached: « Message 2 » found
+    nothing older than the first page. Those matches are now fetched and cached; a
+    message the user deleted (not replayed yet) does not come back."""
+    user = bed.new_user()
+    seed(bed, user, 250)
+    sync = engine(bed, user, tmp_path / "c.sqlite", first_page=100, chunk=60)
+    sync.sync_folders()
+    assert sync.sync_folder("INBOX").backfill_remaining
+    assert sync.cache.summary("INBOX", 2) is None  # older than the first page
+    sync.delete("INBOX", [201])
+    found = [s.uid for s in sync.search_server("INBOX", "Message 2")]
+    expected = [2, *range(20, 30), *range(200, 251)]
+    expected.remove(201)
+    assert found == expected
+    assert sync.cache.summary("INBOX", 2) is not None  # cached: the list can show it
+    assert sync.cache.summary("INBOX", 201) is None
+    while sync.backfill_step("INBOX"):
+        pass
+    assert sync.cache.count("INBOX") == 249  # the backfill took the early rows in
+    sync.conn.close()
+
+
 def test_offline_actions_survive_restart_and_replay_in_order(bed: Bed, tmp_path: Path) -> None:
     user = bed.new_user()
     seed(bed, user, 12)

@@ -43,6 +43,7 @@ LISTED_STATUS_SECONDS = 30.0  # a STATUS read with LIST serves the folder steps 
 # the pass is rare: without CONDSTORE, only when the unread count moved or on F5).
 FLAG_BATCH = 500
 FLAG_WINDOW = 2000
+SEARCH_FETCH_MAX = 500  # server matches not cached yet, fetched for a search's results
 PREFETCH_MAX_BYTES = 2 * 1024 * 1024  # bodies fetched ahead for offline reading, each
 PREFETCH_BUDGET_SHARE = 0.5  # …while the cached bodies fill less than this of the budget
 
@@ -486,14 +487,35 @@ class SyncEngine:
         return True
 
     def search_server(self, folder: str, text: str) -> list[Summary]:
+        """The server's matches in `folder`. Those not cached yet (the backfill has not
+        reached them) are fetched and cached, the newest SEARCH_FETCH_MAX of them: they
+        were dropped, so a search during the first sync missed older mail (#16)."""
         if self.conn.selected != folder:
             self._select(folder)
-        found = []
+        found: dict[int, Summary] = {}
+        missing: list[int] = []
+        removed = self._pending_removals(folder)
         for uid in self.conn.search_text(text):
             summary = self.cache.summary(folder, uid)
             if summary is not None:
-                found.append(summary)
-        return found
+                found[uid] = summary
+            elif uid not in removed:  # the user deleted or moved it: not back in the list
+                missing.append(uid)
+        if missing:
+            self._store(folder, self.conn.fetch_uids(missing[-SEARCH_FETCH_MAX:], SUMMARY_ITEMS))
+            for uid in missing[-SEARCH_FETCH_MAX:]:
+                if (summary := self.cache.summary(folder, uid)) is not None:
+                    found[uid] = summary
+        return [found[uid] for uid in sorted(found)]
+
+    def _pending_removals(self, folder: str) -> set[int]:
+        """Uids of `folder` the user deleted, moved or expunged, not replayed yet."""
+        return {
+            uid
+            for op in self.cache.pending_ops()
+            if op.kind in ("move", "expunge") and op.folder == folder
+            for uid in op.uids
+        }
 
     # --- user actions: the cache at once, the server when reachable -------------------
 
