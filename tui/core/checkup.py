@@ -380,6 +380,8 @@ class _Checkup:
         missing = [name for name, there in offered if not there and name != "QUOTA"]
         if missing:  # for the help desk: what courriel does without on this server
             detail += " ; " + _("sans {extensions}").format(extensions=", ".join(missing))
+        if quota is None and connection.has("QUOTA"):  # Cyrus: QUOTA, no limit set here
+            return detail + " ; " + _("pas de limite de taille sur cette boîte"), None
         if quota is None:
             return detail + " ; " + _("le serveur n'annonce pas de quota"), None
         used, limit = quota
