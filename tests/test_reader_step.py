@@ -131,3 +131,61 @@ async def test_a_very_narrow_reader_still_shows_the_text(
             lines = reader._wrapped(width)
             shown = "".join(text.plain for text, _kind in lines).replace(" ", "")
             assert shown == "abcdef"
+
+
+async def test_j_after_deleting_the_last_message_rings_the_bell(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Nothing follows the last message: J must not open the one before it (review)."""
+    with demo_app(monkeypatch) as app:
+        async with app.run_test(size=(80, 24)) as pilot:
+            await pilot.pause()
+            previous = uid_at(app, app.screen.query_one(MessageList).total - 2)
+            await pilot.press("end", "enter", "d")
+            await pilot.pause()
+            bells: list[int] = []
+            monkeypatch.setattr(app, "bell", lambda: bells.append(1))
+            await pilot.press("J")
+            await pilot.pause()
+            assert bells and app.screen.opened[1] != previous
+
+
+async def test_j_from_the_list_opens_the_message_after_the_cursor(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Read a message, back to the list, move down: J opens the next after the cursor,
+    as K opens the one before it."""
+    with demo_app(monkeypatch) as app:
+        async with app.run_test(size=(80, 24)) as pilot:
+            await pilot.pause()
+            await pilot.press("enter")
+            await pilot.pause()
+            await pilot.press("escape", "down", "down", "down")
+            await pilot.pause()
+            await pilot.press("J")
+            await pilot.pause()
+            assert app.screen.opened[1] == uid_at(app, 4)
+
+
+async def test_the_rule_and_warnings_follow_a_theme_change(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Textual restyles the reader before its component classes: colours read then were
+    the old theme's, and stayed until the next focus change (review)."""
+
+    async def rule_colour(switch: bool) -> set[object]:
+        with demo_app(monkeypatch) as app:
+            async with app.run_test(size=(80, 24)) as pilot:
+                if not switch:
+                    app.theme = "textual-light"
+                await pilot.pause()
+                await pilot.press("enter")
+                await pilot.pause()
+                if switch:
+                    app.theme = "textual-light"
+                    await pilot.pause()
+                reader = app.screen.query_one(Reader)
+                rule = next(i for i, (_t, kind) in enumerate(reader._lines) if kind)
+                return {s.style.color for s in reader._strip(rule) if s.style and s.text.strip()}
+
+    assert await rule_colour(True) == await rule_colour(False)

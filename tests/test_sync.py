@@ -187,6 +187,20 @@ def test_server_search_lists_matches_the_backfill_has_not_reached(bed: Bed, tmp_
     sync.conn.close()
 
 
+def test_server_search_leaves_new_mail_to_the_sync(bed: Bed, tmp_path: Path) -> None:
+    """A match newer than the last sync is new mail: cached by the search, the next
+    sync found nothing new and announced nothing (review)."""
+    user = bed.new_user()
+    seed(bed, user, 10)
+    sync = engine(bed, user, tmp_path / "c.sqlite")
+    sync.sync_folders()
+    sync.sync_folder("INBOX")
+    seed(bed, user, 1, start=11)
+    sync.search_server("INBOX", "Message 11")
+    assert sync.sync_folder("INBOX").new == 1
+    sync.conn.close()
+
+
 def test_offline_actions_survive_restart_and_replay_in_order(bed: Bed, tmp_path: Path) -> None:
     user = bed.new_user()
     seed(bed, user, 12)

@@ -495,11 +495,14 @@ class SyncEngine:
         found: dict[int, Summary] = {}
         missing: list[int] = []
         removed = self._pending_removals(folder)
+        # Only what the backfill has not reached: a newer match is new mail, which the
+        # next sync must find uncached to announce it (review).
+        below = self.cache.folder_state(folder).low_uid or 0
         for uid in self.conn.search_text(text):
             summary = self.cache.summary(folder, uid)
             if summary is not None:
                 found[uid] = summary
-            elif uid not in removed:  # the user deleted or moved it: not back in the list
+            elif uid < below and uid not in removed:  # deleted or moved: not back
                 missing.append(uid)
         if missing:
             self._store(folder, self.conn.fetch_uids(missing[-SEARCH_FETCH_MAX:], SUMMARY_ITEMS))

@@ -259,6 +259,10 @@ class MessageList(LinesView, can_focus=True):
         if self.selected_uid != selected:
             self._announce()
 
+    def has_uid(self, uid: int) -> bool:
+        """Whether the folder shown still holds this message."""
+        return self._read(lambda: self.source.index_of(self.folder, uid), None) is not None
+
     def select_uid(self, uid: int) -> None:
         """Put the cursor on this message, if the folder has it."""
         index = self._read(lambda: self.source.index_of(self.folder, uid), None)

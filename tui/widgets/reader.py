@@ -15,7 +15,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from rich.style import Style
 from textual.binding import Binding
 from textual.cache import LRUCache
 from textual.content import Content
@@ -82,7 +81,6 @@ class Reader(LinesView, can_focus=True):
         self._width = 0  # the width the lines were wrapped for, margins included
         self._strips: LRUCache[int, Strip] = LRUCache(STRIPS_KEPT)  # lines as drawn
         self._wrapped_for: Size | None = None  # the room wrapped for; None: wrap again
-        self._wrapped_with: tuple[Style, ...] = ()  # the styles the lines were drawn with
         self._blocks = _blocks(ReaderView(headers=[], body=_("Aucun message sélectionné.")))
 
     # --- what is shown --------------------------------------------------------------
@@ -120,18 +118,12 @@ class Reader(LinesView, can_focus=True):
         return resized
 
     def notify_style_update(self) -> None:
-        """A theme change recolours the lines: wrap again. Only then: Textual calls this
-        for every focus change too, and a 1 MB body took seconds to wrap (review)."""
+        """A theme change recolours the lines: the wrapped text stays (a 1 MB body
+        took seconds to wrap, and Textual calls this on every focus change too); only
+        the lines as drawn go. Their colours are read again when drawn, after the
+        component classes have their new styles (they get them after this call)."""
         super().notify_style_update()
-        if self._wrapped_for is not None and self._styles() != self._wrapped_with:
-            self._wrapped_for = None
-
-    def _styles(self) -> tuple[Style, ...]:
-        """What the lines are drawn with."""
-        return tuple(
-            self.get_visual_style(*classes).rich_style
-            for classes in ((), *((name,) for name in sorted(self.COMPONENT_CLASSES)))
-        )
+        self._strips.clear()  # Textual repaints a restyled widget itself
 
     def _wrap(self, *, quiet: bool = False) -> None:
         """Wrap every block for the pane's room, once; the scroll range follows. A
@@ -139,7 +131,6 @@ class Reader(LinesView, can_focus=True):
         the text never runs under it. `quiet`: during a layout pass, which sizes the
         scrollbars itself."""
         room = self._wrapped_for = self.container_size
-        self._wrapped_with = self._styles()
         bar = self.styles.scrollbar_size_vertical
         beside_bar = room.width > bar and self._rows_at_least() > room.height
         width = room.width - bar if beside_bar else room.width
