@@ -237,7 +237,7 @@ async def test_move_to_another_folder(
         await run.pilot.press("m")
         await run.wait(lambda: isinstance(run.app.screen, FolderPicker))
         lines = await run.screen()
-        assert any("Déplacer vers :" in line for line in lines)
+        assert any("Déplacer vers (n : nouveau dossier) :" in line for line in lines)
         assert any("Projets" in line for line in lines)
         picker = run.app.screen.query_one(FolderList)
         await run.pilot.press("end")  # the special folders first, then the user's own

@@ -292,6 +292,16 @@ class Account:
     def search_server(self, folder: str, text: str) -> None:
         self._send(contract.SearchServer(folder, text))
 
+    def create_folder(self, name: str) -> None:
+        """On the server, when connected; FolderCommandDone or CommandFailed follows."""
+        self._send(contract.CreateFolder(name))
+
+    def rename_folder(self, name: str, new_name: str) -> None:
+        self._send(contract.RenameFolder(name, new_name))
+
+    def delete_folder(self, name: str) -> None:
+        self._send(contract.DeleteFolder(name))
+
     def sync_now(self) -> None:
         self._send(contract.SyncAll(thorough=True))
 

@@ -224,6 +224,13 @@ class AccountEvents(App[None]):
         self._fault = None
         self._sync_done(self._mailbox())
 
+    @on(message_type(contract.FolderCommandDone))
+    @contained
+    def _folder_command_done(self, message: AccountEvent[contract.FolderCommandDone]) -> None:
+        mailbox = self._mailbox()
+        if mailbox is not None:
+            mailbox.folder_command_done(message.event.command)
+
     @on(message_type(contract.SearchResults))
     @contained
     def _search_results(self, message: AccountEvent[contract.SearchResults]) -> None:

@@ -243,6 +243,20 @@ class CourrielApp(TypeAhead, CrashScreen, Sending, App[None]):
                 _("Supprimer définitivement les messages de la corbeille"),
                 screen.action_empty_trash,
             )
+        if isinstance(screen, MailboxScreen) and not self.account.demo:
+            yield SystemCommand(
+                _("Nouveau dossier…"),
+                _("Créer un dossier sur le serveur"),
+                screen.action_new_folder,
+            )
+            yield SystemCommand(
+                _("Renommer le dossier…"), _("Le dossier affiché"), screen.action_rename_folder
+            )
+            yield SystemCommand(
+                _("Supprimer le dossier…"),
+                _("Le dossier affiché et ses messages, après confirmation"),
+                screen.action_delete_folder,
+            )
         if not self.account.demo:
             yield SystemCommand(
                 _("Configurer le compte"),

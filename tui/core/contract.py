@@ -117,6 +117,28 @@ class SearchServer(Command):
 
 
 @dataclass(frozen=True)
+class CreateFolder(Command):
+    """Create a folder (its full name, with the server's separator). Never queued:
+    offline, or refused by the server, it fails at once with the reason (#19)."""
+
+    name: str
+
+
+@dataclass(frozen=True)
+class RenameFolder(Command):
+    name: str
+    new_name: str
+
+
+@dataclass(frozen=True)
+class DeleteFolder(Command):
+    name: str
+
+
+FolderCommand = CreateFolder | RenameFolder | DeleteFolder
+
+
+@dataclass(frozen=True)
 class Stop(Command):
     pass
 
@@ -179,6 +201,13 @@ class Progress(Event):
 @dataclass(frozen=True)
 class FoldersChanged(Event):
     pass
+
+
+@dataclass(frozen=True)
+class FolderCommandDone(Event):
+    """The server did it, and the folder list was read again."""
+
+    command: FolderCommand
 
 
 @dataclass(frozen=True)

@@ -440,9 +440,19 @@ class ImapConnection:
         self._call(lambda c: c.create_folder(folder))
 
     def delete_folder(self, folder: str) -> None:
-        if self.selected == folder:
-            self.unselect()
+        self._leave(folder)
         self._call(lambda c: c.delete_folder(folder))
+
+    def rename_folder(self, old: str, new: str) -> None:
+        self._leave(old)
+        self._call(lambda c: c.rename_folder(old, new))
+
+    def _leave(self, folder: str) -> None:
+        """Not in `folder` when it is renamed or deleted (Dovecot refuses to delete the
+        selected folder); without UNSELECT, INBOX is selected instead."""
+        if self.selected == folder and not self.unselect():
+            self.select("INBOX", readonly=True)
+            self.selected = None  # EXAMINEd: the next SELECT of INBOX must not be skipped
 
     # --- fetching -----------------------------------------------------------------
 

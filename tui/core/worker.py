@@ -25,6 +25,7 @@ from datetime import datetime
 from pathlib import Path
 
 from tui.core import claims, logs, outbox
+from tui.core import folders as folder_commands
 from tui.core.cache import Cache
 from tui.core.contract import (
     Archive,
@@ -39,18 +40,22 @@ from tui.core.contract import (
     CommandFailed,
     Conflicts,
     Connected,
+    CreateFolder,
     Delete,
+    DeleteFolder,
     DraftSaved,
     Event,
     Expunge,
     FetchBody,
     FileSent,
+    FolderCommandDone,
     FoldersChanged,
     FolderSynced,
     Move,
     Notice,
     Offline,
     Progress,
+    RenameFolder,
     Replay,
     SaveDraft,
     SearchResults,
@@ -96,18 +101,22 @@ __all__ = [
     "CommandFailed",
     "Conflicts",
     "Connected",
+    "CreateFolder",
     "Delete",
+    "DeleteFolder",
     "DraftSaved",
     "Event",
     "Expunge",
     "FetchBody",
     "FileSent",
+    "FolderCommandDone",
     "FolderSynced",
     "FoldersChanged",
     "Move",
     "Notice",
     "Offline",
     "Progress",
+    "RenameFolder",
     "Replay",
     "SaveDraft",
     "SearchResults",
@@ -149,6 +158,7 @@ class _State:
 
 
 _LOCAL = (SetFlags, Move, Delete, Archive, Expunge, Replay)
+_FOLDER_COMMANDS = (CreateFolder, RenameFolder, DeleteFolder)
 
 
 class AccountWorker:
@@ -326,6 +336,10 @@ class AccountWorker:
                 if given_up:
                     state.poisoned[key] = time.monotonic() + POISON_HOLD_SECONDS
                     self._give_up(state, request, exc)
+                elif isinstance(request, _FOLDER_COMMANDS):
+                    # Not again on its own: done already, the server may have lost only
+                    # its answer. The user sees the list and decides.
+                    self._emit(CommandFailed(request, exc))
                 elif not isinstance(request, (*_LOCAL, _PrefetchStep)):
                     state.jobs.appendleft(request)  # done again after reconnecting
                 self._went_offline(state, exc, attempts)
@@ -501,6 +515,9 @@ class AccountWorker:
         if not state.connected and isinstance(request, SaveDraft):
             self._emit(CommandFailed(request, ConnectionLost(outbox.offline_not_saved())))
             return
+        if not state.connected and isinstance(request, _FOLDER_COMMANDS):
+            self._emit(CommandFailed(request, ConnectionLost(folder_commands.offline())))
+            return
         if not state.connected:
             if not state.paused and not isinstance(request, SearchServer):
                 state.jobs.append(request)  # done once connected
@@ -515,6 +532,12 @@ class AccountWorker:
         elif isinstance(request, SearchServer):
             found = engine.search_server(request.folder, request.text)
             self._emit(SearchResults(request.folder, request.text, tuple(found)))
+        elif isinstance(request, _FOLDER_COMMANDS):
+            engine.forget_listed_status()
+            folder_commands.run(engine.conn, engine.cache, request)
+            engine.sync_folders()
+            self._emit(FoldersChanged())
+            self._emit(FolderCommandDone(request))
         elif isinstance(request, SyncAll):
             state.sync_saw_changes = False
             inbox_first = engine.cache.folder_state("INBOX").uidvalidity is None

@@ -14,6 +14,8 @@ from textual.widgets import Label
 from tui.core.i18n import _
 from tui.widgets.folder_list import FolderLike, FolderList
 
+NEW_FOLDER = "\x00new"  # what the picker answers for « Nouveau dossier… » (no folder's name)
+
 
 class FolderPicker(ModalScreen[str | None]):
     DEFAULT_CSS = """
@@ -29,7 +31,10 @@ class FolderPicker(ModalScreen[str | None]):
         background: $surface;
     }
     """
-    BINDINGS = [Binding("escape", "dismiss_none", _("Annuler"), id="picker.cancel")]
+    BINDINGS = [
+        Binding("escape", "dismiss_none", _("Annuler"), id="picker.cancel"),
+        Binding("n", "new_folder", _("Nouveau dossier"), id="picker.new"),
+    ]
 
     def __init__(self, folders: Sequence[FolderLike], current: str) -> None:
         super().__init__()
@@ -37,7 +42,7 @@ class FolderPicker(ModalScreen[str | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical():
-            yield Label(Content(_("Déplacer vers :")))
+            yield Label(Content(_("Déplacer vers (n : nouveau dossier) :")))
             yield FolderList()
 
     def on_mount(self) -> None:
@@ -47,6 +52,9 @@ class FolderPicker(ModalScreen[str | None]):
 
     def on_folder_list_chosen(self, event: FolderList.Chosen) -> None:
         self.dismiss(event.folder)
+
+    def action_new_folder(self) -> None:
+        self.dismiss(NEW_FOLDER)
 
     def action_dismiss_none(self) -> None:
         self.dismiss(None)

@@ -18,7 +18,6 @@ from textual.containers import Horizontal
 from textual.events import Resize
 from textual.message import Message
 from textual.reactive import Reactive
-from textual.screen import Screen
 from textual.timer import Timer
 from textual.widget import Widget
 from textual.widgets import Input
@@ -27,6 +26,7 @@ from tui.boundary import contained, while_shown
 from tui.core.errors import MailError
 from tui.core.formatting import figure
 from tui.core.i18n import _, ngettext, pgettext
+from tui.screens.folder_actions import FolderActions, FolderPane
 from tui.widgets.folder_list import FolderList
 from tui.widgets.footer import Footer
 from tui.widgets.message_list import MessageList
@@ -69,7 +69,7 @@ def not_downloaded_text() -> str:
     return _("Ce message n'est pas encore téléchargé : il le sera au retour de la connexion.")
 
 
-class MailboxScreen(Screen[None]):
+class MailboxScreen(FolderActions):
     # As the screen's default CSS rather than CSS_PATH: a CSS_PATH makes Textual re-parse
     # every stylesheet of the app from scratch when the screen is first pushed (~10 ms
     # before the first frame); default CSS is parsed alone, once.
@@ -129,6 +129,7 @@ class MailboxScreen(Screen[None]):
         self._had_selection = False
         self._preview_timer: Timer | None = None
         self._last_move = 0.0
+        self._opened_index = 0  # the list row of the message opened, when it was opened
         self.threaded: bool = account.config.ui["threads"]
         self._threads = ThreadedSource(account.cache)
 
@@ -137,7 +138,7 @@ class MailboxScreen(Screen[None]):
         self._set_size_classes(self.app.size.width, self.app.size.height)
         yield Input(placeholder=_("Rechercher (expéditeur, objet, texte) puis Entrée"), id="search")
         with Horizontal(id="panes"):
-            yield FolderList(id="folders")
+            yield FolderPane(id="folders")
             page_scroll = self.account.config.ui["scroll"] == "page"
             yield MessageList(self._folder_source(), page_scroll=page_scroll, id="messages")
             yield Reader(id="reader")
@@ -244,11 +245,16 @@ class MailboxScreen(Screen[None]):
         """The next or previous message of the list, opened in the reader: read a folder
         message after message without going back to the list."""
         messages = self.messages
-        selected = self._selected()
-        if delta > 0 and selected is not None and self.opened not in (None, selected):
+        opened = self.opened
+        gone = opened is not None and opened[0] == messages.folder
+        if delta > 0 and gone and opened is not None and not messages.has_uid(opened[1]):
             # The message read is gone (`d`, or a sync): the cursor already stands on
-            # the one that followed it, and moving on would skip that one.
-            self.open_message(*selected, focus=True)
+            # the one that followed it (moving on would skip it), unless it was the
+            # last one and the cursor fell back on the one before.
+            if self._opened_index >= messages.total:
+                self.app.bell()
+            elif selected := self._selected():
+                self.open_message(*selected, focus=True)
             return
         before = messages.cursor
         messages.cursor = before + delta
@@ -284,22 +290,16 @@ class MailboxScreen(Screen[None]):
 
     @on(FolderList.Chosen)
     def _folder_chosen(self, event: FolderList.Chosen) -> None:
-        self.folder = event.folder
-        self.reading = False
-        self.opened = None  # a body still loading from the old folder is not shown
-        self.refresh_folders()
         if self.folder_pane_is_a_toggle:
             self.remove_class("-folders")
-        self._layout(self.size.width)
-        self.messages.show_folder(event.folder)
+        self.show_folder(event.folder)
         self.set_focus(self.messages)
-        self.account.sync_folder(event.folder)
 
     @on(MessageList.Highlighted)
     def _highlighted(self, event: MessageList.Highlighted) -> None:
         if self.folder.upper() == "INBOX" and self.status.new_mail:
             self.status.new_mail = 0  # seen: the user is looking at the inbox
-        if event.uid != self.messages.selected_uid:
+        if event.uid is not None and (event.folder, event.uid) != self._selected():
             return  # stale: the cursor has moved on (a burst of J opened a later one)
         if self._preview_timer is not None:
             self._preview_timer.stop()
@@ -336,6 +336,7 @@ class MailboxScreen(Screen[None]):
 
     def open_message(self, folder: str, uid: int, *, focus: bool) -> None:
         self.opened = (folder, uid)
+        self._opened_index = self.messages.cursor
         if focus:
             # Narrow: the reader replaces the list. Wide: the list stays, the reader
             # takes the keys (j, k, space scroll the message; Échap goes back). A folder
@@ -586,25 +587,40 @@ class MailboxScreen(Screen[None]):
             self.notify(_("Message archivé (u pour annuler, pendant 10 secondes)."))
 
     def action_move(self) -> None:
-        from tui.screens.folder_picker import FolderPicker
+        from tui.screens.folder_picker import NEW_FOLDER, FolderPicker
 
         selected = self._selected()
         if selected is None:
             return
 
-        def moved(target: str | None) -> None:
-            if target:
-                self.account.move(*selected, target)
-                self._changed()
-                label = self.query_one(FolderList).label_of(target)
-                self.notify(
-                    _(
-                        "Message déplacé dans « {folder} » (u pour annuler, pendant 10 secondes)."
-                    ).format(folder=label),
-                    markup=False,
-                )
+        def chosen(target: str | None) -> None:
+            if target == NEW_FOLDER:
+                self.action_new_folder(move=selected)
+            elif target:
+                self._move_into(target, *selected)
 
-        self.app.push_screen(FolderPicker(self.account.cache.folders(), self.folder), moved)
+        self.app.push_screen(FolderPicker(self.account.cache.folders(), self.folder), chosen)
+
+    def _move_into(self, target: str, folder: str, uid: int) -> None:
+        self.account.move(folder, uid, target)
+        self._changed()
+        label = self.query_one(FolderList).label_of(target)
+        self.notify(
+            _("Message déplacé dans « {folder} » (u pour annuler, pendant 10 secondes).").format(
+                folder=label
+            ),
+            markup=False,
+        )
+
+    def show_folder(self, folder: str) -> None:
+        """Show this folder in the list, and sync it."""
+        self.folder = folder
+        self.reading = False
+        self.opened = None  # a body still loading from the old folder is not shown
+        self.refresh_folders()
+        self._layout(self.size.width)
+        self.messages.show_folder(folder)
+        self.account.sync_folder(folder)
 
     def action_sync(self) -> None:
         if self.account.demo:

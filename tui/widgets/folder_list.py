@@ -11,6 +11,7 @@ from textual.message import Message
 from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 
+from tui.core.folder_names import personal_prefix
 from tui.core.i18n import _
 from tui.core.sanitize import clean_line
 
@@ -64,7 +65,7 @@ def arrange(folders: Sequence[FolderLike]) -> list[FolderEntry]:
         key=lambda f: clean_line(f.name).casefold(),
     )
     entries = [FolderEntry(f.name, names[f.special_use or ""], 0, f.unread) for f in special]
-    prefix = _personal_prefix(folders)
+    prefix = len(personal_prefix(folders))
     for folder in rest:
         name = folder.name if folder.name.upper() == "INBOX" else folder.name[prefix:]
         parts = name.split(folder.delimiter) if folder.delimiter else [name]
@@ -72,25 +73,6 @@ def arrange(folders: Sequence[FolderLike]) -> list[FolderEntry]:
             FolderEntry(folder.name, clean_line(parts[-1]), len(parts) - 1, folder.unread)
         )
     return entries
-
-
-def _personal_prefix(folders: Sequence[FolderLike]) -> int:
-    """The length of « INBOX. » when every other folder lives under it, as on Cyrus,
-    Courier and other servers whose personal folders are INBOX's children: the pane
-    then shows « Projets » at the top of the tree, not indented under nothing."""
-    others = [f for f in folders if f.name.upper() != "INBOX"]
-    if not others:
-        return 0
-    delimiter = others[0].delimiter or ""
-    length = len("INBOX") + len(delimiter)
-    under_inbox = all(
-        f.delimiter == delimiter
-        and f.name[:5].upper() == "INBOX"
-        and f.name[5:length] == delimiter
-        and len(f.name) > length
-        for f in others
-    )
-    return length if delimiter and under_inbox else 0
 
 
 class FolderList(OptionList):
