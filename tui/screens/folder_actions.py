@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 from textual.binding import Binding
 from textual.screen import Screen
 
+from tui.core.cache import FolderRow
 from tui.core.contract import Command, CreateFolder, DeleteFolder, RenameFolder
 from tui.core.folder_names import account_delimiter, name_problem, personal_prefix, protected
 from tui.core.formatting import figure
@@ -89,13 +90,10 @@ class FolderActions(Screen[None]):
     def action_rename_folder(self) -> None:
         from tui.screens.folder_name import FolderName
 
-        folder = self._managed_folder()
-        row = next((f for f in self.account.cache.folders() if f.name == folder), None)
-        if protected(row, folder):
-            self._refuse_special(folder)
+        chosen = self._folder_to_change()
+        if chosen is None:
             return
-        if self._offline_or_demo():
-            return
+        folder, _row = chosen
         prefix, separator = self._naming()
         others = [f for f in self.account.cache.folders() if f.name != folder]
 
@@ -117,13 +115,10 @@ class FolderActions(Screen[None]):
     def action_delete_folder(self) -> None:
         from tui.screens.choice import Choice
 
-        folder = self._managed_folder()
-        row = next((f for f in self.account.cache.folders() if f.name == folder), None)
-        if protected(row, folder):
-            self._refuse_special(folder)
+        chosen = self._folder_to_change()
+        if chosen is None:
             return
-        if self._offline_or_demo():
-            return
+        folder, row = chosen
         count = max(self.account.cache.count(folder), row.total if row else 0)
         label = self._label(folder)
         if count:
@@ -149,6 +144,18 @@ class FolderActions(Screen[None]):
             ),
             answered,
         )
+
+    def _folder_to_change(self) -> tuple[str, FolderRow | None] | None:
+        """The folder a rename or delete acts on, with its row; None (having said
+        why) for INBOX, a special folder, or in the demo."""
+        folder = self._managed_folder()
+        row = next((f for f in self.account.cache.folders() if f.name == folder), None)
+        if protected(row, folder):
+            self._refuse_special(folder)
+            return None
+        if self._offline_or_demo():
+            return None
+        return folder, row
 
     def _refuse_special(self, folder: str) -> None:
         self.notify(
