@@ -16,6 +16,19 @@ def uid_at(app, index: int) -> int:  # type: ignore[no-untyped-def]
     return int(row.uid)
 
 
+def count_wraps(monkeypatch: pytest.MonkeyPatch, reader: Reader) -> list[int]:
+    """The widths the reader wraps for from now on, one entry per wrap."""
+    wraps: list[int] = []
+    original = reader._wrapped
+
+    def counted(width: int):  # type: ignore[no-untyped-def]
+        wraps.append(width)
+        return original(width)
+
+    monkeypatch.setattr(reader, "_wrapped", counted)
+    return wraps
+
+
 async def test_j_after_a_delete_opens_the_message_that_followed(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
@@ -83,14 +96,7 @@ async def test_a_change_of_focus_does_not_wrap_the_message_again(
             reader = app.screen.query_one(Reader)
             reader.show_view(ReaderView(headers=[("De", "a")], body="mot " * 5_000))
             await pilot.pause()
-            wraps: list[int] = []
-            original = reader._wrapped
-
-            def counted(width: int):  # type: ignore[no-untyped-def]
-                wraps.append(width)
-                return original(width)
-
-            monkeypatch.setattr(reader, "_wrapped", counted)
+            wraps = count_wraps(monkeypatch, reader)
             for _ in range(3):
                 app.screen.set_focus(reader)
                 await pilot.pause()
@@ -106,14 +112,7 @@ async def test_a_long_message_is_wrapped_once(monkeypatch: pytest.MonkeyPatch) -
         async with app.run_test(size=(120, 40)) as pilot:
             await pilot.pause()
             reader = app.screen.query_one(Reader)
-            wraps: list[int] = []
-            original = reader._wrapped
-
-            def counted(width: int):  # type: ignore[no-untyped-def]
-                wraps.append(width)
-                return original(width)
-
-            monkeypatch.setattr(reader, "_wrapped", counted)
+            wraps = count_wraps(monkeypatch, reader)
             reader.show_view(ReaderView(headers=[], body="ligne\n" * 500))
             await pilot.pause()
             assert len(wraps) == 1

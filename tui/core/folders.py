@@ -12,6 +12,8 @@ with the server's separator for subfolders: « Projets/2026 » or « INBOX.Proje
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
+from functools import partial
 
 from tui.core.cache import Cache
 from tui.core.contract import CreateFolder, FolderCommand, RenameFolder
@@ -57,26 +59,21 @@ def _waiting_on(cache: Cache, name: str, delimiter: str) -> bool:
 
 def run(conn: ImapConnection, cache: Cache, command: FolderCommand) -> None:
     """The command on the server; a refusal becomes the user's message."""
-    delimiter = account_delimiter(cache)
+    call: Callable[[], None]
     if isinstance(command, CreateFolder):
-        action, name = "create", command.name
+        action, call = "create", partial(conn.create_folder, command.name)
     elif isinstance(command, RenameFolder):
-        action, name = "rename", command.name
+        action, call = "rename", partial(conn.rename_folder, command.name, command.new_name)
     else:
-        action, name = "delete", command.name
-    if action != "create" and _waiting_on(cache, name, delimiter):
+        action, call = "delete", partial(conn.delete_folder, command.name)
+    if action != "create" and _waiting_on(cache, command.name, account_delimiter(cache)):
         raise MailError(
             _(
                 "Des actions sur « {name} » attendent encore d'être envoyées au serveur ; "
                 "réessayez dans quelques secondes."
-            ).format(name=clean_line(name))
+            ).format(name=clean_line(command.name))
         )
     try:
-        if isinstance(command, CreateFolder):
-            conn.create_folder(command.name)
-        elif isinstance(command, RenameFolder):
-            conn.rename_folder(command.name, command.new_name)
-        else:
-            conn.delete_folder(command.name)
+        call()
     except CommandFailed as exc:
-        raise refused(action, name, exc.detail or exc.message) from None
+        raise refused(action, command.name, exc.detail or exc.message) from None

@@ -504,9 +504,10 @@ class SyncEngine:
                 found[uid] = summary
             elif uid < below and uid not in removed:  # deleted or moved: not back
                 missing.append(uid)
+        missing = missing[-SEARCH_FETCH_MAX:]
         if missing:
-            self._store(folder, self.conn.fetch_uids(missing[-SEARCH_FETCH_MAX:], SUMMARY_ITEMS))
-            for uid in missing[-SEARCH_FETCH_MAX:]:
+            self._store(folder, self.conn.fetch_uids(missing, SUMMARY_ITEMS))
+            for uid in missing:
                 if (summary := self.cache.summary(folder, uid)) is not None:
                     found[uid] = summary
         return [found[uid] for uid in sorted(found)]

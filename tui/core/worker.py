@@ -48,6 +48,7 @@ from tui.core.contract import (
     Expunge,
     FetchBody,
     FileSent,
+    FolderCommand,
     FolderCommandDone,
     FoldersChanged,
     FolderSynced,
@@ -158,7 +159,6 @@ class _State:
 
 
 _LOCAL = (SetFlags, Move, Delete, Archive, Expunge, Replay)
-_FOLDER_COMMANDS = (CreateFolder, RenameFolder, DeleteFolder)
 
 
 class AccountWorker:
@@ -336,7 +336,7 @@ class AccountWorker:
                 if given_up:
                     state.poisoned[key] = time.monotonic() + POISON_HOLD_SECONDS
                     self._give_up(state, request, exc)
-                elif isinstance(request, _FOLDER_COMMANDS):
+                elif isinstance(request, FolderCommand):
                     # Not again on its own: done already, the server may have lost only
                     # its answer. The user sees the list and decides.
                     self._emit(CommandFailed(request, exc))
@@ -515,7 +515,7 @@ class AccountWorker:
         if not state.connected and isinstance(request, SaveDraft):
             self._emit(CommandFailed(request, ConnectionLost(outbox.offline_not_saved())))
             return
-        if not state.connected and isinstance(request, _FOLDER_COMMANDS):
+        if not state.connected and isinstance(request, FolderCommand):
             self._emit(CommandFailed(request, ConnectionLost(folder_commands.offline())))
             return
         if not state.connected:
@@ -532,7 +532,7 @@ class AccountWorker:
         elif isinstance(request, SearchServer):
             found = engine.search_server(request.folder, request.text)
             self._emit(SearchResults(request.folder, request.text, tuple(found)))
-        elif isinstance(request, _FOLDER_COMMANDS):
+        elif isinstance(request, FolderCommand):
             engine.forget_listed_status()
             folder_commands.run(engine.conn, engine.cache, request)
             engine.sync_folders()
