@@ -231,17 +231,17 @@ def test_saving_after_the_body_left_the_cache_says_so(tmp_path: Path) -> None:
 def test_undo_keeps_bodies_in_memory_within_a_budget(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import tui.account
+    import tui.undo
 
-    monkeypatch.setattr(tui.account, "UNDO_BODY_BUDGET", 3000)
+    monkeypatch.setattr(tui.undo, "UNDO_BODY_BUDGET", 3000)
     cache = Cache.open(tmp_path / "c.sqlite")
     cache.put_summaries([make("INBOX", uid) for uid in (1, 2, 3)])
     for uid, size in ((1, 1000), (2, 1500), (3, 5000)):
         cache.put_body("INBOX", uid, b"Subject: x\r\n\r\n" + b"a" * size)
     account = Account(Config(tmp_path / "c.toml", defaults()), cache)
     for uid in (1, 2, 3):
-        account.delete("INBOX", uid)
-    kept = [entry.body is not None for entry in account._undo]
+        account.delete([("INBOX", uid)])
+    kept = [bool(entry.bodies) for entry in account._undo]
     assert kept == [True, True, False]  # the 5 kB body alone is over the budget
     cache.close()
 

@@ -13,8 +13,8 @@ from tests.bed.dovecot import User
 from tests.conftest import Bed
 from tests.mail_helpers import raw_client
 from tests.test_mailbox_server import mail, running
-from tui import account as account_module
 from tui import session
+from tui.core import actions
 from tui.core.i18n import _
 from tui.screens.choice import Choice
 from tui.screens.mailbox import MailboxScreen
@@ -42,7 +42,7 @@ def trash_with(count: int) -> Callable[[Bed, User], None]:
 async def test_the_trash_is_emptied_on_the_server_after_the_question(
     bed: Bed, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(account_module, "MARK_BATCH", 4)  # 9 messages: three batches
+    monkeypatch.setattr(actions, "OP_UIDS", 4)  # 9 messages: three batches
     async with running(bed, tmp_path, monkeypatch, 2, before=trash_with(9)) as run:
         await run.wait(lambda: run.app.account.cache.count("Corbeille") == 9)
         run.mailbox.action_empty_trash()

@@ -556,6 +556,8 @@ async def test_palette_in_french(monkeypatch: pytest.MonkeyPatch) -> None:
                 "Agrandir",
                 "Capture d'écran",
                 "Tout marquer comme lu",
+                "Tout marquer",
+                "Marquer selon…",
                 "Vider la corbeille",
             }
             assert not set(ours.values()) & set(textual.values())
@@ -592,6 +594,8 @@ async def test_palette_in_english(
                 "Maximize": "The active pane on the whole screen",
                 "Screenshot": "Save an SVG image of the screen",
                 "Mark all as read": "The unread messages of the folder on screen",
+                "Mark all": "Every message of the list (key V)",
+                "Mark by pattern…": "By sender, subject, age or size (key T)",
                 "Empty the Trash": "Delete the messages in the Trash for good",
             }
             app.action_change_theme()

@@ -10,8 +10,8 @@ import pytest
 from tests.app_helpers import demo_app
 from tests.conftest import Bed
 from tests.test_mailbox_server import mail, make_folder, running
-from tui import account as account_module
 from tui import session
+from tui.core import actions
 from tui.screens.choice import Choice
 from tui.screens.mailbox import MailboxScreen
 
@@ -26,7 +26,7 @@ def _short_undo_window(monkeypatch: pytest.MonkeyPatch) -> None:
 async def test_every_unread_message_of_the_folder_is_read_on_the_server(
     bed: Bed, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(account_module, "MARK_BATCH", 5)  # 12 messages: three batches
+    monkeypatch.setattr(actions, "OP_UIDS", 5)  # 12 messages: three batches
     other = make_folder("Projets", mail("Dossier Erasmus", "à lire", 1))
     async with running(bed, tmp_path, monkeypatch, 12, before=other) as run:
         await run.pilot.press("N")

@@ -51,6 +51,25 @@ def test_reading(snap_compare, monkeypatch: pytest.MonkeyPatch, size: tuple[int,
 
 
 @pytest.mark.parametrize("size", SIZES)
+def test_marked_messages(
+    snap_compare, monkeypatch: pytest.MonkeyPatch, size: tuple[int, int]
+) -> None:
+    """The mark column, marked rows and the count in the status bar (#19)."""
+    with demo_app(monkeypatch) as app:
+        keys = ["space", "down", "space", "space"]
+        assert snap_compare(app, terminal_size=size, press=keys)
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_mark_by_pattern(
+    snap_compare, monkeypatch: pytest.MonkeyPatch, size: tuple[int, int]
+) -> None:
+    with demo_app(monkeypatch) as app:
+        keys = ["T", *"rectorat", "tab", "tab", *"deux ans", "enter"]
+        assert snap_compare(app, terminal_size=size, press=keys)
+
+
+@pytest.mark.parametrize("size", SIZES)
 def test_empty_folder(snap_compare, monkeypatch: pytest.MonkeyPatch, size: tuple[int, int]) -> None:
     # Inbox, Drafts, Sent, Archives: the demo's Archives folder is empty.
     with demo_app(monkeypatch) as app:

@@ -54,7 +54,7 @@ def test_an_offline_delete_can_still_be_undone_after_connecting(bed: Bed, tmp_pa
 
     cache = Cache.open(path)  # the UI's connection, while the worker is not connected
     account = account_on(cache)
-    account.delete("INBOX", 3)
+    account.delete([("INBOX", 3)])
     assert "Message 3" in subjects(bed, user)
 
     events = Events()
@@ -64,7 +64,7 @@ def test_an_offline_delete_can_still_be_undone_after_connecting(bed: Bed, tmp_pa
     time.sleep(0.8)
     assert "Message 3" in subjects(bed, user)  # it used to be gone by now
     restored = account.undo()
-    assert restored is not None and restored.uid == 3
+    assert restored is not None and restored.summaries[0].uid == 3
     time.sleep(WINDOW + 1)
     assert "Message 3" in subjects(bed, user)  # and it never goes
     worker.stop()
@@ -103,9 +103,9 @@ def test_undo_is_refused_just_before_the_worker_may_replay(tmp_path: Path) -> No
     cache = Cache.open(tmp_path / "c.sqlite")
     cache.put_summaries([make("INBOX", 1), make("INBOX", 2)])
     account = Account(Config(Path("c.toml"), defaults()), cache, undo_window=lambda: 0.4)
-    account.delete("INBOX", 1)
+    account.delete([("INBOX", 1)])
     assert account.undo() is not None  # inside the window
-    account.delete("INBOX", 2)
+    account.delete([("INBOX", 2)])
     time.sleep(0.35)  # within 0.1 s of the window's end: the worker may be replaying it
     assert account.undo() is None
     cache.close()

@@ -8,36 +8,23 @@ queue in order. In demo mode there is no worker: actions stay local.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
-from dataclasses import dataclass, replace
+from collections.abc import Callable, Iterable, Sequence
 from typing import TYPE_CHECKING
 
+from tui import undo
 from tui.config import Config
 from tui.core import actions, contract
 from tui.core.cache import Cache, Summary
 from tui.core.formatting import shown_date, size_short
 from tui.core.i18n import _
+from tui.undo import Undo, UndoStack
 from tui.widgets.reader import ReaderView
 
 if TYPE_CHECKING:
     from tui.core.mime import RenderedMessage
 
 
-MARK_BATCH = 500  # UIDs per queued operation when a whole folder is marked or emptied
-UNDO_MARGIN = 0.5  # seconds before the window closes when `u` stops being honoured
-# Bytes of removed bodies kept in memory for undo, all entries together. A body left out
-# is fetched again from the server if the message is put back and opened (issue 23).
-UNDO_BODY_BUDGET = 4 * 1024 * 1024
-
-
-@dataclass(frozen=True)
-class Undo:
-    """Enough to put a removed message back while its server operation is still queued."""
-
-    summary: Summary
-    op_id: int
-    description: str
-    body: bytes | None = None
+Key = tuple[str, int]  # (folder, uid): search results mix folders
 
 
 def format_addresses(addresses: list[tuple[str, str]]) -> str:
@@ -84,10 +71,9 @@ class Account:
         self.demo = demo
         # Set by the app from the worker's Connected / Offline; the demo never connects.
         self.online = False
-        # The worker's undo window in seconds (tui.session.UNDO_SECONDS), read when used.
-        self._undo_window = undo_window
         self._request = request
-        self._undo: list[Undo] = []
+        # The worker's undo window in seconds (tui.session.UNDO_SECONDS), read when used.
+        self._undo = UndoStack(undo_window)
         self._parsed: tuple[str, int, RenderedMessage] | None = None
 
     def reopen_cache(self) -> None:
@@ -179,27 +165,24 @@ class Account:
             self._flag(folder, uid, "\\Flagged", "\\Flagged" not in summary.flags)
 
     def mark_folder_read(self, folder: str) -> int:
-        """Every cached unread message of the folder marked read, in batches of
-        MARK_BATCH UIDs (one queued operation, one STORE each); how many there were.
-        Messages not downloaded yet keep their state on the server."""
+        """Every cached unread message of the folder marked read (one queued STORE per
+        actions.OP_UIDS messages); how many there were. Messages not downloaded yet keep
+        their state on the server."""
         uids = self.cache.unread_uids(folder)
-        for start in range(0, len(uids), MARK_BATCH):
-            actions.set_flags(self.cache, folder, uids[start : start + MARK_BATCH], add=["\\Seen"])
         if uids:
+            actions.set_flags(self.cache, folder, uids, add=["\\Seen"])
             self._send(contract.ReplayLater())
         return len(uids)
 
     def empty_trash(self) -> int:
         """Every cached message of the Trash removed for good, at once in the cache and
-        then on the server (expunged in batches of MARK_BATCH UIDs); how many there
-        were. No undo: the UI asks first."""
+        then on the server; how many there were. No undo: the UI asks first."""
         trash = self.cache.special_folder("trash")
         if trash is None:
             return 0
         uids = self.cache.uids(trash)
-        for start in range(0, len(uids), MARK_BATCH):
-            actions.expunge(self.cache, trash, uids[start : start + MARK_BATCH])
         if uids:
+            actions.expunge(self.cache, trash, uids)
             self._send(contract.ReplayLater())
         return len(uids)
 
@@ -212,77 +195,99 @@ class Account:
         # the same undo window so that they cannot push a delete out early.
         self._send(contract.ReplayLater())
 
-    def delete(self, folder: str, uid: int) -> None:
-        """To the Trash; from the Trash itself, removed for good (no undo then)."""
-        self._remove(
-            folder, uid, _("Suppression"), lambda: actions.delete(self.cache, folder, [uid])
-        )
+    def any_without(self, keys: Sequence[Key], flag: str) -> bool:
+        """Whether one of these messages lacks the flag (a batch toggle then sets it)."""
+        return any(flag not in s.flags for s in self._summaries(keys))
 
-    def archive(self, folder: str, uid: int) -> None:
-        self._remove(
-            folder, uid, _("Archivage"), lambda: actions.archive(self.cache, folder, [uid])
-        )
+    def flag_many(self, keys: Sequence[Key], flag: str, on: bool) -> int:
+        """Set or clear a flag on several messages (marked ones) as one undoable action;
+        how many changed. Messages that already had it as asked are left alone."""
+        summaries = [s for s in self._summaries(keys) if (flag in s.flags) != on]
+        add, remove = ([flag], []) if on else ([], [flag])
 
-    def move(self, folder: str, uid: int, target: str) -> None:
-        self._remove(
-            folder, uid, _("Déplacement"), lambda: actions.move(self.cache, folder, [uid], target)
-        )
+        def act(folder: str, uids: list[int]) -> list[int]:
+            return actions.set_flags(self.cache, folder, uids, add=add, remove=remove)
 
-    def _remove(
-        self, folder: str, uid: int, description: str, action: Callable[[], int | None]
-    ) -> None:
-        summary = self.cache.summary(folder, uid)
-        if summary is None:
-            return
-        body = self._body_for_undo(folder, uid)  # removed with the row; undo puts it back
-        op_id = action()
-        if op_id is not None:
-            self._undo.append(Undo(summary, op_id, description, body))
-            self._bound_undo_bodies()
+        return self._act(summaries, act, removed=False)
+
+    def delete(self, keys: Sequence[Key]) -> int:
+        """To the Trash; from the Trash itself (or without one), removed for good once
+        the undo window has passed. How many messages went."""
+        return self._act(self._summaries(keys), lambda f, u: actions.delete(self.cache, f, u))
+
+    def archive(self, keys: Sequence[Key]) -> int:
+        """Raises MailError when the account has no archive folder."""
+        target = actions.archive_folder(self.cache)
+        summaries = [s for s in self._summaries(keys) if s.folder != target]
+        return self._act(summaries, lambda f, u: actions.move(self.cache, f, u, target))
+
+    def move(self, keys: Sequence[Key], target: str) -> int:
+        summaries = [s for s in self._summaries(keys) if s.folder != target]
+        return self._act(summaries, lambda f, u: actions.move(self.cache, f, u, target))
+
+    def _summaries(self, keys: Sequence[Key]) -> list[Summary]:
+        """The cached summaries of these messages (those still cached), in key order."""
+        found: list[Summary] = []
+        for folder, uids in _by_folder(keys):
+            found.extend(self.cache.summaries(folder, uids))
+        return found
+
+    def _act(
+        self,
+        summaries: list[Summary],
+        act: Callable[[str, list[int]], list[int]],
+        *,
+        removed: bool = True,
+    ) -> int:
+        """Apply an action to the cache in one transaction, folder by folder, and keep
+        its undo (unless it is over undo.UNDO_MAX_MESSAGES); how many messages it touched."""
+        if not summaries:
+            return 0
+        bodies = self._bodies_for_undo(summaries) if removed else ()
+        op_ids: list[int] = []
+        with self.cache.transaction():
+            for folder, uids in _by_folder((s.folder, s.uid) for s in summaries):
+                op_ids.extend(act(folder, uids))
+        if op_ids and len(summaries) <= undo.UNDO_MAX_MESSAGES:
+            entry = Undo(tuple(summaries), tuple(op_ids), removed, time.time(), bodies)
+            self._undo.push(entry)
         self._send(contract.ReplayLater())
+        return len(summaries)
 
-    def _body_for_undo(self, folder: str, uid: int) -> bytes | None:
-        """The body to keep for undo, unless it alone is over the budget (not even read)."""
-        size = self.cache.body_size(folder, uid)
-        if size is None or size > UNDO_BODY_BUDGET:
-            return None
-        return self.cache.body(folder, uid)
-
-    def _bound_undo_bodies(self) -> None:
-        """The newest removals keep their bodies within UNDO_BODY_BUDGET; older ones drop
-        theirs (the server still has them until the move is replayed)."""
-        kept = 0
-        for position in range(len(self._undo) - 1, -1, -1):
-            entry = self._undo[position]
-            if entry.body is None:
+    def _bodies_for_undo(self, summaries: list[Summary]) -> tuple[tuple[str, int, bytes], ...]:
+        """The cached bodies of messages about to be removed, newest action first within
+        undo.UNDO_BODY_BUDGET (a body over it is not even read)."""
+        kept: list[tuple[str, int, bytes]] = []
+        total = 0
+        for s in summaries:
+            size = self.cache.body_size(s.folder, s.uid)
+            if size is None or total + size > undo.UNDO_BODY_BUDGET:
                 continue
-            if kept + len(entry.body) <= UNDO_BODY_BUDGET:
-                kept += len(entry.body)
-            else:
-                self._undo[position] = replace(entry, body=None)
+            raw = self.cache.body(s.folder, s.uid)
+            if raw is not None:
+                kept.append((s.folder, s.uid, raw))
+                total += len(raw)
+        return tuple(kept)
 
-    def undo(self) -> Summary | None:
-        """Put back the last removed message if its move has not reached the server yet.
+    @property
+    def undo_seconds(self) -> float:
+        return self._undo.window
+
+    def forget_expired_undo(self) -> None:
+        """Let go of actions whose undo window has closed (a batch's summaries with them)."""
+        self._undo.forget_expired()
+
+    def undo(self) -> Undo | None:
+        """Put back the last action if its work has not reached the server yet.
 
         The worker replays an action once its undo window has passed since it was taken;
         an undo is refused a little before that, so that the two can never cross (the
         message put back here while the server moves it away).
         """
-        window = self._undo_window()
-        deadline = time.time() - window + min(UNDO_MARGIN, window / 4)
-        while self._undo:
-            last = self._undo.pop()
-            if any(
-                op.id == last.op_id and (self.demo or op.created > deadline)
-                for op in self.cache.pending_ops()
-            ):
-                self.cache.finish_op(last.op_id)
-                self.cache.put_summaries([last.summary])
-                if last.body is not None:
-                    self.cache.put_body(last.summary.folder, last.summary.uid, last.body)
-                self.cache.set_counts(last.summary.folder)
-                return last.summary
-        return None
+        entry = self._undo.pop(self.cache.pending_ops(), demo=self.demo)
+        if entry is not None:
+            undo.restore(self.cache, entry)
+        return entry
 
     def replay_later(self) -> None:
         """Server work queued outside an action (a sent or deleted draft's server copy)
@@ -311,3 +316,11 @@ class Account:
     def _send(self, command: contract.Command) -> None:
         if self._request is not None and not self.demo:
             self._request(command)
+
+
+def _by_folder(keys: Iterable[Key]) -> list[tuple[str, list[int]]]:
+    """(folder, uids) in the order folders first appear."""
+    grouped: dict[str, list[int]] = {}
+    for folder, uid in keys:
+        grouped.setdefault(folder, []).append(uid)
+    return list(grouped.items())

@@ -239,6 +239,16 @@ class CourrielApp(TypeAhead, CrashScreen, Sending, App[None]):
                 screen.action_mark_folder_read,
             )
             yield SystemCommand(
+                _("Tout marquer"),
+                _("Chaque message de la liste (touche V)"),
+                screen.action_mark_all,
+            )
+            yield SystemCommand(
+                _("Marquer selon…"),
+                _("Par expéditeur, objet, ancienneté ou taille (touche T)"),
+                screen.action_mark_pattern,
+            )
+            yield SystemCommand(
                 _("Vider la corbeille"),
                 _("Supprimer définitivement les messages de la corbeille"),
                 screen.action_empty_trash,

@@ -1,5 +1,6 @@
 """User actions, local first: the cache changes at once and the server operation is
-queued; `SyncEngine.replay_pending` sends the queue in order when connected.
+queued, OP_UIDS messages an operation; `SyncEngine.replay_pending` sends the queue in
+order when connected.
 
 Used from the UI thread (instant feedback, offline too) and from the worker thread,
 each on its own Cache connection.
@@ -14,11 +15,27 @@ from tui.core.cache import Cache
 from tui.core.errors import MailError
 from tui.core.i18n import _
 
+OP_UIDS = 500  # UIDs per queued operation: one server command each, a few KB long
 
-def _queue(cache: Cache, kind: str, folder: str, uids: Sequence[int], **args: Any) -> int:
-    # The UIDVALIDITY is recorded so a replay never acts on renumbered messages.
-    validity = cache.folder_state(folder).uidvalidity
-    return cache.queue_op(kind, folder, uids, uidvalidity=validity, **args)
+
+def _queue(
+    cache: Cache,
+    kind: str,
+    folder: str,
+    uids: Sequence[int],
+    *,
+    uidvalidity: int | None = None,
+    **args: Any,
+) -> list[int]:
+    """One operation per OP_UIDS messages, so that a batch of 10,000 reaches the server
+    as twenty commands of bounded length; their ids, in order. The UIDVALIDITY is
+    recorded so a replay never acts on renumbered messages."""
+    if uidvalidity is None:
+        uidvalidity = cache.folder_state(folder).uidvalidity
+    return [
+        cache.queue_op(kind, folder, uids[start : start + OP_UIDS], uidvalidity=uidvalidity, **args)
+        for start in range(0, len(uids), OP_UIDS)
+    ]
 
 
 def set_flags(
@@ -27,7 +44,7 @@ def set_flags(
     uids: Sequence[int],
     add: Iterable[str] = (),
     remove: Iterable[str] = (),
-) -> int:
+) -> list[int]:
     add, remove = list(add), list(remove)
     with cache.transaction():
         cache.change_flags(folder, uids, add, remove)
@@ -35,9 +52,9 @@ def set_flags(
         return _queue(cache, "flags", folder, uids, add=add, remove=remove)
 
 
-def move(cache: Cache, folder: str, uids: Sequence[int], target: str) -> int | None:
+def move(cache: Cache, folder: str, uids: Sequence[int], target: str) -> list[int]:
     if target == folder:
-        return None
+        return []
     with cache.transaction():
         cache.remove_messages(folder, uids)
         cache.set_counts(folder)
@@ -46,19 +63,17 @@ def move(cache: Cache, folder: str, uids: Sequence[int], target: str) -> int | N
 
 def expunge(
     cache: Cache, folder: str, uids: Sequence[int], *, uidvalidity: int | None = None
-) -> int:
+) -> list[int]:
     """Remove for good. `uidvalidity`: the UIDs were recorded under it (a draft's server
     copy); the cache forgets them only if it still numbers the folder so."""
     with cache.transaction():
         if uidvalidity is None or uidvalidity == cache.folder_state(folder).uidvalidity:
             cache.remove_messages(folder, uids)
             cache.set_counts(folder)
-        if uidvalidity is not None:
-            return cache.queue_op("expunge", folder, uids, uidvalidity=uidvalidity)
-        return _queue(cache, "expunge", folder, uids)
+        return _queue(cache, "expunge", folder, uids, uidvalidity=uidvalidity)
 
 
-def delete(cache: Cache, folder: str, uids: Sequence[int]) -> int | None:
+def delete(cache: Cache, folder: str, uids: Sequence[int]) -> list[int]:
     """To the Trash; from the Trash itself (or with no Trash), removed for good."""
     trash = cache.special_folder("trash")
     if trash is None or trash == folder:
@@ -66,8 +81,13 @@ def delete(cache: Cache, folder: str, uids: Sequence[int]) -> int | None:
     return move(cache, folder, uids, trash)
 
 
-def archive(cache: Cache, folder: str, uids: Sequence[int]) -> int | None:
+def archive_folder(cache: Cache) -> str:
+    """Where archived messages go; MailError, in the user's words, when there is none."""
     target = cache.special_folder("archive")
     if target is None:
         raise MailError(_("Aucun dossier d'archives sur ce compte."))
-    return move(cache, folder, uids, target)
+    return target
+
+
+def archive(cache: Cache, folder: str, uids: Sequence[int]) -> list[int]:
+    return move(cache, folder, uids, archive_folder(cache))

@@ -1049,6 +1049,23 @@ class Cache:
         ).fetchone()
         return int(row[0]), int(row[1]), float(row[2]), float(row[3])
 
+    def candidates(
+        self, folder: str, before: datetime | None = None, larger: int | None = None
+    ) -> Iterator[tuple[int, str, str, str]]:
+        """(uid, sender name, sender address, subject) of the folder's messages older
+        than `before` and larger than `larger` bytes (either may be None), for marking
+        by pattern: the text part is compared by the caller, without case or accents."""
+        sql = "SELECT uid, sender_name, sender_address, subject FROM messages WHERE folder = ?"
+        params: list[Any] = [folder]
+        if before is not None:
+            sql += " AND date IS NOT NULL AND sort_date < ?"  # an undated one is not old
+            params.append(int(before.timestamp()))
+        if larger is not None:
+            sql += " AND size > ?"
+            params.append(larger)
+        for row in self._db.execute(sql, params):
+            yield int(row[0]), row[1], row[2], row[3]
+
     def summaries(self, folder: str, uids: Sequence[int]) -> list[Summary]:
         """These messages' summaries in this order; a message no longer cached is left out."""
         found: dict[int, Summary] = {}

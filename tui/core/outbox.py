@@ -338,7 +338,8 @@ def replace_server_copy(
 
 
 def _expunge(cache: Cache, copy: ServerCopy) -> int:
-    return actions.expunge(cache, copy.folder, [copy.uid], uidvalidity=copy.uidvalidity)
+    (op_id,) = actions.expunge(cache, copy.folder, [copy.uid], uidvalidity=copy.uidvalidity)
+    return op_id
 
 
 def _forget_server_copy(cache: Cache, draft_id: int) -> None:

@@ -38,8 +38,9 @@ class FolderActions(Screen[None]):
 
     account: Account
     folder: str
-    # A message to move into the folder being created (`m`, « Nouveau dossier… »).
-    _move_into_new: tuple[str, str, int] | None = None
+    # Messages, (folder, uid), to move into the folder being created (`m`, « Nouveau
+    # dossier… »), and that folder's name.
+    _move_into_new: tuple[str, tuple[tuple[str, int], ...]] | None = None
 
     def _managed_folder(self) -> str:
         """The folder highlighted in the pane when it has the focus, else the one shown."""
@@ -62,8 +63,8 @@ class FolderActions(Screen[None]):
     def _name_hint(self, separator: str) -> str:
         return _("Pour un sous-dossier : « Parent{sep}Nom ».").format(sep=separator)
 
-    def action_new_folder(self, move: tuple[str, int] | None = None) -> None:
-        """Ask for a name, then create it; with `move`, that message goes into it."""
+    def action_new_folder(self, move: tuple[tuple[str, int], ...] = ()) -> None:
+        """Ask for a name, then create it; with `move`, those messages go into it."""
         from tui.screens.folder_name import FolderName
 
         if self._offline_or_demo():
@@ -74,7 +75,7 @@ class FolderActions(Screen[None]):
         def named(name: str | None) -> None:
             if name:
                 full = prefix + name
-                self._move_into_new = (full, *move) if move else None
+                self._move_into_new = (full, move) if move else None
                 self.account.create_folder(full)
 
         self.app.push_screen(
@@ -195,7 +196,7 @@ class FolderActions(Screen[None]):
             return
         self.notify(text, markup=False)
 
-    def _move_into(self, target: str, folder: str, uid: int) -> None:
+    def _move_into(self, target: str, keys: tuple[tuple[str, int], ...]) -> None:
         raise NotImplementedError  # MailboxScreen moves it, with its undo notice
 
     def show_folder(self, folder: str) -> None:

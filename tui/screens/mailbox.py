@@ -24,9 +24,9 @@ from textual.widgets import Input
 
 from tui.boundary import contained, while_shown
 from tui.core.errors import MailError
-from tui.core.formatting import figure
 from tui.core.i18n import _, ngettext, pgettext
-from tui.screens.folder_actions import FolderActions, FolderPane
+from tui.screens.folder_actions import FolderPane
+from tui.screens.message_actions import MessageActions
 from tui.widgets.folder_list import FolderList
 from tui.widgets.footer import Footer
 from tui.widgets.message_list import MessageList
@@ -69,7 +69,7 @@ def not_downloaded_text() -> str:
     return _("Ce message n'est pas encore téléchargé : il le sera au retour de la connexion.")
 
 
-class MailboxScreen(FolderActions):
+class MailboxScreen(MessageActions):
     # As the screen's default CSS rather than CSS_PATH: a CSS_PATH makes Textual re-parse
     # every stylesheet of the app from scratch when the screen is first pushed (~10 ms
     # before the first frame); default CSS is parsed alone, once.
@@ -166,16 +166,8 @@ class MailboxScreen(FolderActions):
             )
 
     @property
-    def messages(self) -> MessageList:
-        return self.query_one(MessageList)
-
-    @property
     def reader(self) -> Reader:
         return self.query_one(Reader)
-
-    @property
-    def status(self) -> StatusBar:
-        return self.query_one(StatusBar)
 
     # --- layout -------------------------------------------------------------------
 
@@ -232,7 +224,9 @@ class MailboxScreen(FolderActions):
             self.set_focus(self.reader if self.reading else self.messages)
 
     def action_back(self) -> None:
-        if self.has_class("-searching") and not self.reading:
+        if self.messages.marks and not self.reading:
+            self.clear_marks()  # the first Échap lets the marks go, nothing else
+        elif self.has_class("-searching") and not self.reading:
             self.end_search()
         elif self.has_class("-folders") and self.folder_pane_is_a_toggle:
             self.action_toggle_folders()
@@ -449,168 +443,16 @@ class MailboxScreen(FolderActions):
         if action == "back":
             # Hidden, not greyed: at 80 columns the footer has room for « ? Aide » only
             # without it.
-            return self.reading or any(self.has_class(c) for c in ("-searching", "-folders"))
+            return (
+                self.reading
+                or (self.is_mounted and bool(self.messages.marks))
+                or any(self.has_class(c) for c in ("-searching", "-folders"))
+            )
         if action == "mark_folder_read" and self.results is not None:
             return None  # search results are not a folder
         if action == "toggle_threads" and self.has_class("-searching"):
             return None  # search results stay a flat list, newest first
         return True
-
-    def _selected(self) -> tuple[str, int] | None:
-        row = self.messages.row(self.messages.cursor)
-        if row is None:
-            return None
-        return (getattr(row, "folder", self.folder), row.uid)
-
-    def action_toggle_read(self) -> None:
-        if selected := self._selected():
-            self.account.toggle_seen(*selected)
-            self._changed()
-
-    def action_mark_folder_read(self) -> None:
-        """« Tout marquer comme lu » for the folder on screen, once the user said yes: the
-        count is in the question, and there is no undo."""
-        if self.results is not None:
-            self.notify(_("Les résultats d'une recherche ne sont pas un dossier."), markup=False)
-            return
-        folder = self.folder
-        unread = self.account.cache.unread(folder)
-        label = self.query_one(FolderList).label_of(folder)
-        if not unread:
-            self.notify(
-                _("Aucun message non lu dans « {folder} ».").format(folder=label), markup=False
-            )
-            return
-
-        def answered(choice: str | None) -> None:
-            if choice != "read" or self.folder != folder:
-                return
-            count = self.account.mark_folder_read(folder)
-            self._changed()
-            self.notify(
-                ngettext(
-                    "{n} message marqué comme lu.", "{n} messages marqués comme lus.", count
-                ).format(n=figure(count)),
-                markup=False,
-            )
-
-        from tui.screens.choice import Choice
-
-        self.app.push_screen(
-            Choice(
-                _("Tout marquer comme lu"),
-                ngettext(
-                    "{n} message non lu de « {folder} » sera marqué comme lu.",
-                    "Les {n} messages non lus de « {folder} » seront marqués comme lus.",
-                    unread,
-                ).format(n=figure(unread), folder=label),
-                [("read", _("Marquer comme lus")), ("cancel", _("Annuler"))],
-            ),
-            answered,
-        )
-
-    def action_empty_trash(self) -> None:
-        """« Vider la corbeille », from the palette: asks first, with the count, « Annuler »
-        being the button in focus; the Trash is found by SPECIAL-USE or by name."""
-        trash = self.account.cache.special_folder("trash")
-        if trash is None:
-            self.notify(_("Aucune corbeille sur ce compte."), markup=False)
-            return
-        label = self.query_one(FolderList).label_of(trash)
-        count = self.account.cache.count(trash)
-        if not count:
-            self.notify(_("« {folder} » est déjà vide.").format(folder=label), markup=False)
-            return
-
-        def answered(choice: str | None) -> None:
-            if choice != "empty":
-                return
-            emptied = self.account.empty_trash()
-            self._changed()
-            self.notify(
-                ngettext(
-                    "{n} message supprimé définitivement.",
-                    "{n} messages supprimés définitivement.",
-                    emptied,
-                ).format(n=figure(emptied)),
-                markup=False,
-            )
-
-        from tui.screens.choice import Choice
-
-        self.app.push_screen(
-            Choice(
-                _("Vider la corbeille"),
-                ngettext(
-                    "{n} message de « {folder} » sera supprimé définitivement, sans retour "
-                    "possible.",
-                    "Les {n} messages de « {folder} » seront supprimés définitivement, sans "
-                    "retour possible.",
-                    count,
-                ).format(n=figure(count), folder=label),
-                [("cancel", _("Annuler")), ("empty", _("Vider la corbeille"))],
-            ),
-            answered,
-        )
-
-    def action_toggle_flag(self) -> None:
-        if selected := self._selected():
-            self.account.toggle_flagged(*selected)
-            self._changed()
-
-    def action_delete(self) -> None:
-        if selected := self._selected():
-            self.account.delete(*selected)
-            self._changed()
-            self.notify(
-                _("Message placé dans la corbeille (u pour annuler, pendant 10 secondes)."),
-                markup=False,
-            )
-
-    def action_undo(self) -> None:
-        restored = self.account.undo()
-        if restored is None:
-            self.notify(_("Rien à annuler."), markup=False)
-            return
-        self._changed()
-        if restored.folder == self.folder:
-            self.messages.select_uid(restored.uid)
-
-    def action_archive(self) -> None:
-        if selected := self._selected():
-            try:
-                self.account.archive(*selected)
-            except MailError as exc:
-                self.notify(exc.message, severity="warning", markup=False)
-                return
-            self._changed()
-            self.notify(_("Message archivé (u pour annuler, pendant 10 secondes)."))
-
-    def action_move(self) -> None:
-        from tui.screens.folder_picker import NEW_FOLDER, FolderPicker
-
-        selected = self._selected()
-        if selected is None:
-            return
-
-        def chosen(target: str | None) -> None:
-            if target == NEW_FOLDER:
-                self.action_new_folder(move=selected)
-            elif target:
-                self._move_into(target, *selected)
-
-        self.app.push_screen(FolderPicker(self.account.cache.folders(), self.folder), chosen)
-
-    def _move_into(self, target: str, folder: str, uid: int) -> None:
-        self.account.move(folder, uid, target)
-        self._changed()
-        label = self.query_one(FolderList).label_of(target)
-        self.notify(
-            _("Message déplacé dans « {folder} » (u pour annuler, pendant 10 secondes).").format(
-                folder=label
-            ),
-            markup=False,
-        )
 
     def show_folder(self, folder: str) -> None:
         """Show this folder in the list, and sync it."""

@@ -11,7 +11,7 @@ does, so a conversation reads as one subject and its replies.
 from __future__ import annotations
 
 from collections import OrderedDict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol, TypeVar, runtime_checkable
@@ -39,6 +39,7 @@ PAGES_KEPT = 16
 THREAD_MARK = "└ "
 THREAD_INDENT = 2  # cells per level of a reply
 THREAD_LEVELS = 8  # deeper replies are drawn at this level
+MARK = "*"  # in the mark column, before the markers, as mutt tags
 FOLDER_LABEL_CELLS = 16  # a search result's folder, before its subject
 
 
@@ -113,6 +114,7 @@ class MessageList(LinesView, can_focus=True):
         "message-list--deleted",
         "message-list--empty",
         "message-list--thread",
+        "message-list--marked",
     }
 
     DEFAULT_CSS = """
@@ -143,6 +145,9 @@ class MessageList(LinesView, can_focus=True):
     MessageList > .message-list--thread {
         color: $text-muted;
     }
+    MessageList > .message-list--marked {
+        background: $primary-muted;
+    }
     """
 
     BINDINGS = [
@@ -153,6 +158,7 @@ class MessageList(LinesView, can_focus=True):
         Binding("home,g", "first", _("Premier message"), show=False, id="list.first"),
         Binding("end,G", "last", _("Dernier message"), show=False, id="list.last"),
         Binding("enter", "open", _("Ouvrir"), show=False, id="list.open"),
+        Binding("space,v", "toggle_mark", _("Marquer"), show=False, id="list.mark"),
     ]
 
     cursor: reactive[int] = reactive(0, repaint=False, init=False)
@@ -164,6 +170,13 @@ class MessageList(LinesView, can_focus=True):
             super().__init__()
             self.folder = folder
             self.uid = uid
+
+    class MarksChanged(Message):
+        """Messages were marked or unmarked: how many are marked now."""
+
+        def __init__(self, count: int) -> None:
+            super().__init__()
+            self.count = count
 
     class Opened(Message):
         """Enter (or a click on the row under the cursor) on a message."""
@@ -189,6 +202,9 @@ class MessageList(LinesView, can_focus=True):
         # Called at once on Enter, instead of the Opened message, by an owner that must
         # act before the next key (keys typed ahead over SSH: tui/typeahead.py).
         self.opener: Callable[[str, int], None] | None = None
+        # Marked messages, (folder, uid): the batch the next action applies to. The
+        # mark column is drawn only while there are some.
+        self.marks: set[tuple[str, int]] = set()
 
     # --- data ---------------------------------------------------------------------
 
@@ -203,8 +219,11 @@ class MessageList(LinesView, can_focus=True):
         self._labels = source if isinstance(source, FolderLabelledRowSource) else None
 
     def show_folder(self, folder: str) -> None:
-        """Switch to another folder, cursor on its newest message."""
+        """Switch to another folder, cursor on its newest message; marks are let go
+        (an action never applies to messages out of sight)."""
         self.folder = folder
+        if self.marks:
+            self.set_marks(())
         self._pages.clear()
         self.total = self._read(lambda: self.source.count(folder), 0)
         self._resize()
@@ -268,6 +287,32 @@ class MessageList(LinesView, can_focus=True):
         index = self._read(lambda: self.source.index_of(self.folder, uid), None)
         if index is not None:
             self.cursor = index
+
+    # --- marks --------------------------------------------------------------------
+
+    def key_of(self, row: Row) -> tuple[str, int]:
+        # Search results span folders: the row's own folder tells equal uids apart.
+        return (getattr(row, "folder", self.folder), row.uid)
+
+    def set_marks(self, keys: Iterable[tuple[str, int]]) -> None:
+        self.marks = set(keys)
+        self.refresh()  # the mark column comes or goes: every row moves
+        self.post_message(self.MarksChanged(len(self.marks)))
+
+    def action_toggle_mark(self) -> None:
+        """Mark or unmark the message under the cursor, then go to the next one."""
+        row = self.row(self.cursor)
+        if row is None:
+            return
+        key = self.key_of(row)
+        had_marks = bool(self.marks)
+        self.marks.symmetric_difference_update({key})
+        if had_marks != bool(self.marks):
+            self.refresh()
+        else:
+            self.refresh_line(self.cursor)
+        self.post_message(self.MarksChanged(len(self.marks)))
+        self.cursor += 1
 
     def _read(self, read: Callable[[], T], default: T) -> T:
         """A read of the cache; a damaged file (SQLite's « malformed ») must not end
@@ -348,12 +393,15 @@ class MessageList(LinesView, can_focus=True):
             style += self.get_component_rich_style("message-list--flagged")
         if "\\Deleted" in row.flags:
             style += self.get_component_rich_style("message-list--deleted")
+        marked = self.key_of(row) in self.marks if self.marks else None
+        if marked:
+            style += self.get_component_rich_style("message-list--marked")
         on_cursor = index == self.cursor
         if on_cursor:
             style += self.get_component_rich_style("message-list--cursor")
         depth = self._threads.depth_of(index) if self._threads is not None else 0
         hide = self._repeats_above(index, row)
-        head, mark, tail = self._row_parts(row, width, depth, hide, self._folder_of(row))
+        head, mark, tail = self._row_parts(row, width, depth, hide, self._folder_of(row), marked)
         if not mark:
             return Strip([Segment(head + tail, style)], width)
         mark_style = base + self.get_component_rich_style("message-list--thread")
@@ -372,14 +420,22 @@ class MessageList(LinesView, can_focus=True):
         return self._labels.folder_label(row) if self._labels is not None else ""
 
     def _row_parts(
-        self, row: Row, width: int, depth: int = 0, hide_subject: bool = False, folder: str = ""
+        self,
+        row: Row,
+        width: int,
+        depth: int = 0,
+        hide_subject: bool = False,
+        folder: str = "",
+        marked: bool | None = None,
     ) -> tuple[str, str, str]:
         """The row as three runs of plain text filling `width` cells: before the
-        subject, the thread mark (indent and `└`, empty at depth 0), the rest."""
+        subject, the thread mark (indent and `└`, empty at depth 0), the rest.
+        `marked`: None while nothing is marked (no mark column), else this row's mark."""
         columns = self._columns(width)
         sender = clean_line(row.sender_name or row.sender_address)
         date = list_date(row.date, columns.date)
-        head = f"{markers(row)} {set_cell_size(date, columns.date)} "
+        head = "" if marked is None else (MARK if marked else " ")
+        head += f"{markers(row)} {set_cell_size(date, columns.date)} "
         head += set_cell_size(sender, columns.sender) + " "
         head = set_cell_size(head, min(cell_len(head), width))  # cut, never padded
         size = f" {size_short(row.size):>6}" if columns.size else ""

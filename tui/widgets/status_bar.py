@@ -8,7 +8,7 @@ from textual.content import Content
 from textual.reactive import reactive
 from textual.widget import Widget
 
-from tui.core.formatting import size_short
+from tui.core.formatting import figure, size_short
 from tui.core.i18n import _, ngettext
 from tui.quota_notice import QUOTA_ERROR, QUOTA_WARNING, quota_level, quota_percent
 
@@ -70,6 +70,7 @@ class StatusBar(Widget):
     quota: reactive[tuple[int, int] | None] = reactive(None)  # (used KiB, limit KiB)
     outbox: reactive[int] = reactive(0)
     new_mail: reactive[int] = reactive(0)
+    marked: reactive[int] = reactive(0)  # messages marked for a batch action (#19)
 
     def render(self) -> Content:
         # (what to keep longest when the line is too narrow, the part), in display order:
@@ -91,6 +92,9 @@ class StatusBar(Widget):
         if self.new_mail:
             text = ngettext("{n} nouveau", "{n} nouveaux", self.new_mail).format(n=self.new_mail)
             parts.append((9, Content(text).stylize("bold")))
+        if self.marked:
+            text = ngettext("{n} marqué", "{n} marqués", self.marked).format(n=figure(self.marked))
+            parts.append((10, Content(text).stylize("bold")))
         if self.outbox:
             text = _("boîte d'envoi : {n}").format(n=self.outbox)
             parts.append((8, Content(text).stylize("bold $warning")))
