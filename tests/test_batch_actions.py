@@ -70,9 +70,7 @@ def replayed(bed: Bed, user: User, path: Path, until: object, timeout: float = 1
 
 
 @pytest.mark.server
-def test_five_thousand_marked_messages_go_to_the_trash_in_batches(
-    bed: Bed, tmp_path: Path
-) -> None:
+def test_five_thousand_marked_messages_go_to_the_trash_in_batches(bed: Bed, tmp_path: Path) -> None:
     user = bed.new_user()
     seed(bed, user, 5000)
     path = tmp_path / "c.sqlite"

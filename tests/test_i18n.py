@@ -558,6 +558,7 @@ async def test_palette_in_french(monkeypatch: pytest.MonkeyPatch) -> None:
                 "Tout marquer comme lu",
                 "Tout marquer",
                 "Marquer selon…",
+                "Trier…",
                 "Vider la corbeille",
             }
             assert not set(ours.values()) & set(textual.values())
@@ -596,6 +597,7 @@ async def test_palette_in_english(
                 "Mark all as read": "The unread messages of the folder on screen",
                 "Mark all": "Every message of the list (key V)",
                 "Mark by pattern…": "By sender, subject, age or size (key T)",
+                "Sort…": "By date, size, sender or subject (key S)",
                 "Empty the Trash": "Delete the messages in the Trash for good",
             }
             app.action_change_theme()

@@ -70,6 +70,16 @@ def test_mark_by_pattern(
 
 
 @pytest.mark.parametrize("size", SIZES)
+def test_sorted_by_size(
+    snap_compare, monkeypatch: pytest.MonkeyPatch, size: tuple[int, int]
+) -> None:
+    """Largest first, with the size column at every width (#19)."""
+    with demo_app(monkeypatch) as app:
+        keys = ["S", "down", "down", "enter"]
+        assert snap_compare(app, terminal_size=size, press=keys)
+
+
+@pytest.mark.parametrize("size", SIZES)
 def test_empty_folder(snap_compare, monkeypatch: pytest.MonkeyPatch, size: tuple[int, int]) -> None:
     # Inbox, Drafts, Sent, Archives: the demo's Archives folder is empty.
     with demo_app(monkeypatch) as app:

@@ -249,6 +249,11 @@ class CourrielApp(TypeAhead, CrashScreen, Sending, App[None]):
                 screen.action_mark_pattern,
             )
             yield SystemCommand(
+                _("Trier…"),
+                _("Par date, taille, expéditeur ou objet (touche S)"),
+                screen.action_sort,
+            )
+            yield SystemCommand(
                 _("Vider la corbeille"),
                 _("Supprimer définitivement les messages de la corbeille"),
                 screen.action_empty_trash,

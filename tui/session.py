@@ -62,8 +62,8 @@ def local_store_path(config: Config) -> Path:
     return data_dir() / cache_path(config).name
 
 
-# Deletes, moves and archives wait this long before reaching the server, so that `u`
-# can still take them back; flag changes go at once.
+# Every action waits this long before reaching the server, so that `u` can still take
+# it back; flag changes wait too, or replaying them would push a removal out early.
 UNDO_SECONDS = 10.0
 STOP_WAIT = 0.5  # seconds quitting gives the account's threads to finish by themselves
 

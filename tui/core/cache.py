@@ -1066,6 +1066,15 @@ class Cache:
         for row in self._db.execute(sql, params):
             yield int(row[0]), row[1], row[2], row[3]
 
+    def sort_rows(self, folder: str) -> list[tuple[int, int, int, str, str, str]]:
+        """(uid, sort_date, size, sender name, sender address, subject) of every message
+        of the folder, for an order other than the newest first (tui.widgets.sorted_source)."""
+        return self._db.execute(
+            "SELECT uid, sort_date, size, sender_name, sender_address, subject FROM messages "
+            "WHERE folder = ?",
+            (folder,),
+        ).fetchall()
+
     def summaries(self, folder: str, uids: Sequence[int]) -> list[Summary]:
         """These messages' summaries in this order; a message no longer cached is left out."""
         found: dict[int, Summary] = {}

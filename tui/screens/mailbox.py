@@ -26,7 +26,7 @@ from tui.boundary import contained, while_shown
 from tui.core.errors import MailError
 from tui.core.i18n import _, ngettext, pgettext
 from tui.screens.folder_actions import FolderPane
-from tui.screens.message_actions import MessageActions
+from tui.screens.list_order import ListOrder
 from tui.widgets.folder_list import FolderList
 from tui.widgets.footer import Footer
 from tui.widgets.message_list import MessageList
@@ -39,7 +39,6 @@ if TYPE_CHECKING:
     from tui.account import Account
     from tui.core.cache import Summary
     from tui.core.compose import Draft, Identity
-    from tui.widgets.message_list import RowSource
 
 # From WIDE columns the list and the reader are both in view, the reader wide enough
 # for a 72-column line of mail (issue #17): side by side, or, when there are STACK_ROWS
@@ -69,7 +68,7 @@ def not_downloaded_text() -> str:
     return _("Ce message n'est pas encore téléchargé : il le sera au retour de la connexion.")
 
 
-class MailboxScreen(MessageActions):
+class MailboxScreen(ListOrder):
     # As the screen's default CSS rather than CSS_PATH: a CSS_PATH makes Textual re-parse
     # every stylesheet of the app from scratch when the screen is first pushed (~10 ms
     # before the first frame); default CSS is parsed alone, once.
@@ -149,6 +148,7 @@ class MailboxScreen(MessageActions):
         self.messages.opener = lambda folder, uid: self.open_message(folder, uid, focus=True)
         self._layout(self.size.width)
         self.refresh_folders()
+        self._size_column()
         self.messages.show_folder(self.folder)
         self.set_focus(self.messages)
         if self.account.demo:
@@ -201,19 +201,6 @@ class MailboxScreen(MessageActions):
         """Below ROOMY columns the folder pane opens on `b` and closes once a folder is
         chosen; from ROOMY on it is always there."""
         return not self.has_class("-roomy")
-
-    def _folder_source(self) -> RowSource:
-        """Where the list reads a folder: the cache in date order, or by thread."""
-        return self._threads if self.threaded else self.account.cache
-
-    def action_toggle_threads(self) -> None:
-        """Group the folder by thread, or not; the same message stays selected."""
-        self.threaded = not self.threaded
-        self.messages.switch_source(self._folder_source())
-        if self.threaded:
-            self.notify(_("Messages groupés par fil de discussion."), markup=False)
-        else:
-            self.notify(_("Messages dans l'ordre des dates."), markup=False)
 
     def action_toggle_folders(self) -> None:
         self.toggle_class("-folders")
@@ -271,9 +258,11 @@ class MailboxScreen(MessageActions):
         elif row is not None:
             total = ngettext("{n} message", "{n} messages", row.total).format(n=row.total)
             unread = ngettext("{n} non lu", "{n} non lus", row.unread).format(n=row.unread)
-            self.status.folder = _("{folder} : {total}, {unread}").format(
+            text = _("{folder} : {total}, {unread}").format(
                 folder=label, total=total, unread=unread
             )
+            note = self.order_note()
+            self.status.folder = f"{text} · {note}" if note else text
         else:
             self.status.folder = label
 
@@ -461,6 +450,9 @@ class MailboxScreen(MessageActions):
         self.opened = None  # a body still loading from the old folder is not shown
         self.refresh_folders()
         self._layout(self.size.width)
+        if self.results is None:
+            self.messages.source = self._folder_source()
+            self._size_column()
         self.messages.show_folder(folder)
         self.account.sync_folder(folder)
 

@@ -202,6 +202,8 @@ class MessageList(LinesView, can_focus=True):
         # Called at once on Enter, instead of the Opened message, by an owner that must
         # act before the next key (keys typed ahead over SSH: tui/typeahead.py).
         self.opener: Callable[[str, int], None] | None = None
+        # The size column at every width, not only from 100 columns (sorted by size).
+        self.show_size = False
         # Marked messages, (folder, uid): the batch the next action applies to. The
         # mark column is drawn only while there are some.
         self.marks: set[tuple[str, int]] = set()
@@ -359,11 +361,12 @@ class MessageList(LinesView, can_focus=True):
 
     def _columns(self, width: int) -> _Columns:
         # Dates are at most 8 cells: "14:05", "22 nov.", "12 sept.", "12/03/24".
+        size = 7 if self.show_size else 0
         if width >= 100:
             return _Columns(date=8, sender=24, size=7)
         if width >= 60:
-            return _Columns(date=8, sender=18, size=0)
-        return _Columns(date=8, sender=14, size=0)
+            return _Columns(date=8, sender=18, size=size)
+        return _Columns(date=8, sender=14, size=size)
 
     def render_line(self, y: int) -> Strip:
         try:
