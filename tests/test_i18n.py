@@ -559,6 +559,8 @@ async def test_palette_in_french(monkeypatch: pytest.MonkeyPatch) -> None:
                 "Tout marquer",
                 "Marquer selon…",
                 "Trier…",
+                "Règles de tri…",
+                "Plus gros messages",
                 "Vider la corbeille",
             }
             assert not set(ours.values()) & set(textual.values())
@@ -598,6 +600,8 @@ async def test_palette_in_english(
                 "Mark all": "Every message of the list (key V)",
                 "Mark by pattern…": "By sender, subject, age or size (key T)",
                 "Sort…": "By date, size, sender or subject (key S)",
+                "Largest messages": "Of every folder, to make room (key L)",
+                "Sorting rules…": "File mail by sender, subject… (configuration file)",
                 "Empty the Trash": "Delete the messages in the Trash for good",
             }
             app.action_change_theme()

@@ -157,3 +157,85 @@ async def test_a_batch_over_the_undo_limit_is_asked_first(
             await pilot.press("d")
             await pilot.press("right", "enter")  # « Continuer »
             assert messages.total == total - 3
+
+
+# --- found by the review ---------------------------------------------------------------
+
+
+async def test_marking_by_a_huge_size_does_not_end_the_app(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    with demo_app(monkeypatch) as app:
+        async with app.run_test(size=(80, 24)) as pilot:
+            await pilot.press("T", "tab", "tab", "tab", *"99999999999", "space", "G", "o", "enter")
+            assert isinstance(app.screen, MarkPattern)  # refused, in words
+            assert "aussi gros" in str(app.screen.query_one("#mark-problem").render())
+
+
+async def test_n_over_the_undo_limit_asks_first_and_u_then_undoes_nothing_older(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from tui import undo
+
+    monkeypatch.setattr(undo, "UNDO_MAX_MESSAGES", 2)
+    monkeypatch.setattr("tui.screens.message_actions.UNDO_MAX_MESSAGES", 2)
+    with demo_app(monkeypatch) as app:
+        async with app.run_test(size=(80, 24), notifications=True) as pilot:
+            messages = app.screen.query_one(MessageList)
+            total = messages.total
+            await pilot.press("end", "d")  # undoable
+            await pilot.press("home", "space", "space", "space", "n")
+            assert isinstance(app.screen, Choice)  # asked, as d, m and A do
+            await pilot.press("right", "enter")  # « Continuer »
+            assert all("\\Seen" in messages.row(i).flags for i in range(3))  # type: ignore[union-attr]
+            assert not any(t.startswith("3 messages") and "u pour" in t for t in toasts(app))
+            assert not app.account.can_undo  # `u` greyed out: the delete before stays
+            await pilot.press("u")
+            assert messages.total == total - 1
+
+
+async def test_d_while_reading_acts_on_the_message_read_not_marks_out_of_sight(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    with demo_app(monkeypatch) as app:
+        async with app.run_test(size=(80, 24)) as pilot:
+            screen = app.screen
+            messages = screen.query_one(MessageList)
+            marked = [messages.row(i).uid for i in range(2)]  # type: ignore[union-attr]
+            await pilot.press("space", "space", "j", "j", "j", "enter")
+            assert screen.reading  # 80 columns: the reader has the screen
+            opened = screen.opened
+            await pilot.press("d")
+            assert messages.has_uid(marked[0]) and messages.has_uid(marked[1])
+            assert opened is not None and not messages.has_uid(opened[1])
+
+
+async def test_marks_of_messages_a_sync_removed_are_let_go(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    with demo_app(monkeypatch) as app:
+        async with app.run_test(size=(80, 24)) as pilot:
+            screen = app.screen
+            messages = screen.query_one(MessageList)
+            uids = [messages.row(i).uid for i in range(3)]  # type: ignore[union-attr]
+            await pilot.press("space", "space", "space")
+            screen.account.cache.remove_messages("INBOX", uids[:2])  # gone elsewhere
+            screen.refresh_folder("INBOX")
+            await pilot.pause()
+            assert screen.query_one(StatusBar).marked == 1
+
+
+async def test_marks_do_not_survive_a_uidvalidity_reset(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A renumbered folder is fetched again: the same uids name other messages."""
+    from tui.bridge import carry
+    from tui.core.contract import FolderSynced
+    from tui.core.sync import FolderSyncResult
+
+    with demo_app(monkeypatch) as app:
+        async with app.run_test(size=(80, 24)) as pilot:
+            messages = app.screen.query_one(MessageList)
+            await pilot.press("space")
+            assert messages.marks
+            app.post_message(carry(FolderSynced(FolderSyncResult("INBOX", new=3, reset=True))))
+            await pilot.pause()
+            assert not messages.marks

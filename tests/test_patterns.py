@@ -37,9 +37,17 @@ def test_a_date_means_before_that_day(text: str) -> None:
     assert parse_age(text, NOW) == datetime(2023, 12, 31, tzinfo=UTC)
 
 
-@pytest.mark.parametrize("text", ["2", "deux ans", "2 heures", "31/13/2023", "-2 ans", "2 ans!"])
+@pytest.mark.parametrize(
+    "text", ["2", "deux ans", "2 heures", "2 min", "-2 ans", "2 ans!", "2 anss"]
+)
 def test_an_unreadable_age_says_what_to_type(text: str) -> None:
     with pytest.raises(ValueError, match="2 ans"):
+        parse_age(text, NOW)
+
+
+@pytest.mark.parametrize("text", ["29/02/2023", "31/13/2023", "2023-02-30"])
+def test_a_date_that_does_not_exist_is_said_so(text: str) -> None:
+    with pytest.raises(ValueError, match="cette date n'existe pas"):
         parse_age(text, NOW)
 
 
@@ -57,6 +65,8 @@ def test_a_huge_age_does_not_overflow() -> None:
         ("1 Go", 1024**3),
         ("300", 300),
         ("300 o", 300),
+        ("5 KiB", 5 * 1024),
+        ("2 octets", 2),
     ],
 )
 def test_a_size_is_read_as_people_write_it(text: str, size: int) -> None:
@@ -66,6 +76,13 @@ def test_a_size_is_read_as_people_write_it(text: str, size: int) -> None:
 @pytest.mark.parametrize("text", ["cinq Mo", "5 To", "5 Mo Ko", ""])
 def test_an_unreadable_size_says_what_to_type(text: str) -> None:
     with pytest.raises(ValueError, match="5 Mo"):
+        parse_size(text)
+
+
+@pytest.mark.parametrize("text", ["99999999999 Go", "2000 Go", "9" * 400])
+def test_a_size_no_message_has_is_refused_not_a_crash(text: str) -> None:
+    """SQLite cannot bind 10^20: the cache's query raised OverflowError (review)."""
+    with pytest.raises(ValueError, match="aucun message n'est aussi gros"):
         parse_size(text)
 
 

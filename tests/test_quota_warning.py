@@ -122,15 +122,33 @@ def test_notice_once_per_crossing(tmp_path: Path) -> None:
     ]
 
 
-def test_the_notice_says_what_to_do(tmp_path: Path) -> None:
+def test_the_notice_says_what_takes_the_room_and_what_to_do(tmp_path: Path) -> None:
+    from tests.test_cache import make
+    from tui.core.cache import FolderRow
+
     cache = Cache.open(tmp_path / "cache.sqlite3")
+    cache.set_folders(
+        [
+            FolderRow("INBOX", "/", None, 0, 0, ()),
+            FolderRow("Corbeille", "/", "trash", 0, 0, ()),
+            FolderRow("Projets\x1b[31m", "/", None, 0, 0, ()),
+        ]
+    )
+    cache.put_summaries(
+        [
+            make("INBOX", 1, size=3 * 1024 * 1024),
+            make("Corbeille", 1, size=9 * 1024 * 1024),
+            make("Projets\x1b[31m", 1, size=1024),
+        ]
+    )
     cache.set_quota(at(86))
     notice = quota_notice(cache)
     cache.close()
     assert notice is not None
     assert notice.message == (
-        "Votre boîte est pleine à 86 % : videz la Corbeille (ctrl+p, « Vider la corbeille ») "
-        "et supprimez d'abord les messages avec de grosses pièces jointes."
+        "Votre boîte est pleine à 86 %. Le plus de place : Corbeille 9,0 Mo, Boîte de "
+        "réception 3,0 Mo, Projets 1,0 Ko. L montre les plus gros messages de tous les "
+        "dossiers ; videz ensuite la Corbeille (Ctrl+P, « Vider la corbeille »)."
     )
 
 
@@ -160,7 +178,7 @@ async def test_the_app_announces_the_crossing_once(monkeypatch: pytest.MonkeyPat
             await sync_done(app, pilot)  # the next sync: no second notice
             notices = [n for n in app._notifications if "pleine" in n.message]
             assert len(notices) == 1
-            assert notices[0].message.startswith("Votre boîte est pleine à 86 % :")
+            assert notices[0].message.startswith("Votre boîte est pleine à 86 %. Le plus de")
             assert notices[0].severity == "warning"
             bar = app.screen.query_one(StatusBar)
             assert bar.quota == at(86)

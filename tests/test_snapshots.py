@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 
 import pytest
 from textual.app import App
@@ -64,9 +65,13 @@ def test_marked_messages(
 def test_mark_by_pattern(
     snap_compare, monkeypatch: pytest.MonkeyPatch, size: tuple[int, int]
 ) -> None:
+    async def refused(pilot: Pilot[None]) -> None:
+        await pilot.pause(0.3)  # the wide layout's first preview, before the dialog
+        await pilot.press("T", *"rectorat", "tab", "tab", *"deux ans", "enter")
+        await pilot.pause()
+
     with demo_app(monkeypatch) as app:
-        keys = ["T", *"rectorat", "tab", "tab", *"deux ans", "enter"]
-        assert snap_compare(app, terminal_size=size, press=keys)
+        assert snap_compare(app, terminal_size=size, run_before=refused)
 
 
 @pytest.mark.parametrize("size", SIZES)
@@ -77,6 +82,45 @@ def test_sorted_by_size(
     with demo_app(monkeypatch) as app:
         keys = ["S", "down", "down", "enter"]
         assert snap_compare(app, terminal_size=size, press=keys)
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_largest_messages(
+    snap_compare, monkeypatch: pytest.MonkeyPatch, size: tuple[int, int]
+) -> None:
+    """The clean-up view, two marked: what deleting them would free (#19)."""
+
+    async def mark_two(pilot: Pilot[None]) -> None:
+        await pilot.press("L", "space", "space")
+        await pilot.pause(0.3)  # the wide layout's preview follows the cursor, debounced
+
+    with demo_app(monkeypatch) as app:
+        assert snap_compare(app, terminal_size=size, run_before=mark_two)
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_rules_screen(snap_compare, monkeypatch: pytest.MonkeyPatch, size: tuple[int, int]) -> None:
+    """The sorting rules with what they would do to the inbox (#19)."""
+    from tui.core.rules import parse_rules
+
+    async def open_rules(pilot: Pilot[None]) -> None:
+        await pilot.pause(0.3)
+        screen = pilot.app.screen
+        assert isinstance(screen, MailboxScreen)
+        screen.action_rules()
+        await pilot.pause()
+
+    with demo_app(monkeypatch) as app:
+        # The demo's file is in a temporary folder: a fixed path for the picture.
+        app.account.config.path = Path("/home/marie/.config/courriel/config.toml")
+        app.account.config.rules = parse_rules(
+            [
+                {"name": "Sorties", "subject": "sortie pédagogique", "move": "Archives"},
+                {"name": "Rectorat", "from": ["rectorat", "dsden"], "read": True, "flag": True},
+                {"name": "Projets", "keyword": "erasmus", "move": "Projets/Erasmus"},
+            ]
+        )
+        assert snap_compare(app, terminal_size=size, run_before=open_rules)
 
 
 @pytest.mark.parametrize("size", SIZES)

@@ -65,6 +65,8 @@ def test_sorts_are_kept_in_the_data_dir_and_a_bad_file_is_ignored(tmp_path: Path
     save_sorts(path, {"INBOX": Sort("size"), "Projets": Sort(), "Envoyés": Sort("date", True)})
     assert load_sorts(path) == {"INBOX": Sort("size"), "Envoyés": Sort("date", True)}
     assert path.stat().st_mode & 0o777 == 0o600
+    path.write_bytes(b'{"sorts": {"INBOX": {"key": "size", "reverse": "false"}}}')
+    assert load_sorts(path) == {"INBOX": Sort("size")}  # only true is true
     for bad in (b"\xff", b"[]", b'{"sorts": {"INBOX": {"key": "rm -rf"}}}', b'{"sorts": 3}'):
         path.write_bytes(bad)
         assert load_sorts(path) == {}
@@ -108,3 +110,22 @@ async def test_S_sorts_by_size_with_the_size_column_and_the_folder_keeps_it(
             await pilot.press("S", "up", "up", "enter")  # back to the newest first
             assert not screen.threaded and not messages.show_size
             assert screen.query_one(StatusBar).folder.endswith("non lus")
+
+
+async def test_a_renamed_folder_keeps_its_order_and_a_deleted_one_forgets_it(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from tui.core.contract import DeleteFolder, RenameFolder
+
+    with demo_app(monkeypatch) as app:
+        async with app.run_test(size=(80, 24)) as pilot:
+            screen = app.screen
+            assert isinstance(screen, MailboxScreen)
+            screen.sorts.update({"Projets": Sort("size"), "Projets/Théâtre": Sort("sender")})
+            screen.folder_command_done(RenameFolder("Projets", "Classes"))
+            await pilot.pause()
+            assert screen.sorts == {"Classes": Sort("size"), "Classes/Théâtre": Sort("sender")}
+            screen.folder_command_done(DeleteFolder("Classes/Théâtre"))
+            assert screen.sorts == {"Classes": Sort("size")}
+            path = views_path(app.account.cache.durable_path)
+            assert load_sorts(path) == {"Classes": Sort("size")}

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 from tui import undo
 from tui.config import Config
 from tui.core import actions, contract
+from tui.core import rules as rules_module
 from tui.core.cache import Cache, Summary
 from tui.core.formatting import shown_date, size_short
 from tui.core.i18n import _
@@ -44,7 +45,10 @@ def reader_view(message: RenderedMessage) -> ReaderView:
         headers=headers,
         body=message.body,
         invitations=[event.lines() for event in message.calendar],
-        warnings=list(message.warnings),
+        # A suspicious message: with its warnings, the key that files it away (#19).
+        warnings=[*message.warnings, _("Indésirable ? I le range dans Indésirables.")]
+        if message.warnings
+        else [],
         notes=list(message.notes),
         links=[f"[{n}] {url}" for n, (_text, url) in enumerate(message.links, 1)],
         attachments=[
@@ -225,6 +229,13 @@ class Account:
         summaries = [s for s in self._summaries(keys) if s.folder != target]
         return self._act(summaries, lambda f, u: actions.move(self.cache, f, u, target))
 
+    def junk(self, keys: Sequence[Key], *, is_junk: bool) -> int:
+        """Into the Junk folder (MailError without one), or out of it back to the inbox;
+        one undoable action. Only messages not in it, or in it, are moved."""
+        junk = actions.junk_folder(self.cache) if is_junk else self.cache.special_folder("junk")
+        summaries = [s for s in self._summaries(keys) if (s.folder == junk) != is_junk]
+        return self._act(summaries, lambda f, u: actions.junk(self.cache, f, u, is_junk=is_junk))
+
     def _summaries(self, keys: Sequence[Key]) -> list[Summary]:
         """The cached summaries of these messages (those still cached), in key order."""
         found: list[Summary] = []
@@ -239,20 +250,40 @@ class Account:
         *,
         removed: bool = True,
     ) -> int:
-        """Apply an action to the cache in one transaction, folder by folder, and keep
-        its undo (unless it is over undo.UNDO_MAX_MESSAGES); how many messages it touched."""
+        """Apply an action folder by folder (see `_record`); how many messages it touched."""
+
+        def run() -> list[int]:
+            op_ids: list[int] = []
+            for folder, uids in _by_folder((s.folder, s.uid) for s in summaries):
+                op_ids.extend(act(folder, uids))
+            return op_ids
+
+        return self._record(summaries, run, removed=removed)
+
+    def _record(
+        self, summaries: list[Summary], run: Callable[[], list[int]], *, removed: bool
+    ) -> int:
+        """Run an action on the cache in one transaction and keep its undo (unless it is
+        over undo.UNDO_MAX_MESSAGES); `summaries` are the messages as they were."""
         if not summaries:
             return 0
         bodies = self._bodies_for_undo(summaries) if removed else ()
-        op_ids: list[int] = []
         with self.cache.transaction():
-            for folder, uids in _by_folder((s.folder, s.uid) for s in summaries):
-                op_ids.extend(act(folder, uids))
-        if op_ids and len(summaries) <= undo.UNDO_MAX_MESSAGES:
+            op_ids = run()
+        if len(summaries) > undo.UNDO_MAX_MESSAGES:
+            self._undo.clear()
+        elif op_ids:
             entry = Undo(tuple(summaries), tuple(op_ids), removed, time.time(), bodies)
             self._undo.push(entry)
         self._send(contract.ReplayLater())
         return len(summaries)
+
+    def apply_rules(self, plan: rules_module.Plan) -> int:
+        """What the sorting rules' preview showed, as one undoable action."""
+        summaries = self._summaries(sorted(plan.keys))
+        return self._record(
+            summaries, lambda: rules_module.carry_out(self.cache, plan), removed=True
+        )
 
     def _bodies_for_undo(self, summaries: list[Summary]) -> tuple[tuple[str, int, bytes], ...]:
         """The cached bodies of messages about to be removed, newest action first within
@@ -293,6 +324,11 @@ class Account:
         """Server work queued outside an action (a sent or deleted draft's server copy)
         goes with the next delayed replay, as removals do."""
         self._send(contract.ReplayLater())
+
+    def set_rules(self, rules: tuple[rules_module.Rule, ...]) -> None:
+        """Edited rules: the worker sorts new mail by them from now on."""
+        self.config.rules = rules
+        self._send(contract.SetRules(rules))
 
     def search_server(self, folder: str, text: str) -> None:
         self._send(contract.SearchServer(folder, text))

@@ -199,6 +199,9 @@ class AccountEvents(App[None]):
         self._fault = None  # commands complete again
         if result.new and self._synced_once:
             self._new_mail(result.folder, result.new)
+        mailbox = self._mailbox()
+        if result.reset and mailbox is not None:
+            mailbox.forget_marks(result.folder)  # its uids now name other messages
         self._folder_changed(result.folder)
 
     @on(message_type(contract.BackfillDone))

@@ -254,6 +254,16 @@ class CourrielApp(TypeAhead, CrashScreen, Sending, App[None]):
                 screen.action_sort,
             )
             yield SystemCommand(
+                _("Règles de tri…"),
+                _("Ranger le courrier par expéditeur, objet… (fichier de configuration)"),
+                screen.action_rules,
+            )
+            yield SystemCommand(
+                _("Plus gros messages"),
+                _("De tous les dossiers, pour faire de la place (touche L)"),
+                screen.action_largest,
+            )
+            yield SystemCommand(
                 _("Vider la corbeille"),
                 _("Supprimer définitivement les messages de la corbeille"),
                 screen.action_empty_trash,

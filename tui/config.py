@@ -21,6 +21,7 @@ import platformdirs
 from tui.core.errors import ConfigError
 from tui.core.i18n import N_, _
 from tui.core.quiet import valid_range
+from tui.core.rules import Rule, RuleError, parse_rules
 from tui.core.sanitize import clean_line
 from tui.core.userfiles import UserFileError, read_limited, shown_path
 from tui.presets import DIJON
@@ -106,6 +107,7 @@ class Config:
     path: Path
     values: dict[str, dict[str, Any]] = field(default_factory=dict)
     exists: bool = False
+    rules: tuple[Rule, ...] = ()  # [[rules]]: sorting rules (tui/core/rules.py)
 
     def get(self, section: str, key: str) -> Any:
         return self.values[section][key]
@@ -184,9 +186,18 @@ def load_config(path: Path | None = None) -> Config:
             )
         ) from None
     config.values = validate(data, path)
+    if RULES_SECTION in data:
+        try:
+            config.rules = parse_rules(data[RULES_SECTION])
+        except RuleError as exc:
+            raise ConfigError(
+                _("Fichier {path} : {problem}").format(path=shown, problem=clean_line(str(exc)))
+            ) from None
     config.exists = True
     return config
 
+
+RULES_SECTION = "rules"  # [[rules]], read by tui.core.rules.parse_rules
 
 # [keys]: binding id = "keys", e.g. `"mailbox.delete" = "d,x"`; ids are checked by the app,
 # which knows its bindings.
@@ -213,8 +224,12 @@ def validate(data: Mapping[str, Any], path: Path) -> dict[str, dict[str, Any]]:
                     )
             values[KEYMAP_SECTION] = dict(content)
             continue
+        if section == RULES_SECTION:
+            continue  # a list of tables: load_config reads it
         if section not in SCHEMA:
-            raise ConfigError(_unknown(path, section, None, [*SCHEMA, KEYMAP_SECTION]))
+            raise ConfigError(
+                _unknown(path, section, None, [*SCHEMA, KEYMAP_SECTION, RULES_SECTION])
+            )
         if not isinstance(content, dict):
             raise ConfigError(
                 _("Fichier {path} : « {section} » doit être une section [{section}].").format(

@@ -1,4 +1,5 @@
-"""When the mailbox is nearly full: the status bar's colour and a notice once per crossing.
+"""When the mailbox is nearly full: the status bar's colour and a notice once per crossing,
+saying which folders take the room and offering the clean-up view (`L`, #19).
 
 The levels are 80 % (warning) and 95 % (error), as in `diagnose.quota_diagnosis`. The
 notice is given when a level is crossed upwards, not at every sync and not again after
@@ -12,7 +13,9 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
 from tui.core.cache import Cache
+from tui.core.formatting import size_short
 from tui.core.i18n import _
+from tui.core.sanitize import clean_line
 
 if TYPE_CHECKING:
     from textual.app import App
@@ -57,12 +60,28 @@ def quota_notice(cache: Cache) -> QuotaNotice | None:
     if level <= shown or percent is None:
         return None  # already said, or room was made (a later crossing warns again)
     message = _(
-        "Votre boîte est pleine à {percent} % : videz la Corbeille (ctrl+p, « Vider la "
-        "corbeille ») et supprimez d'abord les messages avec de grosses pièces jointes."
-    ).format(percent=min(int(percent), 999))
+        "Votre boîte est pleine à {percent} %. Le plus de place : {folders}. L montre les "
+        "plus gros messages de tous les dossiers ; videz ensuite la Corbeille (Ctrl+P, "
+        "« Vider la corbeille »)."
+    ).format(percent=min(int(percent), 999), folders=_fullest(cache))
     if level >= QUOTA_ERROR:
         return QuotaNotice(message, _("Boîte aux lettres pleine"), "error")
     return QuotaNotice(message, _("Boîte aux lettres presque pleine"), "warning")
+
+
+def _fullest(cache: Cache, count: int = 3) -> str:
+    """« Corbeille 120 Mo, Envoyés 80 Mo, Boîte de réception 40 Mo »: what takes the
+    room, by the sizes of the messages downloaded."""
+    from tui.widgets.folder_list import special_names
+
+    names = special_names()
+    uses = {row.name: row.special_use for row in cache.folders()}
+    parts = []
+    for folder, size in cache.folder_sizes()[:count]:
+        use = uses.get(folder) or ("inbox" if folder.upper() == "INBOX" else None)
+        label = names.get(use, "") if use else ""
+        parts.append(f"{label or clean_line(folder)} {size_short(size)}")
+    return ", ".join(parts) or _("rien de téléchargé")
 
 
 def announce_quota(app: App[Any], cache: Cache) -> None:

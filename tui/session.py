@@ -115,6 +115,7 @@ class AccountSession:
             undo_seconds=UNDO_SECONDS,
             on_event=lambda event: self.post(event),
             prefetch_days=self.config.sync["prefetch_days"],
+            rules=self.config.rules,
         )
         self.worker.start()
 

@@ -61,6 +61,10 @@ class UndoStack:
         self._entries.append(entry)
         self._bound_bodies()
 
+    def clear(self) -> None:
+        """An action kept no undo: `u` must not take back an older one instead."""
+        self._entries.clear()
+
     def forget_expired(self, now: float | None = None) -> None:
         """Drop the entries whose window has closed: they can never be honoured."""
         deadline = self._deadline(now)

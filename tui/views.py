@@ -31,7 +31,7 @@ def load_sorts(path: Path) -> dict[str, Sort]:
     found: dict[str, Sort] = {}
     for folder, value in sorts.items():
         if isinstance(value, dict) and value.get("key") in SORT_KEYS:
-            found[str(folder)] = Sort(value["key"], bool(value.get("reverse")))
+            found[str(folder)] = Sort(value["key"], value.get("reverse") is True)
     return found
 
 

@@ -81,6 +81,28 @@ def delete(cache: Cache, folder: str, uids: Sequence[int]) -> list[int]:
     return move(cache, folder, uids, trash)
 
 
+JUNK = "$Junk"  # the keywords mail filters read (RFC 5788's registry)
+NOT_JUNK = "$NotJunk"
+
+
+def junk_folder(cache: Cache) -> str:
+    """The Junk folder (SPECIAL-USE or its name); MailError in the user's words."""
+    target = cache.special_folder("junk")
+    if target is None:
+        raise MailError(_("Aucun dossier Indésirables sur ce compte."))
+    return target
+
+
+def junk(cache: Cache, folder: str, uids: Sequence[int], *, is_junk: bool) -> list[int]:
+    """Into the Junk folder with $Junk, or out of it (to the inbox) with $NotJunk: the
+    keyword first, while the messages still have these UIDs."""
+    target = junk_folder(cache) if is_junk else "INBOX"
+    add, remove = ([JUNK], [NOT_JUNK]) if is_junk else ([NOT_JUNK], [JUNK])
+    with cache.transaction():
+        ids = set_flags(cache, folder, uids, add=add, remove=remove)
+        return ids + move(cache, folder, uids, target)
+
+
 def archive_folder(cache: Cache) -> str:
     """Where archived messages go; MailError, in the user's words, when there is none."""
     target = cache.special_folder("archive")

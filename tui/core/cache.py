@@ -1066,6 +1066,22 @@ class Cache:
         for row in self._db.execute(sql, params):
             yield int(row[0]), row[1], row[2], row[3]
 
+    def largest(self, limit: int) -> list[tuple[str, int, int]]:
+        """(folder, uid, size) of the largest messages of every folder, largest first:
+        what to delete when the mailbox is full (#19)."""
+        rows = self._db.execute(
+            "SELECT folder, uid, size FROM messages ORDER BY size DESC, sort_date DESC LIMIT ?",
+            (max(0, limit),),
+        )
+        return [(str(r[0]), int(r[1]), int(r[2])) for r in rows]
+
+    def folder_sizes(self) -> list[tuple[str, int]]:
+        """(folder, bytes of its cached messages), the fullest first."""
+        rows = self._db.execute(
+            "SELECT folder, TOTAL(size) FROM messages GROUP BY folder ORDER BY 2 DESC"
+        )
+        return [(str(r[0]), int(r[1])) for r in rows]
+
     def sort_rows(self, folder: str) -> list[tuple[int, int, int, str, str, str]]:
         """(uid, sort_date, size, sender name, sender address, subject) of every message
         of the folder, for an order other than the newest first (tui.widgets.sorted_source)."""

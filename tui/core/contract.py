@@ -16,6 +16,7 @@ if TYPE_CHECKING:
 
     from tui.core.cache import Summary
     from tui.core.errors import AuthError, CertificateError, MailError
+    from tui.core.rules import Rule
     from tui.core.sync import FolderSyncResult
     from tui.core.trust import CertificateNeedsDecision
 
@@ -136,6 +137,13 @@ class DeleteFolder(Command):
 
 
 FolderCommand = CreateFolder | RenameFolder | DeleteFolder
+
+
+@dataclass(frozen=True)
+class SetRules(Command):
+    """The user edited the sorting rules: new mail is sorted by these from now on."""
+
+    rules: tuple[Rule, ...]
 
 
 @dataclass(frozen=True)

@@ -73,6 +73,24 @@ class MailboxStatus:
     messages: int
     highestmodseq: int | None = None
     unseen: int | None = None
+    # PERMANENTFLAGS as the server sent it (None: not sent); "\\*" means any keyword.
+    permanent: tuple[str, ...] | None = None
+
+    def keeps(self, flag: str) -> bool:
+        """Whether a STORE of this flag lasts: system flags always do; a keyword such
+        as $Junk only where the server says so (RFC 3501, PERMANENTFLAGS)."""
+        if flag.startswith("\\"):
+            return True
+        return self.permanent is not None and ("\\*" in self.permanent or flag in self.permanent)
+
+
+def _flag_names(value: object) -> tuple[str, ...] | None:
+    """A SELECT response's flag list as text (imapclient gives bytes), at most 200."""
+    if not isinstance(value, (tuple, list)):
+        return None
+    return tuple(
+        (f.decode("ascii", "replace") if isinstance(f, bytes) else str(f)) for f in value[:200]
+    )
 
 
 @dataclass(frozen=True)
@@ -420,6 +438,7 @@ class ImapConnection:
             # Only once ENABLEd: an older server reports it in every SELECT while STATUS
             # is not asked for it, and every quiet folder would look changed.
             highestmodseq=int(modseq) if modseq is not None and self.condstore else None,
+            permanent=_flag_names(data.get(b"PERMANENTFLAGS")),
         )
 
     def unselect(self) -> bool:

@@ -15,20 +15,23 @@ from datetime import datetime, timedelta
 
 from tui.core.i18n import _
 
-# Units of age, by their first letters as people type them: « 2 ans », « 6 mois »,
-# « 3 semaines », « 10 j », « 2y », « 1w ».
+# Units of age as people type them, in days: « 2 ans », « 6 mois », « 3 semaines »,
+# « 10 j », « 2y », « 1 week ». « min » is not « mois »: it is refused.
 _AGE_UNITS: dict[str, int] = {
-    "j": 1,
-    "d": 1,
-    "s": 7,
-    "w": 7,
-    "m": 30,
-    "a": 365,
-    "y": 365,
+    **dict.fromkeys(("j", "jour", "jours", "d", "day", "days"), 1),
+    **dict.fromkeys(("s", "sem", "semaine", "semaines", "w", "week", "weeks"), 7),
+    **dict.fromkeys(("m", "mois", "month", "months"), 30),
+    **dict.fromkeys(("a", "an", "ans", "année", "années", "y", "year", "years"), 365),
 }
-_SIZE_UNITS: dict[str, int] = {"": 1, "o": 1, "b": 1, "k": 1024, "m": 1024**2, "g": 1024**3}
+_SIZE_UNITS: dict[str, int] = {
+    **dict.fromkeys(("", "o", "b", "octet", "octets", "byte", "bytes"), 1),
+    **dict.fromkeys(("k", "ko", "kb", "kib"), 1024),
+    **dict.fromkeys(("m", "mo", "mb", "mib"), 1024**2),
+    **dict.fromkeys(("g", "go", "gb", "gib"), 1024**3),
+}
 _NUMBER = r"(\d+(?:[.,]\d+)?)"
 MAX_DAYS = 365 * 200
+MAX_SIZE = 1024**4  # larger than any message: a bigger figure is a typo
 
 
 @dataclass(frozen=True)
@@ -69,8 +72,10 @@ def parse_age(text: str, now: datetime) -> datetime:
             return datetime.strptime(value, form).replace(tzinfo=now.tzinfo)
         except ValueError:
             pass
+    if re.fullmatch(r"\d{1,2}/\d{1,2}/\d{4}|\d{4}-\d{1,2}-\d{1,2}", value):
+        raise ValueError(_("« {text} » : cette date n'existe pas.").format(text=text.strip()))
     found = re.fullmatch(_NUMBER + r"\s*([a-zé]*)", value)
-    unit = found.group(2)[:1] if found else ""
+    unit = found.group(2) if found else ""
     if found is None or unit not in _AGE_UNITS:
         raise ValueError(
             _(
@@ -85,11 +90,16 @@ def parse_age(text: str, now: datetime) -> datetime:
 def parse_size(text: str) -> int:
     """« 5 Mo », « 500 Ko », « 1,5M », « 2 MB » in bytes. ValueError: what to type."""
     value = text.strip().lower().replace(" ", "")
-    found = re.fullmatch(_NUMBER + r"([a-z]?)[ob]?", value)
+    found = re.fullmatch(_NUMBER + r"([a-z]*)", value)
     if found is None or found.group(2) not in _SIZE_UNITS:
         raise ValueError(
             _(
                 "« {text} » n'est pas une taille : écrivez par exemple « 5 Mo » ou « 500 Ko »."
             ).format(text=text.strip())
         )
-    return int(float(found.group(1).replace(",", ".")) * _SIZE_UNITS[found.group(2)])
+    size = float(found.group(1).replace(",", ".")) * _SIZE_UNITS[found.group(2)]
+    if not size <= MAX_SIZE:  # also inf: a 400-digit figure
+        raise ValueError(
+            _("« {text} » : aucun message n'est aussi gros.").format(text=text.strip())
+        )
+    return int(size)

@@ -558,9 +558,12 @@ class SyncEngine:
                     raise CommandFailed(f"{op.folder}: UIDVALIDITY changed")
                 # Messages already gone on the server are simply skipped by these commands.
                 if op.kind == "flags":
-                    self.conn.store_flags(
-                        op.uids, op.args.get("add", ()), op.args.get("remove", ())
-                    )
+                    # A keyword the folder cannot keep ($Junk on a server without
+                    # keywords) is left out, not refused with the rest.
+                    add = [f for f in op.args.get("add", ()) if status.keeps(f)]
+                    remove = [f for f in op.args.get("remove", ()) if status.keeps(f)]
+                    if add or remove:
+                        self.conn.store_flags(op.uids, add, remove)
                 elif op.kind == "move":
                     self.conn.move(op.uids, op.args["target"])
                 elif op.kind == "expunge":

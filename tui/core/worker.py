@@ -19,13 +19,14 @@ import queue
 import threading
 import time
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
 from tui.core import claims, logs, outbox
 from tui.core import folders as folder_commands
+from tui.core import rules as sort_rules
 from tui.core.cache import Cache
 from tui.core.contract import (
     Archive,
@@ -63,6 +64,7 @@ from tui.core.contract import (
     SearchServer,
     ServerFault,
     SetFlags,
+    SetRules,
     Stop,
     Stopped,
     SyncAll,
@@ -83,6 +85,7 @@ from tui.core.imap import (
     CommandFailed as ServerRefused,
 )
 from tui.core.imapguard import RESPONSE_SECONDS
+from tui.core.rules import Rule
 from tui.core.sanitize import clean_line
 from tui.core.smtp import file_pending, header_id
 from tui.core.sync import SyncEngine
@@ -184,8 +187,10 @@ class AccountWorker:
         backoff_max: float = BACKOFF_MAX,
         sync_on_connect: bool = True,
         prefetch_days: int = 0,
+        rules: Sequence[Rule] = (),
     ) -> None:
         self.host, self.port, self.username = host, port, username
+        self.rules = tuple(rules)  # sorting rules, applied to new mail in the inbox (#19)
         self._password = password
         self.trust = trust
         self.cache_path = cache_path
@@ -500,6 +505,9 @@ class AccountWorker:
             state.next_attempt = 0.0
             state.backoff = self.backoff_start
             self._connect(engine, state)
+        if isinstance(request, SetRules):
+            self.rules = request.rules  # no server involved: connected or not
+            return
         if isinstance(request, _LOCAL):
             if not isinstance(request, Replay):
                 self._local(engine, request)
@@ -678,12 +686,28 @@ class AccountWorker:
         if not result.unchanged:
             state.sync_saw_changes = True
         self._emit(FolderSynced(result))
+        if self.rules and folder.upper() == "INBOX" and not result.unchanged:
+            self._sort_new_mail(engine, state, folder)
         if result.backfill_remaining and folder not in state.backfill:
             # INBOX's history first, then the others in the order they were synced.
             if folder.upper() == "INBOX":
                 state.backfill.insert(0, folder)
             else:
                 state.backfill.append(folder)
+
+    def _sort_new_mail(self, engine: SyncEngine, state: _State, folder: str) -> None:
+        """The user's rules on the mail that just arrived: applied to the cache at once,
+        replayed to the server once the undo window has passed, like any action."""
+        done = sort_rules.apply_to_new(engine.cache, folder, self.rules)
+        if done is None:
+            return
+        for name, target in done.missing.items():
+            if done.by_rule.get(name):  # it had mail to sort, and nowhere to put it
+                self._emit(Notice(sort_rules.missing_folder(name, target)))
+        if done.count:
+            self._emit(CacheChanged(folder))
+            self._emit(Notice(sort_rules.sorted_notice(done.count)))
+            self._replay(engine, state)  # nothing is due yet: this sets when it will be
 
     def _local(self, engine: SyncEngine, request: Command) -> None:
         if isinstance(request, SetFlags):

@@ -9,8 +9,6 @@ seconds when it changed, and when the screen closes.
 from __future__ import annotations
 
 import os
-import shlex
-import subprocess
 import tempfile
 from collections import Counter
 from collections.abc import Callable, Sequence
@@ -19,7 +17,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from textual import on
-from textual.app import ComposeResult, SuspendNotSupported
+from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
@@ -50,7 +48,6 @@ from tui.core.formatting import size_short
 from tui.core.i18n import _
 from tui.core.mime import Attachment
 from tui.core.sanitize import clean_line, clean_text
-from tui.core.userfiles import file_reason
 from tui.screens.choice import Choice
 from tui.widgets.footer import Footer
 
@@ -760,45 +757,18 @@ class ComposeScreen(Screen[int | None]):
     # --- external editor ----------------------------------------------------------
 
     def action_editor(self) -> None:
-        command = os.environ.get("VISUAL") or os.environ.get("EDITOR")
-        if not command:
-            self.notify(
-                _(
-                    "Aucun éditeur configuré : définissez la variable EDITOR "
-                    "(par exemple export EDITOR=nano)."
-                ),
-                severity="warning",
-                markup=False,
-            )
-            return
+        from tui.editor import edit_file
+
         body = self.query_one("#body", TextArea)
         handle, name = tempfile.mkstemp(prefix="courriel-", suffix=".txt")
         path = Path(name)
         try:
             with os.fdopen(handle, "w", encoding="utf-8") as file:
                 file.write(body.text)
-            try:
-                with self.app.suspend():
-                    result = subprocess.run([*shlex.split(command), str(path)], check=False)
-            except SuspendNotSupported:
+            problem = edit_file(self.app, path)
+            if problem is not None:
                 self.notify(
-                    _("Ce terminal ne permet pas de lancer un éditeur externe."),
-                    severity="error",
-                    markup=False,
-                )
-                return
-            except OSError as exc:
-                self.notify(
-                    _("L'éditeur « {editor} » n'a pas pu être lancé ({why}).").format(
-                        editor=command, why=file_reason(exc)
-                    ),
-                    severity="error",
-                    markup=False,
-                )
-                return
-            if result.returncode != 0:
-                self.notify(
-                    _("L'éditeur a signalé une erreur : le texte n'a pas été repris."),
+                    _("{problem} Le texte n'a pas été repris.").format(problem=problem),
                     severity="warning",
                     markup=False,
                 )

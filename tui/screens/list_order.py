@@ -3,8 +3,12 @@ date, size, sender or subject, each folder remembering its own (#19)."""
 
 from __future__ import annotations
 
+import contextlib
+
 from textual.binding import Binding
 
+from tui.core.contract import Command, DeleteFolder, RenameFolder
+from tui.core.folder_names import account_delimiter
 from tui.core.i18n import _
 from tui.core.sorting import Sort
 from tui.screens.message_actions import MessageActions
@@ -19,6 +23,7 @@ class ListOrder(MessageActions):
 
     BINDINGS = [
         Binding("S", "sort", _("Trier…"), show=False, id="mailbox.sort"),
+        Binding("L", "largest", _("Plus gros messages"), show=False, id="mailbox.largest"),
     ]
 
     threaded: bool
@@ -79,7 +84,7 @@ class ListOrder(MessageActions):
         from tui.screens.sort_picker import SortPicker, sort_name
 
         if self.results is not None:
-            self.notify(_("Les résultats d'une recherche restent du plus récent au plus ancien."))
+            self.notify(_("Cette liste garde son propre ordre : Échap revient au dossier."))
             return
         folder = self.folder
 
@@ -104,6 +109,63 @@ class ListOrder(MessageActions):
             self.notify(_("Trié par : {order}.").format(order=sort_name(sort)), markup=False)
 
         self.app.push_screen(SortPicker(self.sort_of(folder)), chosen)
+
+    def folder_command_done(self, command: Command) -> None:
+        """A folder renamed keeps its order (subfolders too); a deleted one loses it, so
+        that a new folder of the same name starts newest first."""
+        if isinstance(command, RenameFolder | DeleteFolder):
+            separator = account_delimiter(self.account.cache)
+            changed = False
+            for folder in list(self.sorts):
+                inside = bool(separator) and folder.startswith(command.name + separator)
+                if folder != command.name and not inside:
+                    continue
+                sort = self.sorts.pop(folder)
+                if isinstance(command, RenameFolder):
+                    self.sorts[command.new_name + folder[len(command.name) :]] = sort
+                changed = True
+            if changed:
+                with contextlib.suppress(OSError):  # only the order is at stake
+                    save_sorts(views_path(self.account.cache.durable_path), self.sorts)
+        super().folder_command_done(command)
+
+    def action_largest(self) -> None:
+        """« Plus gros messages »: the largest of every folder, largest first, to make
+        room when the mailbox is full; Échap goes back to the folder."""
+        from tui.widgets.folder_list import FolderList
+        from tui.widgets.largest_source import LargestSource
+
+        if self.results is not None:
+            self.results.close()
+        self.results = LargestSource(
+            lambda: self.account.cache, label_of=self.query_one(FolderList).label_of
+        )
+        self.search_text = ""
+        self.messages.source = self.results
+        self.messages.show_size = True
+        self.messages.empty_text = _("Aucun message téléchargé pour l'instant.")
+        self.messages.show_folder(self.folder)
+        if self.reading:
+            self.reading = False
+            self._layout(self.size.width)
+        self.refresh_folders()
+        self.refresh_bindings()
+        self.set_focus(self.messages)
+        self.notify(
+            _(
+                "Les plus gros messages de tous les dossiers. Marquez-les (Espace), puis d les "
+                "met à la Corbeille : la place est libérée une fois la Corbeille vidée "
+                "(Ctrl+P, « Vider la corbeille »)."
+            ),
+            timeout=12,
+            markup=False,
+        )
+
+    search_text: str
+    reading: bool
+
+    def _layout(self, width: int, height: int | None = None) -> None:
+        raise NotImplementedError  # MailboxScreen lays the panes out
 
     def refresh_folders(self) -> None:
         raise NotImplementedError  # MailboxScreen shows the folders and the counts

@@ -24,11 +24,13 @@ from textual.widgets import Input
 
 from tui.boundary import contained, while_shown
 from tui.core.errors import MailError
+from tui.core.formatting import figure, size_short
 from tui.core.i18n import _, ngettext, pgettext
 from tui.screens.folder_actions import FolderPane
-from tui.screens.list_order import ListOrder
+from tui.screens.rule_actions import RuleActions
 from tui.widgets.folder_list import FolderList
 from tui.widgets.footer import Footer
+from tui.widgets.largest_source import LargestSource
 from tui.widgets.message_list import MessageList
 from tui.widgets.reader import Reader
 from tui.widgets.results import ResultsSource
@@ -61,6 +63,7 @@ MESSAGE_ACTIONS = {
     "toggle_flag",
     "toggle_read",
     "save_attachment",
+    "junk",
 }
 
 
@@ -68,7 +71,7 @@ def not_downloaded_text() -> str:
     return _("Ce message n'est pas encore téléchargé : il le sera au retour de la connexion.")
 
 
-class MailboxScreen(ListOrder):
+class MailboxScreen(RuleActions):
     # As the screen's default CSS rather than CSS_PATH: a CSS_PATH makes Textual re-parse
     # every stylesheet of the app from scratch when the screen is first pushed (~10 ms
     # before the first frame); default CSS is parsed alone, once.
@@ -123,7 +126,8 @@ class MailboxScreen(ListOrder):
         self.reading = False
         # (folder, uid): search results span folders, so a uid alone is ambiguous.
         self.opened: tuple[str, int] | None = None
-        self.results: ResultsSource | None = None
+        # Search results, or the clean-up view's largest messages, in place of the folder.
+        self.results: ResultsSource | LargestSource | None = None
         self.search_text = ""
         self._had_selection = False
         self._preview_timer: Timer | None = None
@@ -213,7 +217,7 @@ class MailboxScreen(ListOrder):
     def action_back(self) -> None:
         if self.messages.marks and not self.reading:
             self.clear_marks()  # the first Échap lets the marks go, nothing else
-        elif self.has_class("-searching") and not self.reading:
+        elif (self.has_class("-searching") or self.results is not None) and not self.reading:
             self.end_search()
         elif self.has_class("-folders") and self.folder_pane_is_a_toggle:
             self.action_toggle_folders()
@@ -267,7 +271,9 @@ class MailboxScreen(ListOrder):
             self.status.folder = label
 
     def refresh_folder(self, folder: str) -> None:
-        """A sync changed this folder: re-read it, keeping the selection."""
+        """A sync changed this folder: re-read it, keeping the selection; marks of
+        messages it no longer holds are let go."""
+        self.prune_marks(folder)
         if folder == self.folder:
             self.messages.reload()
 
@@ -434,6 +440,7 @@ class MailboxScreen(ListOrder):
             # without it.
             return (
                 self.reading
+                or self.results is not None
                 or (self.is_mounted and bool(self.messages.marks))
                 or any(self.has_class(c) for c in ("-searching", "-folders"))
             )
@@ -507,6 +514,11 @@ class MailboxScreen(ListOrder):
 
     def _search_status(self) -> None:
         count = self.messages.total if self.results else 0
+        if isinstance(self.results, LargestSource):
+            self.status.folder = _(
+                "Plus gros messages : {n}, {size} en tout (Échap pour revenir)"
+            ).format(n=figure(count), size=size_short(self.results.total_size()))
+            return
         self.status.folder = ngettext(
             "{count} résultat pour « {text} » (Échap pour revenir)",
             "{count} résultats pour « {text} » (Échap pour revenir)",
@@ -522,9 +534,11 @@ class MailboxScreen(ListOrder):
         self.search_text = ""
         self.query_one("#search", Input).value = ""
         self.messages.source = self._folder_source()
+        self._size_column()
         self.messages.empty_text = _("Aucun message dans ce dossier.")
         self.messages.show_folder(self.folder)
         self.refresh_folders()
+        self.refresh_bindings()
         self.set_focus(self.messages)
 
     # --- writing --------------------------------------------------------------------

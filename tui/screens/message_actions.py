@@ -23,6 +23,7 @@ from tui.core.patterns import Pattern, matches
 from tui.screens.folder_actions import FolderActions
 from tui.undo import UNDO_MAX_MESSAGES
 from tui.widgets.folder_list import FolderList
+from tui.widgets.largest_source import LargestSource
 from tui.widgets.message_list import MessageList
 
 if TYPE_CHECKING:
@@ -37,15 +38,21 @@ def _undo_hint(text: str) -> str:
     return _("{action} (u pour annuler, pendant 10 secondes).").format(action=text)
 
 
+def _done_text(text: str, undoable: bool) -> str:
+    """What an action did, with the undo hint only when `u` can take it back."""
+    return _undo_hint(text) if undoable else _("{action}.").format(action=text)
+
+
 class MessageActions(FolderActions):
     """Delete, move, archive, flag, read/unread, undo, and the marks they act on."""
 
     BINDINGS = [
         Binding("V", "mark_all", _("Tout marquer"), show=False, id="mailbox.mark_all"),
         Binding("T", "mark_pattern", _("Marquer selon…"), show=False, id="mailbox.mark_pattern"),
+        Binding("I", "junk", _("Indésirable"), show=False, id="mailbox.junk"),
     ]
 
-    results: ResultsSource | None
+    results: ResultsSource | LargestSource | None
 
     @property
     def messages(self) -> MessageList:
@@ -60,13 +67,18 @@ class MessageActions(FolderActions):
     def _changed(self) -> None:
         raise NotImplementedError  # MailboxScreen re-reads the list and the counts
 
+    def _reading_alone(self) -> bool:
+        return self.messages.has_class("-reading")  # the narrow layout's reader
+
     def _selected(self) -> Key | None:
         row = self.messages.row(self.messages.cursor)
         return None if row is None else self.messages.key_of(row)
 
     def _targets(self) -> list[Key]:
-        """The marked messages, or else the one under the cursor."""
-        if self.messages.marks:
+        """The marked messages, or else the one under the cursor; the message being read
+        when the reader has the screen to itself (marks out of sight are never acted
+        on)."""
+        if self.messages.marks and self.messages.display and not self._reading_alone():
             return sorted(self.messages.marks)
         selected = self._selected()
         return [selected] if selected else []
@@ -76,6 +88,9 @@ class MessageActions(FolderActions):
     @on(MessageList.MarksChanged)
     def _marks_changed(self, event: MessageList.MarksChanged) -> None:
         self.status.marked = event.count
+        # In the clean-up view, what deleting the marked ones would free.
+        largest = self.results if isinstance(self.results, LargestSource) else None
+        self.status.marked_size = largest.total_size(self.messages.marks) if largest else 0
         self.refresh_bindings()  # Échap now lets the marks go
 
     def action_mark_all(self) -> None:
@@ -92,6 +107,23 @@ class MessageActions(FolderActions):
 
     def clear_marks(self) -> None:
         self.messages.set_marks(())
+
+    def forget_marks(self, folder: str) -> None:
+        """The folder was renumbered (UIDVALIDITY): its marks name other messages now."""
+        marks = self.messages.marks
+        if any(f == folder for f, _uid in marks):
+            self.messages.set_marks(key for key in marks if key[0] != folder)
+
+    def prune_marks(self, folder: str) -> None:
+        """Marks of this folder's messages that a sync removed are let go, so that the
+        count says what an action would act on."""
+        marks = self.messages.marks
+        mine = {uid for f, uid in marks if f == folder}
+        if not mine:
+            return
+        gone = mine - set(self.account.cache.uids(folder))
+        if gone:
+            self.messages.set_marks(key for key in marks if key[0] != folder or key[1] not in gone)
 
     def action_mark_pattern(self) -> None:
         from tui.screens.mark_pattern import MarkPattern
@@ -161,11 +193,15 @@ class MessageActions(FolderActions):
                 self._changed()
             return
         keys = self._targets()
-        on = self.account.any_without(keys, flag)
-        count = self.account.flag_many(keys, flag, on)
-        self._changed()
-        self._forget_undo_later()
-        self.notify(_undo_hint(done(on, count).format(n=figure(count))), markup=False)
+
+        def act() -> None:
+            on = self.account.any_without(keys, flag)
+            count = self.account.flag_many(keys, flag, on)
+            self._changed()
+            self._forget_undo_later()
+            self._done(done(on, count).format(n=figure(count)), len(keys))
+
+        self._confirm_big(keys, act)
 
     def action_mark_folder_read(self) -> None:
         """« Tout marquer comme lu » for the folder on screen, once the user said yes: the
@@ -275,7 +311,7 @@ class MessageActions(FolderActions):
             text = _("Message placé dans la corbeille")
         else:
             text = _("{n} messages placés dans la corbeille").format(n=figure(count))
-        self.notify(_undo_hint(text), markup=False)
+        self._done(text, count)
 
     def _confirm_big(self, keys: list[Key], act: Callable[[], None]) -> None:
         """Over UNDO_MAX_MESSAGES an action keeps no undo: the user is told first."""
@@ -307,9 +343,18 @@ class MessageActions(FolderActions):
         self._changed()
         self._forget_undo_later()
 
+    def _done(self, text: str, count: int) -> None:
+        """Say what an action on `count` messages did."""
+        self.notify(_done_text(text, 0 < count <= UNDO_MAX_MESSAGES), markup=False)
+
     def _forget_undo_later(self) -> None:
         """Once its window has closed, an action's undo (a batch's summaries: MiB) goes."""
-        self.set_timer(self.account.undo_seconds + 1, self.account.forget_expired_undo)
+
+        def forget() -> None:
+            self.account.forget_expired_undo()
+            self.refresh_bindings()  # `u` greys out in the footer
+
+        self.set_timer(self.account.undo_seconds + 1, forget)
 
     def action_undo(self) -> None:
         entry = self.account.undo()
@@ -344,9 +389,40 @@ class MessageActions(FolderActions):
                 text = _("Message archivé")
             else:
                 text = _("{n} messages archivés").format(n=figure(count))
-            self.notify(_undo_hint(text), markup=False)
+            self._done(text, count)
 
         self._confirm_big(keys, archive)
+
+    def action_junk(self) -> None:
+        """`I`: into Indésirables; in Indésirables, « pas indésirable »: back to the inbox."""
+        keys = self._targets()
+        if not keys:
+            return
+        junk = self.account.cache.special_folder("junk")
+        is_junk = not all(folder == junk for folder, _uid in keys)
+
+        def act() -> None:
+            try:
+                count = self.account.junk(keys, is_junk=is_junk)
+            except MailError as exc:
+                self.notify(exc.message, severity="warning", markup=False)
+                return
+            self._removed()
+            if is_junk:
+                text = ngettext(
+                    "{n} message placé dans Indésirables",
+                    "{n} messages placés dans Indésirables",
+                    count,
+                )
+            else:
+                text = ngettext(
+                    "{n} message remis dans la boîte de réception",
+                    "{n} messages remis dans la boîte de réception",
+                    count,
+                )
+            self._done(text.format(n=figure(count)), count)
+
+        self._confirm_big(keys, act)
 
     def action_move(self) -> None:
         from tui.screens.folder_picker import NEW_FOLDER, FolderPicker
@@ -374,6 +450,6 @@ class MessageActions(FolderActions):
                 text = _("{n} messages déplacés dans « {folder} »").format(
                     n=figure(count), folder=label
                 )
-            self.notify(_undo_hint(text), markup=False)
+            self._done(text, count)
 
         self._confirm_big(list(keys), move)

@@ -71,6 +71,7 @@ class StatusBar(Widget):
     outbox: reactive[int] = reactive(0)
     new_mail: reactive[int] = reactive(0)
     marked: reactive[int] = reactive(0)  # messages marked for a batch action (#19)
+    marked_size: reactive[int] = reactive(0)  # their bytes, in the clean-up view
 
     def render(self) -> Content:
         # (what to keep longest when the line is too narrow, the part), in display order:
@@ -94,6 +95,8 @@ class StatusBar(Widget):
             parts.append((9, Content(text).stylize("bold")))
         if self.marked:
             text = ngettext("{n} marqué", "{n} marqués", self.marked).format(n=figure(self.marked))
+            if self.marked_size:
+                text += f" ({size_short(self.marked_size)})"
             parts.append((10, Content(text).stylize("bold")))
         if self.outbox:
             text = _("boîte d'envoi : {n}").format(n=self.outbox)

@@ -1,0 +1,70 @@
+"""The clean-up view (`L`): the largest messages of every folder, to make room (#19)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.app_helpers import demo_app
+from tests.test_cache import make
+from tui.core.cache import Cache
+from tui.screens.mailbox import MailboxScreen
+from tui.widgets.largest_source import LargestSource
+from tui.widgets.message_list import MessageList
+from tui.widgets.status_bar import StatusBar
+
+
+def test_the_largest_of_every_folder_largest_first(tmp_path: Path) -> None:
+    cache = Cache.open(tmp_path / "c.sqlite")
+    cache.put_summaries(
+        [make("INBOX", 1, size=10), make("Projets", 4, size=900), make("INBOX", 2, size=500)]
+    )
+    assert cache.largest(2) == [("Projets", 4, 900), ("INBOX", 2, 500)]
+    assert cache.folder_sizes() == [("Projets", 900), ("INBOX", 510)]
+    source = LargestSource(lambda: cache)
+    assert [(r.folder, r.uid) for r in source.page("", 0, 10)] == [
+        ("Projets", 4),
+        ("INBOX", 2),
+        ("INBOX", 1),
+    ]
+    assert source.total_size() == 1410 and source.total_size([("INBOX", 2)]) == 500
+    assert source.index_of("INBOX", 1) == 2 and source.index_of("Projets", 1) is None
+    cache.remove_messages("Projets", [4])  # deleted since: left out
+    assert source.count("") == 2 and source.index_of("INBOX", 1) == 1
+    cache.close()
+
+
+async def test_L_shows_them_marks_say_what_deleting_frees_and_esc_goes_back(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    with demo_app(monkeypatch) as app:
+        async with app.run_test(size=(80, 24), notifications=True) as pilot:
+            screen = app.screen
+            assert isinstance(screen, MailboxScreen)
+            messages = screen.query_one(MessageList)
+            status = screen.query_one(StatusBar)
+            await pilot.press("L")
+            assert isinstance(screen.results, LargestSource)
+            rows = [messages.row(i) for i in range(messages.total)]
+            sizes = [r.size for r in rows]  # type: ignore[union-attr]
+            assert sizes == sorted(sizes, reverse=True)
+            assert len({r.folder for r in rows}) > 1  # type: ignore[union-attr]
+            assert status.folder.startswith(f"Plus gros messages : {messages.total},")
+            assert messages.show_size
+            await pilot.press("space", "space")
+            assert status.marked == 2 and status.marked_size == sizes[0] + sizes[1]
+            await pilot.press("d")
+            assert messages.total == len(rows) - 2
+            assert status.marked == 0
+            await pilot.press("escape")  # back to the folder, newest first
+            assert screen.results is None and not messages.show_size
+            assert status.folder.startswith("Boîte de réception")
+            await pilot.press("u")  # the two come back
+            assert (
+                app.account.cache.largest(2)
+                == [
+                    (r.folder, r.uid, r.size)  # type: ignore[union-attr]
+                    for r in rows[:2]
+                ]
+            )

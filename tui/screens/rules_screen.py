@@ -1,0 +1,144 @@
+"""« Règles de tri… »: the user's sorting rules, what they would do to the folder on
+screen, and applying them to it after that preview (#19).
+
+The rules are written in the config file (`[[rules]]`); « Modifier… » opens it in the
+user's editor and reads it again, refusing with the reason a file it cannot read (the
+rules in use stay as they were).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, VerticalScroll
+from textual.content import Content
+from textual.screen import ModalScreen
+from textual.widgets import Button, Static
+
+from tui.core.formatting import figure
+from tui.core.i18n import _, ngettext
+from tui.core.rules import Plan, Rule
+from tui.core.userfiles import shown_path
+
+
+class RulesScreen(ModalScreen[str | None]):
+    """Dismisses with "apply" (apply the plan to the folder), "edit", or None."""
+
+    DEFAULT_CSS = """
+    RulesScreen {
+        align: center middle;
+    }
+    RulesScreen > VerticalScroll {
+        width: 90;
+        max-width: 100%;
+        height: auto;
+        max-height: 100%;
+        border: thick $primary;
+        background: $surface;
+        padding: 0 1;
+    }
+    RulesScreen #rules-title {
+        text-style: bold;
+    }
+    RulesScreen .rule {
+        padding-top: 1;
+    }
+    RulesScreen .rule-missing {
+        color: $text-warning;
+    }
+    RulesScreen Horizontal {
+        height: auto;
+        align-horizontal: center;
+        padding-top: 1;
+    }
+    RulesScreen Button {
+        margin: 0 1;
+    }
+    """
+    BINDINGS = [Binding("escape", "close", _("Fermer"), id="rules.close")]
+
+    def __init__(
+        self,
+        rules: tuple[Rule, ...],
+        plan: Plan | None,
+        folder_label: str,
+        config_path: str,
+        label_of: Callable[[str], str],
+    ) -> None:
+        super().__init__()
+        self.rules = rules
+        self.plan = plan
+        self.folder_label = folder_label
+        self.config_path = config_path
+        self.label_of = label_of
+
+    def compose(self) -> ComposeResult:
+        with VerticalScroll():
+            yield Static(Content(_("Règles de tri")), id="rules-title")
+            yield Static(
+                Content(
+                    _(
+                        "Elles rangent le courrier qui arrive dans la boîte de réception, "
+                        "tant que courriel est ouvert. Elles s'écrivent dans {path} "
+                        "(sections [[rules]], voir le guide)."
+                    ).format(path=shown_path(self.config_path))
+                )
+            )
+            if not self.rules:
+                yield Static(Content(_("Aucune règle pour l'instant.")), classes="rule")
+            elif self.plan is not None:
+                yield Static(
+                    Content(
+                        _("Ce qu'elles feraient aux messages de « {folder} » :").format(
+                            folder=self.folder_label
+                        )
+                    ),
+                    classes="rule",
+                )
+            for rule in self.rules:
+                yield Static(Content(self._line(rule)), classes="rule")
+                missing = self.plan.missing.get(rule.name) if self.plan else None
+                if missing:
+                    yield Static(
+                        Content(
+                            _(
+                                "Le dossier « {folder} » n'existe pas : cette règle ne range rien."
+                            ).format(folder=self.label_of(missing))
+                        ),
+                        classes="rule-missing",
+                    )
+            with Horizontal():
+                count = self.plan.count if self.plan else 0
+                apply = Button(
+                    Content(_("Appliquer ({n})").format(n=figure(count))),
+                    id="apply",
+                    variant="primary",
+                    disabled=not count,
+                )
+                yield apply
+                yield Button(Content(_("Modifier…")), id="edit")
+                yield Button(Content(_("Fermer")), id="close")
+
+    def _line(self, rule: Rule) -> str:
+        line = f"{rule.name} : {rule.describe()}"
+        if self.plan is not None:
+            matched = self.plan.by_rule.get(rule.name, 0)
+            line += " — " + ngettext("{n} message", "{n} messages", matched).format(
+                n=figure(matched)
+            )
+        return line
+
+    def on_mount(self) -> None:
+        buttons = self.query(Button)
+        target = next((b for b in buttons if not b.disabled), None)
+        if target is not None:
+            self.set_focus(target)
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        self.dismiss(None if event.button.id == "close" else event.button.id)
+
+    def action_close(self) -> None:
+        self.dismiss(None)
