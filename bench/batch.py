@@ -94,8 +94,10 @@ def delete_figures(
 
     cache = Cache.open(cache_path, check=False)
     try:
-        dates = sorted(row[1] for row in cache.sort_rows("INBOX"))
-        cutoff = datetime.fromtimestamp(dates[BATCH], UTC)  # the BATCH oldest are before
+        dates = sorted(row[1] for row in cache.sort_rows("INBOX", "date"))
+        # The BATCH oldest are before it (all of them when the folder holds no more).
+        stamp = dates[BATCH] if len(dates) > BATCH else dates[-1] + 1
+        cutoff = datetime.fromtimestamp(stamp, UTC)
         pattern = Pattern(before=cutoff)
         started = time.perf_counter()
         keys = [

@@ -18,13 +18,24 @@ from tui.widgets.message_list import MessageList
 from tui.widgets.sorted_source import SortedSource
 from tui.widgets.status_bar import StatusBar
 
-ROWS = [
+MESSAGES = [
     # uid, sort_date, size, sender name, sender address, subject
     (1, 100, 5_000, "Martin", "m@x", "Re: Budget"),
     (2, 300, 90_000, "élodie Petit", "e@x", "Absences"),
     (3, 200, 700, "", "dupont@x", "budget 2027"),
     (4, 400, 90_000, "Zoé", "z@x", "Fwd: absences"),
 ]
+
+
+def rows(key: str) -> list[tuple[int, int, object]]:
+    """What Cache.sort_rows gives for this key."""
+    value = {
+        "date": lambda m: m[1],
+        "size": lambda m: m[2],
+        "sender": lambda m: m[3] or m[4],
+        "subject": lambda m: m[5],
+    }[key]
+    return [(m[0], m[1], value(m)) for m in MESSAGES]
 
 
 @pytest.mark.parametrize(
@@ -42,7 +53,7 @@ ROWS = [
     ],
 )
 def test_each_order(sort: Sort, order: list[int]) -> None:
-    assert list(sorted_uids(list(ROWS), sort)) == order
+    assert list(sorted_uids(rows(sort.key), sort)) == order
 
 
 def test_the_source_pages_and_finds_in_its_order_and_follows_new_mail(tmp_path: Path) -> None:
@@ -55,6 +66,20 @@ def test_the_source_pages_and_finds_in_its_order_and_follows_new_mail(tmp_path: 
     cache.put_summaries([make("INBOX", 9, size=45)])
     assert source.count("INBOX") == 4  # the order is computed again when mail comes
     assert [s.uid for s in source.page("INBOX", 1, 2)] == [9, 3]
+    cache.close()
+
+
+def test_the_cache_gives_each_sort_its_value(tmp_path: Path) -> None:
+    cache = Cache.open(tmp_path / "c.sqlite")
+    cache.put_summaries(
+        [
+            make("INBOX", 1, sender_name="Zoé", sender_address="a@x"),
+            make("INBOX", 2, sender_name="", sender_address="b@x"),
+            make("INBOX", 3, sender_name="Élodie", sender_address="z@x"),
+        ]
+    )
+    source = SortedSource(cache, Sort("sender"))
+    assert [s.uid for s in source.page("INBOX", 0, 3)] == [2, 3, 1]  # b@x, Élodie, Zoé
     cache.close()
 
 

@@ -286,18 +286,18 @@ class Account:
         )
 
     def _bodies_for_undo(self, summaries: list[Summary]) -> tuple[tuple[str, int, bytes], ...]:
-        """The cached bodies of messages about to be removed, newest action first within
+        """The cached bodies of messages about to be removed, within
         undo.UNDO_BODY_BUDGET (a body over it is not even read)."""
         kept: list[tuple[str, int, bytes]] = []
         total = 0
-        for s in summaries:
-            size = self.cache.body_size(s.folder, s.uid)
-            if size is None or total + size > undo.UNDO_BODY_BUDGET:
-                continue
-            raw = self.cache.body(s.folder, s.uid)
-            if raw is not None:
-                kept.append((s.folder, s.uid, raw))
-                total += len(raw)
+        for folder, uids in _by_folder((s.folder, s.uid) for s in summaries):
+            for uid, size in self.cache.body_sizes(folder, uids).items():
+                if total + size > undo.UNDO_BODY_BUDGET:
+                    continue
+                raw = self.cache.body(folder, uid)
+                if raw is not None:
+                    kept.append((folder, uid, raw))
+                    total += len(raw)
         return tuple(kept)
 
     @property

@@ -542,6 +542,19 @@ class Cache:
         params.append(limit)
         return [int(row[0]) for row in self._db.execute(sql, params)]
 
+    def body_sizes(self, folder: str, uids: Sequence[int]) -> dict[int, int]:
+        """uid → cached body size of these messages (those with a body cached)."""
+        found: dict[int, int] = {}
+        for start in range(0, len(uids), 500):
+            chunk = list(uids[start : start + 500])
+            marks = ", ".join("?" * len(chunk))
+            # Only « ? » marks are put in the text.
+            sql = "SELECT m.uid, length(b.raw) FROM bodies b JOIN messages m ON m.id = b.message "
+            sql += f"WHERE m.folder = ? AND m.uid IN ({marks})"
+            for uid, size in self._db.execute(sql, (folder, *chunk)):
+                found[int(uid)] = int(size)
+        return found
+
     def body_size(self, folder: str, uid: int) -> int | None:
         """The cached body's size in bytes (None: not cached), without reading it."""
         row = self._body_row(folder, uid)
@@ -911,14 +924,19 @@ class Cache:
             self.set_counts(folder)
 
     def remove_messages(self, folder: str, uids: Iterable[int]) -> None:
+        """Forget these messages (their bodies go by cascade), 500 to a statement: a
+        batch of 10,000 is 40 statements, not 30,000 (#19)."""
+        wanted = list(uids)
         with self.transaction() as db:
-            for uid in uids:
-                row = db.execute(
-                    "SELECT id FROM messages WHERE folder = ? AND uid = ?", (folder, uid)
-                ).fetchone()
-                if row:
-                    db.execute("DELETE FROM search_index WHERE rowid = ?", (row[0],))
-                    db.execute("DELETE FROM messages WHERE id = ?", (row[0],))
+            for start in range(0, len(wanted), 500):
+                chunk = wanted[start : start + 500]
+                marks = ", ".join("?" * len(chunk))
+                rows = f"SELECT id FROM messages WHERE folder = ? AND uid IN ({marks})"  # noqa: S608
+                db.execute(f"DELETE FROM search_index WHERE rowid IN ({rows})", (folder, *chunk))  # noqa: S608
+                db.execute(
+                    f"DELETE FROM messages WHERE folder = ? AND uid IN ({marks})",  # noqa: S608
+                    (folder, *chunk),
+                )
 
     def unread(self, folder: str) -> int:
         """Cached messages without \\Seen."""
@@ -1082,12 +1100,20 @@ class Cache:
         )
         return [(str(r[0]), int(r[1])) for r in rows]
 
-    def sort_rows(self, folder: str) -> list[tuple[int, int, int, str, str, str]]:
-        """(uid, sort_date, size, sender name, sender address, subject) of every message
-        of the folder, for an order other than the newest first (tui.widgets.sorted_source)."""
+    # What each sort compares, read alone: a sort by size reads no subject (#19).
+    _SORT_VALUES = {
+        "date": "sort_date",
+        "size": "size",
+        "sender": "CASE WHEN sender_name != '' THEN sender_name ELSE sender_address END",
+        "subject": "subject",
+    }
+
+    def sort_rows(self, folder: str, key: str) -> list[tuple[int, int, Any]]:
+        """(uid, sort_date, value) of every message of the folder, the value being what
+        `key` (date, size, sender, subject) sorts on (tui.core.sorting)."""
+        value = self._SORT_VALUES[key]
         return self._db.execute(
-            "SELECT uid, sort_date, size, sender_name, sender_address, subject FROM messages "
-            "WHERE folder = ?",
+            f"SELECT uid, sort_date, {value} FROM messages WHERE folder = ?",  # noqa: S608
             (folder,),
         ).fetchall()
 

@@ -29,17 +29,18 @@ class Sort:
         return self.key == "date" and not self.reverse
 
 
-Row = tuple[int, int, int, str, str, str]  # Cache.sort_rows
+Row = tuple[int, int, Any]  # Cache.sort_rows: uid, sort_date, the value sorted on
 # Natural order of each key: (sort key of a row, descending?).
 _ORDERS: dict[str, tuple[Callable[[Row], Any], bool]] = {
     "date": (lambda r: (r[1], r[0]), True),
     "size": (lambda r: (r[2], r[1], r[0]), True),
-    "sender": (lambda r: (folded(r[3] or r[4]), -r[1], -r[0]), False),
-    "subject": (lambda r: (folded(base_subject(r[5])), -r[1], -r[0]), False),
+    "sender": (lambda r: (folded(r[2]), -r[1], -r[0]), False),
+    "subject": (lambda r: (folded(base_subject(r[2])), -r[1], -r[0]), False),
 }
 
 
 def sorted_uids(rows: list[Row], sort: Sort) -> array[int]:
+    """`rows` from Cache.sort_rows(folder, sort.key), in place, as uids in order."""
     key, descending = _ORDERS.get(sort.key, _ORDERS["date"])
     rows.sort(key=key, reverse=descending != sort.reverse)
     return array("q", (row[0] for row in rows))

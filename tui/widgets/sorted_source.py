@@ -28,7 +28,7 @@ class SortedSource:
         if folder != self.folder or check:
             signature = self.cache.thread_signature(folder)
             if folder != self.folder or signature != self.signature:
-                self.uids = sorted_uids(self.cache.sort_rows(folder), self.sort)
+                self.uids = sorted_uids(self.cache.sort_rows(folder, self.sort.key), self.sort)
                 self.folder, self.signature = folder, signature
         return self.uids
 
