@@ -23,6 +23,7 @@ from tui.account import Account
 from tui.config import Config, defaults
 from tui.core import actions
 from tui.core.cache import Cache
+from tui.core.contract import ActionsSent
 from tui.core.worker import Connected, Stopped, SyncDone
 
 WINDOW = 0.6
@@ -61,8 +62,8 @@ def flagged(bed: Bed, user: User) -> int:
         return len(client.search(["FLAGGED"]))
 
 
-def replayed(bed: Bed, user: User, path: Path, until: object, timeout: float = 120) -> None:
-    """Start a worker and let it replay the queue until `until()` holds."""
+def replayed(bed: Bed, user: User, path: Path, until: object, timeout: float = 120) -> Events:
+    """Start a worker and let it replay the queue until `until()` holds; its events."""
     events = Events()
     worker = make_worker(bed, user, path, events, undo_seconds=WINDOW, sync_on_connect=False)
     worker.start()
@@ -75,6 +76,7 @@ def replayed(bed: Bed, user: User, path: Path, until: object, timeout: float = 1
     finally:
         worker.stop()
         events.wait_for(lambda e: isinstance(e, Stopped))
+    return events
 
 
 @pytest.mark.server
@@ -94,8 +96,13 @@ def test_five_thousand_marked_messages_go_to_the_trash_in_batches(bed: Bed, tmp_
     assert len(ops) == 10 and all(len(op.uids) <= actions.OP_UIDS for op in ops)
     assert counts(bed, user, "INBOX") == [5000]  # inside the undo window
 
-    replayed(bed, user, path, lambda: counts(bed, user, "INBOX", "Corbeille") == [0, 5000])
+    events = replayed(bed, user, path, lambda: counts(bed, user, "INBOX", "Corbeille") == [0, 5000])
     assert cache.pending_ops() == []
+    # The status bar counts the batch down: « au serveur : 3/10 ».
+    # (The worker may send the 10 operations in more than one pass.)
+    sent = [(e.done, e.total) for e in events.seen if isinstance(e, ActionsSent)]
+    assert sent and sent[-1][0] == sent[-1][1] and all(d <= t for d, t in sent)
+    assert sum(t for d, t in sent if d == t) >= 9
     cache.close()
 
 
@@ -191,3 +198,20 @@ def test_a_batch_across_folders_is_one_action(tmp_path: Path) -> None:
     assert entry is not None and len(entry.op_ids) == 2
     assert (cache.count("INBOX"), cache.count("Projets")) == (2, 1)
     cache.close()
+
+
+async def test_the_status_bar_counts_a_batch_down(monkeypatch: pytest.MonkeyPatch) -> None:
+    from tests.app_helpers import demo_app
+    from tui.bridge import carry
+    from tui.widgets.status_bar import StatusBar
+
+    with demo_app(monkeypatch) as app:
+        async with app.run_test(size=(80, 24)) as pilot:
+            status = app.screen.query_one(StatusBar)
+            app.post_message(carry(ActionsSent(3, 20)))
+            await pilot.pause()
+            assert status.sending == (3, 20)
+            assert "au serveur : 3/20" in str(status.render())
+            app.post_message(carry(ActionsSent(20, 20)))
+            await pilot.pause()
+            assert status.sending is None

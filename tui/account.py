@@ -325,10 +325,18 @@ class Account:
         goes with the next delayed replay, as removals do."""
         self._send(contract.ReplayLater())
 
-    def set_rules(self, rules: tuple[rules_module.Rule, ...]) -> None:
-        """Edited rules: the worker sorts new mail by them from now on."""
+    def set_rules(self, rules: tuple[rules_module.Rule, ...], *, here: bool = True) -> None:
+        """Edited rules; the worker sorts new mail by them from now on, unless they run
+        on the server (`here` False): never both."""
         self.config.rules = rules
-        self._send(contract.SetRules(rules))
+        self._send(contract.SetRules(rules if here else ()))
+
+    def install_rules(self, script: str) -> None:
+        """Put the rules on the server (ManageSieve); RulesOnServer or CommandFailed."""
+        self._send(contract.InstallRules(script))
+
+    def remove_rules(self) -> None:
+        self._send(contract.RemoveRules())
 
     def search_server(self, folder: str, text: str) -> None:
         self._send(contract.SearchServer(folder, text))

@@ -257,6 +257,21 @@ class AccountEvents(App[None]):
             mailbox.body_failed(command.folder, command.uid, error.message)
         self.notify(error.message, severity="error", markup=False)
 
+    @on(message_type(contract.ActionsSent))
+    @contained
+    def _actions_sent(self, message: AccountEvent[contract.ActionsSent]) -> None:
+        mailbox = self._mailbox()
+        if mailbox is not None:
+            event = message.event
+            mailbox.status.sending = (event.done, event.total) if event.done < event.total else None
+
+    @on(message_type(contract.RulesOnServer))
+    @contained
+    def _rules_on_server(self, message: AccountEvent[contract.RulesOnServer]) -> None:
+        mailbox = self._mailbox()
+        if mailbox is not None:
+            mailbox.rules_moved(message.event.installed, message.event.script)
+
     @on(message_type(contract.CacheRebuilt))
     @contained
     def _cache_rebuilt(self, message: AccountEvent[contract.CacheRebuilt]) -> None:

@@ -66,6 +66,8 @@ SCHEMA: dict[str, dict[str, Key]] = {
         "imap_port": Key(int, DIJON.imap_port, N_("entier de 1 à 65535"), _port),
         "smtp_host": Key(str, DIJON.smtp_host, N_("nom de serveur")),
         "smtp_port": Key(int, DIJON.smtp_port, N_("entier de 1 à 65535"), _port),
+        # ManageSieve (RFC 5804), to put the sorting rules on the server (#19).
+        "sieve_port": Key(int, 4190, N_("entier de 1 à 65535"), _port),
         "password_command": Key(
             str, "", N_('commande entre guillemets, ex. password_command = "pass show academie"')
         ),

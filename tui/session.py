@@ -115,9 +115,16 @@ class AccountSession:
             undo_seconds=UNDO_SECONDS,
             on_event=lambda event: self.post(event),
             prefetch_days=self.config.sync["prefetch_days"],
-            rules=self.config.rules,
+            # Rules put on the server run there: never both silently (#19).
+            rules=() if self.rules_on_server() else self.config.rules,
+            sieve_port=account["sieve_port"],
         )
         self.worker.start()
+
+    def rules_on_server(self) -> bool:
+        from tui.views import rules_on_server, views_path
+
+        return rules_on_server(views_path(local_store_path(self.config))) is not None
 
     def ensure_idle(self, password: str) -> None:
         """Once the worker is connected (password and certificate settled): IDLE on

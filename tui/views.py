@@ -1,7 +1,8 @@
-"""How the user chose to see each folder (its sort order), kept in the data directory
-beside the account's own store: a rebuilt cache does not forget it (#19).
+"""What the user chose about how the account works, kept in the data directory beside
+its own store, so that a rebuilt cache does not forget it: each folder's sort order,
+and whether the sorting rules run on the server (#19).
 
-A small JSON file, read once and written whole (through a temporary file, so a crash
+A small JSON file, read whole and written whole (through a temporary file, so a crash
 leaves the old one or the new one); one that cannot be read is ignored, never fatal.
 """
 
@@ -9,7 +10,9 @@ from __future__ import annotations
 
 import json
 import os
+from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 from tui.core.sorting import SORT_KEYS, Sort
 from tui.core.userfiles import MiB, UserFileError, read_limited
@@ -20,12 +23,26 @@ def views_path(store: Path) -> Path:
     return store.with_name(store.stem + ".views.json")
 
 
-def load_sorts(path: Path) -> dict[str, Sort]:
+def _load(path: Path) -> dict[str, Any]:
     try:
         data = json.loads(read_limited(path, MiB))
     except (OSError, UserFileError, ValueError):
         return {}
-    sorts = data.get("sorts") if isinstance(data, dict) else None
+    return data if isinstance(data, dict) else {}
+
+
+def _save(path: Path, data: dict[str, Any]) -> None:
+    """An error is the caller's to tell (OSError)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_name(path.name + ".tmp")
+    descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(descriptor, "w", encoding="utf-8") as file:
+        json.dump(data, file, ensure_ascii=False, indent=1)
+    os.replace(temporary, path)
+
+
+def load_sorts(path: Path) -> dict[str, Sort]:
+    sorts = _load(path).get("sorts")
     if not isinstance(sorts, dict):
         return {}
     found: dict[str, Sort] = {}
@@ -36,17 +53,29 @@ def load_sorts(path: Path) -> dict[str, Sort]:
 
 
 def save_sorts(path: Path, sorts: dict[str, Sort]) -> None:
-    """Write the non-default sorts; an error is the caller's to tell (OSError)."""
-    data = {
-        "sorts": {
-            folder: {"key": sort.key, "reverse": sort.reverse}
-            for folder, sort in sorts.items()
-            if not sort.is_default
-        }
+    """Write the non-default sorts, keeping the rest of the file."""
+    data = _load(path)
+    data["sorts"] = {
+        folder: {"key": sort.key, "reverse": sort.reverse}
+        for folder, sort in sorts.items()
+        if not sort.is_default
     }
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_name(path.name + ".tmp")
-    descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(descriptor, "w", encoding="utf-8") as file:
-        json.dump(data, file, ensure_ascii=False, indent=1)
-    os.replace(temporary, path)
+    _save(path, data)
+
+
+def rules_on_server(path: Path) -> dict[str, str] | None:
+    """{"fingerprint", "since"} when the rules were put on the server, else None."""
+    value = _load(path).get("rules_on_server")
+    if isinstance(value, dict) and isinstance(value.get("fingerprint"), str):
+        return {"fingerprint": value["fingerprint"], "since": str(value.get("since", ""))}
+    return None
+
+
+def set_rules_on_server(path: Path, fingerprint: str | None) -> None:
+    data = _load(path)
+    if fingerprint is None:
+        data.pop("rules_on_server", None)
+    else:
+        since = datetime.now().astimezone().isoformat(timespec="minutes")
+        data["rules_on_server"] = {"fingerprint": fingerprint, "since": since}
+    _save(path, data)

@@ -75,6 +75,14 @@ namespace inbox {
 LOGOUT_RE = re.compile(r"imap\((?P<user>[^)]+)\).*Logged out in=(?P<i>\d+) out=(?P<o>\d+)")
 
 
+def pigeonhole_installed() -> bool:
+    """Dovecot's Sieve and ManageSieve (dovecot-sieve, dovecot-managesieved)."""
+    return (
+        Path("/usr/lib/dovecot/managesieve").exists()
+        and Path("/usr/lib/dovecot/modules/lib90_sieve_plugin.so").exists()
+    )
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -127,6 +135,7 @@ class Dovecot:
     capabilities: str = BARE_CAPABILITIES  # what the bare profile announces
     quota_mb: int = 100
     port: int = 0
+    sieve_port: int = 0  # ManageSieve (STARTTLS), when Pigeonhole is installed (#19)
     users: list[User] = field(default_factory=list)
     process: subprocess.Popen[bytes] | None = None
     cert: Path = Path()
@@ -151,6 +160,10 @@ class Dovecot:
     def lmtp_socket(self) -> Path:
         return self.root / "run" / "lmtp"
 
+    @property
+    def has_sieve(self) -> bool:
+        return pigeonhole_installed()
+
     def add_user(self, username: str, password: str, email: str | None = None) -> User:
         """Add a user; on a running server it can log in at once (passwd-file is re-read)."""
         user = User(username, password, email or f"{username}@ac-dijon.fr")
@@ -173,6 +186,8 @@ class Dovecot:
         binary = require_dovecot()
         if not self.port:
             self.port = free_port()
+        if self.has_sieve and not self.sieve_port:
+            self.sieve_port = free_port()
         if not self.cert.name:
             self.regenerate_certificate()
         for sub in ("run", "state", "mail"):
@@ -254,6 +269,15 @@ class Dovecot:
             "" if self.condstore else f"imap_capability = {CAPABILITIES_WITHOUT_CONDSTORE}\n"
         )
         rawlog = ""
+        # Sieve filtering on delivery, and ManageSieve to upload scripts (RFC 5804).
+        protocols, lmtp_plugins, sieve = "imap lmtp", "", ""
+        if self.has_sieve and self.sieve_port:
+            protocols += " sieve"
+            lmtp_plugins = " sieve"
+            sieve = (
+                f"service managesieve-login {{\n  inet_listener sieve {{\n"
+                f"    port = {self.sieve_port}\n  }}\n}}\n"
+            )
         if self.profile == "bare":
             capability = f"imap_capability = {self.capabilities}\n"
             rawlog = f"  rawlog_dir = {self.rawlog_dir}/%u\n"
@@ -261,7 +285,7 @@ class Dovecot:
 base_dir = {self.root}/run
 state_dir = {self.root}/state
 instance_name = courriel-test-{self.port}
-protocols = imap lmtp
+protocols = {protocols}
 listen = 127.0.0.1
 log_path = {self.log_path}
 info_log_path = {self.log_path}
@@ -286,13 +310,15 @@ mail_plugins = quota
   imap_logout_format = in=%i out=%o
 {rawlog}}}
 protocol lmtp {{
-  mail_plugins = $mail_plugins
+  mail_plugins = $mail_plugins{lmtp_plugins}
 }}
 lmtp_save_to_detail_mailbox = no
 plugin {{
   quota = maildir:User quota
   quota_rule = *:storage={self.quota_mb}M
+  sieve = file:~/sieve;active=~/.dovecot.sieve
 }}
+{sieve}
 service imap-login {{
   inet_listener imap {{
     port = 0

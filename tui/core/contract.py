@@ -147,6 +147,19 @@ class SetRules(Command):
 
 
 @dataclass(frozen=True)
+class InstallRules(Command):
+    """Put this Sieve script on the server (ManageSieve) and make it the active one;
+    refused, with the name, when another script of the user's is active."""
+
+    script: str
+
+
+@dataclass(frozen=True)
+class RemoveRules(Command):
+    """Take courriel's script off the server: courriel sorts new mail itself again."""
+
+
+@dataclass(frozen=True)
 class Stop(Command):
     pass
 
@@ -258,6 +271,23 @@ class SearchResults(Event):
     folder: str
     text: str
     results: tuple[Summary, ...]
+
+
+@dataclass(frozen=True)
+class ActionsSent(Event):
+    """Queued actions reaching the server: `done` of `total` operations (a batch of
+    10,000 messages is 20 of them)."""
+
+    done: int
+    total: int
+
+
+@dataclass(frozen=True)
+class RulesOnServer(Event):
+    """The server now applies the rules (`installed`), or no longer does."""
+
+    installed: bool
+    script: str = ""
 
 
 @dataclass(frozen=True)

@@ -106,7 +106,7 @@ def _rule(item: dict[str, Any], number: int) -> Rule:
                 message + " " + _("Clés permises : {keys}.").format(keys=", ".join(KEYS))
             )
     name = item.get("name", where)
-    if not isinstance(name, str):
+    if not isinstance(name, str) or _controls(name):
         raise RuleError(_("{rule} : « name » doit être un texte.").format(rule=where))
     conditions: dict[str, tuple[str, ...]] = {}
     for condition in CONDITIONS:
@@ -119,7 +119,7 @@ def _rule(item: dict[str, Any], number: int) -> Rule:
             )
         )
     move = item.get("move", "")
-    if not isinstance(move, str) or len(move) > MAX_TEXT or "\r" in move or "\n" in move:
+    if not isinstance(move, str) or len(move) > MAX_TEXT or _controls(move):
         raise RuleError(_("{rule} : « move » doit être le nom d'un dossier.").format(rule=where))
     for flag in ("flag", "read"):
         if flag in item and not isinstance(item[flag], bool):
@@ -138,12 +138,21 @@ def _rule(item: dict[str, Any], number: int) -> Rule:
     return rule
 
 
+def _controls(text: str) -> bool:
+    """A control character (line breaks, escape sequences): not in a rule's text, which
+    reaches the screen, the IMAP server and a Sieve script."""
+    return any(ord(c) < 32 or 127 <= ord(c) < 160 for c in text)
+
+
 def _words(value: Any, where: str, key: str) -> tuple[str, ...]:
     values = [value] if isinstance(value, str) else value
     if (
         not isinstance(values, list)
         or not values
-        or not all(isinstance(v, str) and v.strip() and len(v) <= MAX_TEXT for v in values)
+        or not all(
+            isinstance(v, str) and v.strip() and len(v) <= MAX_TEXT and not _controls(v)
+            for v in values
+        )
     ):
         raise RuleError(
             _("{rule} : « {key} » doit être un texte ou une liste de textes.").format(

@@ -15,6 +15,7 @@ in order when the server is reachable; they survive a restart.
 from __future__ import annotations
 
 import contextlib
+import itertools
 import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
@@ -540,16 +541,24 @@ class SyncEngine:
     def expunge(self, folder: str, uids: Sequence[int]) -> None:
         actions.expunge(self.cache, folder, uids)
 
-    def replay_pending(self, not_after: float | None = None) -> list[str]:
+    def replay_pending(
+        self,
+        not_after: float | None = None,
+        progress: Callable[[int, int], None] | None = None,
+    ) -> list[str]:
         """Send queued actions in order; returns conflicts (dropped ops), raises ConnectionLost.
 
         `not_after` (a time.time() value): stop at the first action taken later, which
         is still inside its undo window; the ones after it wait too, to keep the order.
+        `progress(done, total)` after each operation sent (a batch of 10,000 is 20).
         """
         conflicts: list[str] = []
-        for op in self.cache.pending_ops():
-            if not_after is not None and op.created > not_after:
-                break
+        due = list(
+            itertools.takewhile(
+                lambda op: not_after is None or op.created <= not_after, self.cache.pending_ops()
+            )
+        )
+        for done, op in enumerate(due, 1):
             self._listed.clear()
             try:
                 status = self.conn.select(op.folder)
@@ -573,4 +582,6 @@ class SyncEngine:
             except CommandFailed as exc:
                 conflicts.append(f"{op.kind} {op.folder}: {exc.detail or exc}")
             self.cache.finish_op(op.id)
+            if progress is not None:
+                progress(done, len(due))
         return conflicts

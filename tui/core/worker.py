@@ -29,6 +29,7 @@ from tui.core import folders as folder_commands
 from tui.core import rules as sort_rules
 from tui.core.cache import Cache
 from tui.core.contract import (
+    ActionsSent,
     Archive,
     AuthFailed,
     BackfillDone,
@@ -53,12 +54,15 @@ from tui.core.contract import (
     FolderCommandDone,
     FoldersChanged,
     FolderSynced,
+    InstallRules,
     Move,
     Notice,
     Offline,
     Progress,
+    RemoveRules,
     RenameFolder,
     Replay,
+    RulesOnServer,
     SaveDraft,
     SearchResults,
     SearchServer,
@@ -85,6 +89,7 @@ from tui.core.imap import (
     CommandFailed as ServerRefused,
 )
 from tui.core.imapguard import RESPONSE_SECONDS
+from tui.core.managesieve import ManageSieve
 from tui.core.rules import Rule
 from tui.core.sanitize import clean_line
 from tui.core.smtp import file_pending, header_id
@@ -188,9 +193,11 @@ class AccountWorker:
         sync_on_connect: bool = True,
         prefetch_days: int = 0,
         rules: Sequence[Rule] = (),
+        sieve_port: int = 4190,
     ) -> None:
         self.host, self.port, self.username = host, port, username
         self.rules = tuple(rules)  # sorting rules, applied to new mail in the inbox (#19)
+        self.sieve_port = sieve_port
         self._password = password
         self.trust = trust
         self.cache_path = cache_path
@@ -456,7 +463,14 @@ class AccountWorker:
 
     def _replay(self, engine: SyncEngine, state: _State) -> None:
         """Send the actions whose undo window has passed; remember when the next is due."""
-        conflicts = engine.replay_pending(not_after=time.time() - self.undo_seconds)
+
+        def progress(done: int, total: int) -> None:
+            if total > 1:  # a batch: the status bar counts it down
+                self._emit(ActionsSent(done, total))
+
+        conflicts = engine.replay_pending(
+            not_after=time.time() - self.undo_seconds, progress=progress
+        )
         if conflicts:
             self._emit(Conflicts(tuple(conflicts)))
         waiting = [op.created for op in engine.cache.pending_ops()]
@@ -507,6 +521,9 @@ class AccountWorker:
             self._connect(engine, state)
         if isinstance(request, SetRules):
             self.rules = request.rules  # no server involved: connected or not
+            return
+        if isinstance(request, InstallRules | RemoveRules):
+            self._rules_on_server(request)  # its own connection, IMAP's state aside
             return
         if isinstance(request, _LOCAL):
             if not isinstance(request, Replay):
@@ -708,6 +725,19 @@ class AccountWorker:
             self._emit(CacheChanged(folder))
             self._emit(Notice(sort_rules.sorted_notice(done.count)))
             self._replay(engine, state)  # nothing is due yet: this sets when it will be
+
+    def _rules_on_server(self, request: InstallRules | RemoveRules) -> None:
+        """Install or remove courriel's Sieve script (tui/core/managesieve.py)."""
+        session = ManageSieve(
+            self.host, self.sieve_port, self.trust, imap_port=self.port, timeout=self.timeout
+        )
+        script = request.script if isinstance(request, InstallRules) else None
+        try:
+            session.set_courriel_script(self.username, self._password, script)
+        except MailError as exc:
+            self._emit(CommandFailed(request, exc))
+            return
+        self._emit(RulesOnServer(script is not None, script or ""))
 
     def _local(self, engine: SyncEngine, request: Command) -> None:
         if isinstance(request, SetFlags):

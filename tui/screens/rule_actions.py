@@ -4,29 +4,56 @@ in the user's editor (the config file's [[rules]])."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
+from tui.core import sieve
 from tui.core.errors import ConfigError
 from tui.core.formatting import figure
 from tui.core.i18n import _, ngettext
-from tui.core.rules import plan_folder
+from tui.core.rules import plan_folder, resolve
 from tui.screens.list_order import ListOrder
+from tui.views import rules_on_server, set_rules_on_server, views_path
 from tui.widgets.folder_list import FolderList
 
 
 class RuleActions(ListOrder):
     """MailboxScreen inherits these."""
 
+    def _views(self) -> Path:
+        return views_path(self.account.cache.durable_path)
+
+    def _script(self) -> str:
+        """The Sieve script for the rules, with the folders as the server names them."""
+        folders = {f.name for f in self.account.cache.folders()}
+        rules = self.account.config.rules
+        targets = {r.move: resolve(r.move, folders) or "" for r in rules if r.move}
+        return sieve.script(rules, targets)
+
     def action_rules(self) -> None:
-        from tui.screens.rules_screen import RulesScreen
+        from tui.screens.rules_screen import RulesScreen, ServerState
 
         rules = self.account.config.rules
         folder = self.folder
         in_folder = self.results is None
         plan = plan_folder(self.account.cache, folder, rules) if rules and in_folder else None
         label_of = self.query_one(FolderList).label_of
+        on_server = rules_on_server(self._views())
+        server = ServerState(
+            available=not self.account.demo,
+            since=on_server["since"] if on_server else None,
+            outdated=on_server is not None
+            and on_server["fingerprint"] != sieve.fingerprint(self._script()),
+        )
 
         def answered(choice: str | None) -> None:
             if choice == "edit":
                 self._edit_rules()
+            elif choice == "install":
+                self.account.install_rules(self._script())
+                self.notify(_("Installation des règles sur le serveur…"), markup=False)
+            elif choice == "remove":
+                self.account.remove_rules()
+                self.notify(_("Retrait des règles du serveur…"), markup=False)
             elif choice == "apply" and plan is not None and self.folder == folder:
                 count = self.account.apply_rules(plan)
                 self._removed()
@@ -36,9 +63,34 @@ class RuleActions(ListOrder):
                 self._done(text, count)
 
         self.app.push_screen(
-            RulesScreen(rules, plan, label_of(folder), str(self.account.config.path), label_of),
+            RulesScreen(
+                rules, plan, label_of(folder), str(self.account.config.path), label_of, server
+            ),
             answered,
         )
+
+    def rules_moved(self, installed: bool, script: str) -> None:
+        """The server now applies the rules (or no longer does): courriel stops (or
+        resumes) applying them itself, and remembers it in the data directory."""
+        try:
+            set_rules_on_server(self._views(), sieve.fingerprint(script) if installed else None)
+        except OSError as error:
+            self.notify(
+                _("Impossible de noter où les règles s'appliquent : {reason}").format(
+                    reason=error.strerror or error
+                ),
+                severity="error",
+                markup=False,
+            )
+        self.account.set_rules(self.account.config.rules, here=not installed)
+        if installed:
+            text = _(
+                "Règles installées sur le serveur : il les applique désormais à l'arrivée, "
+                "courriel ouvert ou non."
+            )
+        else:
+            text = _("Règles retirées du serveur : courriel les applique quand il est ouvert.")
+        self.notify(text, markup=False)
 
     def _edit_rules(self) -> None:
         """The config file in the user's editor, then its rules read again (and handed to
@@ -63,7 +115,7 @@ class RuleActions(ListOrder):
                 markup=False,
             )
             return
-        self.account.set_rules(fresh.rules)
+        self.account.set_rules(fresh.rules, here=rules_on_server(self._views()) is None)
         self.notify(
             ngettext("{n} règle en service.", "{n} règles en service.", len(fresh.rules)).format(
                 n=len(fresh.rules)

@@ -9,6 +9,8 @@ rules in use stay as they were).
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
 
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -20,11 +22,31 @@ from textual.widgets import Button, Static
 from tui.core.formatting import figure
 from tui.core.i18n import _, ngettext
 from tui.core.rules import Plan, Rule
+from tui.core.sanitize import clean_line
 from tui.core.userfiles import shown_path
 
 
+def _shown_since(iso: str) -> str:
+    """« 06/12/2026 à 14:05 » from what views.py wrote (as written when unreadable)."""
+    try:
+        moment = datetime.fromisoformat(iso)
+    except ValueError:
+        return clean_line(iso)[:40]
+    return _("{date} à {time}").format(date=f"{moment:%d/%m/%Y}", time=f"{moment:%H:%M}")
+
+
+@dataclass(frozen=True)
+class ServerState:
+    """Where the rules run: `since` set when courriel put them on the server."""
+
+    available: bool = True  # a server to put them on (not the demo)
+    since: str | None = None  # ISO date and time
+    outdated: bool = False  # the rules changed since they were put there
+
+
 class RulesScreen(ModalScreen[str | None]):
-    """Dismisses with "apply" (apply the plan to the folder), "edit", or None."""
+    """Dismisses with "apply" (apply the plan to the folder), "edit", "install",
+    "remove", or None."""
 
     DEFAULT_CSS = """
     RulesScreen {
@@ -66,6 +88,7 @@ class RulesScreen(ModalScreen[str | None]):
         folder_label: str,
         config_path: str,
         label_of: Callable[[str], str],
+        server: ServerState | None = None,
     ) -> None:
         super().__init__()
         self.rules = rules
@@ -73,17 +96,17 @@ class RulesScreen(ModalScreen[str | None]):
         self.folder_label = folder_label
         self.config_path = config_path
         self.label_of = label_of
+        self.server = server or ServerState(available=False)
 
     def compose(self) -> ComposeResult:
         with VerticalScroll():
             yield Static(Content(_("Règles de tri")), id="rules-title")
+            yield Static(Content(self._where()), id="rules-where")
             yield Static(
                 Content(
-                    _(
-                        "Elles rangent le courrier qui arrive dans la boîte de réception, "
-                        "tant que courriel est ouvert. Elles s'écrivent dans {path} "
-                        "(sections [[rules]], voir le guide)."
-                    ).format(path=shown_path(self.config_path))
+                    _("Elles s'écrivent dans {path} (sections [[rules]], voir le guide).").format(
+                        path=shown_path(self.config_path)
+                    )
                 )
             )
             if not self.rules:
@@ -120,9 +143,37 @@ class RulesScreen(ModalScreen[str | None]):
                 yield apply
                 yield Button(Content(_("Modifier…")), id="edit")
                 yield Button(Content(_("Fermer")), id="close")
+            if self.server.available and (self.rules or self.server.since):
+                with Horizontal():
+                    if self.rules:
+                        label = _("Réinstaller") if self.server.since else _("Sur le serveur")
+                        yield Button(Content(label), id="install")
+                    if self.server.since:
+                        yield Button(Content(_("Retirer du serveur")), id="remove")
+
+    def _where(self) -> str:
+        """Which of the two applies the rules: never both, and the user is told."""
+        if self.server.since is None:
+            text = _(
+                "En service dans courriel : il range le courrier qui arrive dans la boîte "
+                "de réception quand il est ouvert."
+            )
+            if self.server.available and self.rules:
+                text += " " + _(
+                    "« Sur le serveur » les confie au serveur, qui les applique même courriel "
+                    "fermé."
+                )
+            return text
+        text = _(
+            "En service sur le serveur depuis le {since} : il range le courrier à "
+            "l'arrivée, courriel ouvert ou non (courriel ne les applique plus lui-même)."
+        ).format(since=_shown_since(self.server.since))
+        if self.server.outdated:
+            text += " " + _("Elles ont changé depuis : « Réinstaller » les met à jour.")
+        return text
 
     def _line(self, rule: Rule) -> str:
-        line = f"{rule.name} : {rule.describe()}"
+        line = clean_line(f"{rule.name} : {rule.describe()}")
         if self.plan is not None:
             matched = self.plan.by_rule.get(rule.name, 0)
             line += " — " + ngettext("{n} message", "{n} messages", matched).format(

@@ -72,6 +72,7 @@ class StatusBar(Widget):
     new_mail: reactive[int] = reactive(0)
     marked: reactive[int] = reactive(0)  # messages marked for a batch action (#19)
     marked_size: reactive[int] = reactive(0)  # their bytes, in the clean-up view
+    sending: reactive[tuple[int, int] | None] = reactive(None)  # batch operations sent
 
     def render(self) -> Content:
         # (what to keep longest when the line is too narrow, the part), in display order:
@@ -98,6 +99,10 @@ class StatusBar(Widget):
             if self.marked_size:
                 text += f" ({size_short(self.marked_size)})"
             parts.append((10, Content(text).stylize("bold")))
+        if self.sending is not None:
+            done, total = self.sending
+            text = _("au serveur : {done}/{total}").format(done=done, total=total)
+            parts.append((5, Content(text)))
         if self.outbox:
             text = _("boîte d'envoi : {n}").format(n=self.outbox)
             parts.append((8, Content(text).stylize("bold $warning")))
