@@ -13,7 +13,7 @@ from tests.mail_helpers import seed, server_snapshot
 from tests.test_batch_actions import account_on, fully_synced, replayed
 from tui.core.cache import Cache
 from tui.core.errors import MailError
-from tui.core.imap import MailboxStatus
+from tui.core.imap import MailboxStatus, _flag_names
 from tui.widgets.message_list import MessageList
 
 
@@ -48,7 +48,10 @@ def test_a_keyword_is_kept_only_where_the_server_says_so() -> None:
     assert plain.keeps("\\Seen") and not plain.keeps("$Junk")
     assert MailboxStatus(1, 1, 0, permanent=("\\Seen", "\\*")).keeps("$Junk")
     assert MailboxStatus(1, 1, 0, permanent=("$Junk",)).keeps("$Junk")
-    assert not MailboxStatus(1, 1, 0).keeps("$Junk")  # not said: not assumed
+    assert MailboxStatus(1, 1, 0).keeps("$Junk")  # not said: every flag (RFC 3501, 7.1)
+    many = ("\\Seen", *[f"$k{n}" for n in range(300)], "\\*")
+    status = MailboxStatus(1, 1, 0, permanent=_flag_names([f.encode() for f in many]))
+    assert status.keeps("$Junk")  # « \\* » at the end of a long list still counts
     assert MailboxStatus(1, 1, 0).keeps("\\Flagged")
 
 

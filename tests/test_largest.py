@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -68,3 +69,37 @@ async def test_L_shows_them_marks_say_what_deleting_frees_and_esc_goes_back(
                     for r in rows[:2]
                 ]
             )
+
+
+async def test_the_clean_up_view_keeps_its_order_and_says_what_a_mixed_delete_does(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Review: `t` there showed the inbox's threads under the view's status; `d` on
+    marks from the Trash and elsewhere said « placés dans la corbeille » of all."""
+    with demo_app(monkeypatch) as app:
+        async with app.run_test(size=(80, 24), notifications=True) as pilot:
+            screen = app.screen
+            assert isinstance(screen, MailboxScreen)
+            messages = screen.query_one(MessageList)
+            await pilot.press("slash", *"réunion", "enter")  # from a search…
+            await pilot.press("L")
+            assert not screen.has_class("-searching")  # …its box goes
+            await pilot.press("t")
+            assert isinstance(messages.source, LargestSource) and not screen.threaded
+            trash = app.account.cache.special_folder("trash")
+            assert trash is not None
+            app.account.cache.put_summaries(
+                [
+                    replace(
+                        app.account.cache.summaries("INBOX", [messages.row(0).uid])[0],
+                        folder=trash,
+                        uid=999_999,
+                        size=10**9,
+                    )
+                ]  # type: ignore[union-attr]
+            )
+            screen.action_largest()
+            await pilot.press("space", "space", "d")
+            assert any("dont 1 définitivement" in n.message for n in app._notifications)
+            await pilot.press("slash", *"x", "enter")
+            assert not messages.show_size  # a search lists by date

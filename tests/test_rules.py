@@ -31,7 +31,7 @@ def test_rules_are_read_with_accents_and_lists() -> None:
     assert rule.conditions == {"from": ("Élodie", "dupont"), "subject": ("Réunion",)}
     assert rule.matches(make("INBOX", 1, sender_name="ELODIE Martin", subject="reunion"))
     assert rule.flag and not rule.read and rule.move == ""
-    assert rule.name == "règle n° 1"
+    assert rule.name == "" and rule.label == "règle n° 1"
     assert "de : Élodie / dupont" in rule.describe()
 
 
@@ -88,8 +88,8 @@ def test_a_plan_moves_to_the_first_folder_and_flags_from_every_rule() -> None:
         ("INBOX", "\\Flagged"): [("INBOX", 1)],  # message 2 already has it
         ("Administration", "\\Seen"): [("Administration", 5)],
     }
-    assert result.missing == {"règle n° 3": "Nulle part"}
-    assert result.by_rule == {"règle n° 1": 2, "règle n° 2": 2, "règle n° 3": 1}
+    assert result.missing == {3: "Nulle part"}
+    assert result.by_rule == {1: 2, 2: 2, 3: 1}
     assert result.count == 3
 
 
@@ -103,6 +103,49 @@ def test_a_folder_is_found_as_people_name_it() -> None:
     assert resolve("ARCHIVES", folders) == "Archives"
     assert resolve("a", folders) == "a"  # exact first
     assert resolve("Nulle part", folders) is None
+    assert resolve("2024", {"INBOX", "Archives/2024"}) is None  # not any parent's child
+
+
+def test_rules_taken_out_then_back_do_not_sort_the_mail_of_the_meantime(tmp_path: Path) -> None:
+    """Review: without rules the marker stood still, and 297 old messages were sorted
+    by surprise when the rules came back."""
+    from tui.core.cache import FolderRow, FolderState
+
+    cache = Cache.open(tmp_path / "c.sqlite")
+    cache.set_folders(
+        [FolderRow("INBOX", "/", None, 0, 0, ()), FolderRow("Admin", "/", None, 0, 0, ())]
+    )
+    cache.set_folder_state(FolderState("INBOX", uidvalidity=7, uidnext=3))
+    cache.put_summaries([make("INBOX", 1), make("INBOX", 2)])
+    rules = parse_rules([{"from": "rectorat", "move": "Admin"}])
+    assert apply_to_new(cache, "INBOX", rules) is None
+    cache.put_summaries([make("INBOX", u, sender_name="Rectorat") for u in range(3, 300)])
+    assert apply_to_new(cache, "INBOX", ()) is None
+    assert apply_to_new(cache, "INBOX", rules) is None  # nothing new since
+    assert cache.count("INBOX") == 299
+    cache.close()
+
+
+def test_mail_moved_into_the_inbox_is_not_sorted_again(tmp_path: Path) -> None:
+    """Review: a message the user took back from where a rule put it has a new uid,
+    but its delivery time is older than the last look: it stays."""
+    from tui.core.cache import FolderRow, FolderState
+
+    cache = Cache.open(tmp_path / "c.sqlite")
+    cache.set_folders(
+        [FolderRow("INBOX", "/", None, 0, 0, ()), FolderRow("Admin", "/", None, 0, 0, ())]
+    )
+    cache.set_folder_state(FolderState("INBOX", uidvalidity=7, uidnext=1))
+    rules = parse_rules([{"from": "rectorat", "move": "Admin"}])
+    assert apply_to_new(cache, "INBOX", rules, now=10_000) is None  # first look at t=10,000
+    cache.put_summaries(
+        [make("INBOX", 1, sender_name="Rectorat"), make("INBOX", 2, sender_name="Rectorat")]
+    )
+    delivered = {1: 20_000.0, 2: 5_000.0}  # 2: delivered long before, moved back in since
+    done = apply_to_new(cache, "INBOX", rules, lambda uids: delivered, now=30_000)
+    assert done is not None and done.moves == {"Admin": [("INBOX", 1)]}
+    assert cache.uids("INBOX") == [2]
+    cache.close()
 
 
 def test_new_mail_only_and_each_message_once(tmp_path: Path) -> None:
@@ -198,3 +241,47 @@ async def test_the_preview_counts_and_applying_is_undone_by_u(
 def test_rules_are_plain_text_never_markup() -> None:
     rule = Rule("[@click=app.quit]x[/]", {"from": ("[b]",)}, move="[red]A")
     assert "[@click=app.quit]" in f"{rule.name} : {rule.describe()}"
+
+
+@pytest.mark.server
+def test_a_message_the_user_takes_back_to_the_inbox_stays_there(bed: Bed, tmp_path: Path) -> None:
+    """Review: moved back into INBOX it had a new uid, and the rule filed it again."""
+    from tui.core.worker import Move
+
+    user = bed.new_user()
+    seed(bed, user, 2)
+    with raw_client(bed, user) as client:
+        client.create_folder("Administration")
+    path = tmp_path / "c.sqlite"
+    events = Events()
+    worker = make_worker(bed, user, path, events, undo_seconds=0.3, rules=parse_rules([RECTORAT]))
+    worker.start()
+    events.wait_for(lambda e: isinstance(e, SyncDone))
+    bed.dovecot.deliver(
+        user.username,
+        b"From: Rectorat <ce.rectorat@ac-dijon.fr>\r\nSubject: Circulaire\r\n"
+        b"Date: Mon, 23 Nov 2026 10:00:00 +0100\r\n\r\ntexte\r\n",
+    )
+    worker.submit(SyncFolder("INBOX"))
+    events.wait_for(lambda e: isinstance(e, Notice) and "trié" in e.text)
+
+    def until(condition: object, what: str) -> None:
+        deadline = time.monotonic() + 20
+        while not condition():  # type: ignore[operator]
+            assert time.monotonic() < deadline, what
+            time.sleep(0.2)
+
+    until(lambda: server_snapshot(bed, user, "Administration"), "the rule's move never left")
+    worker.submit(SyncFolder("Administration"))
+    cache = Cache.open(path)
+    until(lambda: cache.uids("Administration"), "Administration never synced")
+    (uid,) = cache.uids("Administration")
+    worker.submit(Move("Administration", (uid,), "INBOX"))  # the user disagrees
+    until(lambda: not server_snapshot(bed, user, "Administration"), "the user's move never left")
+    worker.submit(SyncFolder("INBOX"))
+    events.wait_for(lambda e: isinstance(e, SyncDone | CacheChanged))
+    time.sleep(2)
+    cache.close()
+    assert len(server_snapshot(bed, user)) == 3 and not server_snapshot(bed, user, "Administration")
+    worker.stop()
+    events.wait_for(lambda e: isinstance(e, Stopped))

@@ -79,18 +79,18 @@ class MailboxStatus:
     def keeps(self, flag: str) -> bool:
         """Whether a STORE of this flag lasts: system flags always do; a keyword such
         as $Junk only where the server says so (RFC 3501, PERMANENTFLAGS)."""
-        if flag.startswith("\\"):
-            return True
-        return self.permanent is not None and ("\\*" in self.permanent or flag in self.permanent)
+        if flag.startswith("\\") or self.permanent is None:
+            return True  # not said: every flag can be kept (RFC 3501, 7.1)
+        return "\\*" in self.permanent or flag in self.permanent
 
 
 def _flag_names(value: object) -> tuple[str, ...] | None:
-    """A SELECT response's flag list as text (imapclient gives bytes), at most 200."""
+    """A SELECT response's flag list as text (imapclient gives bytes): at most 200
+    keywords, and « \\* » whatever its place."""
     if not isinstance(value, (tuple, list)):
         return None
-    return tuple(
-        (f.decode("ascii", "replace") if isinstance(f, bytes) else str(f)) for f in value[:200]
-    )
+    names = [f.decode("ascii", "replace") if isinstance(f, bytes) else str(f) for f in value]
+    return tuple(names[:200]) + (("\\*",) if "\\*" in names[200:] else ())
 
 
 @dataclass(frozen=True)

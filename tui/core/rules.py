@@ -12,7 +12,9 @@ arrives; the mailbox applies them on demand to a whole folder, after a preview.
 from __future__ import annotations
 
 import difflib
-from collections.abc import Iterable, Sequence
+import json
+import time
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
@@ -29,6 +31,8 @@ KEYS = ("name", *CONDITIONS, *ACTIONS)
 MAX_RULES = 200
 MAX_TEXT = 200
 _MARKER = "rules_from_uid:{folder}"  # the first uid the rules have not looked at yet
+_SORTED = "rules_sorted_ids"  # Message-IDs the rules moved, newest last
+SORTED_KEPT = 2000
 
 
 class RuleError(ValueError):
@@ -37,11 +41,17 @@ class RuleError(ValueError):
 
 @dataclass(frozen=True)
 class Rule:
-    name: str
+    name: str  # as written; "" when the rule has none (see `label`)
     conditions: dict[str, tuple[str, ...]] = field(default_factory=dict)  # as written
     move: str = ""
     flag: bool = False
     read: bool = False
+    number: int = 0  # its place in the file, from 1: plans count by it
+
+    @property
+    def label(self) -> str:
+        """Its name, or « règle n° 2 » in the language of the moment."""
+        return self.name or _("règle n° {number}").format(number=self.number)
 
     @cached_property
     def _folded(self) -> dict[str, tuple[str, ...]]:
@@ -93,7 +103,7 @@ def parse_rules(raw: Any) -> tuple[Rule, ...]:
 
 
 def _rule(item: dict[str, Any], number: int) -> Rule:
-    where = _("règle n° {number}").format(number=number)
+    where = _("règle n° {number}").format(number=number)  # errors come at start-up
     for key in item:
         if key not in KEYS:
             message = _("{rule} : clé inconnue « {key} ».").format(rule=where, key=str(key)[:60])
@@ -105,7 +115,7 @@ def _rule(item: dict[str, Any], number: int) -> Rule:
             raise RuleError(
                 message + " " + _("Clés permises : {keys}.").format(keys=", ".join(KEYS))
             )
-    name = item.get("name", where)
+    name = item.get("name", "")
     if not isinstance(name, str) or _controls(name):
         raise RuleError(_("{rule} : « name » doit être un texte.").format(rule=where))
     conditions: dict[str, tuple[str, ...]] = {}
@@ -127,6 +137,7 @@ def _rule(item: dict[str, Any], number: int) -> Rule:
                 _("{rule} : « {key} » vaut true ou false.").format(rule=where, key=flag)
             )
     rule = Rule(
+        number=number,
         name=name[:MAX_TEXT],
         conditions=conditions,
         move=move.strip(),
@@ -171,8 +182,8 @@ class Plan:
 
     flags: dict[tuple[str, str], list[tuple[str, int]]] = field(default_factory=dict)
     moves: dict[str, list[tuple[str, int]]] = field(default_factory=dict)  # target → keys
-    by_rule: dict[str, int] = field(default_factory=dict)  # rule name → messages matched
-    missing: dict[str, str] = field(default_factory=dict)  # rule name → folder not found
+    by_rule: dict[int, int] = field(default_factory=dict)  # rule number → messages matched
+    missing: dict[int, str] = field(default_factory=dict)  # rule number → folder not found
 
     @property
     def keys(self) -> set[tuple[str, int]]:
@@ -202,9 +213,10 @@ def resolve(name: str, folders: set[str]) -> str | None:
 
 
 def _below(folder: str, separator: str) -> str:
-    """The name after the first level: « INBOX.Projets.Erasmus » → « Projets.Erasmus »."""
-    _first, found, rest = folder.partition(separator)
-    return rest if found else ""
+    """The name under the personal prefix: « INBOX.Projets.Erasmus » → « Projets.Erasmus »
+    (« Archives/2024 » is not « 2024 »: another parent is another folder)."""
+    first, found, rest = folder.partition(separator)
+    return rest if found and first.upper() == "INBOX" else ""
 
 
 def plan(rules: Sequence[Rule], messages: Iterable[Summary], folders: set[str]) -> Plan:
@@ -212,18 +224,18 @@ def plan(rules: Sequence[Rule], messages: Iterable[Summary], folders: set[str]) 
     into a folder that does not exist, is left out (and the latter reported)."""
     result = Plan()
     targets = {r.move: resolve(r.move, folders) for r in rules if r.move}
-    result.missing = {r.name: r.move for r in rules if r.move and targets[r.move] is None}
+    result.missing = {r.number: r.move for r in rules if r.move and targets[r.move] is None}
     for message in messages:
         key = (message.folder, message.uid)
         target: str | None = None  # the first rule that moves decides, staying put too
         for rule in rules:
             if not rule.matches(message):
                 continue
-            result.by_rule[rule.name] = result.by_rule.get(rule.name, 0) + 1
+            result.by_rule[rule.number] = result.by_rule.get(rule.number, 0) + 1
             for wanted, flag in ((rule.flag, "\\Flagged"), (rule.read, "\\Seen")):
                 if wanted and flag not in message.flags:
                     result.flags.setdefault((message.folder, flag), []).append(key)
-            if rule.move and target is None and rule.name not in result.missing:
+            if rule.move and target is None and rule.number not in result.missing:
                 target = targets[rule.move]
         if target and target != message.folder:
             result.moves.setdefault(target, []).append(key)
@@ -250,33 +262,89 @@ def plan_folder(cache: Cache, folder: str, rules: Sequence[Rule]) -> Plan:
             total.flags.setdefault(flag_key, []).extend(keys)
         for target, keys in part.moves.items():
             total.moves.setdefault(target, []).extend(keys)
-        for name, count in part.by_rule.items():
-            total.by_rule[name] = total.by_rule.get(name, 0) + count
+        for number, count in part.by_rule.items():
+            total.by_rule[number] = total.by_rule.get(number, 0) + count
         total.missing.update(part.missing)
         low = uids[-1] + 1
 
 
-def apply_to_new(cache: Cache, folder: str, rules: Sequence[Rule]) -> Plan | None:
-    """Sort the messages that arrived in `folder` since the rules last looked (the worker,
-    after a sync). The first time, only later mail is looked at: existing mail is the
-    user's to sort on demand. None when nothing was looked at."""
-    if not rules:
-        return None
+ARRIVAL_MARGIN = 600.0  # seconds of clock difference allowed with the server's
+
+
+def apply_to_new(
+    cache: Cache,
+    folder: str,
+    rules: Sequence[Rule],
+    arrived: Callable[[list[int]], dict[int, float]] | None = None,
+    now: float | None = None,
+) -> Plan | None:
+    """Sort the mail that arrived in `folder` since the rules last looked (the worker,
+    after a sync); None when nothing was sorted.
+
+    Only mail *delivered* since then: a message moved into the folder (the user taking
+    it back from where a rule put it, a « pas indésirable ») has a new uid but keeps its
+    delivery time (INTERNALDATE, from `arrived`), older than the last look, and is left
+    where the user put it. The first look, and a look without rules (on the server, or
+    none), only move the marker on: existing mail is never sorted by surprise.
+    """
+    now = time.time() if now is None else now
     key = _MARKER.format(folder=folder)
     state = cache.folder_state(folder)
-    validity, _sep, start = (cache.meta(key) or "").partition(":")
+    validity, _sep, rest = (cache.meta(key) or "").partition(":")
+    start, _sep, last = rest.partition(":")
+    mark = f"{state.uidvalidity}:{{uid}}:{now:.0f}"
     if validity != str(state.uidvalidity) or not start.isdigit():
-        # First look, or the folder was renumbered: from the next message on.
-        cache.set_meta(key, f"{state.uidvalidity}:{state.uidnext or 1}")
+        cache.set_meta(key, mark.format(uid=state.uidnext or 1))  # first look, or renumbered
         return None
     uids = cache.uids(folder, low=int(start))
     if not uids:
         return None
-    result = plan(rules, cache.summaries(folder, uids), {f.name for f in cache.folders()})
+    next_uid = uids[-1] + 1
+    if not rules:
+        cache.set_meta(key, mark.format(uid=next_uid))
+        return None
+    since = float(last) - ARRIVAL_MARGIN if _number(last) else None
+    if arrived is not None and since is not None:
+        times = arrived(uids)
+        uids = [uid for uid in uids if times.get(uid, now) >= since]
+    sorted_once = set(_sorted_once(cache))
+    messages = [m for m in cache.summaries(folder, uids) if _identity(m) not in sorted_once]
+    result = plan(rules, messages, {f.name for f in cache.folders()})
+    moved = {key for keys in result.moves.values() for key in keys}
     with cache.transaction():
         carry_out(cache, result)
-        cache.set_meta(key, f"{state.uidvalidity}:{uids[-1] + 1}")
+        cache.set_meta(key, mark.format(uid=next_uid))
+        ids = [_identity(m) for m in messages if (m.folder, m.uid) in moved]
+        if ids:
+            kept = [*[i for i in _sorted_once(cache) if i not in ids], *ids][-SORTED_KEPT:]
+            cache.set_meta(_SORTED, json.dumps(kept))
     return result
+
+
+def _identity(message: Summary) -> str:
+    """What stays the same when a message moves: its Message-ID, or failing one (some
+    deliveries have none) its sender, subject and date."""
+    if message.message_id:
+        return message.message_id
+    return f"{message.sender_address}|{message.subject}|{message.date}"[:500]
+
+
+def _sorted_once(cache: Cache) -> list[str]:
+    """Message-IDs the rules have already filed away: one the user brings back to the
+    inbox is not filed again, however soon after its delivery."""
+    try:
+        value = json.loads(cache.meta(_SORTED) or "[]")
+    except ValueError:
+        return []
+    return [v for v in value if isinstance(v, str)] if isinstance(value, list) else []
+
+
+def _number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
 
 
 def carry_out(cache: Cache, result: Plan) -> list[int]:

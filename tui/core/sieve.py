@@ -58,14 +58,14 @@ def script(rules: Sequence[Rule], targets: dict[str, str]) -> str:
     for rule in rules:
         flags = [f for on, f in ((rule.flag, "\\Flagged"), (rule.read, "\\Seen")) if on]
         if flags:
-            lines += [f"# {_comment(rule.name)}", f"if {_test(rule)} {{"]
+            lines += [f"# {_comment(rule.label)}", f"if {_test(rule)} {{"]
             lines += [f"  addflag {quoted(flag)};" for flag in flags]
             lines += ["}"]
     keyword = "if"
     for rule in rules:
         target = targets.get(rule.move) if rule.move else None
         if target:
-            lines += [f"# {_comment(rule.name)}", f"{keyword} {_test(rule)} {{"]
+            lines += [f"# {_comment(rule.label)}", f"{keyword} {_test(rule)} {{"]
             lines += [f"  fileinto {quoted(target)};", "}"]
             keyword = "elsif"
     return "\r\n".join(lines) + "\r\n"

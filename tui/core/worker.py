@@ -703,8 +703,8 @@ class AccountWorker:
         if not result.unchanged:
             state.sync_saw_changes = True
         self._emit(FolderSynced(result))
-        if self.rules and folder.upper() == "INBOX" and not result.unchanged:
-            self._sort_new_mail(engine, state, folder)
+        if folder.upper() == "INBOX" and not result.unchanged:
+            self._sort_new_mail(engine, state, folder)  # without rules: the marker moves on
         if result.backfill_remaining and folder not in state.backfill:
             # INBOX's history first, then the others in the order they were synced.
             if folder.upper() == "INBOX":
@@ -715,12 +715,23 @@ class AccountWorker:
     def _sort_new_mail(self, engine: SyncEngine, state: _State, folder: str) -> None:
         """The user's rules on the mail that just arrived: applied to the cache at once,
         replayed to the server once the undo window has passed, like any action."""
-        done = sort_rules.apply_to_new(engine.cache, folder, self.rules)
+
+        def arrived(uids: list[int]) -> dict[int, float]:
+            """When the server received these messages (INTERNALDATE)."""
+            engine.conn.ensure_selected(folder)
+            rows = engine.conn.fetch_uids(uids, ["INTERNALDATE"])
+            times = {uid: row.get(b"INTERNALDATE") for uid, row in rows.items()}
+            return {
+                uid: when.timestamp() for uid, when in times.items() if isinstance(when, datetime)
+            }
+
+        done = sort_rules.apply_to_new(engine.cache, folder, self.rules, arrived)
         if done is None:
             return
-        for name, target in done.missing.items():
-            if done.by_rule.get(name):  # it had mail to sort, and nowhere to put it
-                self._emit(Notice(sort_rules.missing_folder(name, target)))
+        for rule in self.rules:
+            target = done.missing.get(rule.number)
+            if target and done.by_rule.get(rule.number):  # mail to sort, nowhere to put it
+                self._emit(Notice(sort_rules.missing_folder(rule.label, target)))
         if done.count:
             self._emit(CacheChanged(folder))
             self._emit(Notice(sort_rules.sorted_notice(done.count)))

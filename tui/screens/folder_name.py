@@ -13,13 +13,13 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
-from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Static
 
 from tui.core.i18n import _
+from tui.screens.dialog import Dialog
 
 
-class FolderName(ModalScreen[str | None]):
+class FolderName(Dialog[str]):
     """A name to type; dismisses with it (as typed, trimmed), or None."""
 
     DEFAULT_CSS = """
@@ -88,16 +88,6 @@ class FolderName(ModalScreen[str | None]):
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()
         self._submit()
-
-    def on_button_pressed(self, event: Button.Pressed) -> None:
-        event.stop()
-        if event.button.id == "ok":
-            self._submit()
-        else:
-            self.dismiss(None)
-
-    def action_cancel(self) -> None:
-        self.dismiss(None)
 
     def _submit(self) -> None:
         name = self.query_one(Input).value.strip()

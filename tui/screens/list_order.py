@@ -137,6 +137,7 @@ class ListOrder(MessageActions):
 
         if self.results is not None:
             self.results.close()
+        self.remove_class("-searching")  # from a search: its box goes with it
         self.results = LargestSource(
             lambda: self.account.cache, label_of=self.query_one(FolderList).label_of
         )

@@ -446,7 +446,7 @@ class MailboxScreen(RuleActions):
             )
         if action == "mark_folder_read" and self.results is not None:
             return None  # search results are not a folder
-        if action == "toggle_threads" and self.has_class("-searching"):
+        if action == "toggle_threads" and (self.has_class("-searching") or self.results):
             return None  # search results stay a flat list, newest first
         return True
 
@@ -496,6 +496,7 @@ class MailboxScreen(RuleActions):
             label_of=self.query_one(FolderList).label_of,
         )
         self.messages.source = self.results
+        self.messages.show_size = False  # searched from the clean-up view: dates again
         self.messages.empty_text = _("Aucun résultat pour « {text} ».").format(text=text)
         self.messages.show_folder(self.folder)
         self._search_status()

@@ -10,16 +10,16 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
-from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Static
 
 from tui.core.i18n import _
 from tui.core.patterns import Pattern, parse_age, parse_size
+from tui.screens.dialog import Dialog
 
 MAX_TEXT = 200  # characters of a sender or subject to look for
 
 
-class MarkPattern(ModalScreen[Pattern | None]):
+class MarkPattern(Dialog[Pattern]):
     """Dismisses with the pattern, or None."""
 
     DEFAULT_CSS = """
@@ -113,16 +113,6 @@ class MarkPattern(ModalScreen[Pattern | None]):
             self.focused.press()  # « Annuler » under the focus cancels
         else:
             self._submit()
-
-    def on_button_pressed(self, event: Button.Pressed) -> None:
-        event.stop()
-        if event.button.id == "ok":
-            self._submit()
-        else:
-            self.dismiss(None)
-
-    def action_cancel(self) -> None:
-        self.dismiss(None)
 
     def _value(self, name: str) -> str:
         return self.query_one(f"#mark-{name}", Input).value.strip()

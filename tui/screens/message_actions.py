@@ -298,10 +298,14 @@ class MessageActions(FolderActions):
 
     def _delete(self, keys: list[Key]) -> None:
         trash = self.account.cache.special_folder("trash")
-        forever = trash is None or all(folder == trash for folder, _uid in keys)
+        in_trash = sum(1 for folder, _uid in keys if trash is None or folder == trash)
+        forever = in_trash == len(keys)
         count = self.account.delete(keys)
         self._removed()
-        if forever:
+        if in_trash and not forever:  # marked across folders (search, clean-up view)
+            text = _("{n} messages supprimés, dont {k} définitivement (depuis la corbeille)")
+            text = text.format(n=figure(count), k=figure(in_trash))
+        elif forever:
             text = ngettext(
                 "{n} message supprimé définitivement",
                 "{n} messages supprimés définitivement",

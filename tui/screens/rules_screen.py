@@ -122,7 +122,7 @@ class RulesScreen(ModalScreen[str | None]):
                 )
             for rule in self.rules:
                 yield Static(Content(self._line(rule)), classes="rule")
-                missing = self.plan.missing.get(rule.name) if self.plan else None
+                missing = self.plan.missing.get(rule.number) if self.plan else None
                 if missing:
                     yield Static(
                         Content(
@@ -156,7 +156,7 @@ class RulesScreen(ModalScreen[str | None]):
         if self.server.since is None:
             text = _(
                 "En service dans courriel : il range le courrier qui arrive dans la boîte "
-                "de réception quand il est ouvert."
+                "de réception (celui arrivé pendant qu'il était fermé, au lancement suivant)."
             )
             if self.server.available and self.rules:
                 text += " " + _(
@@ -173,9 +173,9 @@ class RulesScreen(ModalScreen[str | None]):
         return text
 
     def _line(self, rule: Rule) -> str:
-        line = clean_line(f"{rule.name} : {rule.describe()}")
+        line = clean_line(f"{rule.label} : {rule.describe()}")
         if self.plan is not None:
-            matched = self.plan.by_rule.get(rule.name, 0)
+            matched = self.plan.by_rule.get(rule.number, 0)
             line += " — " + ngettext("{n} message", "{n} messages", matched).format(
                 n=figure(matched)
             )
