@@ -103,3 +103,15 @@ async def test_the_clean_up_view_keeps_its_order_and_says_what_a_mixed_delete_do
             assert any("dont 1 définitivement" in n.message for n in app._notifications)
             await pilot.press("slash", *"x", "enter")
             assert not messages.show_size  # a search lists by date
+
+
+def test_in_a_narrow_pane_the_folder_leaves_room_for_the_subject(tmp_path: Path) -> None:
+    """At 160 columns the list pane is ~55 wide: a 16-cell folder ate the subject."""
+    from rich.cells import cell_len
+
+    cache = Cache.open(tmp_path / "c.sqlite")
+    row = make("Boîte de réception", 1, subject="Conseil pédagogique du 3 décembre")
+    _head, _mark, tail = MessageList(cache)._row_parts(row, 55, folder="Boîte de réception")
+    cache.close()
+    folder, subject = tail.split(" › ", 1)
+    assert cell_len(folder) <= 8 and subject.startswith("Conseil")

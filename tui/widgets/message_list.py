@@ -450,8 +450,10 @@ class MessageList(LinesView, can_focus=True):
             mark = (" " * THREAD_INDENT * (levels - 1) + THREAD_MARK)[:subject_width]
         subject = "" if hide_subject else clean_line(row.subject)
         if folder:
-            if cell_len(folder) > FOLDER_LABEL_CELLS:  # the subject is the point
-                folder = set_cell_size(folder, FOLDER_LABEL_CELLS - 1) + "…"
+            # The subject is the point: in a narrow pane the folder gets a third of the room.
+            room = FOLDER_LABEL_CELLS if subject_width >= 40 else max(subject_width // 3, 4)
+            if cell_len(folder) > room:
+                folder = set_cell_size(folder, room - 1) + "…"
             subject = f"{folder} › {subject}"  # plain text: both are sanitised
         tail = set_cell_size(subject, subject_width - len(mark)) + size
         return head, mark, set_cell_size(tail, width - cell_len(head) - len(mark))
