@@ -331,6 +331,23 @@ class Account:
         self.config.rules = rules
         self._send(contract.SetRules(rules if here else ()))
 
+    def rules_moved(self, installed: bool, script: str) -> str | None:
+        """The server now applies the rules (or no longer does): noted in the data
+        directory, and the worker stops (or resumes) applying them itself: never both.
+        The problem in words if it could not be noted."""
+        from tui.core.sieve import fingerprint
+        from tui.views import set_rules_on_server, views_path
+
+        self.set_rules(self.config.rules, here=not installed)
+        try:
+            path = views_path(self.cache.durable_path)
+            set_rules_on_server(path, fingerprint(script) if installed else None)
+        except OSError as error:
+            return _("Impossible de noter où les règles s'appliquent : {reason}").format(
+                reason=error.strerror or error
+            )
+        return None
+
     def install_rules(self, script: str) -> None:
         """Put the rules on the server (ManageSieve); RulesOnServer or CommandFailed."""
         self._send(contract.InstallRules(script))

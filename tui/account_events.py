@@ -268,9 +268,24 @@ class AccountEvents(App[None]):
     @on(message_type(contract.RulesOnServer))
     @contained
     def _rules_on_server(self, message: AccountEvent[contract.RulesOnServer]) -> None:
-        mailbox = self._mailbox()
-        if mailbox is not None:
-            mailbox.rules_moved(message.event.installed, message.event.script)
+        """Whatever screen is up (even none): where the rules run is noted at once."""
+        installed = message.event.installed
+        problem = self.account.rules_moved(installed, message.event.script)
+        if problem is not None:
+            self.notify(problem, severity="error", markup=False)
+        elif installed:
+            self.notify(
+                _(
+                    "Règles installées sur le serveur : il les applique désormais à "
+                    "l'arrivée, courriel ouvert ou non."
+                ),
+                markup=False,
+            )
+        else:
+            self.notify(
+                _("Règles retirées du serveur : courriel les applique quand il est ouvert."),
+                markup=False,
+            )
 
     @on(message_type(contract.CacheRebuilt))
     @contained

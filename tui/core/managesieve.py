@@ -15,18 +15,19 @@ import contextlib
 import re
 import socket
 import ssl
-from typing import BinaryIO
+import time
 
 from tui.core.errors import AuthError, CertificateError, ConnectionLost, MailError
 from tui.core.i18n import _
 from tui.core.sanitize import clean_line
 from tui.core.sieve import SCRIPT_NAME, other_script_active
 from tui.core.tls import peer_der
-from tui.core.trust import TrustStore
+from tui.core.trust import TrustStore, format_fingerprint
 
 MAX_LINE = 64 * 1024
 MAX_LITERAL = 1024 * 1024
 MAX_LINES = 1000
+MAX_RESPONSE = 4 * 1024 * 1024  # bytes of one whole answer, literals included
 _LITERAL = re.compile(rb"\{(\d{1,9})\+?\}\r?\n?$")
 
 
@@ -50,7 +51,9 @@ class ManageSieve:
         self.trust, self.timeout = trust, timeout
         self.capabilities: dict[str, str] = {}
         self._sock: socket.socket | None = None
-        self._file: BinaryIO | None = None
+        self._buffer = b""
+        # The whole session's: the worker waits on it, and IMAP with it.
+        self._deadline = time.monotonic() + 4 * timeout
 
     # --- the session -------------------------------------------------------------
 
@@ -78,20 +81,32 @@ class ManageSieve:
         self.capabilities = self._capabilities(self._response())
 
     def _tls(self, raw: socket.socket) -> ssl.SSLSocket:
-        """The TLS layer, its certificate checked before anything else is sent."""
-        for port in (self.port, self.imap_port):
-            context = self.trust.tls_context(self.host, port)
+        """The TLS layer, its certificate checked before anything else is sent: verified
+        (or pinned) for this port, or else the very certificate the user accepted for
+        the account's IMAP server (same host), compared by fingerprint."""
+        try:
+            tls = self.trust.tls_context(self.host, self.port).wrap_socket(
+                raw, server_hostname=self.host
+            )
+        except ssl.SSLCertVerificationError:
+            return self._tls_as_imap()
+        except (OSError, ssl.SSLError) as exc:
+            raise ConnectionLost(_("La négociation TLS a échoué."), detail=str(exc)) from None
+        self.trust.check_peer(self.host, self.port, peer_der(tls))
+        return tls
+
+    def _tls_as_imap(self) -> ssl.SSLSocket:
+        accepted = self.trust.decision(self.host, self.imap_port)
+        if accepted is not None:
+            raw = self._reconnect_for_tls()  # a failed handshake leaves nothing usable
             try:
-                tls = context.wrap_socket(raw, server_hostname=self.host)
-            except ssl.SSLCertVerificationError:
-                if port == self.imap_port:
-                    break
-                raw = self._reconnect_for_tls()  # a failed handshake leaves nothing usable
-                continue
+                tls = self.trust.tls_context(self.host, self.imap_port).wrap_socket(
+                    raw, server_hostname=self.host
+                )
             except (OSError, ssl.SSLError) as exc:
                 raise ConnectionLost(_("La négociation TLS a échoué."), detail=str(exc)) from None
-            self.trust.check_peer(self.host, port, peer_der(tls))
-            return tls
+            if format_fingerprint(peer_der(tls)) == accepted.sha256:
+                return tls
         self.close()
         raise CertificateError(
             _(
@@ -103,7 +118,12 @@ class ManageSieve:
     def _reconnect_for_tls(self) -> socket.socket:
         """A new connection up to STARTTLS, for a second handshake attempt."""
         self.close()
-        raw = socket.create_connection((self.host, self.port), timeout=self.timeout)
+        try:
+            raw = socket.create_connection((self.host, self.port), timeout=self.timeout)
+        except OSError as exc:
+            raise ConnectionLost(
+                _("Le service de filtrage a coupé la connexion."), detail=str(exc)
+            ) from None
         self._use(raw)
         self._response()
         self._send(b"STARTTLS\r\n")
@@ -147,11 +167,10 @@ class ManageSieve:
         self.close()
 
     def close(self) -> None:
-        for thing in (self._file, self._sock):
+        if self._sock is not None:
             with contextlib.suppress(OSError):
-                if thing is not None:
-                    thing.close()
-        self._file = self._sock = None
+                self._sock.close()
+        self._sock = None
 
     def set_courriel_script(self, username: str, password: str, script: str | None) -> None:
         """One whole session: `script` becomes courriel's active script, or (None)
@@ -180,9 +199,8 @@ class ManageSieve:
     # --- the wire ----------------------------------------------------------------
 
     def _use(self, sock: socket.socket) -> None:
-        sock.settimeout(self.timeout)
         self._sock = sock
-        self._file = sock.makefile("rb")
+        self._buffer = b""  # what was read ahead in clear is never read after STARTTLS
 
     def _send(self, data: bytes) -> None:
         assert self._sock is not None
@@ -198,35 +216,63 @@ class ManageSieve:
         self._send(line + (literal + b"\r\n" if literal is not None else b""))
         return self._response()
 
+    def _fill(self) -> None:
+        """Read what has come, within the session's deadline: a server that sends a
+        byte every few seconds does not hold the worker (and IMAP with it) for long."""
+        assert self._sock is not None
+        left = self._deadline - time.monotonic()
+        if left <= 0:
+            raise ConnectionLost(_("Le service de filtrage ne répond plus."))
+        try:
+            self._sock.settimeout(min(left, self.timeout))
+            data = self._sock.recv(65536)
+        except OSError as exc:
+            raise ConnectionLost(
+                _("Le service de filtrage ne répond plus."), detail=str(exc)
+            ) from None
+        if not data:
+            raise ConnectionLost(_("Le service de filtrage a coupé la connexion."))
+        self._buffer += data
+
+    def _readline(self) -> bytes:
+        while b"\n" not in self._buffer:
+            if len(self._buffer) > MAX_LINE:
+                raise MailError(_("Le service de filtrage a répondu une ligne démesurée."))
+            self._fill()
+        line, _sep, self._buffer = self._buffer.partition(b"\n")
+        if len(line) > MAX_LINE:
+            raise MailError(_("Le service de filtrage a répondu une ligne démesurée."))
+        return line + b"\n"
+
+    def _read(self, size: int) -> bytes:
+        while len(self._buffer) < size:
+            self._fill()
+        data, self._buffer = self._buffer[:size], self._buffer[size:]
+        return data
+
     def _line(self) -> bytes:
         """One logical line: a line, with the literals it announces read in."""
-        assert self._file is not None
         parts: list[bytes] = []
         while True:
-            try:
-                chunk = self._file.readline(MAX_LINE + 1)
-            except OSError as exc:
-                raise ConnectionLost(
-                    _("Le service de filtrage ne répond plus."), detail=str(exc)
-                ) from None
-            if not chunk:
-                raise ConnectionLost(_("Le service de filtrage a coupé la connexion."))
-            if len(chunk) > MAX_LINE:
-                raise MailError(_("Le service de filtrage a répondu une ligne démesurée."))
+            chunk = self._readline()
             found = _LITERAL.search(chunk)
             if found is None:
                 parts.append(chunk.rstrip(b"\r\n"))
                 return b"".join(parts)
             size = int(found.group(1))
-            if size > MAX_LITERAL:
+            if size > MAX_LITERAL or sum(map(len, parts)) + size > MAX_RESPONSE:
                 raise MailError(_("Le service de filtrage a répondu un bloc démesuré."))
-            parts.append(chunk[: found.start()] + b'"' + self._file.read(size) + b'"')
+            parts.append(chunk[: found.start()] + b'"' + self._read(size) + b'"')
 
     def _response(self) -> list[bytes]:
         """The data lines before OK; SieveRefused on NO or BYE."""
         lines: list[bytes] = []
+        size = 0
         while len(lines) < MAX_LINES:
             line = self._line()
+            size += len(line)
+            if size > MAX_RESPONSE:
+                raise MailError(_("Le service de filtrage a répondu un bloc démesuré."))
             word = line.split(b" ", 1)[0].upper()
             if word == b"OK":
                 return lines

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import difflib
 import json
-import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -276,57 +275,64 @@ def apply_to_new(
     folder: str,
     rules: Sequence[Rule],
     arrived: Callable[[list[int]], dict[int, float]] | None = None,
-    now: float | None = None,
 ) -> Plan | None:
     """Sort the mail that arrived in `folder` since the rules last looked (the worker,
     after a sync); None when nothing was sorted.
 
-    Only mail *delivered* since then: a message moved into the folder (the user taking
+    Only mail *delivered* since then. A message moved into the folder (the user taking
     it back from where a rule put it, a « pas indésirable ») has a new uid but keeps its
-    delivery time (INTERNALDATE, from `arrived`), older than the last look, and is left
-    where the user put it. The first look, and a look without rules (on the server, or
-    none), only move the marker on: existing mail is never sorted by surprise.
+    delivery time (INTERNALDATE, from `arrived`): older than the newest delivery the
+    last look saw (both the server's clock), it is left where the user put it; and a
+    message the rules filed once is never filed again. The first look, and a look
+    without rules (on the server, or none), only move the marker on: existing mail is
+    never sorted by surprise.
     """
-    now = time.time() if now is None else now
     key = _MARKER.format(folder=folder)
     state = cache.folder_state(folder)
     validity, _sep, rest = (cache.meta(key) or "").partition(":")
     start, _sep, last = rest.partition(":")
-    mark = f"{state.uidvalidity}:{{uid}}:{now:.0f}"
     if validity != str(state.uidvalidity) or not start.isdigit():
-        cache.set_meta(key, mark.format(uid=state.uidnext or 1))  # first look, or renumbered
+        # First look, or the folder was renumbered: from the next message on.
+        cache.set_meta(key, f"{state.uidvalidity}:{state.uidnext or 1}:")
         return None
     uids = cache.uids(folder, low=int(start))
     if not uids:
         return None
-    next_uid = uids[-1] + 1
+    asked = set(uids)
+    times = arrived(uids) if arrived is not None and rules else {}
+    times = {uid: when for uid, when in times.items() if uid in asked}
+    newest = max(times.values(), default=float(last) if _number(last) else None)
+    mark = f"{state.uidvalidity}:{uids[-1] + 1}:{'' if newest is None else f'{newest:.0f}'}"
     if not rules:
-        cache.set_meta(key, mark.format(uid=next_uid))
+        cache.set_meta(key, mark)
         return None
-    since = float(last) - ARRIVAL_MARGIN if _number(last) else None
-    if arrived is not None and since is not None:
-        times = arrived(uids)
-        uids = [uid for uid in uids if times.get(uid, now) >= since]
+    if _number(last):
+        since = float(last) - ARRIVAL_MARGIN
+        uids = [uid for uid in uids if times.get(uid, since) >= since]
     sorted_once = set(_sorted_once(cache))
-    messages = [m for m in cache.summaries(folder, uids) if _identity(m) not in sorted_once]
+    messages = [
+        m
+        for m in cache.summaries(folder, uids)
+        if _identity(m, times.get(m.uid)) not in sorted_once
+    ]
     result = plan(rules, messages, {f.name for f in cache.folders()})
     moved = {key for keys in result.moves.values() for key in keys}
     with cache.transaction():
         carry_out(cache, result)
-        cache.set_meta(key, mark.format(uid=next_uid))
-        ids = [_identity(m) for m in messages if (m.folder, m.uid) in moved]
+        cache.set_meta(key, mark)
+        ids = [_identity(m, times.get(m.uid)) for m in messages if (m.folder, m.uid) in moved]
         if ids:
             kept = [*[i for i in _sorted_once(cache) if i not in ids], *ids][-SORTED_KEPT:]
             cache.set_meta(_SORTED, json.dumps(kept))
     return result
 
 
-def _identity(message: Summary) -> str:
-    """What stays the same when a message moves: its Message-ID, or failing one (some
-    deliveries have none) its sender, subject and date."""
-    if message.message_id:
-        return message.message_id
-    return f"{message.sender_address}|{message.subject}|{message.date}"[:500]
+def _identity(message: Summary, delivered: float | None) -> str:
+    """What stays the same when a message moves, and differs for a second copy
+    delivered: its Message-ID (or sender, subject and date) with its delivery time."""
+    name = message.message_id or f"{message.sender_address}|{message.subject}|{message.date}"
+    when = "" if delivered is None else f"{delivered:.0f}"
+    return f"{name[:400]}|{when}"
 
 
 def _sorted_once(cache: Cache) -> list[str]:

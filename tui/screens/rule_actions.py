@@ -12,7 +12,7 @@ from tui.core.formatting import figure
 from tui.core.i18n import _, ngettext
 from tui.core.rules import plan_folder, resolve
 from tui.screens.list_order import ListOrder
-from tui.views import rules_on_server, set_rules_on_server, views_path
+from tui.views import rules_on_server, views_path
 from tui.widgets.folder_list import FolderList
 
 
@@ -68,29 +68,6 @@ class RuleActions(ListOrder):
             ),
             answered,
         )
-
-    def rules_moved(self, installed: bool, script: str) -> None:
-        """The server now applies the rules (or no longer does): courriel stops (or
-        resumes) applying them itself, and remembers it in the data directory."""
-        try:
-            set_rules_on_server(self._views(), sieve.fingerprint(script) if installed else None)
-        except OSError as error:
-            self.notify(
-                _("Impossible de noter où les règles s'appliquent : {reason}").format(
-                    reason=error.strerror or error
-                ),
-                severity="error",
-                markup=False,
-            )
-        self.account.set_rules(self.account.config.rules, here=not installed)
-        if installed:
-            text = _(
-                "Règles installées sur le serveur : il les applique désormais à l'arrivée, "
-                "courriel ouvert ou non."
-            )
-        else:
-            text = _("Règles retirées du serveur : courriel les applique quand il est ouvert.")
-        self.notify(text, markup=False)
 
     def _edit_rules(self) -> None:
         """The config file in the user's editor, then its rules read again (and handed to
