@@ -238,6 +238,12 @@ async def test_the_preview_counts_and_applying_is_undone_by_u(
             await pilot.pause()
             rules_screen = app.screen
             assert isinstance(rules_screen, RulesScreen)
+            # Counted in a thread: the window is there at once, the figures follow.
+            for _attempt in range(100):
+                if rules_screen.plan is not None:
+                    break
+                await pilot.pause(0.05)
+            await pilot.pause()
             text = " ".join(str(s.render()) for s in rules_screen.query("Static"))
             assert f"Archives — {len(outings)} messages" in text
             assert "Le dossier « N'existe pas » n'existe pas" in text
@@ -296,3 +302,40 @@ def test_a_message_the_user_takes_back_to_the_inbox_stays_there(bed: Bed, tmp_pa
     assert len(server_snapshot(bed, user)) == 3 and not server_snapshot(bed, user, "Administration")
     worker.stop()
     events.wait_for(lambda e: isinstance(e, Stopped))
+
+
+async def test_the_window_opens_at_once_and_the_count_follows(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Review: the count (0.7 s at 50,000 messages) ran on the UI thread."""
+    import threading
+
+    import tui.screens.rule_actions as rule_actions
+
+    release = threading.Event()
+    real = rule_actions.plan_folder
+
+    def slow(*args: object) -> object:
+        release.wait(10)
+        return real(*args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(rule_actions, "plan_folder", slow)
+    with demo_app(monkeypatch) as app:
+        app.account.config.rules = parse_rules([{"subject": "sortie", "move": "Archives"}])
+        async with app.run_test(size=(100, 30)) as pilot:
+            screen = app.screen
+            assert isinstance(screen, MailboxScreen)
+            screen.action_rules()
+            await pilot.pause()
+            window = app.screen
+            assert isinstance(window, RulesScreen) and window.plan is None
+            apply = window.query_one("#apply")
+            assert apply.disabled and "…" in str(apply.label)
+            assert window.focused is not None and window.focused.id == "close"
+            release.set()
+            for _attempt in range(100):
+                if window.plan is not None:
+                    break
+                await pilot.pause(0.05)
+            await pilot.pause()
+            assert not apply.disabled and window.focused is apply

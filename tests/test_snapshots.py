@@ -108,6 +108,10 @@ def test_rules_screen(snap_compare, monkeypatch: pytest.MonkeyPatch, size: tuple
         screen = pilot.app.screen
         assert isinstance(screen, MailboxScreen)
         screen.action_rules()
+        for _attempt in range(100):  # counted in a thread
+            if getattr(pilot.app.screen, "plan", None) is not None:
+                break
+            await pilot.pause(0.05)
         await pilot.pause()
 
     with demo_app(monkeypatch) as app:

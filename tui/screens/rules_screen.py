@@ -89,10 +89,13 @@ class RulesScreen(ModalScreen[str | None]):
         config_path: str,
         label_of: Callable[[str], str],
         server: ServerState | None = None,
+        missing: dict[int, str] | None = None,
     ) -> None:
         super().__init__()
         self.rules = rules
+        # None while it is being computed (a thread reads the folder: `show_plan`).
         self.plan = plan
+        self.missing = missing if missing is not None else (plan.missing if plan else {})
         self.folder_label = folder_label
         self.config_path = config_path
         self.label_of = label_of
@@ -111,7 +114,7 @@ class RulesScreen(ModalScreen[str | None]):
             )
             if not self.rules:
                 yield Static(Content(_("Aucune règle pour l'instant.")), classes="rule")
-            elif self.plan is not None:
+            elif self.folder_label:
                 yield Static(
                     Content(
                         _("Ce qu'elles feraient aux messages de « {folder} » :").format(
@@ -121,8 +124,8 @@ class RulesScreen(ModalScreen[str | None]):
                     classes="rule",
                 )
             for rule in self.rules:
-                yield Static(Content(self._line(rule)), classes="rule")
-                missing = self.plan.missing.get(rule.number) if self.plan else None
+                yield Static(Content(self._line(rule)), classes="rule", id=f"rule-{rule.number}")
+                missing = self.missing.get(rule.number)
                 if missing:
                     yield Static(
                         Content(
@@ -133,14 +136,12 @@ class RulesScreen(ModalScreen[str | None]):
                         classes="rule-missing",
                     )
             with Horizontal():
-                count = self.plan.count if self.plan else 0
-                apply = Button(
-                    Content(_("Appliquer ({n})").format(n=figure(count))),
+                yield Button(
+                    Content(self._apply_label()),
                     id="apply",
                     variant="primary",
-                    disabled=not count,
+                    disabled=not (self.plan and self.plan.count),
                 )
-                yield apply
                 yield Button(Content(_("Modifier…")), id="edit")
                 yield Button(Content(_("Fermer")), id="close")
             if self.server.available and (self.rules or self.server.since):
@@ -172,6 +173,11 @@ class RulesScreen(ModalScreen[str | None]):
             text += " " + _("Elles ont changé depuis : « Réinstaller » les met à jour.")
         return text
 
+    def _apply_label(self) -> str:
+        if self.plan is None:
+            return _("Appliquer (…)")
+        return _("Appliquer ({n})").format(n=figure(self.plan.count))
+
     def _line(self, rule: Rule) -> str:
         line = clean_line(f"{rule.label} : {rule.describe()}")
         if self.plan is not None:
@@ -179,13 +185,31 @@ class RulesScreen(ModalScreen[str | None]):
             line += " — " + ngettext("{n} message", "{n} messages", matched).format(
                 n=figure(matched)
             )
+        elif self.folder_label:
+            line += " — …"  # being counted
         return line
 
+    def show_plan(self, plan: Plan) -> None:
+        """The count came back from its thread: every line says what its rule would do."""
+        if not self.is_attached:
+            return  # closed meanwhile
+        self.plan = plan
+        for rule in self.rules:
+            self.query_one(f"#rule-{rule.number}", Static).update(Content(self._line(rule)))
+        apply = self.query_one("#apply", Button)
+        apply.label = Content(self._apply_label())
+        apply.disabled = not plan.count
+        if not apply.disabled and (self.focused is None or self.focused.id == "close"):
+            self.set_focus(apply)  # the safe default held while counting
+
     def on_mount(self) -> None:
-        buttons = self.query(Button)
-        target = next((b for b in buttons if not b.disabled), None)
-        if target is not None:
-            self.set_focus(target)
+        """The first button that can act; « Fermer » while the count is on its way (an
+        Entrée typed ahead must not open the editor)."""
+        buttons = [b for b in self.query(Button) if not b.disabled]
+        if self.plan is None and self.folder_label:
+            buttons = [b for b in buttons if b.id == "close"]
+        if buttons:
+            self.set_focus(buttons[0])
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         event.stop()
