@@ -238,10 +238,7 @@ class Account:
 
     def _summaries(self, keys: Sequence[Key]) -> list[Summary]:
         """The cached summaries of these messages (those still cached), in key order."""
-        found: list[Summary] = []
-        for folder, uids in _by_folder(keys):
-            found.extend(self.cache.summaries(folder, uids))
-        return found
+        return self.cache.summaries_of(keys)
 
     def _act(
         self,

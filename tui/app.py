@@ -30,7 +30,7 @@ from tui.core.i18n import _, ngettext
 from tui.core.sanitize import clean_line, clean_text
 from tui.crash import CrashScreen
 from tui.keys import key_name
-from tui.palette import CourrielThemes, Palette, SystemCommands
+from tui.palette import CourrielThemes, Palette, SystemCommands, mailbox_commands
 from tui.screens.choice import Choice
 from tui.screens.help import HelpScreen, key_table
 from tui.screens.mailbox import MailboxScreen
@@ -233,55 +233,7 @@ class CourrielApp(TypeAhead, CrashScreen, Sending, App[None]):
             lambda: self.set_timer(0.1, self._save_screenshot),
         )
         if isinstance(screen, MailboxScreen):
-            yield SystemCommand(
-                _("Tout marquer comme lu"),
-                _("Les messages non lus du dossier affiché"),
-                screen.action_mark_folder_read,
-            )
-            yield SystemCommand(
-                _("Tout marquer"),
-                _("Chaque message de la liste (touche V)"),
-                screen.action_mark_all,
-            )
-            yield SystemCommand(
-                _("Marquer selon…"),
-                _("Par expéditeur, objet, ancienneté ou taille (touche T)"),
-                screen.action_mark_pattern,
-            )
-            yield SystemCommand(
-                _("Trier…"),
-                _("Par date, taille, expéditeur ou objet (touche S)"),
-                screen.action_sort,
-            )
-            yield SystemCommand(
-                _("Règles de tri…"),
-                _("Ranger le courrier par expéditeur, objet… (fichier de configuration)"),
-                screen.action_rules,
-            )
-            yield SystemCommand(
-                _("Plus gros messages"),
-                _("De tous les dossiers, pour faire de la place (touche L)"),
-                screen.action_largest,
-            )
-            yield SystemCommand(
-                _("Vider la corbeille"),
-                _("Supprimer définitivement les messages de la corbeille"),
-                screen.action_empty_trash,
-            )
-        if isinstance(screen, MailboxScreen) and not self.account.demo:
-            yield SystemCommand(
-                _("Nouveau dossier…"),
-                _("Créer un dossier sur le serveur"),
-                screen.action_new_folder,
-            )
-            yield SystemCommand(
-                _("Renommer le dossier…"), _("Le dossier affiché"), screen.action_rename_folder
-            )
-            yield SystemCommand(
-                _("Supprimer le dossier…"),
-                _("Le dossier affiché et ses messages, après confirmation"),
-                screen.action_delete_folder,
-            )
+            yield from mailbox_commands(screen, demo=self.account.demo)
         if not self.account.demo:
             yield SystemCommand(
                 _("Configurer le compte"),

@@ -8,8 +8,6 @@ a `ConfigError` naming the file, the key, what is allowed and, for typos, a sugg
 from __future__ import annotations
 
 import difflib
-import os
-import tempfile
 import tomllib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -23,7 +21,7 @@ from tui.core.i18n import N_, _
 from tui.core.quiet import valid_range
 from tui.core.rules import Rule, RuleError, parse_rules
 from tui.core.sanitize import clean_line
-from tui.core.userfiles import UserFileError, read_limited, shown_path
+from tui.core.userfiles import UserFileError, read_limited, shown_path, write_private
 from tui.presets import DIJON
 
 APP_NAME = "courriel"
@@ -325,17 +323,4 @@ def save_config(path: Path, updates: Mapping[str, Mapping[str, Any]]) -> None:
         table = document[section]
         for name, value in content.items():
             table[name] = value
-    _atomic_write(path, tomlkit.dumps(document))
-
-
-def _atomic_write(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".config-", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-        os.chmod(tmp, 0o600)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    write_private(path, tomlkit.dumps(document))

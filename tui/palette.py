@@ -9,10 +9,12 @@ the titles are compared without their accents, and the title is shown as written
 from __future__ import annotations
 
 import unicodedata
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from typing import TYPE_CHECKING
 
 from rich.align import Align
 from rich.text import Text
+from textual.app import SystemCommand
 from textual.command import CommandList, CommandPalette, DiscoveryHit, Hit, Hits
 from textual.content import Content
 from textual.system_commands import SystemCommandsProvider
@@ -21,6 +23,9 @@ from textual.widgets.option_list import Option
 
 from tui.core.i18n import _
 from tui.keys import keys_name
+
+if TYPE_CHECKING:
+    from tui.screens.mailbox import MailboxScreen
 
 
 def fold(text: str) -> str:
@@ -96,3 +101,52 @@ class CourrielThemes(ThemeProvider):
     def commands(self) -> list[tuple[str, Callable[[], None]]]:
         ours = set(getattr(self.app, "courriel_themes", ()))
         return [(name, run) for name, run in super().commands if name in ours]
+
+
+def mailbox_commands(screen: MailboxScreen, *, demo: bool) -> Iterator[SystemCommand]:
+    """The mailbox's commands in the palette (the folder ones need a server)."""
+    commands: list[tuple[str, str, Callable[[], object]]] = [
+        (
+            _("Tout marquer comme lu"),
+            _("Les messages non lus du dossier affiché"),
+            screen.action_mark_folder_read,
+        ),
+        (_("Tout marquer"), _("Chaque message de la liste (touche V)"), screen.action_mark_all),
+        (
+            _("Marquer selon…"),
+            _("Par expéditeur, objet, ancienneté ou taille (touche T)"),
+            screen.action_mark_pattern,
+        ),
+        (_("Trier…"), _("Par date, taille, expéditeur ou objet (touche S)"), screen.action_sort),
+        (
+            _("Règles de tri…"),
+            _("Ranger le courrier par expéditeur, objet… (fichier de configuration)"),
+            screen.action_rules,
+        ),
+        (
+            _("Plus gros messages"),
+            _("De tous les dossiers, pour faire de la place (touche L)"),
+            screen.action_largest,
+        ),
+        (
+            _("Vider la corbeille"),
+            _("Supprimer définitivement les messages de la corbeille"),
+            screen.action_empty_trash,
+        ),
+    ]
+    if not demo:
+        commands += [
+            (
+                _("Nouveau dossier…"),
+                _("Créer un dossier sur le serveur"),
+                screen.action_new_folder,
+            ),
+            (_("Renommer le dossier…"), _("Le dossier affiché"), screen.action_rename_folder),
+            (
+                _("Supprimer le dossier…"),
+                _("Le dossier affiché et ses messages, après confirmation"),
+                screen.action_delete_folder,
+            ),
+        ]
+    for title, help_text, action in commands:
+        yield SystemCommand(title, help_text, action)

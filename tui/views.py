@@ -2,20 +2,19 @@
 its own store, so that a rebuilt cache does not forget it: each folder's sort order,
 and whether the sorting rules run on the server (#19).
 
-A small JSON file, read whole and written whole (through a temporary file, so a crash
-leaves the old one or the new one); one that cannot be read is ignored, never fatal.
+A small JSON file, read whole and written whole (userfiles.write_private); one that
+cannot be read is ignored, never fatal.
 """
 
 from __future__ import annotations
 
 import json
-import os
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from tui.core.sorting import SORT_KEYS, Sort
-from tui.core.userfiles import MiB, UserFileError, read_limited
+from tui.core.userfiles import MiB, UserFileError, read_limited, write_private
 
 
 def views_path(store: Path) -> Path:
@@ -33,12 +32,7 @@ def _load(path: Path) -> dict[str, Any]:
 
 def _save(path: Path, data: dict[str, Any]) -> None:
     """An error is the caller's to tell (OSError)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_name(path.name + ".tmp")
-    descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(descriptor, "w", encoding="utf-8") as file:
-        json.dump(data, file, ensure_ascii=False, indent=1)
-    os.replace(temporary, path)
+    write_private(path, json.dumps(data, ensure_ascii=False, indent=1))
 
 
 def load_sorts(path: Path) -> dict[str, Sort]:

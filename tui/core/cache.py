@@ -1117,6 +1117,16 @@ class Cache:
             (folder,),
         ).fetchall()
 
+    def summaries_of(self, keys: Iterable[tuple[str, int]]) -> list[Summary]:
+        """These messages, (folder, uid), in this order; those no longer cached left out
+        (marked messages, search results and the clean-up view mix folders)."""
+        wanted = list(keys)
+        uids: dict[str, list[int]] = {}
+        for folder, uid in wanted:
+            uids.setdefault(folder, []).append(uid)
+        found = {(s.folder, s.uid): s for f, u in uids.items() for s in self.summaries(f, u)}
+        return [found[key] for key in wanted if key in found]
+
     def summaries(self, folder: str, uids: Sequence[int]) -> list[Summary]:
         """These messages' summaries in this order; a message no longer cached is left out."""
         found: dict[int, Summary] = {}

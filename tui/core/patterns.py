@@ -48,12 +48,17 @@ class Pattern:
         return not (self.sender or self.subject or self.before or self.larger is not None)
 
 
+def strip_accents(text: str) -> str:
+    """« Élodie » → « Elodie » (compatibility forms folded too: « ﬁ » → « fi »)."""
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
 def folded(text: str) -> str:
     """Lower case, without accents: what a search for a name compares."""
     if text.isascii():  # most names and subjects: no accent to take off (sorting 50k)
         return text.lower()
-    decomposed = unicodedata.normalize("NFKD", text.casefold())
-    return "".join(c for c in decomposed if not unicodedata.combining(c))
+    return strip_accents(text.casefold())
 
 
 def matches(pattern: Pattern, sender_name: str, sender_address: str, subject: str) -> bool:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import errno
 import os
 import stat
+import tempfile
 from pathlib import Path
 
 from tui.core.errors import MailError
@@ -106,3 +107,18 @@ def _too_big(where: str, limit: int) -> str:
     return _("{path} est trop gros : courriel en lit au plus {limit}.").format(
         path=where, limit=size_short(limit)
     )
+
+
+def write_private(path: Path, text: str) -> None:
+    """Write a file of the user's whole or not at all (a temporary file, then renamed),
+    readable by the user alone (0600): a crash leaves the old file or the new one."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}-", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+        os.chmod(tmp, 0o600)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise

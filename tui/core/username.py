@@ -9,10 +9,10 @@ is refused with the expected forms rather than guessed at.
 from __future__ import annotations
 
 import re
-import unicodedata
 from dataclasses import dataclass
 
 from tui.core.i18n import _
+from tui.core.patterns import strip_accents
 from tui.presets import DIJON
 
 # prenom.nom, jdupont, jdupont2, jean-pierre.dupont: ASCII lower case, digits, dots and
@@ -54,11 +54,6 @@ def expected_forms() -> str:
     return _("{first} ou {last}").format(first=", ".join(quoted[:-1]), last=quoted[-1])
 
 
-def _strip_accents(text: str) -> str:
-    decomposed = unicodedata.normalize("NFKD", text)
-    return "".join(c for c in decomposed if not unicodedata.combining(c))
-
-
 def _visible(char: str) -> str:
     """A character as a person can read it in an error message."""
     if char.isprintable() and not char.isspace():
@@ -75,7 +70,7 @@ def _shown(text: str) -> str:
 
 def _suggest(text: str) -> str:
     """A plausible username from text with accents or spaces, or "" when none is."""
-    candidate = _strip_accents(text).lower()
+    candidate = strip_accents(text).lower()
     candidate = re.sub(r"[\s_]+", ".", candidate.strip())
     candidate = candidate.replace("'", "").replace("’", "")
     candidate = re.sub(r"\.{2,}", ".", candidate)
@@ -150,7 +145,7 @@ def normalise_username(text: str) -> UsernameCheck:
     suggestion = _suggest(value)
     problems: list[str] = []
     allowed = set("abcdefghijklmnopqrstuvwxyz0123456789.-")
-    accented = {c for c in value if not c.isascii() and _strip_accents(c).isascii()}
+    accented = {c for c in value if not c.isascii() and strip_accents(c).isascii()}
     if len(value) > MAX_LENGTH:
         problems.append(
             _("Cet identifiant est trop long ({count} caractères, {limit} au plus).").format(

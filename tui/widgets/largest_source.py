@@ -29,12 +29,7 @@ class LargestSource:
 
     def _present(self) -> list[Summary]:
         """The messages still cached, in the view's order."""
-        cache = self._cache()
-        found: dict[tuple[str, int], Summary] = {}
-        for folder in {folder for folder, _uid in self.keys}:
-            uids = [uid for f, uid in self.keys if f == folder]
-            found.update(((s.folder, s.uid), s) for s in cache.summaries(folder, uids))
-        return [found[key] for key in self.keys if key in found]
+        return self._cache().summaries_of(self.keys)
 
     def folder_label(self, row: Summary) -> str:
         return self.label_of(row.folder)
