@@ -274,3 +274,21 @@ async def test_the_footer_keeps_its_keys_when_one_appears_or_goes(
             await pilot.pause()
             assert [k.action for k in keys()] == list(before)
             assert bottom_row(app).startswith(" b Dossiers")
+
+
+async def test_help_lists_the_keys_the_mailbox_takes_from_its_parts(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """`?` listed only MailboxScreen's own BINDINGS: V, T, S, L and I, declared where
+    their actions live (MessageActions, ListOrder), worked but were missing."""
+    with demo_with_keys(monkeypatch, {"mailbox.sort": "f6"}) as app:
+        async with app.run_test(size=(100, 40)) as pilot:
+            await pilot.press("question_mark")
+            await pilot.pause()
+            rows = {description: keys for keys, description in help_rows(app)}
+            assert rows["Tout marquer"] == "V"
+            assert rows["Marquer selon…"] == "T"
+            assert rows["Trier…"] == "F6"  # the keymap applies to them too
+            assert rows["Plus gros messages"] == "L"
+            assert rows["Indésirable"] == "I"
+            assert rows["Supprimer"] == "d, Suppr"  # the screen's own still there, once

@@ -17,13 +17,17 @@ from tui.keys import key_name, keys_name
 
 
 def _own_bindings(node: object) -> list[object]:
-    """The BINDINGS courriel declares for this node's class. Textual's widgets (the search
-    field, the message body editor, lists) bring their own: standard editing keys,
-    described in English whatever the user's language, so not listed."""
+    """The BINDINGS courriel declares for this node's class and the classes of ours it
+    is made of (the mailbox's keys live in MessageActions, ListOrder…), the class's own
+    first. Textual's widgets (the search field, the message body editor, lists) bring
+    their own: standard editing keys, described in English whatever the user's
+    language, so not listed."""
+    found: list[object] = []
     for cls in type(node).__mro__:
-        if "BINDINGS" in vars(cls):
-            return list(vars(cls)["BINDINGS"]) if cls.__module__.startswith("tui.") else []
-    return []
+        if not cls.__module__.startswith("tui."):
+            break  # from here on, Textual's
+        found.extend(vars(cls).get("BINDINGS", ()))
+    return found
 
 
 def _keys_in_force(declared: list[Binding], keymap: Mapping[str, str]) -> dict[int, list[str]]:
