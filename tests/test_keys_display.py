@@ -292,3 +292,18 @@ async def test_help_lists_the_keys_the_mailbox_takes_from_its_parts(
             assert rows["Plus gros messages"] == "L"
             assert rows["Indésirable"] == "I"
             assert rows["Supprimer"] == "d, Suppr"  # the screen's own still there, once
+
+
+async def test_the_palette_names_a_remapped_key_not_the_default(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """« Trier… » said « (touche S) » in its text even with S remapped; the palette
+    already shows the keys in force beside each title."""
+    with demo_with_keys(monkeypatch, {"mailbox.sort": "f6"}) as app:
+        async with app.run_test(size=(100, 40)) as pilot:
+            await pilot.pause()
+            commands = {c.title: c.help for c in app.get_system_commands(app.screen)}
+            assert "S" not in commands["Trier…"].split()
+            assert all("(touche" not in help_text for help_text in commands.values())
+            prompts = await palette_prompts(pilot, "trier")
+            assert any("Trier…  F6" in prompt for prompt in prompts), prompts

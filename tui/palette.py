@@ -111,13 +111,13 @@ def mailbox_commands(screen: MailboxScreen, *, demo: bool) -> Iterator[SystemCom
             _("Les messages non lus du dossier affiché"),
             screen.action_mark_folder_read,
         ),
-        (_("Tout marquer"), _("Chaque message de la liste (touche V)"), screen.action_mark_all),
+        (_("Tout marquer"), _("Chaque message de la liste"), screen.action_mark_all),
         (
             _("Marquer selon…"),
-            _("Par expéditeur, objet, ancienneté ou taille (touche T)"),
+            _("Par expéditeur, objet, ancienneté ou taille"),
             screen.action_mark_pattern,
         ),
-        (_("Trier…"), _("Par date, taille, expéditeur ou objet (touche S)"), screen.action_sort),
+        (_("Trier…"), _("Par date, taille, expéditeur ou objet"), screen.action_sort),
         (
             _("Règles de tri…"),
             _("Ranger le courrier par expéditeur, objet… (fichier de configuration)"),
@@ -125,7 +125,7 @@ def mailbox_commands(screen: MailboxScreen, *, demo: bool) -> Iterator[SystemCom
         ),
         (
             _("Plus gros messages"),
-            _("De tous les dossiers, pour faire de la place (touche L)"),
+            _("De tous les dossiers, pour faire de la place"),
             screen.action_largest,
         ),
         (
