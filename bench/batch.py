@@ -46,8 +46,8 @@ def server_count(bed: Any, user: Any) -> int:
 
 
 def sort_figures(cache_path: Path, size: int, runs: int, results: Any) -> None:
-    from tui.core.cache import Cache
-    from tui.core.sorting import Sort
+    from tui.core.store.cache import Cache
+    from tui.core.store.sorting import Sort
     from tui.widgets.sorted_source import SortedSource
 
     cache = Cache.open(cache_path, check=False)
@@ -87,10 +87,10 @@ def delete_figures(
 
     from tui.account import Account
     from tui.config import Config, defaults
-    from tui.core import worker as w
-    from tui.core.cache import Cache
-    from tui.core.patterns import Pattern, matches
-    from tui.core.trust import TrustStore
+    from tui.core.account import worker as w
+    from tui.core.mail.patterns import Pattern, matches
+    from tui.core.net.trust import TrustStore
+    from tui.core.store.cache import Cache
 
     cache = Cache.open(cache_path, check=False)
     try:

@@ -149,7 +149,8 @@ class Peak:
 
 def build(case: str, root: Path) -> None:
     """First process: the message into a fresh cache, the attachment's hash beside it."""
-    from tui.core.cache import Cache, FolderRow, Summary
+    from tui.core.mail.summary import Summary
+    from tui.core.store.cache import Cache, FolderRow
 
     raw, data = CASES[case]()
     cache = Cache.open(root / "cache.sqlite", durable_path=root / "data.sqlite")
@@ -182,8 +183,8 @@ def build(case: str, root: Path) -> None:
 def measure(root: Path) -> dict[str, Any]:
     """Second process: resting, peak and settled RSS of opening, then of saving."""
     from tui.account import Account
-    from tui.core import attachments, mime  # noqa: F401  (loaded before the resting figure)
-    from tui.core.cache import Cache
+    from tui.core.mail import attachments, mime  # noqa: F401  (loaded before the resting figure)
+    from tui.core.store.cache import Cache
     from tui.demo import demo_config
 
     facts = json.loads((root / "facts.json").read_text())

@@ -23,8 +23,8 @@ from functools import partial
 from pathlib import Path
 
 from bench.generate import messages
-from tui.core.cache import Cache
-from tui.core.summary import HEADER_FIELDS, parse_summary
+from tui.core.mail.summary import HEADER_FIELDS, parse_summary
+from tui.core.store.cache import Cache
 
 SAMPLE = 5000
 

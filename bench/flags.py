@@ -56,7 +56,7 @@ def toggle_seen(bed: Any, user: Any, uid: int = 1) -> None:
 
 def search_counts(cache_path: Path, size: int, results: Any) -> None:
     """Rows the mailbox's search would list, and the query's time."""
-    from tui.core.cache import Cache
+    from tui.core.store.cache import Cache
 
     cache = Cache.open(cache_path, check=False)
     try:

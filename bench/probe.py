@@ -39,9 +39,9 @@ def rss_kib() -> int:
 
 def main() -> None:
     args = {"mode": "first", **json.loads(sys.argv[1])}
-    from tui.core import worker as w
-    from tui.core.cache import Cache
-    from tui.core.trust import TrustStore
+    from tui.core.account import worker as w
+    from tui.core.net.trust import TrustStore
+    from tui.core.store.cache import Cache
 
     base_rss = rss_kib()
     marks: dict[str, float] = {}

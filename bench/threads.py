@@ -21,9 +21,9 @@ from pathlib import Path
 
 from bench.cpu import _fields
 from bench.generate import messages
-from tui.core.cache import Cache
-from tui.core.summary import HEADER_FIELDS, parse_summary
-from tui.core.threads import thread_order
+from tui.core.mail.summary import HEADER_FIELDS, parse_summary
+from tui.core.mail.threads import thread_order
+from tui.core.store.cache import Cache
 
 RUNS = 7
 

@@ -14,7 +14,7 @@ from textual.app import App
 
 from tui.account import Account
 from tui.app import CourrielApp
-from tui.core import formatting
+from tui.core.mail import formatting
 from tui.demo import open_demo
 
 FIXED_NOW = datetime(2026, 11, 23, 13, 30, tzinfo=UTC)

@@ -22,8 +22,8 @@ from tests.bed.dovecot import Dovecot, User
 from tests.bed.smtp import SubmissionServer
 
 if TYPE_CHECKING:
-    from tui.core.cache import Cache
-    from tui.core.compose import Identity
+    from tui.core.mail.compose import Identity
+    from tui.core.store.cache import Cache
 
 PASSWORD = "Courriel-Test-2026!"
 OTHER_PASSWORD = "Autre-Compte-2026?"
@@ -181,8 +181,8 @@ def fresh_bed() -> Iterator[Bed]:
 def demo(monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[Identity, Cache]]:
     """The demo account's identity and cache, at the fixed time of the snapshots."""
     from tests.app_helpers import FIXED_NOW
-    from tui.core import formatting
-    from tui.core.compose import Identity
+    from tui.core.mail import formatting
+    from tui.core.mail.compose import Identity
     from tui.demo import open_demo
 
     monkeypatch.setenv("TZ", "UTC")

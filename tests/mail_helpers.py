@@ -10,10 +10,10 @@ from imapclient import IMAPClient
 from tests.bed.commands import OBSERVER_MARK
 from tests.bed.dovecot import User
 from tests.conftest import Bed
-from tui.core.cache import Cache
-from tui.core.imap import ImapConnection
-from tui.core.sync import SyncEngine
-from tui.core.trust import TrustStore
+from tui.core.account.sync import SyncEngine
+from tui.core.net.imap import ImapConnection
+from tui.core.net.trust import TrustStore
+from tui.core.store.cache import Cache
 
 
 class BedTrust(TrustStore):

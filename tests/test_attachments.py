@@ -7,7 +7,8 @@ from pathlib import Path
 import pytest
 
 from tests import corpus_helpers as helpers
-from tui.core.attachments import (
+from tui.core.errors import MailError
+from tui.core.mail.attachments import (
     AttachmentExists,
     AttachmentSaveError,
     default_folder,
@@ -15,8 +16,7 @@ from tui.core.attachments import (
     save_all,
     save_attachment,
 )
-from tui.core.errors import MailError
-from tui.core.mime import Attachment, parse_message
+from tui.core.mail.mime import Attachment, parse_message
 
 
 def att(name: str, data: bytes = b"donnees") -> Attachment:
@@ -115,7 +115,7 @@ def test_attachment_names_are_shown_as_sent_and_saved_safely(
 ) -> None:
     """Issue #14: « [@click=app.quit]facture[/].pdf » was listed as « ].pdf »."""
     from tui.account import reader_view
-    from tui.core.sanitize import clean_line
+    from tui.core.mail.sanitize import clean_line
 
     message = parse_message(_with_attachment(sent))
     [attachment] = message.attachments

@@ -21,10 +21,10 @@ from tests.test_worker import Events, make_worker
 from tui import undo
 from tui.account import Account
 from tui.config import Config, defaults
-from tui.core import actions
-from tui.core.cache import Cache
-from tui.core.contract import ActionsSent
-from tui.core.worker import Connected, Stopped, SyncDone
+from tui.core.account.contract import ActionsSent
+from tui.core.account.worker import Connected, Stopped, SyncDone
+from tui.core.store import actions
+from tui.core.store.cache import Cache
 
 WINDOW = 0.6
 

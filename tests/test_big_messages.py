@@ -23,11 +23,11 @@ from tests.test_cache import make
 from tests.test_mime_properties import build, tree
 from tui.account import Account
 from tui.config import Config, defaults
-from tui.core import mimestream
-from tui.core.attachments import AttachmentSaveError, save_attachment
-from tui.core.cache import Cache
-from tui.core.mime import RenderedMessage, parse_message
-from tui.core.mimestream import RawSource, skeleton
+from tui.core.mail import mimestream
+from tui.core.mail.attachments import AttachmentSaveError, save_attachment
+from tui.core.mail.mime import RenderedMessage, parse_message
+from tui.core.mail.mimestream import RawSource, skeleton
+from tui.core.store.cache import Cache
 
 MIB = 1024 * 1024
 FAST = settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -22,9 +22,9 @@ from tests.app_helpers import demo_app
 from tui import boundary
 from tui.bridge import carry
 from tui.core import logs
-from tui.core import worker as w
-from tui.core.cache import Cache
-from tui.core.summary import parse_summary
+from tui.core.account import worker as w
+from tui.core.mail.summary import parse_summary
+from tui.core.store.cache import Cache
 from tui.screens.mailbox import MailboxScreen
 from tui.widgets.message_list import MessageList
 
@@ -90,7 +90,7 @@ async def test_a_row_that_cannot_be_drawn_shows_a_placeholder(
 
 
 async def test_a_body_that_cannot_be_parsed_says_so(monkeypatch: pytest.MonkeyPatch) -> None:
-    import tui.core.mime as mime
+    import tui.core.mail.mime as mime
 
     def broken(*args: object, **kwargs: object) -> None:
         raise RecursionError("maximum recursion depth exceeded")

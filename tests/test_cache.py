@@ -7,7 +7,8 @@ import threading
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
-from tui.core.cache import _MIGRATIONS, SCHEMA_VERSION, Cache, FolderRow, Summary
+from tui.core.mail.summary import Summary
+from tui.core.store.cache import _MIGRATIONS, SCHEMA_VERSION, Cache, FolderRow
 
 
 def make(folder: str, uid: int, *, day: int | None = None, **kw: object) -> Summary:
@@ -202,7 +203,7 @@ def test_pending_ops_survive_reopen(tmp_path: Path) -> None:
 
 
 def test_meta_values_survive_reopen_and_none_forgets(tmp_path: Path) -> None:
-    from tui.core import outbox
+    from tui.core.store import outbox
 
     path = tmp_path / "c.sqlite"
     cache = Cache.open(path)

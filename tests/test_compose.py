@@ -8,9 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from tui.core import outbox
-from tui.core.cache import Cache
-from tui.core.compose import (
+from tui.core.i18n import set_language
+from tui.core.mail.compose import (
     AddressError,
     ComposeError,
     Draft,
@@ -27,7 +26,8 @@ from tui.core.compose import (
     size_warning,
     to_bytes,
 )
-from tui.core.i18n import set_language
+from tui.core.store import outbox
+from tui.core.store.cache import Cache
 
 ME = Identity("Élodie Fèvre", "elodie.fevre@ac-dijon.fr", "Élodie Fèvre\nCollège Les Lentillères")
 

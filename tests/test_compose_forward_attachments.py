@@ -14,8 +14,8 @@ from textual.screen import Screen
 from textual.widgets import OptionList
 
 from tests.test_compose_screen import Host
-from tui.core import outbox
-from tui.core.compose import Draft, Identity, build_message, forward_draft, to_bytes
+from tui.core.mail.compose import Draft, Identity, build_message, forward_draft, to_bytes
+from tui.core.store import outbox
 from tui.screens.compose import ComposeScreen
 
 HOSTILE = "[@click=app.quit]x[/]"

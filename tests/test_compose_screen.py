@@ -20,9 +20,9 @@ from textual.screen import Screen
 from textual.widgets import Input, OptionList, Static, TextArea
 
 from tests.app_helpers import FIXED_NOW, burst, demo_app
-from tui.core import outbox
-from tui.core.cache import Cache
-from tui.core.compose import Draft, Identity, new_draft, reply_draft
+from tui.core.mail.compose import Draft, Identity, new_draft, reply_draft
+from tui.core.store import outbox
+from tui.core.store.cache import Cache
 from tui.screens import compose as compose_module
 from tui.screens.compose import Choice, ComposeScreen
 from tui.screens.outbox import OutboxChoice, OutboxScreen

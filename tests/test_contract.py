@@ -7,7 +7,7 @@ from pathlib import Path
 
 from tui.account_events import AccountEvents
 from tui.bridge import AccountEvent, carry, message_type
-from tui.core import contract
+from tui.core.account import contract
 
 ROOT = Path(__file__).resolve().parent.parent
 # Events the UI has nothing to do with: the worker's own end.
@@ -66,7 +66,7 @@ def test_commands_and_events_are_declared_only_in_the_contract() -> None:
 def test_the_account_asks_with_commands(tmp_path: Path) -> None:
     from tui.account import Account
     from tui.config import Config, defaults
-    from tui.core.cache import Cache
+    from tui.core.store.cache import Cache
 
     asked: list[object] = []
     cache = Cache.open(tmp_path / "c.sqlite3", durable_path=tmp_path / "d.sqlite3")
@@ -92,7 +92,7 @@ def test_the_architecture_document_lists_every_command_and_event() -> None:
     import inspect
     import re
 
-    from tui.core import contract
+    from tui.core.account import contract
 
     doc = (Path(__file__).resolve().parent.parent / "docs" / "architecture.md").read_text()
     rows = set(re.findall(r"^\s*\| `(\w+)` \|", doc, re.MULTILINE))

@@ -35,10 +35,10 @@ from tests.test_setup_screen import ASK_ONLY
 from tests.test_snapshots import INFO
 from tui.app import CourrielApp
 from tui.core import secrets
-from tui.core.compose import Identity, new_draft
 from tui.core.i18n import set_language
-from tui.core.mime import Attachment
-from tui.core.trust import TrustStore
+from tui.core.mail.compose import Identity, new_draft
+from tui.core.mail.mime import Attachment
+from tui.core.net.trust import TrustStore
 from tui.screens.certificate import CertificatePrompt
 from tui.screens.choice import Choice
 from tui.screens.compose import ComposeScreen

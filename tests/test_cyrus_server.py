@@ -33,9 +33,9 @@ from tests.mail_helpers import BedTrust, message, server_snapshot, snapshot
 from tests.test_app_server import reader_text
 from tests.test_mailbox_server import Run, mail, make_folder, running, search
 from tui import session
+from tui.core.account.sync import SyncEngine
 from tui.core.errors import AuthError
-from tui.core.imap import ImapConnection
-from tui.core.sync import SyncEngine
+from tui.core.net.imap import ImapConnection
 from tui.screens.folder_picker import FolderPicker
 from tui.screens.mailbox import MailboxScreen
 from tui.widgets.folder_list import FolderList

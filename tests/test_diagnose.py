@@ -11,7 +11,7 @@ import aiosmtplib
 import pytest
 from imapclient.exceptions import IMAPClientAbortError, LoginError
 
-from tui.core.diagnose import (
+from tui.core.diagnose.diagnose import (
     Diagnosis,
     ProtocolMismatch,
     auth_diagnosis,
@@ -24,8 +24,8 @@ from tui.core.diagnose import (
 )
 from tui.core.errors import AuthError, ConfigError, ConnectionLost
 from tui.core.i18n import set_language
+from tui.core.net.trust import CertificateChanged, CertificateInfo, CertificateNeedsDecision, Pin
 from tui.core.secrets import SecretError
-from tui.core.trust import CertificateChanged, CertificateInfo, CertificateNeedsDecision, Pin
 from tui.presets import DIJON
 
 HOST = DIJON.imap_host

@@ -9,7 +9,7 @@ import pytest
 from imapclient import IMAPClient
 
 from tests.conftest import Bed
-from tui.core.checkup import (
+from tui.core.diagnose.checkup import (
     STEPS,
     Target,
     biggest_messages,
@@ -19,7 +19,7 @@ from tui.core.checkup import (
     summary,
 )
 from tui.core.i18n import set_language
-from tui.core.trust import CertificateNeedsDecision, TrustStore
+from tui.core.net.trust import CertificateNeedsDecision, TrustStore
 
 pytestmark = pytest.mark.server
 

@@ -18,7 +18,7 @@ import pytest
 from tests.bed.dovecot import User, free_port
 from tests.conftest import Bed
 from tui.commands import add_doctor
-from tui.core.checkup import STEPS
+from tui.core.diagnose.checkup import STEPS
 from tui.core.i18n import set_language
 from tui.doctor import run
 from tui.presets import DIJON

@@ -16,10 +16,11 @@ import pytest
 
 from tests.conftest import Bed
 from tests.test_smtp import account, identity, trust
-from tui.core import actions, outbox, worker
-from tui.core.cache import _MIGRATIONS, Cache
-from tui.core.compose import Draft, build_message
-from tui.core.smtp import send_pending
+from tui.core.account import worker
+from tui.core.mail.compose import Draft, build_message
+from tui.core.net.smtp import send_pending
+from tui.core.store import actions, outbox
+from tui.core.store.cache import _MIGRATIONS, Cache
 
 
 def paths(tmp_path: Path) -> tuple[Path, Path]:
@@ -37,7 +38,7 @@ def fill(cache: Cache) -> tuple[int, int]:
 
 
 def identity_for(address: str):  # type: ignore[no-untyped-def]
-    from tui.core.compose import Identity
+    from tui.core.mail.compose import Identity
 
     return Identity("Prénom Nom", address)
 
@@ -217,7 +218,7 @@ import resource, signal, sys
 from pathlib import Path
 signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
 resource.setrlimit(resource.RLIMIT_FSIZE, (200_000, 200_000))
-from tui.core.cache import Cache
+from tui.core.store.cache import Cache
 from tui.core.errors import StoreError
 try:
     Cache.open(Path(sys.argv[1]), durable_path=Path(sys.argv[2]))
@@ -279,7 +280,7 @@ def test_the_worker_says_when_its_files_cannot_be_opened(
     """Review: an exception in the worker's Cache.open killed the thread silently, with a
     traceback printed where Textual draws."""
     from tests.test_worker import Events
-    from tui.core.worker import Notice, Stopped
+    from tui.core.account.worker import Notice, Stopped
 
     blocker = tmp_path / "not-a-folder"
     blocker.write_text("")
@@ -308,7 +309,7 @@ def test_the_files_are_the_users_alone(tmp_path: Path) -> None:
 
 
 def test_each_schema_version_has_its_migration() -> None:
-    from tui.core import cache, durable
+    from tui.core.store import cache, durable
 
     assert len(cache._MIGRATIONS) == cache.SCHEMA_VERSION
     assert len(durable._MIGRATIONS) == durable.SCHEMA_VERSION
@@ -318,7 +319,7 @@ def offline_worker(
     cache_path: Path, events: object, durable_path: Path | None = None
 ) -> worker.AccountWorker:
     """A worker whose server is nowhere (port 9): what it does before any connection."""
-    from tui.core.trust import TrustStore
+    from tui.core.net.trust import TrustStore
 
     return worker.AccountWorker(
         host="127.0.0.1",

@@ -14,8 +14,8 @@ from tests.conftest import Bed
 from tests.mail_helpers import raw_client
 from tests.test_mailbox_server import mail, running
 from tui import session
-from tui.core import actions
 from tui.core.i18n import _
+from tui.core.store import actions
 from tui.screens.choice import Choice
 from tui.screens.mailbox import MailboxScreen
 

@@ -8,7 +8,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from imapclient.response_parser import parse_fetch_response
 
-from tui.core.fetchparse import parse_simple_fetch
+from tui.core.net.fetchparse import parse_simple_fetch
 
 SECTION = b"BODY[HEADER.FIELDS (DATE FROM SUBJECT)]"
 

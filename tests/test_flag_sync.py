@@ -18,10 +18,11 @@ import pytest
 
 from tests.conftest import Bed
 from tests.test_sync import scenario
-from tui.core import sync as sync_module
-from tui.core.cache import Cache, FolderState, Summary
-from tui.core.imap import MailboxStatus
-from tui.core.sync import SyncEngine
+from tui.core.account import sync as sync_module
+from tui.core.account.sync import SyncEngine
+from tui.core.mail.summary import Summary
+from tui.core.net.imap import MailboxStatus
+from tui.core.store.cache import Cache, FolderState
 
 FOLDER_SIZE = 20_000
 BUDGET = 3 * 1024 * 1024  # bytes of Python allocations at the peak of one sync
@@ -182,7 +183,7 @@ def test_a_sync_keeps_what_the_user_did_that_the_server_has_not_seen_yet(
     """Issue #17: after reading and replying, the list showed « N R » while the server
     had \\Seen, until a second F5: a flag sync between the user's action and its replay
     wrote the server's older flags over it. Pending actions now apply on top."""
-    from tui.core import actions
+    from tui.core.store import actions
 
     engine, server = filled(tmp_path, condstore=condstore)
     actions.set_flags(engine.cache, "INBOX", [5], add=["\\Flagged"])  # not replayed yet

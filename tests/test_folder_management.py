@@ -10,9 +10,9 @@ import pytest
 from tests.conftest import Bed
 from tests.mail_helpers import raw_client
 from tests.test_mailbox_server import Run, mail, make_folder, running
-from tui.core.cache import FolderRow
-from tui.core.folder_names import name_problem, personal_prefix
-from tui.core.folders import refused
+from tui.core.account.folder_names import name_problem, personal_prefix
+from tui.core.account.folders import refused
+from tui.core.store.cache import FolderRow
 from tui.screens.choice import Choice
 from tui.screens.folder_name import FolderName
 from tui.screens.folder_picker import FolderPicker
@@ -175,7 +175,7 @@ async def test_the_server_refusal_comes_with_its_reason(
 def test_offline_says_so_at_once(bed: Bed, tmp_path: Path) -> None:
     """Never queued: a folder made later, when the user has moved on, would surprise."""
     from tests.test_worker import Events, make_worker
-    from tui.core.contract import CommandFailed, CreateFolder, Offline, Stopped
+    from tui.core.account.contract import CommandFailed, CreateFolder, Offline, Stopped
 
     user = bed.new_user()
     events = Events()

@@ -8,8 +8,8 @@ from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
-from tui.core.formatting import figure, list_date, long_date, size_short
 from tui.core.i18n import set_language
+from tui.core.mail.formatting import figure, list_date, long_date, size_short
 
 NOW = datetime(2026, 11, 23, 15, 0, tzinfo=UTC)
 

@@ -26,10 +26,7 @@ from textual.command import CommandList, CommandPalette
 from tests.app_helpers import demo_app
 from tests.test_secrets import MemoryKeyring
 from tui.core import secrets
-from tui.core.attachments import AttachmentExists, AttachmentSaveError
-from tui.core.cache import Cache
-from tui.core.compose import AddressError, ComposeError
-from tui.core.diagnose import ProtocolMismatch, diagnose, plain_reason
+from tui.core.diagnose.diagnose import ProtocolMismatch, diagnose, plain_reason
 from tui.core.errors import (
     AuthError,
     CertificateError,
@@ -39,9 +36,12 @@ from tui.core.errors import (
     SendError,
 )
 from tui.core.i18n import set_language
-from tui.core.imap import CommandFailed
+from tui.core.mail.attachments import AttachmentExists, AttachmentSaveError
+from tui.core.mail.compose import AddressError, ComposeError
+from tui.core.net.imap import CommandFailed
+from tui.core.net.trust import CertificateChanged, TrustStore
 from tui.core.secrets import SecretError
-from tui.core.trust import CertificateChanged, TrustStore
+from tui.core.store.cache import Cache
 
 ROOT = Path(__file__).resolve().parent.parent
 PYTHON_NAMES = ("Error", "Exception", "Keyring", "Disconnected", "Reset")
@@ -90,12 +90,6 @@ def test_error_titles_follow_the_language_when_shown(
 
 
 def every_error_class() -> list[type[MailError]]:
-    import tui.core.attachments
-    import tui.core.compose
-    import tui.core.diagnose
-    import tui.core.imap
-    import tui.core.secrets
-    import tui.core.trust  # noqa: F401  (every module that defines a MailError)
 
     found: list[type[MailError]] = []
     todo: list[type[MailError]] = [MailError]
@@ -181,8 +175,8 @@ def test_the_palette_hook_we_override_still_exists() -> None:
     ids=repr,
 )
 def test_a_connection_failure_is_explained_in_french(exc: BaseException) -> None:
-    from tui.core.smtp import _classify
-    from tui.core.tls import _unreachable
+    from tui.core.net.smtp import _classify
+    from tui.core.net.tls import _unreachable
 
     texts = [plain_reason(exc), str(_unreachable("hermes.ac-dijon.fr", 465, exc))]
     texts.append(_classify(exc).reason)
@@ -201,8 +195,8 @@ def test_the_reason_looks_through_wrapped_causes() -> None:
 async def test_outbox_row_after_a_reset_connection_reads_french(tmp_path: Path) -> None:
     """The real path: the SMTP server resets the connection; the outbox screen shows the
     reason stored on the row."""
-    from tui.core import outbox
-    from tui.core.smtp import send_pending
+    from tui.core.net.smtp import send_pending
+    from tui.core.store import outbox
     from tui.screens.outbox import OutboxScreen
 
     async def reset(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:

@@ -21,13 +21,13 @@ from hypothesis import strategies as st
 from tui import show
 from tui.account import reader_view
 from tui.commands import add_show
-from tui.core import dates
-from tui.core.cache import Cache
-from tui.core.compose import Identity, attribution, forward_draft, reply_draft
-from tui.core.formatting import list_date, long_date, shown_date
-from tui.core.mime import parse_message
-from tui.core.summary import parse_summary
-from tui.core.threads import thread_order
+from tui.core.mail import dates
+from tui.core.mail.compose import Identity, attribution, forward_draft, reply_draft
+from tui.core.mail.formatting import list_date, long_date, shown_date
+from tui.core.mail.mime import parse_message
+from tui.core.mail.summary import parse_summary
+from tui.core.mail.threads import thread_order
+from tui.core.store.cache import Cache
 
 EDGE_DATES = [
     "Fri, 31 Dec 9999 23:59:59 -1200",  # year 10000 in UTC

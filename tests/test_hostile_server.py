@@ -25,11 +25,7 @@ from tests.bed.hostile_imap_server import MODES
 from tests.conftest import Bed
 from tests.test_worker import Events
 from tui.config import save_config
-from tui.core.cache import Cache
-from tui.core.checkup import Target, check_all
-from tui.core.imap import MAX_FOLDERS, ImapConnection, ServerTooSlow
-from tui.core.trust import TrustStore
-from tui.core.worker import (
+from tui.core.account.worker import (
     POISON_ATTEMPTS,
     AccountWorker,
     BackfillDone,
@@ -38,6 +34,10 @@ from tui.core.worker import (
     Progress,
     ServerFault,
 )
+from tui.core.diagnose.checkup import Target, check_all
+from tui.core.net.imap import MAX_FOLDERS, ImapConnection, ServerTooSlow
+from tui.core.net.trust import TrustStore
+from tui.core.store.cache import Cache
 
 pytestmark = pytest.mark.server
 

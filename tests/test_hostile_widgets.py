@@ -15,8 +15,8 @@ import pytest
 from tui.account import Account
 from tui.app import CourrielApp
 from tui.config import Config, defaults
-from tui.core.cache import Cache, FolderRow
-from tui.core.sanitize import is_clean
+from tui.core.mail.sanitize import is_clean
+from tui.core.store.cache import Cache, FolderRow
 from tui.demo import seed_messages
 from tui.widgets.folder_list import FolderList
 from tui.widgets.message_list import MessageList

@@ -259,7 +259,7 @@ def test_no_translated_string_hides_inside_an_f_string() -> None:
 
 def test_strings_translated_through_a_variable_are_in_the_catalogue(catalogue) -> None:
     import tui.config
-    from tui.core import trust
+    from tui.core.net import trust
     from tui.presets import DIJON
     from tui.screens import setup
 

@@ -10,8 +10,8 @@ from tests.bed.dovecot import User
 from tests.conftest import Bed
 from tests.mail_helpers import BedTrust
 from tui.core.errors import AuthError
-from tui.core.imap import ImapConnection, _parse_list_line, uid_ranges
-from tui.core.trust import CertificateNeedsDecision, TrustStore
+from tui.core.net.imap import ImapConnection, _parse_list_line, uid_ranges
+from tui.core.net.trust import CertificateNeedsDecision, TrustStore
 
 pytestmark = pytest.mark.server
 
@@ -137,8 +137,8 @@ class _FakeClient:
 def test_an_invalid_modified_utf7_name_is_listed_raw_and_never_selected(tmp_path: Path) -> None:
     """Issue #24: « &2D0- » decodes to a lone surrogate, which SQLite cannot store:
     every sync stopped after LIST with « 'utf-8' codec can't encode »."""
-    from tui.core.cache import Cache, FolderRow
-    from tui.core.imap import ImapConnection
+    from tui.core.net.imap import ImapConnection
+    from tui.core.store.cache import Cache, FolderRow
 
     conn = ImapConnection("localhost", 1, "u", "p", None)  # type: ignore[arg-type]
     conn.client = _FakeClient(  # type: ignore[assignment]

@@ -11,9 +11,9 @@ from tests.app_helpers import demo_app
 from tests.conftest import Bed
 from tests.mail_helpers import seed, server_snapshot
 from tests.test_batch_actions import account_on, fully_synced, replayed
-from tui.core.cache import Cache
 from tui.core.errors import MailError
-from tui.core.imap import MailboxStatus, _flag_names
+from tui.core.net.imap import MailboxStatus, _flag_names
+from tui.core.store.cache import Cache
 from tui.widgets.message_list import MessageList
 
 

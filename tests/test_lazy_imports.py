@@ -20,10 +20,10 @@ NOT_AT_START = (
     "aiosmtplib",
     "keyring",
     "cryptography",
-    "tui.core.worker",
-    "tui.core.mime",
-    "tui.core.compose",
-    "tui.core.htmlbody",
+    "tui.core.account.worker",
+    "tui.core.mail.mime",
+    "tui.core.mail.compose",
+    "tui.core.mail.htmlbody",
     "html.entities",
     "importlib.metadata",
 )
@@ -32,14 +32,14 @@ NOT_WITH_THE_WORKER = (
     "inscriptis",
     "lxml",
     "aiosmtplib",
-    "tui.core.mime",
-    "tui.core.compose",
-    "tui.core.htmlbody",
+    "tui.core.mail.mime",
+    "tui.core.mail.compose",
+    "tui.core.mail.htmlbody",
     "html.entities",
-    "importlib.metadata",  # imapclient's version lookup (tui/core/imapversion.py)
+    "importlib.metadata",  # imapclient's version lookup (tui/core/net/imapversion.py)
 )
 # A plain-text message is read without the HTML converter.
-NOT_FOR_PLAIN_TEXT = ("tui.core.htmlbody", "html.entities", "inscriptis", "lxml")
+NOT_FOR_PLAIN_TEXT = ("tui.core.mail.htmlbody", "html.entities", "inscriptis", "lxml")
 
 
 def loaded(module: str, watched: tuple[str, ...]) -> list[str]:
@@ -52,7 +52,7 @@ def loaded(module: str, watched: tuple[str, ...]) -> list[str]:
 
 @pytest.mark.parametrize(
     ("module", "watched"),
-    [("tui.app", NOT_AT_START), ("tui.core.worker", NOT_WITH_THE_WORKER)],
+    [("tui.app", NOT_AT_START), ("tui.core.account.worker", NOT_WITH_THE_WORKER)],
 )
 def test_heavy_modules_wait_for_their_first_use(module: str, watched: tuple[str, ...]) -> None:
     assert loaded(module, watched) == [], f"import {module} loads them"
@@ -61,7 +61,7 @@ def test_heavy_modules_wait_for_their_first_use(module: str, watched: tuple[str,
 def test_a_plain_text_message_is_read_without_the_html_converter() -> None:
     code = (
         "import sys\n"
-        "from tui.core.mime import parse_message\n"
+        "from tui.core.mail.mime import parse_message\n"
         "parse_message(b'From: a@b.fr\\r\\nSubject: x\\r\\n\\r\\nBonjour\\r\\n')\n"
         f"print(','.join(m for m in {NOT_FOR_PLAIN_TEXT!r} if m in sys.modules))\n"
     )

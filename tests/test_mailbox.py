@@ -144,7 +144,7 @@ async def test_search_with_no_result_says_so(monkeypatch: pytest.MonkeyPatch) ->
 
 
 async def test_reply_then_send_queues_in_the_outbox(monkeypatch: pytest.MonkeyPatch) -> None:
-    from tui.core import outbox
+    from tui.core.store import outbox
     from tui.screens.compose import ComposeScreen
 
     with demo_app(monkeypatch) as app:

@@ -11,7 +11,7 @@ from tests.app_helpers import demo_app
 from tests.conftest import Bed
 from tests.test_mailbox_server import mail, make_folder, running
 from tui import session
-from tui.core import actions
+from tui.core.store import actions
 from tui.screens.choice import Choice
 from tui.screens.mailbox import MailboxScreen
 

@@ -228,8 +228,8 @@ async def test_marks_of_messages_a_sync_removed_are_let_go(
 async def test_marks_do_not_survive_a_uidvalidity_reset(monkeypatch: pytest.MonkeyPatch) -> None:
     """A renumbered folder is fetched again: the same uids name other messages."""
     from tui.bridge import carry
-    from tui.core.contract import FolderSynced
-    from tui.core.sync import FolderSyncResult
+    from tui.core.account.contract import FolderSynced
+    from tui.core.account.sync import FolderSyncResult
 
     with demo_app(monkeypatch) as app:
         async with app.run_test(size=(80, 24)) as pilot:

@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta, timezone
 import pytest
 
 from tests import corpus_helpers as helpers
-from tui.core.mime import (
+from tui.core.mail.mime import (
     MAX_BODY_CHARS,
     RenderedMessage,
     decode_header_value,

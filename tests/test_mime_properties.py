@@ -7,7 +7,7 @@ import re
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tui.core.mime import MAX_BODY_CHARS, MAX_PARTS, RenderedMessage, parse_message
+from tui.core.mail.mime import MAX_BODY_CHARS, MAX_PARTS, RenderedMessage, parse_message
 from tui.show import render
 
 LEAK = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\u200e\u200f\u061c]")

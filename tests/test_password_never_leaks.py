@@ -13,12 +13,12 @@ import pytest
 
 from tests.conftest import Bed
 from tui.config import save_config
-from tui.core import outbox
-from tui.core import worker as w
-from tui.core.cache import Cache
-from tui.core.compose import Draft, Identity, build_message
-from tui.core.smtp import send_pending
-from tui.core.trust import TrustStore
+from tui.core.account import worker as w
+from tui.core.mail.compose import Draft, Identity, build_message
+from tui.core.net.smtp import send_pending
+from tui.core.net.trust import TrustStore
+from tui.core.store import outbox
+from tui.core.store.cache import Cache
 
 pytestmark = pytest.mark.server
 

@@ -1,4 +1,4 @@
-"""Reading what a person types to mark messages by pattern (#19, tui/core/patterns.py)."""
+"""Reading what a person types to mark messages by pattern (#19, tui/core/mail/patterns.py)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from tui.core.patterns import Pattern, matches, parse_age, parse_size
+from tui.core.mail.patterns import Pattern, matches, parse_age, parse_size
 
 NOW = datetime(2026, 12, 6, 10, 0, tzinfo=UTC)
 

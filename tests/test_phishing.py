@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from tests import corpus_helpers as helpers
-from tui.core.mime import parse_message
-from tui.core.phishing import check, is_lookalike, is_trusted
+from tui.core.mail.mime import parse_message
+from tui.core.mail.phishing import check, is_lookalike, is_trusted
 
 TRUSTED = ("ac-dijon.fr", "education.gouv.fr")
 

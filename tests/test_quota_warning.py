@@ -16,10 +16,10 @@ from textual.app import App, ComposeResult
 from tests.app_helpers import demo_app
 from tui.app import CourrielApp
 from tui.bridge import carry
-from tui.core import worker as w
-from tui.core.cache import Cache
-from tui.core.diagnose import QUOTA_FULL, QUOTA_NEARLY_FULL
+from tui.core.account import worker as w
+from tui.core.diagnose.diagnose import QUOTA_FULL, QUOTA_NEARLY_FULL
 from tui.core.i18n import set_language
+from tui.core.store.cache import Cache
 from tui.quota_notice import QUOTA_ERROR, QUOTA_WARNING, quota_level, quota_notice
 from tui.widgets.status_bar import StatusBar
 
@@ -124,7 +124,7 @@ def test_notice_once_per_crossing(tmp_path: Path) -> None:
 
 def test_the_notice_says_what_takes_the_room_and_what_to_do(tmp_path: Path) -> None:
     from tests.test_cache import make
-    from tui.core.cache import FolderRow
+    from tui.core.store.cache import FolderRow
 
     cache = Cache.open(tmp_path / "cache.sqlite3")
     cache.set_folders(

@@ -19,11 +19,12 @@ from tests.test_mailbox_server import running
 from tui.account import Account
 from tui.app import CourrielApp
 from tui.bridge import carry
-from tui.core import formatting
-from tui.core import worker as w
-from tui.core.cache import Cache, Summary
+from tui.core.account import worker as w
 from tui.core.errors import MailError
-from tui.core.mime import parse_message
+from tui.core.mail import formatting
+from tui.core.mail.mime import parse_message
+from tui.core.mail.summary import Summary
+from tui.core.store.cache import Cache
 from tui.demo import open_demo
 from tui.screens.mailbox import MailboxScreen
 from tui.widgets.reader import Reader

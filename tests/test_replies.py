@@ -7,10 +7,16 @@ import socket
 import pytest
 from imapclient.exceptions import LoginError
 
-from tui.core.checkup import _short
-from tui.core.diagnose import diagnose
+from tui.core.diagnose.checkup import _short
+from tui.core.diagnose.diagnose import diagnose
+from tui.core.diagnose.replies import (
+    MAX_WORDS,
+    explain_reply,
+    login_refused,
+    response_code,
+    server_words,
+)
 from tui.core.errors import AuthError, ConnectionLost
-from tui.core.replies import MAX_WORDS, explain_reply, login_refused, response_code, server_words
 
 
 def test_a_bytes_repr_is_decoded() -> None:

@@ -15,10 +15,11 @@ from tests.mail_helpers import raw_client, seed, server_snapshot
 from tests.test_cache import make
 from tests.test_worker import Events, make_worker
 from tui.config import load_config
-from tui.core.cache import Cache
+from tui.core.account.worker import CacheChanged, Notice, Stopped, SyncDone, SyncFolder
 from tui.core.errors import ConfigError
-from tui.core.rules import Rule, RuleError, apply_to_new, parse_rules, plan
-from tui.core.worker import CacheChanged, Notice, Stopped, SyncDone, SyncFolder
+from tui.core.mail.rules import Rule, RuleError, parse_rules, plan
+from tui.core.store.cache import Cache
+from tui.core.store.rule_runs import apply_to_new
 from tui.screens.mailbox import MailboxScreen
 from tui.screens.rules_screen import RulesScreen
 from tui.widgets.message_list import MessageList
@@ -94,7 +95,7 @@ def test_a_plan_moves_to_the_first_folder_and_flags_from_every_rule() -> None:
 
 
 def test_a_folder_is_found_as_people_name_it() -> None:
-    from tui.core.rules import resolve
+    from tui.core.mail.rules import resolve
 
     folders = {"INBOX", "INBOX.Administration", "INBOX.Projets.Erasmus", "Archives", "a", "A"}
     assert resolve("INBOX.Administration", folders) == "INBOX.Administration"
@@ -109,7 +110,7 @@ def test_a_folder_is_found_as_people_name_it() -> None:
 def test_rules_taken_out_then_back_do_not_sort_the_mail_of_the_meantime(tmp_path: Path) -> None:
     """Review: without rules the marker stood still, and 297 old messages were sorted
     by surprise when the rules came back."""
-    from tui.core.cache import FolderRow, FolderState
+    from tui.core.store.cache import FolderRow, FolderState
 
     cache = Cache.open(tmp_path / "c.sqlite")
     cache.set_folders(
@@ -130,7 +131,7 @@ def test_mail_moved_into_the_inbox_is_not_sorted_again(tmp_path: Path) -> None:
     """Review: a message the user took back from where a rule put it has a new uid,
     but its delivery time is older than the newest the last look saw: it stays. Both
     times are the server's (a local clock an hour ahead sorted nothing, review 3)."""
-    from tui.core.cache import FolderRow, FolderState
+    from tui.core.store.cache import FolderRow, FolderState
 
     cache = Cache.open(tmp_path / "c.sqlite")
     cache.set_folders(
@@ -161,7 +162,7 @@ def test_mail_moved_into_the_inbox_is_not_sorted_again(tmp_path: Path) -> None:
 
 def test_new_mail_only_and_each_message_once(tmp_path: Path) -> None:
     """The first look only notes where new mail starts: existing mail is left alone."""
-    from tui.core.cache import FolderRow, FolderState
+    from tui.core.store.cache import FolderRow, FolderState
 
     cache = Cache.open(tmp_path / "c.sqlite")
     cache.set_folders(
@@ -263,7 +264,7 @@ def test_rules_are_plain_text_never_markup() -> None:
 @pytest.mark.server
 def test_a_message_the_user_takes_back_to_the_inbox_stays_there(bed: Bed, tmp_path: Path) -> None:
     """Review: moved back into INBOX it had a new uid, and the rule filed it again."""
-    from tui.core.worker import Move
+    from tui.core.account.worker import Move
 
     user = bed.new_user()
     seed(bed, user, 2)

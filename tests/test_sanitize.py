@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tui.core.sanitize import clean_line, clean_text, is_clean, safe_basename, shorten
+from tui.core.mail.sanitize import clean_line, clean_text, is_clean, safe_basename, shorten
 
 DANGEROUS = [chr(c) for c in range(0x20) if c not in (9, 10)] + ["\x7f"]
 DANGEROUS += [chr(c) for c in range(0x80, 0xA0)]

@@ -8,7 +8,7 @@ import pytest
 
 from tests.app_helpers import demo_app
 from tests.test_cache import make
-from tui.core.cache import Cache
+from tui.core.store.cache import Cache
 from tui.screens.mailbox import MailboxScreen
 from tui.widgets.message_list import MessageList
 from tui.widgets.results import ResultsSource

@@ -19,10 +19,11 @@ import pytest
 
 from tests.conftest import Bed
 from tests.test_smtp import account, identity, trust
-from tui.core import claims, outbox, smtp
-from tui.core.cache import Cache
-from tui.core.compose import Draft, build_message
-from tui.core.smtp import send_pending
+from tui.core.mail.compose import Draft, build_message
+from tui.core.net import smtp
+from tui.core.net.smtp import send_pending
+from tui.core.store import claims, outbox
+from tui.core.store.cache import Cache
 
 pytestmark = pytest.mark.server
 
@@ -183,7 +184,7 @@ def queued_row(tmp_path: Path) -> tuple[Cache, int]:
 def test_an_attempt_never_touches_a_row_another_attempt_claimed(tmp_path: Path) -> None:
     """One attempt gave a row back to the queue (a 4xx), a second claimed it; the first
     one's end used to put it back again, and a third sent it twice."""
-    from tui.core.smtp import SendReport, _Attempt, _Failure
+    from tui.core.net.smtp import SendReport, _Attempt, _Failure
 
     cache, outbox_id = queued_row(tmp_path)
     first, second = _Attempt(cache, SendReport()), _Attempt(cache, SendReport())
@@ -243,7 +244,7 @@ def test_the_worker_settles_an_interrupted_send_when_it_starts(tmp_path: Path) -
     """Offline too: a row a crash left in DATA is « envoi incertain » at once, and said."""
     from tests.test_durable_store import offline_worker
     from tests.test_worker import Events
-    from tui.core.worker import Notice
+    from tui.core.account.worker import Notice
 
     cache, outbox_id = queued_row(tmp_path)
     host = claims.owner_id().split(":", 1)[0]

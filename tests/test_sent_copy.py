@@ -13,12 +13,12 @@ from tests.conftest import Bed
 from tests.mail_helpers import raw_client
 from tests.test_smtp import account, identity, trust
 from tests.test_worker import Events, make_worker
-from tui.core import outbox
-from tui.core.cache import Cache
-from tui.core.compose import Draft, build_message, to_bytes
+from tui.core.account.worker import CacheChanged, Connected, FileSent, Offline, Stopped
 from tui.core.i18n import set_language
-from tui.core.smtp import send_pending
-from tui.core.worker import CacheChanged, Connected, FileSent, Offline, Stopped
+from tui.core.mail.compose import Draft, build_message, to_bytes
+from tui.core.net.smtp import send_pending
+from tui.core.store import outbox
+from tui.core.store.cache import Cache
 
 pytestmark = pytest.mark.server
 

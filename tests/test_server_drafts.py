@@ -13,11 +13,7 @@ from tests.bed.dovecot import User, free_port
 from tests.conftest import Bed
 from tests.mail_helpers import BedTrust, raw_client
 from tests.test_worker import Events, make_worker
-from tui.core import outbox
-from tui.core.cache import Cache
-from tui.core.compose import Draft, Identity, build_message, to_bytes
-from tui.core.i18n import set_language
-from tui.core.worker import (
+from tui.core.account.worker import (
     AccountWorker,
     CacheChanged,
     CommandFailed,
@@ -29,6 +25,10 @@ from tui.core.worker import (
     SyncDone,
     SyncFolder,
 )
+from tui.core.i18n import set_language
+from tui.core.mail.compose import Draft, Identity, build_message, to_bytes
+from tui.core.store import outbox
+from tui.core.store.cache import Cache
 
 pytestmark = pytest.mark.server
 
@@ -160,7 +160,7 @@ def test_without_appenduid_the_copy_is_found_by_its_message_id(
     bed: Bed, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A server without UIDPLUS says nothing of the new copy's UID: it is searched for."""
-    from tui.core.imap import ImapConnection
+    from tui.core.net.imap import ImapConnection
 
     plain_append = ImapConnection.append
 

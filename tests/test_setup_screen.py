@@ -12,7 +12,7 @@ from textual.widgets import Button, Collapsible, Input, Select, Static
 from tests.conftest import Bed
 from tui.core import secrets
 from tui.core.i18n import set_language
-from tui.core.trust import TrustStore
+from tui.core.net.trust import TrustStore
 from tui.screens.certificate import CertificatePrompt
 from tui.screens.setup import ConfirmUntested, SetupScreen
 

@@ -15,7 +15,7 @@ from textual.widgets import Collapsible, Input
 from tests.test_setup_screen import ASK_ONLY
 from tui.core import secrets
 from tui.core.i18n import set_language
-from tui.core.trust import TrustStore
+from tui.core.net.trust import TrustStore
 from tui.screens.setup import SetupScreen
 
 SIZES = [(80, 24), (120, 40)]

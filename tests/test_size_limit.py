@@ -13,11 +13,11 @@ from tests.bed.smtp import SubmissionServer
 from tests.conftest import Bed
 from tests.test_compose_screen import Host
 from tests.test_smtp import account, identity, trust
-from tui.core import outbox
-from tui.core.cache import Cache
-from tui.core.compose import Draft, Identity, build_message
 from tui.core.i18n import set_language
-from tui.core.smtp import send_pending
+from tui.core.mail.compose import Draft, Identity, build_message
+from tui.core.net.smtp import send_pending
+from tui.core.store import outbox
+from tui.core.store.cache import Cache
 from tui.screens.compose import Choice, ComposeScreen
 
 pytestmark = pytest.mark.server

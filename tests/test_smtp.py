@@ -13,9 +13,9 @@ from imapclient import IMAPClient
 
 from tests.bed.dovecot import User
 from tests.conftest import Bed
-from tui.core import outbox
-from tui.core.cache import Cache
-from tui.core.compose import (
+from tui.core.errors import SendError
+from tui.core.i18n import set_language
+from tui.core.mail.compose import (
     Draft,
     Identity,
     build_message,
@@ -25,11 +25,11 @@ from tui.core.compose import (
     reply_draft,
     to_bytes,
 )
-from tui.core.errors import SendError
-from tui.core.i18n import set_language
-from tui.core.imap import ImapConnection
-from tui.core.smtp import file_pending, file_sent, send_now, send_pending
-from tui.core.trust import CertificateNeedsDecision, TrustStore
+from tui.core.net.imap import ImapConnection
+from tui.core.net.smtp import file_pending, file_sent, send_now, send_pending
+from tui.core.net.trust import CertificateNeedsDecision, TrustStore
+from tui.core.store import outbox
+from tui.core.store.cache import Cache
 
 PDF = b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj <<>> endobj\n\x00\xff binaire\n%%EOF\n"
 

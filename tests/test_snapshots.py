@@ -10,7 +10,7 @@ from textual.app import App
 from textual.pilot import Pilot
 
 from tests.app_helpers import demo_app
-from tui.core.trust import CertificateInfo, Pin
+from tui.core.net.trust import CertificateInfo, Pin
 from tui.screens.certificate import CertificatePrompt
 from tui.screens.mailbox import MailboxScreen
 
@@ -101,7 +101,7 @@ def test_largest_messages(
 @pytest.mark.parametrize("size", SIZES)
 def test_rules_screen(snap_compare, monkeypatch: pytest.MonkeyPatch, size: tuple[int, int]) -> None:
     """The sorting rules with what they would do to the inbox (#19)."""
-    from tui.core.rules import parse_rules
+    from tui.core.mail.rules import parse_rules
 
     async def open_rules(pilot: Pilot[None]) -> None:
         await pilot.pause(0.3)

@@ -9,8 +9,8 @@ import pytest
 
 from tests.app_helpers import demo_app
 from tests.test_cache import make
-from tui.core.cache import Cache
-from tui.core.sorting import Sort, sorted_uids
+from tui.core.store.cache import Cache
+from tui.core.store.sorting import Sort, sorted_uids
 from tui.screens.mailbox import MailboxScreen
 from tui.screens.sort_picker import SortPicker
 from tui.views import load_sorts, save_sorts, views_path
@@ -140,7 +140,7 @@ async def test_S_sorts_by_size_with_the_size_column_and_the_folder_keeps_it(
 async def test_a_renamed_folder_keeps_its_order_and_a_deleted_one_forgets_it(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    from tui.core.contract import DeleteFolder, RenameFolder
+    from tui.core.account.contract import DeleteFolder, RenameFolder
 
     with demo_app(monkeypatch) as app:
         async with app.run_test(size=(80, 24)) as pilot:

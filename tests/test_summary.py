@@ -8,7 +8,7 @@ import email.utils
 from hypothesis import given
 from hypothesis import strategies as st
 
-from tui.core.summary import _simple_pairs, address_list, format_addresses, parse_summary
+from tui.core.mail.summary import _simple_pairs, address_list, format_addresses, parse_summary
 
 _ATOM = st.text(alphabet="abcdefghijklmnopqrstuvwxyzéèàçÉ-_.'0123456789", min_size=1, max_size=12)
 _LOCAL = st.text(alphabet="abcdefghijklmnopqrstuvwxyz0123456789.-_+", min_size=1, max_size=12)

@@ -22,11 +22,11 @@ from tests.mail_helpers import (
     server_snapshot,
     snapshot,
 )
-from tui.core.cache import Cache
+from tui.core.account.sync import SyncEngine, special_uses
 from tui.core.errors import ConnectionLost
-from tui.core.imap import ListedFolder
-from tui.core.summary import decode_header, parse_summary
-from tui.core.sync import SyncEngine, special_uses
+from tui.core.mail.summary import decode_header, parse_summary
+from tui.core.net.imap import ListedFolder
+from tui.core.store.cache import Cache
 
 pytestmark = pytest.mark.server
 

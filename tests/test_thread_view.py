@@ -16,7 +16,7 @@ from tests.app_helpers import demo_app
 from tests.test_message_list import FakeRow, FakeSource, make_rows
 from tui.config import load_config
 from tui.core.errors import ConfigError
-from tui.core.subjects import base_subject
+from tui.core.mail.subjects import base_subject
 from tui.screens.mailbox import MailboxScreen
 from tui.widgets import thread_source
 from tui.widgets.message_list import MessageList

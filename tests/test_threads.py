@@ -9,8 +9,9 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tui.core.cache import Cache, Summary
-from tui.core.threads import MAX_DEPTH, ThreadRow, message_ids, thread_order
+from tui.core.mail.summary import Summary
+from tui.core.mail.threads import MAX_DEPTH, ThreadRow, message_ids, thread_order
+from tui.core.store.cache import Cache
 
 FAST = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 

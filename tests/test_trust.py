@@ -18,8 +18,8 @@ from cryptography.hazmat.primitives.serialization import Encoding
 from tests.bed.certs import make_self_signed
 from tests.conftest import Bed
 from tui.core.errors import AuthError, CertificateError, ConfigError
-from tui.core.tls import imap_connect, smtp_connect
-from tui.core.trust import (
+from tui.core.net.tls import imap_connect, smtp_connect
+from tui.core.net.trust import (
     CertificateChanged,
     CertificateNeedsDecision,
     TrustStore,

@@ -142,7 +142,7 @@ def test_cache_file_name_is_bounded_and_stays_in_its_folder() -> None:
 @pytest.mark.timeout(20)
 @pytest.mark.parametrize("kind", ["fifo", "dev-zero", "directory"])
 def test_an_attachment_that_is_not_a_file_is_refused_not_read(tmp_path: Path, kind: str) -> None:
-    from tui.core.compose import ComposeError, Draft, Identity, build_message
+    from tui.core.mail.compose import ComposeError, Draft, Identity, build_message
 
     path = CONFIGS[kind](tmp_path)
     draft = Draft(to="marie.durand@ac-dijon.fr", subject="PJ", body="Voir", attachments=[str(path)])

@@ -14,9 +14,7 @@ import pytest
 from tests.bed.dovecot import User
 from tests.conftest import Bed
 from tests.mail_helpers import BedTrust, raw_client, seed, server_snapshot, snapshot
-from tui.core.cache import Cache
-from tui.core.trust import CertificateChanged, CertificateInfo, Pin, TrustStore
-from tui.core.worker import (
+from tui.core.account.worker import (
     AccountWorker,
     AuthFailed,
     BackfillDone,
@@ -40,6 +38,8 @@ from tui.core.worker import (
     SyncDone,
     Syncing,
 )
+from tui.core.net.trust import CertificateChanged, CertificateInfo, Pin, TrustStore
+from tui.core.store.cache import Cache
 
 pytestmark = pytest.mark.server
 
@@ -268,7 +268,7 @@ def _recent_inbox(bed: Bed, user: User, count: int, body: str = "") -> None:
 
 def _fetches(monkeypatch: pytest.MonkeyPatch, fail: dict[int, Exception]) -> list[int]:
     """Record every body FETCH of the worker; `fail`: what the server does for a uid."""
-    from tui.core import imap as imap_module
+    from tui.core.net import imap as imap_module
 
     seen: list[int] = []
     real = imap_module.ImapConnection.fetch_body
@@ -296,7 +296,7 @@ def test_prefetch_stops_at_half_the_body_budget_and_never_refetches(
 ) -> None:
     """Review of #17: with a week of bodies over the budget, each prefetched body evicted
     an earlier one, fetched again: 905 FETCHes in 5 s, forever."""
-    from tui.core import cache as cache_module
+    from tui.core.store import cache as cache_module
 
     user = bed.new_user()
     _recent_inbox(bed, user, 8, "y" * 100_000)
@@ -321,7 +321,7 @@ def test_a_body_the_server_will_not_give_is_skipped_quietly(
     BYE (Dovecot, on a message file it cannot read) took the account offline for it
     again and again. Each body is tried once; the others still come."""
     from tui.core.errors import ConnectionLost
-    from tui.core.imap import CommandFailed as ServerRefused
+    from tui.core.net.imap import CommandFailed as ServerRefused
 
     user = bed.new_user()
     _recent_inbox(bed, user, 3)

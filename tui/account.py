@@ -13,16 +13,18 @@ from typing import TYPE_CHECKING
 
 from tui import undo
 from tui.config import Config
-from tui.core import actions, contract
-from tui.core import rules as rules_module
-from tui.core.cache import Cache, Summary
-from tui.core.formatting import shown_date, size_short
+from tui.core.account import contract
 from tui.core.i18n import _
+from tui.core.mail import rules as rules_module
+from tui.core.mail.formatting import shown_date, size_short
+from tui.core.mail.summary import Summary
+from tui.core.store import actions, rule_runs
+from tui.core.store.cache import Cache
 from tui.undo import Undo, UndoStack
 from tui.widgets.reader import ReaderView
 
 if TYPE_CHECKING:
-    from tui.core.mime import RenderedMessage
+    from tui.core.mail.mime import RenderedMessage
 
 
 Key = tuple[str, int]  # (folder, uid): search results mix folders
@@ -111,7 +113,7 @@ class Account:
         source = self.cache.body_source(folder, uid)
         if source is None:
             return None
-        from tui.core.mime import parse_message  # the MIME stack loads on the first open
+        from tui.core.mail.mime import parse_message  # the MIME stack loads on the first open
 
         trusted = self.config.get("security", "trusted_domains")
         parsed = parse_message(source, trusted_domains=trusted)
@@ -278,9 +280,7 @@ class Account:
     def apply_rules(self, plan: rules_module.Plan) -> int:
         """What the sorting rules' preview showed, as one undoable action."""
         summaries = self._summaries(sorted(plan.keys))
-        return self._record(
-            summaries, lambda: rules_module.carry_out(self.cache, plan), removed=True
-        )
+        return self._record(summaries, lambda: rule_runs.carry_out(self.cache, plan), removed=True)
 
     def _bodies_for_undo(self, summaries: list[Summary]) -> tuple[tuple[str, int, bytes], ...]:
         """The cached bodies of messages about to be removed, within
@@ -332,7 +332,7 @@ class Account:
         """The server now applies the rules (or no longer does): noted in the data
         directory, and the worker stops (or resumes) applying them itself: never both.
         The problem in words if it could not be noted."""
-        from tui.core.sieve import fingerprint
+        from tui.core.mail.sieve import fingerprint
         from tui.views import set_rules_on_server, views_path
 
         self.set_rules(self.config.rules, here=not installed)

@@ -1,6 +1,6 @@
 """What the account reports, handled on the UI thread: one handler per Event.
 
-Each Event of tui/core/contract.py arrives as its own Message (tui/bridge.py); the
+Each Event of tui/core/account/contract.py arrives as its own Message (tui/bridge.py); the
 handlers below subscribe with `@on` and update the status bar, the mailbox and the
 prompts. Nothing here touches the network or writes the store.
 
@@ -20,15 +20,16 @@ from textual.app import App
 
 from tui.boundary import contained
 from tui.bridge import AccountEvent, carry, message_type
-from tui.core import contract, secrets
-from tui.core.formatting import figure
+from tui.core import secrets
+from tui.core.account import contract
 from tui.core.i18n import _
+from tui.core.mail.formatting import figure
 from tui.core.quiet import is_quiet
 from tui.quota_notice import announce_quota
 from tui.screens.mailbox import MailboxScreen
 
 if TYPE_CHECKING:
-    from tui.core.trust import CertificateChanged, CertificateNeedsDecision
+    from tui.core.net.trust import CertificateChanged, CertificateNeedsDecision
 
 
 class AccountEvents(App[None]):
@@ -174,7 +175,7 @@ class AccountEvents(App[None]):
     @on(message_type(contract.CertificateRefused))
     @contained
     def _certificate_refused(self, message: AccountEvent[contract.CertificateRefused]) -> None:
-        from tui.core.trust import CertificateChanged
+        from tui.core.net.trust import CertificateChanged
 
         error = message.event.error
         self._status(_("certificat refusé : hors ligne"))
@@ -329,7 +330,7 @@ class AccountEvents(App[None]):
             self.bell()
 
     def _sync_done(self, mailbox: MailboxScreen | None) -> None:
-        from tui.core import outbox  # the email package: not before the first frame
+        from tui.core.store import outbox  # the email package: not before the first frame
 
         self._synced_once = True
         if any(row.status == outbox.QUEUED for row in outbox.pending(self.account.cache)):
@@ -357,7 +358,7 @@ class AccountEvents(App[None]):
         error: CertificateNeedsDecision | CertificateChanged,
         then: Callable[[], object] | None = None,
     ) -> None:
-        from tui.core.trust import CertificateChanged
+        from tui.core.net.trust import CertificateChanged
         from tui.screens.certificate import CertificatePrompt, Decision
 
         assert self.session is not None

@@ -27,7 +27,7 @@ from tui.config import Config, data_dir, default_config_path, load_config, save_
 from tui.core import logs, secrets
 from tui.core.errors import ConfigError
 from tui.core.i18n import _, ngettext
-from tui.core.sanitize import clean_line, clean_text
+from tui.core.mail.sanitize import clean_line, clean_text
 from tui.crash import CrashScreen
 from tui.keys import key_name
 from tui.palette import CourrielThemes, Palette, SystemCommands, mailbox_commands
@@ -378,7 +378,7 @@ class CourrielApp(TypeAhead, CrashScreen, Sending, App[None]):
             self.session.worker.sync_now()
 
     async def action_quit(self) -> None:
-        from tui.core import outbox  # the email package: not before the first frame
+        from tui.core.store import outbox  # the email package: not before the first frame
 
         # Only queued messages "leave at the next launch": held and uncertain ones wait
         # for the user, and one in DATA becomes uncertain when quitting cuts it.

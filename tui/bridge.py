@@ -1,6 +1,6 @@
 """Account events onto the UI thread, each as its own Textual Message.
 
-The account's worker reports on its own thread with the Events of tui/core/contract.py.
+The account's worker reports on its own thread with the Events of tui/core/account/contract.py.
 `carry` wraps one in the Message made for its class, which `App.post_message` hands to
 the UI thread safely; a handler subscribes to exactly what it handles with
 `@on(message_type(contract.Connected))`, and nothing is written to a widget from the
@@ -14,7 +14,7 @@ from typing import Any, Generic, TypeVar
 
 from textual.message import Message
 
-from tui.core import contract
+from tui.core.account import contract
 
 E = TypeVar("E", bound=contract.Event)
 

@@ -18,7 +18,7 @@ from typing import Any, NoReturn
 from tui import __version__
 from tui.core.errors import ConfigError, MailError
 from tui.core.i18n import _, current_language, language_from_environment, set_language
-from tui.core.sanitize import clean_line, shorten
+from tui.core.mail.sanitize import clean_line, shorten
 
 EXIT_OK = 0
 EXIT_FAILURE = 1

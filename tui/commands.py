@@ -85,6 +85,6 @@ def doctor_arguments(parser: argparse.ArgumentParser) -> None:
         "--timeout",
         metavar=_("SECONDES"),
         type=float,
-        default=None,  # tui.core.checkup.DEFAULT_TIMEOUT
+        default=None,  # tui.core.diagnose.checkup.DEFAULT_TIMEOUT
         help=_("délai maximal de chaque étape (15 s par défaut)"),
     )

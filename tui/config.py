@@ -18,9 +18,9 @@ import platformdirs
 
 from tui.core.errors import ConfigError
 from tui.core.i18n import N_, _
+from tui.core.mail.rules import Rule, RuleError, parse_rules
+from tui.core.mail.sanitize import clean_line
 from tui.core.quiet import valid_range
-from tui.core.rules import Rule, RuleError, parse_rules
-from tui.core.sanitize import clean_line
 from tui.core.userfiles import UserFileError, read_limited, shown_path, write_private
 from tui.presets import DIJON
 
@@ -107,7 +107,7 @@ class Config:
     path: Path
     values: dict[str, dict[str, Any]] = field(default_factory=dict)
     exists: bool = False
-    rules: tuple[Rule, ...] = ()  # [[rules]]: sorting rules (tui/core/rules.py)
+    rules: tuple[Rule, ...] = ()  # [[rules]]: sorting rules (tui/core/mail/rules.py)
 
     def get(self, section: str, key: str) -> Any:
         return self.values[section][key]
@@ -197,7 +197,7 @@ def load_config(path: Path | None = None) -> Config:
     return config
 
 
-RULES_SECTION = "rules"  # [[rules]], read by tui.core.rules.parse_rules
+RULES_SECTION = "rules"  # [[rules]], read by tui.core.mail.rules.parse_rules
 
 # [keys]: binding id = "keys", e.g. `"mailbox.delete" = "d,x"`; ids are checked by the app,
 # which knows its bindings.

@@ -10,8 +10,9 @@ import tempfile
 from pathlib import Path
 
 from tui.config import Config, defaults
-from tui.core.cache import Cache, FolderRow, Summary
-from tui.core.mime import parse_message
+from tui.core.mail.mime import parse_message
+from tui.core.mail.summary import Summary
+from tui.core.store.cache import Cache, FolderRow
 from tui.demo_mail import DEMO_FOLDERS, ME, demo_messages
 
 

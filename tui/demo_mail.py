@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 from email.message import EmailMessage
 from email.utils import format_datetime
 
-from tui.core import formatting
+from tui.core.mail import formatting
 
 ME = ("Marie Durand", "marie.durand@ac-dijon.fr")
 

@@ -21,8 +21,15 @@ from typing import Any, TextIO
 from tui import __version__
 from tui.commands import doctor_arguments
 from tui.core import logs
-from tui.core.checkup import DEFAULT_TIMEOUT, STEPS, StepResult, Target, run_checkup, step_label
-from tui.core.diagnose import Diagnosis, diagnose
+from tui.core.diagnose.checkup import (
+    DEFAULT_TIMEOUT,
+    STEPS,
+    StepResult,
+    Target,
+    run_checkup,
+    step_label,
+)
+from tui.core.diagnose.diagnose import Diagnosis, diagnose
 from tui.core.errors import CertificateError, ConfigError, MailError
 from tui.core.i18n import _, current_language, set_language
 from tui.core.userfiles import shown_path
@@ -67,7 +74,7 @@ class _Report:
             self._certificate(result.certificate)
 
     def _certificate(self, error: CertificateError) -> None:
-        from tui.core.trust import (
+        from tui.core.net.trust import (
             CertificateChanged,
             CertificateNeedsDecision,
             describe_for_terminal,
@@ -207,7 +214,7 @@ def run(args: argparse.Namespace, out: TextIO | None = None) -> int:
 
 def _run(args: argparse.Namespace, report: _Report) -> int:
     from tui.config import default_config_path, load_config, trust_path
-    from tui.core.trust import TrustStore
+    from tui.core.net.trust import TrustStore
 
     config_path = getattr(args, "config", None) or default_config_path()
     report.config_path = str(config_path)

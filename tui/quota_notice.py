@@ -12,10 +12,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
-from tui.core.cache import Cache
-from tui.core.formatting import size_short
 from tui.core.i18n import _
-from tui.core.sanitize import clean_line
+from tui.core.mail.formatting import size_short
+from tui.core.mail.sanitize import clean_line
+from tui.core.store.cache import Cache
 
 if TYPE_CHECKING:
     from textual.app import App

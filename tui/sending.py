@@ -1,4 +1,4 @@
-"""Sending the outbox from the App: the asyncio worker around tui/core/smtp.py, the
+"""Sending the outbox from the App: the asyncio worker around tui/core/net/smtp.py, the
 outbox count in the status bar, and what the user is told afterwards.
 
 A part of CourrielApp, built on AccountEvents (`_mailbox()`, `_ask_certificate()`, the
@@ -12,8 +12,8 @@ from typing import TYPE_CHECKING
 from textual import work
 
 from tui.account_events import AccountEvents
-from tui.core.cache import Cache
 from tui.core.i18n import _, ngettext
+from tui.core.store.cache import Cache
 
 if TYPE_CHECKING:
     from tui.screens.compose import ComposeScreen
@@ -24,7 +24,7 @@ class Sending(AccountEvents):
     """A part of CourrielApp: sending, beside the account's events it reacts to."""
 
     def on_compose_screen_save_to_server(self, message: ComposeScreen.SaveToServer) -> None:
-        from tui.core import outbox  # the email package: not before the first frame
+        from tui.core.store import outbox  # the email package: not before the first frame
 
         worker = self.session.worker if self.session is not None else None
         if self.account.demo:
@@ -32,17 +32,17 @@ class Sending(AccountEvents):
         elif worker is None:
             self.notify(outbox.offline_not_saved(), severity="warning", timeout=10)
         else:
-            from tui.core import worker as w
+            from tui.core.account import worker as w
 
             worker.submit(w.SaveDraft(message.draft_id, message.raw))
 
     @work(group="send-direct", exit_on_error=False)
     async def on_compose_screen_send_direct(self, message: ComposeScreen.SendDirect) -> None:
         """The disk could not hold the outbox: send this one message straight away, once
-        (tui.core.smtp.send_now); the compose screen closes only if it left."""
+        (tui.core.net.smtp.send_now); the compose screen closes only if it left."""
         from tui.core.errors import MailError
-        from tui.core.smtp import send_now
-        from tui.core.trust import CertificateChanged, CertificateNeedsDecision
+        from tui.core.net.smtp import send_now
+        from tui.core.net.trust import CertificateChanged, CertificateNeedsDecision
 
         screen = message.compose_screen
         if self.session is None or self._password is None:
@@ -67,7 +67,7 @@ class Sending(AccountEvents):
             self._refresh_outbox()
 
     def outbox_count(self) -> int:
-        from tui.core import outbox  # the email package: not before the first frame
+        from tui.core.store import outbox  # the email package: not before the first frame
 
         return len(outbox.pending(self.account.cache))
 
@@ -82,7 +82,7 @@ class Sending(AccountEvents):
 
         Not exclusive: a new send must never cancel one under way, which could cut it
         after the server accepted DATA (and send it again). Two at once are safe: each
-        row is claimed in the store by one attempt only (tui/core/claims.py)."""
+        row is claimed in the store by one attempt only (tui/core/store/claims.py)."""
         self._refresh_outbox()
         if self.account.demo or self.session is None:
             return  # the compose screen already said the demo keeps it in the outbox
@@ -91,10 +91,10 @@ class Sending(AccountEvents):
                 _("Hors ligne : le message partira à la prochaine connexion."), markup=False
             )
             return
-        from tui.core import outbox
-        from tui.core import worker as w
-        from tui.core.smtp import send_pending
-        from tui.core.trust import CertificateChanged, CertificateNeedsDecision
+        from tui.core.account import worker as w
+        from tui.core.net.smtp import send_pending
+        from tui.core.net.trust import CertificateChanged, CertificateNeedsDecision
+        from tui.core.store import outbox
 
         session = self.session
         # A connection of the send's own: an account switch or a rebuilt cache closes the

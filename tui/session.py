@@ -16,15 +16,15 @@ from typing import TYPE_CHECKING
 
 from tui.account import Account
 from tui.config import Config, cache_dir, data_dir, trust_path
-from tui.core import contract
-from tui.core.cache import Cache
+from tui.core.account import contract
+from tui.core.store.cache import Cache
 
 if TYPE_CHECKING:
     # Imported when the account connects, not before the first frame: imapclient and
     # cryptography cost ~110 ms of start-up (bench/README.md).
-    from tui.core import worker as w
-    from tui.core.idle import IdleWatcher
-    from tui.core.trust import TrustStore
+    from tui.core.account import worker as w
+    from tui.core.net.idle import IdleWatcher
+    from tui.core.net.trust import TrustStore
 
 
 _PLAIN_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._+@-]{0,99}")
@@ -34,7 +34,7 @@ def cache_path(config: Config) -> Path:
     """The account's cache file, named after what the user typed only when that is a
     plain short name: a 5 MB username or one with « / » gets a hashed name instead
     (issue #18). A file an earlier courriel named after any other username is kept:
-    it may hold that user's outbox until it is opened once (tui/core/durable.py)."""
+    it may hold that user's outbox until it is opened once (tui/core/store/durable.py)."""
     account = config.account
     username, host = str(account["username"] or "compte"), str(account["imap_host"])
     legacy = f"{username}@{host}.sqlite3"
@@ -58,7 +58,7 @@ def _usable_legacy(name: str) -> bool:
 
 def local_store_path(config: Config) -> Path:
     """The account's outbox, drafts and pending operations: in the data directory, which
-    no cleaning tool empties, under the same name as its cache (tui/core/durable.py)."""
+    no cleaning tool empties, under the same name as its cache (tui/core/store/durable.py)."""
     return data_dir() / cache_path(config).name
 
 
@@ -91,7 +91,7 @@ class AccountSession:
     @property
     def trust(self) -> TrustStore:
         if self._trust is None:
-            from tui.core.trust import TrustStore
+            from tui.core.net.trust import TrustStore
 
             self._trust = TrustStore(trust_path())
         return self._trust
@@ -101,7 +101,7 @@ class AccountSession:
         return bool(self.config.account["username"])
 
     def start(self, password: str) -> None:
-        from tui.core import worker as w
+        from tui.core.account import worker as w
 
         account = self.config.account
         self.worker = w.AccountWorker(
@@ -133,9 +133,9 @@ class AccountSession:
             return
         if self.idle is not None and self.idle.alive:
             return
-        from tui.core import worker as w
-        from tui.core.idle import IdleWatcher
-        from tui.core.imap import ImapConnection
+        from tui.core.account import worker as w
+        from tui.core.net.idle import IdleWatcher
+        from tui.core.net.imap import ImapConnection
 
         worker = self.worker
         account = self.config.account
@@ -164,7 +164,7 @@ class AccountSession:
         worker = self.worker
         if worker is None:
             return
-        from tui.core import worker as w
+        from tui.core.account import worker as w
 
         self._later = threading.Timer(UNDO_SECONDS, lambda: worker.submit(w.Replay()))
         self._later.daemon = True

@@ -12,12 +12,12 @@ import sys
 from pathlib import Path
 from typing import TextIO
 
-from tui.core.attachments import save_all
 from tui.core.errors import MailError
-from tui.core.formatting import shown_date, size_short
 from tui.core.i18n import _
-from tui.core.mime import RenderedMessage, parse_message
-from tui.core.sanitize import clean_line
+from tui.core.mail.attachments import save_all
+from tui.core.mail.formatting import shown_date, size_short
+from tui.core.mail.mime import RenderedMessage, parse_message
+from tui.core.mail.sanitize import clean_line
 from tui.core.userfiles import MiB, UserFileError, read_limited
 
 EXIT_OK = 0

@@ -10,7 +10,7 @@ from pathlib import Path
 from textual.theme import Theme
 
 from tui.core.i18n import _
-from tui.core.sanitize import clean_line
+from tui.core.mail.sanitize import clean_line
 from tui.core.userfiles import UserFileError, read_limited, shown_path
 
 DEFAULT_THEME = "courriel-sombre"

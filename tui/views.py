@@ -13,7 +13,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from tui.core.sorting import SORT_KEYS, Sort
+from tui.core.store.sorting import SORT_KEYS, Sort
 from tui.core.userfiles import MiB, UserFileError, read_limited, write_private
 
 

@@ -1,5 +1,5 @@
 """Protocol and data layer. Never imports textual or rich (tests/test_layers.py enforces it)."""
 
-from tui.core import imapversion
+from tui.core.net import imapversion
 
 imapversion.install()  # before any module here imports imapclient (see imapversion)

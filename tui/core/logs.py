@@ -16,7 +16,7 @@ from pathlib import Path
 
 from tui.core.errors import MailError
 from tui.core.i18n import _
-from tui.core.sanitize import clean_line
+from tui.core.mail.sanitize import clean_line
 
 LOGGER_NAME = "courriel"
 _MAX_BYTES = 1024 * 1024

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from tui.core.errors import MailError
 from tui.core.i18n import _
-from tui.core.sanitize import clean_line
+from tui.core.mail.sanitize import clean_line
 
 MiB = 1024 * 1024
 
@@ -102,7 +102,7 @@ def _unreadable(where: str, error: OSError) -> UserFileError:
 
 
 def _too_big(where: str, limit: int) -> str:
-    from tui.core.formatting import size_short
+    from tui.core.mail.formatting import size_short
 
     return _("{path} est trop gros : courriel en lit au plus {limit}.").format(
         path=where, limit=size_short(limit)

@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass
 
 from tui.core.i18n import _
-from tui.core.patterns import strip_accents
+from tui.core.mail.patterns import strip_accents
 from tui.presets import DIJON
 
 # prenom.nom, jdupont, jdupont2, jean-pierre.dupont: ASCII lower case, digits, dots and

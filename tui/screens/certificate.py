@@ -19,7 +19,13 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Static
 
 from tui.core.i18n import _
-from tui.core.trust import CertificateInfo, Pin, change_explanation, french_date, french_date_text
+from tui.core.net.trust import (
+    CertificateInfo,
+    Pin,
+    change_explanation,
+    french_date,
+    french_date_text,
+)
 from tui.widgets.prose import Prose
 
 

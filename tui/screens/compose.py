@@ -28,9 +28,10 @@ from textual.suggester import Suggester
 from textual.widgets import Input, Label, OptionList, Static, TextArea
 from textual.widgets.option_list import Option
 
-from tui.core import durable, logs, outbox
-from tui.core.cache import Cache
-from tui.core.compose import (
+from tui.core import logs
+from tui.core.errors import MailError
+from tui.core.i18n import _
+from tui.core.mail.compose import (
     AddressError,
     ComposeError,
     Draft,
@@ -43,11 +44,11 @@ from tui.core.compose import (
     size_warning,
     to_bytes,
 )
-from tui.core.errors import MailError
-from tui.core.formatting import size_short
-from tui.core.i18n import _
-from tui.core.mime import Attachment
-from tui.core.sanitize import clean_line, clean_text
+from tui.core.mail.formatting import size_short
+from tui.core.mail.mime import Attachment
+from tui.core.mail.sanitize import clean_line, clean_text
+from tui.core.store import durable, outbox
+from tui.core.store.cache import Cache
 from tui.screens.choice import Choice
 from tui.widgets.footer import Footer
 

@@ -11,11 +11,11 @@ from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import DataTable, Static
 
-from tui.core.cache import Cache
-from tui.core.compose import Draft
 from tui.core.i18n import _
-from tui.core.outbox import delete_draft, load_drafts
-from tui.core.sanitize import clean_line
+from tui.core.mail.compose import Draft
+from tui.core.mail.sanitize import clean_line
+from tui.core.store.cache import Cache
+from tui.core.store.outbox import delete_draft, load_drafts
 from tui.screens.choice import Choice
 from tui.widgets.footer import Footer
 

@@ -1,7 +1,7 @@
 """Creating, renaming and deleting folders from the mailbox (#19).
 
 The folder pane's keys (`n`, `R`, Suppr) act on the highlighted folder; the palette's
-commands on the folder shown. The server does the work (tui.core.folders); the pane
+commands on the folder shown. The server does the work (tui.core.account.folders); the pane
 follows when the worker has read the folder list again.
 """
 
@@ -12,11 +12,16 @@ from typing import TYPE_CHECKING
 from textual.binding import Binding
 from textual.screen import Screen
 
-from tui.core.cache import FolderRow
-from tui.core.contract import Command, CreateFolder, DeleteFolder, RenameFolder
-from tui.core.folder_names import account_delimiter, name_problem, personal_prefix, protected
-from tui.core.formatting import figure
+from tui.core.account.contract import Command, CreateFolder, DeleteFolder, RenameFolder
+from tui.core.account.folder_names import (
+    account_delimiter,
+    name_problem,
+    personal_prefix,
+    protected,
+)
 from tui.core.i18n import _, ngettext
+from tui.core.mail.formatting import figure
+from tui.core.store.cache import FolderRow
 from tui.widgets.folder_list import FolderList
 
 if TYPE_CHECKING:

@@ -2,7 +2,7 @@
 
 The name is checked as it is typed (empty, taken, a character the server cannot list
 back) so that the server is only asked for a name it can take; what the server still
-refuses comes back with its reason (tui.core.folders).
+refuses comes back with its reason (tui.core.account.folders).
 """
 
 from __future__ import annotations

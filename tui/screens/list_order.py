@@ -7,10 +7,10 @@ import contextlib
 
 from textual.binding import Binding
 
-from tui.core.contract import Command, DeleteFolder, RenameFolder
-from tui.core.folder_names import account_delimiter
+from tui.core.account.contract import Command, DeleteFolder, RenameFolder
+from tui.core.account.folder_names import account_delimiter
 from tui.core.i18n import _
-from tui.core.sorting import Sort
+from tui.core.store.sorting import Sort
 from tui.screens.message_actions import MessageActions
 from tui.views import load_sorts, save_sorts, views_path
 from tui.widgets.message_list import RowSource

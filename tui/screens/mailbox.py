@@ -24,8 +24,8 @@ from textual.widgets import Input
 
 from tui.boundary import contained, while_shown
 from tui.core.errors import MailError
-from tui.core.formatting import figure, size_short
 from tui.core.i18n import _, ngettext, pgettext
+from tui.core.mail.formatting import figure, size_short
 from tui.screens.folder_actions import FolderPane
 from tui.screens.rule_actions import RuleActions
 from tui.widgets.folder_list import FolderList
@@ -39,8 +39,8 @@ from tui.widgets.thread_source import ThreadedSource
 
 if TYPE_CHECKING:
     from tui.account import Account
-    from tui.core.cache import Summary
-    from tui.core.compose import Draft, Identity
+    from tui.core.mail.compose import Draft, Identity
+    from tui.core.mail.summary import Summary
 
 # From WIDE columns the list and the reader are both in view, the reader wide enough
 # for a 72-column line of mail (issue #17): side by side, or, when there are STACK_ROWS
@@ -567,7 +567,7 @@ class MailboxScreen(RuleActions):
     def _identity(self) -> Identity:
         # Composing (and the email package it needs) is loaded on the first use, not
         # before the mailbox's first frame.
-        from tui.core.compose import Identity
+        from tui.core.mail.compose import Identity
 
         return Identity.from_account(self.account.config.account)
 
@@ -585,13 +585,13 @@ class MailboxScreen(RuleActions):
         return (*selected, raw)
 
     def action_compose(self) -> None:
-        from tui.core.compose import new_draft
+        from tui.core.mail.compose import new_draft
 
         self._write(new_draft(self._identity()))
 
     def _reply(self, *, reply_all: bool) -> None:
         if original := self._original():
-            from tui.core.compose import reply_draft
+            from tui.core.mail.compose import reply_draft
 
             folder, uid, raw = original
             draft = reply_draft(self._identity(), raw, reply_all=reply_all, folder=folder, uid=uid)
@@ -605,14 +605,14 @@ class MailboxScreen(RuleActions):
 
     def action_forward(self) -> None:
         if original := self._original():
-            from tui.core.compose import forward_draft
+            from tui.core.mail.compose import forward_draft
 
             folder, uid, raw = original
             draft = forward_draft(self._identity(), raw, folder=folder, uid=uid)
             self._write(draft, original_raw=raw)
 
     def action_outbox(self) -> None:
-        from tui.core.outbox import load_drafts
+        from tui.core.store.outbox import load_drafts
         from tui.screens.outbox import OutboxChoice, OutboxScreen
 
         def chosen(choice: OutboxChoice | None) -> None:
@@ -627,7 +627,7 @@ class MailboxScreen(RuleActions):
         self.app.push_screen(OutboxScreen(self.account.cache), chosen)
 
     def action_drafts(self) -> None:
-        from tui.core.outbox import load_drafts
+        from tui.core.store.outbox import load_drafts
         from tui.screens.drafts import DraftsScreen
 
         def chosen(draft_id: int | None) -> None:
@@ -644,7 +644,7 @@ class MailboxScreen(RuleActions):
         self.app.push_screen(DraftsScreen(self.account.cache), chosen)
 
     def action_save_attachment(self) -> None:
-        from tui.core.attachments import save_all
+        from tui.core.mail.attachments import save_all
         from tui.screens.save_attachments import SaveAttachments
 
         selected = self._selected()

@@ -13,7 +13,7 @@ from textual.content import Content
 from textual.widgets import Button, Input, Static
 
 from tui.core.i18n import _
-from tui.core.patterns import Pattern, parse_age, parse_size
+from tui.core.mail.patterns import Pattern, parse_age, parse_size
 from tui.screens.dialog import Dialog
 
 MAX_TEXT = 200  # characters of a sender or subject to look for

@@ -17,9 +17,9 @@ from textual import on
 from textual.binding import Binding
 
 from tui.core.errors import MailError
-from tui.core.formatting import figure
 from tui.core.i18n import _, ngettext
-from tui.core.patterns import Pattern, matches
+from tui.core.mail.formatting import figure
+from tui.core.mail.patterns import Pattern, matches
 from tui.screens.folder_actions import FolderActions
 from tui.undo import UNDO_MAX_MESSAGES
 from tui.widgets.folder_list import FolderList

@@ -19,11 +19,11 @@ from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import DataTable, Static
 
-from tui.core import outbox
-from tui.core.cache import Cache, OutboxRow
-from tui.core.formatting import list_date
 from tui.core.i18n import _, ngettext
-from tui.core.sanitize import clean_line
+from tui.core.mail.formatting import list_date
+from tui.core.mail.sanitize import clean_line
+from tui.core.store import outbox
+from tui.core.store.cache import Cache, OutboxRow
 from tui.screens.choice import Choice
 from tui.widgets.footer import Footer
 from tui.widgets.prose import Prose

@@ -7,12 +7,13 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from tui.core import sieve
-from tui.core.cache import Cache
 from tui.core.errors import ConfigError
-from tui.core.formatting import figure
 from tui.core.i18n import _, ngettext
-from tui.core.rules import plan_folder, resolve
+from tui.core.mail import sieve
+from tui.core.mail.formatting import figure
+from tui.core.mail.rules import resolve
+from tui.core.store.cache import Cache
+from tui.core.store.rule_runs import plan_folder
 from tui.screens.list_order import ListOrder
 from tui.views import rules_on_server, views_path
 from tui.widgets.folder_list import FolderList

@@ -19,10 +19,10 @@ from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Button, Static
 
-from tui.core.formatting import figure
 from tui.core.i18n import _, ngettext
-from tui.core.rules import Plan, Rule
-from tui.core.sanitize import clean_line
+from tui.core.mail.formatting import figure
+from tui.core.mail.rules import Plan, Rule
+from tui.core.mail.sanitize import clean_line
 from tui.core.userfiles import shown_path
 
 

@@ -1,7 +1,7 @@
 """Save a message's attachments: the user picks the folder (default: Downloads).
 
 Files land only inside that folder, under sanitised names, and an existing file is
-never overwritten: a taken name gets « (1) », « (2) »… (tui.core.attachments).
+never overwritten: a taken name gets « (1) », « (2) »… (tui.core.mail.attachments).
 """
 
 from __future__ import annotations
@@ -15,10 +15,10 @@ from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Input, Static
 
-from tui.core.attachments import default_folder
-from tui.core.formatting import size_short
 from tui.core.i18n import _
-from tui.core.mime import Attachment
+from tui.core.mail.attachments import default_folder
+from tui.core.mail.formatting import size_short
+from tui.core.mail.mime import Attachment
 
 
 def _line(attachment: Attachment) -> Content:

@@ -27,11 +27,12 @@ from textual.widgets import Button, Collapsible, Input, Label, Select, Static
 from textual.worker import get_current_worker
 
 from tui.config import save_config
-from tui.core import checkup, secrets
-from tui.core.diagnose import Diagnosis
+from tui.core import secrets
+from tui.core.diagnose import checkup
+from tui.core.diagnose.diagnose import Diagnosis
 from tui.core.errors import CertificateError, MailError
 from tui.core.i18n import N_, _
-from tui.core.trust import CertificateChanged, TrustStore
+from tui.core.net.trust import CertificateChanged, TrustStore
 from tui.core.userfiles import file_reason
 from tui.core.username import USERNAME_RE, normalise_username
 from tui.presets import DIJON

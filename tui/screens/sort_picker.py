@@ -11,7 +11,7 @@ from textual.widgets import Label, OptionList
 from textual.widgets.option_list import Option
 
 from tui.core.i18n import _
-from tui.core.sorting import Sort
+from tui.core.store.sorting import Sort
 
 
 def sort_choices() -> list[tuple[Sort, str]]:

@@ -11,9 +11,9 @@ from textual.message import Message
 from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 
-from tui.core.folder_names import personal_prefix
+from tui.core.account.folder_names import personal_prefix
 from tui.core.i18n import _
-from tui.core.sanitize import clean_line
+from tui.core.mail.sanitize import clean_line
 
 SPECIAL_ORDER = ("inbox", "drafts", "sent", "archive", "junk", "trash")
 
@@ -31,7 +31,7 @@ def special_names() -> dict[str, str]:
 
 
 class FolderLike(Protocol):
-    """What the pane needs of a folder (tui.core.cache.FolderRow has it), read only."""
+    """What the pane needs of a folder (tui.core.store.cache.FolderRow has it), read only."""
 
     @property
     def name(self) -> str: ...

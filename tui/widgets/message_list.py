@@ -26,10 +26,10 @@ from textual.reactive import reactive
 from textual.strip import Strip
 
 from tui.boundary import report
-from tui.core.formatting import list_date, size_short
 from tui.core.i18n import _
-from tui.core.sanitize import clean_line
-from tui.core.subjects import base_subject
+from tui.core.mail.formatting import list_date, size_short
+from tui.core.mail.sanitize import clean_line
+from tui.core.mail.subjects import base_subject
 from tui.widgets.lines import LinesView
 
 T = TypeVar("T")
@@ -44,7 +44,7 @@ FOLDER_LABEL_CELLS = 16  # a search result's folder, before its subject
 
 
 class Row(Protocol):
-    """What the list needs of a message summary (tui.core.cache.Summary has it), read
+    """What the list needs of a message summary (tui.core.mail.summary.Summary has it), read
     only: a frozen dataclass fits."""
 
     @property

@@ -1,7 +1,7 @@
 """The reader pane: header block, warnings, body and attachment list.
 
 Everything shown here comes from a message and is hostile: it arrives sanitised from
-tui.core.mime and is handed to widgets as `Content`, never as markup.
+tui.core.mail.mime and is handed to widgets as `Content`, never as markup.
 
 One widget drawing its own lines (Textual's Line API, like the message list) rather
 than five Statics in a scrolling container (#21): over SSH, opening a message at 80x24

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
-from tui.core.cache import Cache, Summary
-from tui.core.sanitize import clean_line
+from tui.core.mail.sanitize import clean_line
+from tui.core.mail.summary import Summary
+from tui.core.store.cache import Cache
 
 
 class ResultsSource:

@@ -1,7 +1,7 @@
 """A folder in another order than the newest first (size, sender, subject, oldest
 first), as a row source, so the same virtual list shows it (#19).
 
-The order (tui.core.sorting) is computed once per folder and kept as a compact array
+The order (tui.core.store.sorting) is computed once per folder and kept as a compact array
 of uids; it is computed again only when messages come or go (the cache's thread
 signature, as tui.widgets.thread_source does). Pages are slices read by uid.
 """
@@ -10,8 +10,9 @@ from __future__ import annotations
 
 from array import array
 
-from tui.core.cache import Cache, Summary
-from tui.core.sorting import Sort, sorted_uids
+from tui.core.mail.summary import Summary
+from tui.core.store.cache import Cache
+from tui.core.store.sorting import Sort, sorted_uids
 
 
 class SortedSource:

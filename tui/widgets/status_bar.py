@@ -8,8 +8,8 @@ from textual.content import Content
 from textual.reactive import reactive
 from textual.widget import Widget
 
-from tui.core.formatting import figure, size_short
 from tui.core.i18n import _, ngettext
+from tui.core.mail.formatting import figure, size_short
 from tui.quota_notice import QUOTA_ERROR, QUOTA_WARNING, quota_level, quota_percent
 
 FOLDER_RANK = 3  # below a connection problem, above the sync times

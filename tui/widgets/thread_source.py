@@ -1,6 +1,6 @@
 """A folder in threaded order, as a row source, so the same virtual list shows it.
 
-The order (uids and depths, tui.core.threads) is computed once per folder and again
+The order (uids and depths, tui.core.mail.threads) is computed once per folder and again
 only when messages come or go: `count`, which the list calls whenever it (re)reads the
 folder, compares the cache's thread signature first, so a flag change costs one index
 scan, not a re-threading. Pages are slices of the order read by uid.
@@ -8,8 +8,9 @@ scan, not a re-threading. Pages are slices of the order read by uid.
 
 from __future__ import annotations
 
-from tui.core.cache import Cache, Summary
-from tui.core.threads import ThreadOrder, thread_order
+from tui.core.mail.summary import Summary
+from tui.core.mail.threads import ThreadOrder, thread_order
+from tui.core.store.cache import Cache
 
 
 class ThreadedSource:
