@@ -21,7 +21,8 @@ from pathlib import Path
 
 from tests.conftest import bed_root, start_bed
 from tests.mail_helpers import BedTrust, raw_client
-from tui.core.account.worker import AccountWorker, Event, Stopped, SyncDone
+from tui.core.account.contract import Event, Stopped, SyncDone
+from tui.core.account.worker import AccountWorker
 from tui.core.store.cache import Cache
 
 

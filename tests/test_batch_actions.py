@@ -21,8 +21,7 @@ from tests.test_worker import Events, make_worker
 from tui import undo
 from tui.account import Account
 from tui.config import Config, defaults
-from tui.core.account.contract import ActionsSent
-from tui.core.account.worker import Connected, Stopped, SyncDone
+from tui.core.account.contract import ActionsSent, Connected, Stopped, SyncDone
 from tui.core.store import actions
 from tui.core.store.cache import Cache
 

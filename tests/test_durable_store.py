@@ -280,7 +280,7 @@ def test_the_worker_says_when_its_files_cannot_be_opened(
     """Review: an exception in the worker's Cache.open killed the thread silently, with a
     traceback printed where Textual draws."""
     from tests.test_worker import Events
-    from tui.core.account.worker import Notice, Stopped
+    from tui.core.account.contract import Notice, Stopped
 
     blocker = tmp_path / "not-a-folder"
     blocker.write_text("")

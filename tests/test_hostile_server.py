@@ -25,15 +25,8 @@ from tests.bed.hostile_imap_server import MODES
 from tests.conftest import Bed
 from tests.test_worker import Events
 from tui.config import save_config
-from tui.core.account.worker import (
-    POISON_ATTEMPTS,
-    AccountWorker,
-    BackfillDone,
-    FoldersChanged,
-    Notice,
-    Progress,
-    ServerFault,
-)
+from tui.core.account.contract import BackfillDone, FoldersChanged, Notice, Progress, ServerFault
+from tui.core.account.worker import POISON_ATTEMPTS, AccountWorker
 from tui.core.diagnose.checkup import Target, check_all
 from tui.core.net.imap import MAX_FOLDERS, ImapConnection, ServerTooSlow
 from tui.core.net.trust import TrustStore

@@ -11,7 +11,7 @@ import pytest
 from tests.conftest import Bed
 from tests.mail_helpers import BedTrust, message, seed
 from tests.test_worker import Events, make_worker
-from tui.core.account.worker import Connected, FolderSynced, SyncDone, SyncFolder
+from tui.core.account.contract import Connected, FolderSynced, SyncDone, SyncFolder
 from tui.core.net.idle import IdleWatcher
 from tui.core.net.imap import ImapConnection
 

@@ -90,7 +90,7 @@ async def test_quit_returns_at_once_against_a_server_that_never_speaks_tls(
 def test_an_old_accounts_events_reach_no_one_after_it_stops(
     silent_server: int, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from tui.core.account.worker import Notice
+    from tui.core.account.contract import Notice
 
     app = app_on(silent_server, tmp_path, monkeypatch)
     session = app.session

@@ -15,7 +15,7 @@ from tests.mail_helpers import raw_client, seed, server_snapshot
 from tests.test_cache import make
 from tests.test_worker import Events, make_worker
 from tui.config import load_config
-from tui.core.account.worker import CacheChanged, Notice, Stopped, SyncDone, SyncFolder
+from tui.core.account.contract import CacheChanged, Notice, Stopped, SyncDone, SyncFolder
 from tui.core.errors import ConfigError
 from tui.core.mail.rules import Rule, RuleError, parse_rules, plan
 from tui.core.store.cache import Cache
@@ -264,7 +264,7 @@ def test_rules_are_plain_text_never_markup() -> None:
 @pytest.mark.server
 def test_a_message_the_user_takes_back_to_the_inbox_stays_there(bed: Bed, tmp_path: Path) -> None:
     """Review: moved back into INBOX it had a new uid, and the rule filed it again."""
-    from tui.core.account.worker import Move
+    from tui.core.account.contract import Move
 
     user = bed.new_user()
     seed(bed, user, 2)

@@ -244,7 +244,7 @@ def test_the_worker_settles_an_interrupted_send_when_it_starts(tmp_path: Path) -
     """Offline too: a row a crash left in DATA is « envoi incertain » at once, and said."""
     from tests.test_durable_store import offline_worker
     from tests.test_worker import Events
-    from tui.core.account.worker import Notice
+    from tui.core.account.contract import Notice
 
     cache, outbox_id = queued_row(tmp_path)
     host = claims.owner_id().split(":", 1)[0]

@@ -13,7 +13,7 @@ from tests.conftest import Bed
 from tests.mail_helpers import raw_client
 from tests.test_smtp import account, identity, trust
 from tests.test_worker import Events, make_worker
-from tui.core.account.worker import CacheChanged, Connected, FileSent, Offline, Stopped
+from tui.core.account.contract import CacheChanged, Connected, FileSent, Offline, Stopped
 from tui.core.i18n import set_language
 from tui.core.mail.compose import Draft, build_message, to_bytes
 from tui.core.net.smtp import send_pending

@@ -13,8 +13,7 @@ from tests.bed.dovecot import User, free_port
 from tests.conftest import Bed
 from tests.mail_helpers import BedTrust, raw_client
 from tests.test_worker import Events, make_worker
-from tui.core.account.worker import (
-    AccountWorker,
+from tui.core.account.contract import (
     CacheChanged,
     CommandFailed,
     DraftSaved,
@@ -25,6 +24,7 @@ from tui.core.account.worker import (
     SyncDone,
     SyncFolder,
 )
+from tui.core.account.worker import AccountWorker
 from tui.core.i18n import set_language
 from tui.core.mail.compose import Draft, Identity, build_message, to_bytes
 from tui.core.store import outbox

@@ -15,8 +15,13 @@ from tests.bed.dovecot import pigeonhole_installed
 from tests.conftest import Bed
 from tests.mail_helpers import BedTrust, raw_client, server_snapshot
 from tests.test_worker import Events, make_worker
-from tui.core.account.contract import CommandFailed, InstallRules, RemoveRules, RulesOnServer
-from tui.core.account.worker import Stopped
+from tui.core.account.contract import (
+    CommandFailed,
+    InstallRules,
+    RemoveRules,
+    RulesOnServer,
+    Stopped,
+)
 from tui.core.errors import AuthError, MailError
 from tui.core.mail.rules import parse_rules, resolve
 from tui.core.mail.sieve import SCRIPT_NAME, quoted, script

@@ -19,7 +19,7 @@ from tests.mail_helpers import seed, server_snapshot
 from tests.test_worker import Events, make_worker
 from tui.account import Account
 from tui.config import Config, defaults
-from tui.core.account.worker import Connected, Stopped, SyncDone
+from tui.core.account.contract import Connected, Stopped, SyncDone
 from tui.core.store import actions
 from tui.core.store.cache import Cache
 

@@ -14,8 +14,7 @@ import pytest
 from tests.bed.dovecot import User
 from tests.conftest import Bed
 from tests.mail_helpers import BedTrust, raw_client, seed, server_snapshot, snapshot
-from tui.core.account.worker import (
-    AccountWorker,
+from tui.core.account.contract import (
     AuthFailed,
     BackfillDone,
     BodyReady,
@@ -38,6 +37,7 @@ from tui.core.account.worker import (
     SyncDone,
     Syncing,
 )
+from tui.core.account.worker import AccountWorker
 from tui.core.net.trust import CertificateChanged, CertificateInfo, Pin, TrustStore
 from tui.core.store.cache import Cache
 

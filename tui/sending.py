@@ -24,6 +24,7 @@ class Sending(AccountEvents):
     """A part of CourrielApp: sending, beside the account's events it reacts to."""
 
     def on_compose_screen_save_to_server(self, message: ComposeScreen.SaveToServer) -> None:
+        from tui.core.account import contract
         from tui.core.store import outbox  # the email package: not before the first frame
 
         worker = self.session.worker if self.session is not None else None
@@ -32,9 +33,7 @@ class Sending(AccountEvents):
         elif worker is None:
             self.notify(outbox.offline_not_saved(), severity="warning", timeout=10)
         else:
-            from tui.core.account import worker as w
-
-            worker.submit(w.SaveDraft(message.draft_id, message.raw))
+            worker.submit(contract.SaveDraft(message.draft_id, message.raw))
 
     @work(group="send-direct", exit_on_error=False)
     async def on_compose_screen_send_direct(self, message: ComposeScreen.SendDirect) -> None:
@@ -91,7 +90,7 @@ class Sending(AccountEvents):
                 _("Hors ligne : le message partira à la prochaine connexion."), markup=False
             )
             return
-        from tui.core.account import worker as w
+        from tui.core.account import contract
         from tui.core.net.smtp import send_pending
         from tui.core.net.trust import CertificateChanged, CertificateNeedsDecision
         from tui.core.store import outbox
@@ -113,7 +112,7 @@ class Sending(AccountEvents):
             return  # the account changed meanwhile: what it says is not for this one
         if report.sent and session.worker is not None:
             # The copies wait in the outbox; the worker files them now or once connected.
-            session.worker.submit(w.FileSent())
+            session.worker.submit(contract.FileSent())
         if report.sent:
             sent = len(report.sent)
             text = ngettext("{n} message envoyé.", "{n} messages envoyés.", sent).format(n=sent)

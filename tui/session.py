@@ -74,13 +74,13 @@ class AccountSession:
     def __init__(
         self,
         config: Config,
-        post: Callable[[w.Event], None] | None = None,
+        post: Callable[[contract.Event], None] | None = None,
         trust: TrustStore | None = None,
     ) -> None:
         self.config = config
         # The cache's folder when no account is configured yet (open_account).
         self.scratch: tempfile.TemporaryDirectory[str] | None = None
-        self.post: Callable[[w.Event], None] = post or (lambda event: None)
+        self.post: Callable[[contract.Event], None] = post or (lambda event: None)
         # Kept across a settings change: « Accepter une fois » lasts the whole process.
         self._trust = trust
         self.worker: w.AccountWorker | None = None
@@ -133,7 +133,6 @@ class AccountSession:
             return
         if self.idle is not None and self.idle.alive:
             return
-        from tui.core.account import worker as w
         from tui.core.net.idle import IdleWatcher
         from tui.core.net.imap import ImapConnection
 
@@ -142,7 +141,7 @@ class AccountSession:
         conn = ImapConnection(
             account["imap_host"], account["imap_port"], account["username"], password, self.trust
         )
-        self.idle = IdleWatcher(conn, lambda: worker.submit(w.SyncFolder("INBOX")))
+        self.idle = IdleWatcher(conn, lambda: worker.submit(contract.SyncFolder("INBOX")))
         self.idle.start()
 
     def request(self, command: contract.Command) -> None:
@@ -164,9 +163,8 @@ class AccountSession:
         worker = self.worker
         if worker is None:
             return
-        from tui.core.account import worker as w
 
-        self._later = threading.Timer(UNDO_SECONDS, lambda: worker.submit(w.Replay()))
+        self._later = threading.Timer(UNDO_SECONDS, lambda: worker.submit(contract.Replay()))
         self._later.daemon = True
         self._later.start()
 

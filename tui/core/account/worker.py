@@ -18,9 +18,7 @@ import contextlib
 import queue
 import threading
 import time
-from collections import deque
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
@@ -28,11 +26,9 @@ from tui.core import logs
 from tui.core.account import folders as folder_commands
 from tui.core.account.contract import (
     ActionsSent,
-    Archive,
     AuthFailed,
     BackfillDone,
     BodyReady,
-    CacheChanged,
     CacheRebuilt,
     CertificateDecisionNeeded,
     CertificateRefused,
@@ -40,32 +36,22 @@ from tui.core.account.contract import (
     CommandFailed,
     Conflicts,
     Connected,
-    CreateFolder,
-    Delete,
-    DeleteFolder,
-    DraftSaved,
     Event,
-    Expunge,
     FetchBody,
     FileSent,
     FolderCommand,
     FolderCommandDone,
     FoldersChanged,
-    FolderSynced,
     InstallRules,
-    Move,
     Notice,
     Offline,
     Progress,
     RemoveRules,
-    RenameFolder,
     Replay,
-    RulesOnServer,
     SaveDraft,
     SearchResults,
     SearchServer,
     ServerFault,
-    SetFlags,
     SetRules,
     Stop,
     Stopped,
@@ -74,103 +60,42 @@ from tui.core.account.contract import (
     SyncFolder,
     Syncing,
 )
+from tui.core.account.jobs import WorkerJobs
+from tui.core.account.steps import (
+    BACKOFF_MAX,
+    BACKOFF_START,
+    LOCAL_ACTIONS,
+    BackfillStep,
+    FolderStep,
+    ListStep,
+    PrefetchStep,
+    SyncAllDone,
+    WorkerState,
+    discard,
+    step_key,
+    step_name,
+)
 from tui.core.account.sync import SyncEngine
 from tui.core.errors import AuthError, CertificateError, ConnectionLost, MailError
-from tui.core.i18n import _, ngettext
-from tui.core.mail import rules as sort_rules
-from tui.core.mail.formatting import figure
+from tui.core.i18n import _
 from tui.core.mail.rules import Rule
-from tui.core.mail.sanitize import clean_line
 from tui.core.net.imap import (
-    MAX_FOLDERS,
     ImapConnection,
     ServerMisbehaved,
     ServerTooSlow,
 )
-from tui.core.net.imap import (
-    CommandFailed as ServerRefused,
-)
 from tui.core.net.imapguard import RESPONSE_SECONDS
-from tui.core.net.managesieve import ManageSieve
-from tui.core.net.smtp import file_pending, header_id
 from tui.core.net.trust import CertificateNeedsDecision, TrustStore
-from tui.core.store import claims, outbox, rule_runs
+from tui.core.store import claims, outbox
 from tui.core.store.cache import Cache
 
-__all__ = [
-    "AccountWorker",
-    "Archive",
-    "AuthFailed",
-    "BackfillDone",
-    "BodyReady",
-    "CacheChanged",
-    "CacheRebuilt",
-    "CertificateDecisionNeeded",
-    "CertificateRefused",
-    "Command",
-    "CommandFailed",
-    "Conflicts",
-    "Connected",
-    "CreateFolder",
-    "Delete",
-    "DeleteFolder",
-    "DraftSaved",
-    "Event",
-    "Expunge",
-    "FetchBody",
-    "FileSent",
-    "FolderCommandDone",
-    "FolderSynced",
-    "FoldersChanged",
-    "Move",
-    "Notice",
-    "Offline",
-    "Progress",
-    "RenameFolder",
-    "Replay",
-    "SaveDraft",
-    "SearchResults",
-    "SearchServer",
-    "ServerFault",
-    "SetFlags",
-    "Stop",
-    "Stopped",
-    "SyncAll",
-    "SyncDone",
-    "SyncFolder",
-    "Syncing",
-]
-
-BACKOFF_START = 1.0
-BACKOFF_MAX = 300.0
 # A step the server answers badly this many times in a row is set aside for an hour:
 # retrying the same poison reconnected once a second forever (issue #24).
 POISON_ATTEMPTS = 3
 POISON_HOLD_SECONDS = 3600.0
 
 
-@dataclass
-class _State:
-    connected: bool = False
-    paused: bool = False  # waiting for the user: password or certificate decision
-    offline_since: datetime | None = None
-    backoff: float = BACKOFF_START
-    next_attempt: float = 0.0
-    jobs: deque[Command] = field(default_factory=deque)
-    backfill: list[str] = field(default_factory=list)
-    sync_saw_changes: bool = False  # a folder of the current SyncAll changed
-    replay_at: float | None = None  # time.time() when the next queued action is due
-    prefetch: list[str] = field(default_factory=list)  # folders whose recent bodies come
-    prefetch_skip: set[int] = field(default_factory=set)  # INBOX uids the server refused
-    failures: dict[str, int] = field(default_factory=dict)  # step → failures in a row
-    poisoned: dict[str, float] = field(default_factory=dict)  # step → retry after (monotonic)
-    folders_told: int = 0  # the folder count the user was told was cut
-
-
-_LOCAL = (SetFlags, Move, Delete, Archive, Expunge, Replay)
-
-
-class AccountWorker:
+class AccountWorker(WorkerJobs):
     """The thread that owns one account's IMAP connection and its cache writer."""
 
     def __init__(
@@ -314,7 +239,7 @@ class AccountWorker:
             chunk=self.chunk,
             on_progress=lambda f, c, t: self._emit(Progress(f, c, t)),
         )
-        state = _State()
+        state = WorkerState()
         try:
             self._loop(engine, state)
         finally:
@@ -322,7 +247,7 @@ class AccountWorker:
             cache.close()
             self._emit(Stopped())
 
-    def _loop(self, engine: SyncEngine, state: _State) -> None:
+    def _loop(self, engine: SyncEngine, state: WorkerState) -> None:
         while True:
             if not state.connected and not state.paused and time.monotonic() >= state.next_attempt:
                 self._connect(engine, state)
@@ -331,7 +256,7 @@ class AccountWorker:
                 return
             if request is None:
                 continue
-            key = _step_key(request)
+            key = step_key(request)
             if self._set_aside(state, key, request):
                 continue
             try:
@@ -342,10 +267,10 @@ class AccountWorker:
                 # Fetching ahead is a bonus: any lost connection counts against it (a
                 # body Dovecot cannot read answers BYE, and the account went offline
                 # again and again for it, issue #24 review).
-                ahead = isinstance(request, _PrefetchStep)
+                ahead = isinstance(request, PrefetchStep)
                 given_up = (bad or ahead) and attempts >= POISON_ATTEMPTS
                 if bad:
-                    self._emit(ServerFault(_step_name(request), exc.message, given_up))
+                    self._emit(ServerFault(step_name(request), exc.message, given_up))
                 if given_up:
                     state.poisoned[key] = time.monotonic() + POISON_HOLD_SECONDS
                     self._give_up(state, request, exc)
@@ -353,15 +278,15 @@ class AccountWorker:
                     # Not again on its own: done already, the server may have lost only
                     # its answer. The user sees the list and decides.
                     self._emit(CommandFailed(request, exc))
-                elif not isinstance(request, (*_LOCAL, _PrefetchStep)):
+                elif not isinstance(request, (*LOCAL_ACTIONS, PrefetchStep)):
                     state.jobs.appendleft(request)  # done again after reconnecting
                 self._went_offline(state, exc, attempts)
                 continue
             except (AuthError, CertificateError) as exc:
                 self._blocked(state, exc)
             except MailError as exc:
-                if isinstance(request, _PrefetchStep):  # a bonus: stopped, never a toast
-                    _discard(state.prefetch, request.folder)
+                if isinstance(request, PrefetchStep):  # a bonus: stopped, never a toast
+                    discard(state.prefetch, request.folder)
                 else:
                     self._emit(CommandFailed(request, exc))
             except Exception as exc:  # a bug must not end the account's thread
@@ -374,7 +299,7 @@ class AccountWorker:
             if state.connected:  # the step went through: its count starts again
                 state.failures.pop(key, None)
 
-    def _set_aside(self, state: _State, key: str, request: Command) -> bool:
+    def _set_aside(self, state: WorkerState, key: str, request: Command) -> bool:
         """Skip a step given up on (the same poison, again and again) until its hour is
         over; then it gets one more try."""
         until = state.poisoned.get(key)
@@ -392,22 +317,22 @@ class AccountWorker:
                     ),
                 )
             )
-        elif isinstance(request, _BackfillStep):
-            _discard(state.backfill, request.folder)
-        elif isinstance(request, _PrefetchStep):
-            _discard(state.prefetch, request.folder)
+        elif isinstance(request, BackfillStep):
+            discard(state.backfill, request.folder)
+        elif isinstance(request, PrefetchStep):
+            discard(state.prefetch, request.folder)
         return True
 
-    def _give_up(self, state: _State, request: Command, exc: ConnectionLost) -> None:
+    def _give_up(self, state: WorkerState, request: Command, exc: ConnectionLost) -> None:
         """Not retried: a reader waiting for this body is told; a backfill stops."""
         if isinstance(request, FetchBody):
             self._emit(CommandFailed(request, exc))
-        elif isinstance(request, _BackfillStep):
-            _discard(state.backfill, request.folder)
-        elif isinstance(request, _PrefetchStep):
-            _discard(state.prefetch, request.folder)
+        elif isinstance(request, BackfillStep):
+            discard(state.backfill, request.folder)
+        elif isinstance(request, PrefetchStep):
+            discard(state.prefetch, request.folder)
 
-    def _next(self, state: _State) -> Command | None:
+    def _next(self, state: WorkerState) -> Command | None:
         """User requests first; then internal jobs and backfill only while connected."""
         with contextlib.suppress(queue.Empty):
             return self._queue.get_nowait()
@@ -418,9 +343,9 @@ class AccountWorker:
             if state.jobs:
                 return state.jobs.popleft()
             if state.backfill:
-                return _BackfillStep(state.backfill[0])
+                return BackfillStep(state.backfill[0])
             if state.prefetch:  # after the backfill: the list first, then offline reading
-                return _PrefetchStep(state.prefetch[0])
+                return PrefetchStep(state.prefetch[0])
         # Idle: wait for a request, or for the next reconnection attempt.
         timeout = None
         if not state.connected and not state.paused:
@@ -436,7 +361,7 @@ class AccountWorker:
             return None
         return request
 
-    def _connect(self, engine: SyncEngine, state: _State) -> None:
+    def _connect(self, engine: SyncEngine, state: WorkerState) -> None:
         conn = engine.conn
         conn.set_password(self._password)
         try:
@@ -458,11 +383,11 @@ class AccountWorker:
         except ConnectionLost as exc:
             self._went_offline(state, exc)
             return
-        if self.sync_on_connect and not any(isinstance(j, SyncAll | _ListStep) for j in state.jobs):
+        if self.sync_on_connect and not any(isinstance(j, SyncAll | ListStep) for j in state.jobs):
             state.jobs.append(SyncAll())
         self._file_later(engine, state)
 
-    def _replay(self, engine: SyncEngine, state: _State) -> None:
+    def _replay(self, engine: SyncEngine, state: WorkerState) -> None:
         """Send the actions whose undo window has passed; remember when the next is due."""
 
         def progress(done: int, total: int) -> None:
@@ -481,15 +406,15 @@ class AccountWorker:
         else:
             state.replay_at = None
 
-    def _replay_due(self, state: _State) -> bool:
+    def _replay_due(self, state: WorkerState) -> bool:
         return state.connected and state.replay_at is not None and time.time() >= state.replay_at
 
-    def _file_later(self, engine: SyncEngine, state: _State) -> None:
+    def _file_later(self, engine: SyncEngine, state: WorkerState) -> None:
         """Sent copies still owed (IMAP was down, or the app quit first): file them next."""
         if outbox.unfiled(engine.cache) and not any(isinstance(j, FileSent) for j in state.jobs):
             state.jobs.appendleft(FileSent())
 
-    def _went_offline(self, state: _State, exc: MailError, attempts: int = 1) -> None:
+    def _went_offline(self, state: WorkerState, exc: MailError, attempts: int = 1) -> None:
         """Wait before reconnecting: doubling on failed connections, and doubling too on
         a step that fails again after a good login (the login alone would reset it)."""
         state.connected = False
@@ -502,7 +427,7 @@ class AccountWorker:
         self._wake.clear()
         self._emit(Offline(state.offline_since, exc.detail or exc.message, wait))
 
-    def _blocked(self, state: _State, exc: MailError) -> None:
+    def _blocked(self, state: WorkerState, exc: MailError) -> None:
         state.connected = False
         state.paused = True
         if isinstance(exc, AuthError):
@@ -512,7 +437,7 @@ class AccountWorker:
         elif isinstance(exc, CertificateError):
             self._emit(CertificateRefused(exc))
 
-    def _handle(self, engine: SyncEngine, state: _State, request: Command) -> None:
+    def _handle(self, engine: SyncEngine, state: WorkerState, request: Command) -> None:
         if self._wake.is_set() and not state.connected:
             # sync_now / resume: retry at once, whatever the backoff said.
             self._wake.clear()
@@ -526,7 +451,7 @@ class AccountWorker:
         if isinstance(request, InstallRules | RemoveRules):
             self._rules_on_server(request)  # its own connection, IMAP's state aside
             return
-        if isinstance(request, _LOCAL):
+        if isinstance(request, LOCAL_ACTIONS):
             if not isinstance(request, Replay):
                 self._local(engine, request)
             if state.connected:
@@ -567,13 +492,13 @@ class AccountWorker:
         elif isinstance(request, SyncAll):
             state.sync_saw_changes = False
             inbox_first = engine.cache.folder_state("INBOX").uidvalidity is None
-            steps: list[Command] = [_ListStep(request.thorough, inbox_first)]
+            steps: list[Command] = [ListStep(request.thorough, inbox_first)]
             if inbox_first:
                 # First sync: the page the user waits for before LIST and quota; a step
                 # of its own, so that a poisoned INBOX does not stop the folder list.
-                steps.insert(0, _FolderStep("INBOX", request.thorough, 1, 1))
+                steps.insert(0, FolderStep("INBOX", request.thorough, 1, 1))
             state.jobs.extendleft(reversed(steps))
-        elif isinstance(request, _ListStep):
+        elif isinstance(request, ListStep):
             inbox_first = request.inbox_first
             engine.sync_folders()
             self._tell_folders_cut(engine, state)
@@ -584,260 +509,27 @@ class AccountWorker:
             if inbox_first:
                 folders = [name for name in folders if name.upper() != "INBOX"]
             folder_steps: list[Command] = [
-                _FolderStep(name, request.thorough, index + 1, len(folders))
+                FolderStep(name, request.thorough, index + 1, len(folders))
                 for index, name in enumerate(folders)
             ]
-            folder_steps.append(_SyncAllDone())
+            folder_steps.append(SyncAllDone())
             state.jobs.extendleft(reversed(folder_steps))
-        elif isinstance(request, _FolderStep):
+        elif isinstance(request, FolderStep):
             self._emit(Syncing(request.folder, request.index, request.count))
             self._sync_folder(engine, state, request.folder, request.thorough)
         elif isinstance(request, SyncFolder):
             self._sync_folder(engine, state, request.folder, request.thorough)
-        elif isinstance(request, _SyncAllDone):
+        elif isinstance(request, SyncAllDone):
             if state.sync_saw_changes:  # mail came or went: the quota moved
                 engine.refresh_quota()
             self._emit(SyncDone())
             self._file_later(engine, state)
             if self.prefetch_days and "INBOX" not in state.prefetch:
                 state.prefetch.append("INBOX")
-        elif isinstance(request, _BackfillStep) and not engine.backfill_step(request.folder):
-            _discard(state.backfill, request.folder)
+        elif isinstance(request, BackfillStep) and not engine.backfill_step(request.folder):
+            discard(state.backfill, request.folder)
             self._emit(BackfillDone(request.folder))
-        elif isinstance(request, _PrefetchStep):
+        elif isinstance(request, PrefetchStep):
             days, skip = self.prefetch_days, state.prefetch_skip
             if not engine.prefetch_step(request.folder, days, skip):
-                _discard(state.prefetch, request.folder)
-
-    def _tell_folders_cut(self, engine: SyncEngine, state: _State) -> None:
-        """Once per figure: the server listed more folders than are kept."""
-        announced = engine.conn.folders_announced
-        if announced <= MAX_FOLDERS or announced == state.folders_told:
-            return
-        state.folders_told = announced
-        self._emit(
-            Notice(
-                ngettext(
-                    "Le serveur annonce {n} dossier ; seuls les {kept} premiers sont affichés.",
-                    "Le serveur annonce {n} dossiers ; seuls les {kept} premiers sont affichés.",
-                    announced,
-                ).format(n=figure(announced), kept=figure(MAX_FOLDERS))
-            )
-        )
-
-    def _file_sent(self, engine: SyncEngine) -> None:
-        if not outbox.unfiled(engine.cache):
-            return
-        engine.forget_listed_status()  # appending to Sent changes the server
-        if not engine.cache.folders():  # first start: where Sent is, is not known yet
-            engine.sync_folders()
-            self._emit(FoldersChanged())
-        try:
-            filed = file_pending(engine.conn, engine.cache, engine.cache.special_folder("sent"))
-        except ServerRefused as exc:
-            raise MailError(
-                _(
-                    "Le serveur a refusé de ranger la copie d'un message envoyé dans "
-                    "« Envoyés » ({detail}). Elle reste sur cet ordinateur : nouvel essai "
-                    "à la prochaine synchronisation."
-                ).format(detail=(exc.detail or exc.message)[:200])
-            ) from None
-        for folder in sorted(filed.changed):
-            self._emit(CacheChanged(folder))
-        if filed.no_sent_folder:
-            self._emit(
-                Notice(
-                    _(
-                        "Aucun dossier « Envoyés » sur le serveur : la copie du message "
-                        "envoyé n'a pas été rangée."
-                    )
-                )
-            )
-
-    def _save_draft(self, engine: SyncEngine, state: _State, request: SaveDraft) -> None:
-        cache, conn = engine.cache, engine.conn
-        try:
-            if not cache.folders():
-                engine.sync_folders()
-            folder = cache.special_folder("drafts")
-            if folder is None:
-                raise MailError(
-                    _(
-                        "Aucun dossier « Brouillons » sur le serveur : le brouillon reste "
-                        "enregistré sur cet ordinateur seulement."
-                    )
-                )
-            where = conn.append(folder, request.raw, ["\\Draft", "\\Seen"])
-            if where is None:  # no UIDPLUS: find the copy by its Message-ID
-                validity = conn.select(folder).uidvalidity
-                message_id = header_id(request.raw, "Message-ID")
-                uids = conn.find_message_id(folder, message_id) if message_id else []
-                where = (validity, uids[-1]) if uids else None
-        except ConnectionLost as exc:
-            self._emit(CommandFailed(request, ConnectionLost(outbox.offline_not_saved())))
-            self._went_offline(state, exc)  # not retried later: the user decides
-            return
-        except ServerRefused as exc:
-            raise MailError(
-                _(
-                    "Le serveur a refusé d'enregistrer le brouillon ({detail}) ; il reste "
-                    "enregistré sur cet ordinateur."
-                ).format(detail=(exc.detail or exc.message)[:200])
-            ) from None
-        new = outbox.ServerCopy(folder, *where) if where else None
-        gone = outbox.replace_server_copy(cache, request.draft_id, new)
-        self._emit(DraftSaved(request.draft_id, folder))
-        try:
-            for op_id, copy in gone:  # each expunge is queued: a lost connection delays it
-                with contextlib.suppress(ServerRefused):  # its folder is gone: so is it
-                    if conn.select(copy.folder).uidvalidity == copy.uidvalidity:
-                        conn.expunge([copy.uid])
-                cache.finish_op(op_id)
-            self._sync_folder(engine, state, folder, False)  # the new copy, into the cache
-        except ConnectionLost as exc:
-            self._went_offline(state, exc)
-            return
-        self._emit(CacheChanged(folder))
-
-    def _sync_folder(self, engine: SyncEngine, state: _State, folder: str, thorough: bool) -> None:
-        result = engine.sync_folder(folder, thorough=thorough)
-        if not result.unchanged:
-            state.sync_saw_changes = True
-        self._emit(FolderSynced(result))
-        if folder.upper() == "INBOX" and not result.unchanged:
-            self._sort_new_mail(engine, state, folder)  # without rules: the marker moves on
-        if result.backfill_remaining and folder not in state.backfill:
-            # INBOX's history first, then the others in the order they were synced.
-            if folder.upper() == "INBOX":
-                state.backfill.insert(0, folder)
-            else:
-                state.backfill.append(folder)
-
-    def _sort_new_mail(self, engine: SyncEngine, state: _State, folder: str) -> None:
-        """The user's rules on the mail that just arrived: applied to the cache at once,
-        replayed to the server once the undo window has passed, like any action."""
-
-        def arrived(uids: list[int]) -> dict[int, float]:
-            """When the server received these messages (INTERNALDATE)."""
-            engine.conn.ensure_selected(folder)
-            rows = engine.conn.fetch_uids(uids, ["INTERNALDATE"])
-            times = {uid: row.get(b"INTERNALDATE") for uid, row in rows.items()}
-            return {
-                uid: when.timestamp() for uid, when in times.items() if isinstance(when, datetime)
-            }
-
-        done = rule_runs.apply_to_new(engine.cache, folder, self.rules, arrived)
-        if done is None:
-            return
-        for rule in self.rules:
-            target = done.missing.get(rule.number)
-            if target and done.by_rule.get(rule.number):  # mail to sort, nowhere to put it
-                self._emit(Notice(sort_rules.missing_folder(rule.label, target)))
-        if done.count:
-            self._emit(CacheChanged(folder))
-            self._emit(Notice(sort_rules.sorted_notice(done.count)))
-            self._replay(engine, state)  # nothing is due yet: this sets when it will be
-
-    def _rules_on_server(self, request: InstallRules | RemoveRules) -> None:
-        """Install or remove courriel's Sieve script (tui/core/net/managesieve.py)."""
-        session = ManageSieve(
-            self.host, self.sieve_port, self.trust, imap_port=self.port, timeout=self.timeout
-        )
-        script = request.script if isinstance(request, InstallRules) else None
-        try:
-            session.set_courriel_script(self.username, self._password, script)
-        except MailError as exc:
-            self._emit(CommandFailed(request, exc))
-            return
-        self._emit(RulesOnServer(script is not None, script or ""))
-
-    def _local(self, engine: SyncEngine, request: Command) -> None:
-        if isinstance(request, SetFlags):
-            engine.set_flags(request.folder, request.uids, request.add, request.remove)
-        elif isinstance(request, Move):
-            engine.move(request.folder, request.uids, request.target)
-        elif isinstance(request, Delete):
-            engine.delete(request.folder, request.uids)
-        elif isinstance(request, Archive):
-            engine.archive(request.folder, request.uids)
-        elif isinstance(request, Expunge):
-            engine.expunge(request.folder, request.uids)
-        folder = getattr(request, "folder", "")
-        self._emit(CacheChanged(folder))
-
-
-# Internal jobs: never submitted by the app.
-
-
-@dataclass(frozen=True)
-class _FolderStep(Command):
-    folder: str
-    thorough: bool
-    index: int
-    count: int
-
-
-@dataclass(frozen=True)
-class _ListStep(Command):
-    """LIST, then one _FolderStep per folder (INBOX already done on a first sync)."""
-
-    thorough: bool
-    inbox_first: bool
-
-
-@dataclass(frozen=True)
-class _SyncAllDone(Command):
-    pass
-
-
-@dataclass(frozen=True)
-class _BackfillStep(Command):
-    folder: str
-
-
-@dataclass(frozen=True)
-class _PrefetchStep(Command):
-    """One recent body fetched ahead, to be read offline (`[sync] prefetch_days`)."""
-
-    folder: str
-
-
-def _discard(folders: list[str], folder: str) -> None:
-    if folder in folders:
-        folders.remove(folder)
-
-
-def _step_key(request: Command) -> str:
-    """The step a failure is counted against: the same folder, list or body again."""
-    if isinstance(request, _FolderStep | SyncFolder):
-        return f"folder:{request.folder}"
-    if isinstance(request, SyncAll):
-        return "sync"  # only expands into steps: its success says nothing of theirs
-    if isinstance(request, _ListStep):
-        return "list"
-    if isinstance(request, _BackfillStep):
-        return f"backfill:{request.folder}"
-    if isinstance(request, _PrefetchStep):
-        return f"prefetch:{request.folder}"
-    if isinstance(request, FetchBody):
-        return f"body:{request.folder}:{request.uid}"
-    if isinstance(request, _LOCAL):
-        return "replay"
-    return type(request).__name__
-
-
-def _step_name(request: Command) -> str:
-    """What was being done, in the user's words (folder names are server data)."""
-    if isinstance(request, _FolderStep | SyncFolder):
-        return _("la synchronisation du dossier « {folder} »").format(
-            folder=clean_line(request.folder)[:80]
-        )
-    if isinstance(request, SyncAll | _ListStep):
-        return _("la liste des dossiers")
-    if isinstance(request, _BackfillStep):
-        return _("l'historique du dossier « {folder} »").format(
-            folder=clean_line(request.folder)[:80]
-        )
-    if isinstance(request, FetchBody | _PrefetchStep):
-        return _("l'ouverture d'un message")
-    return _("une commande")
+                discard(state.prefetch, request.folder)
