@@ -10,7 +10,8 @@ from tests.bed.dovecot import User
 from tests.conftest import Bed
 from tests.mail_helpers import BedTrust
 from tui.core.errors import AuthError
-from tui.core.net.imap import ImapConnection, _parse_list_line, uid_ranges
+from tui.core.net.imap import ImapConnection, uid_ranges
+from tui.core.net.imapreplies import parse_list_line
 from tui.core.net.trust import CertificateNeedsDecision, TrustStore
 
 pytestmark = pytest.mark.server
@@ -32,14 +33,14 @@ def connect(bed: Bed, user: User) -> ImapConnection:
 
 
 def test_list_line_parser_survives_unbalanced_brackets() -> None:
-    assert _parse_list_line(b'(\\HasNoChildren) "/" Projets[2025') == (
+    assert parse_list_line(b'(\\HasNoChildren) "/" Projets[2025') == (
         (b"\\HasNoChildren",),
         b"/",
         b"Projets[2025",
     )
-    assert _parse_list_line(b'(\\Sent) "/" "Envoy&AOk-s"') == ((b"\\Sent",), b"/", b"Envoy&AOk-s")
-    assert _parse_list_line((b'() "/" {5}', b"a[b c")) == ((), b"/", b"a[b c")
-    assert _parse_list_line(b"garbage") is None
+    assert parse_list_line(b'(\\Sent) "/" "Envoy&AOk-s"') == ((b"\\Sent",), b"/", b"Envoy&AOk-s")
+    assert parse_list_line((b'() "/" {5}', b"a[b c")) == ((), b"/", b"a[b c")
+    assert parse_list_line(b"garbage") is None
 
 
 def test_uid_ranges() -> None:

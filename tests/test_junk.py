@@ -12,7 +12,7 @@ from tests.conftest import Bed
 from tests.mail_helpers import seed, server_snapshot
 from tests.test_batch_actions import account_on, fully_synced, replayed
 from tui.core.errors import MailError
-from tui.core.net.imap import MailboxStatus, _flag_names
+from tui.core.net.imapreplies import MailboxStatus, flag_names
 from tui.core.store.cache import Cache
 from tui.widgets.message_list import MessageList
 
@@ -50,7 +50,7 @@ def test_a_keyword_is_kept_only_where_the_server_says_so() -> None:
     assert MailboxStatus(1, 1, 0, permanent=("$Junk",)).keeps("$Junk")
     assert MailboxStatus(1, 1, 0).keeps("$Junk")  # not said: every flag (RFC 3501, 7.1)
     many = ("\\Seen", *[f"$k{n}" for n in range(300)], "\\*")
-    status = MailboxStatus(1, 1, 0, permanent=_flag_names([f.encode() for f in many]))
+    status = MailboxStatus(1, 1, 0, permanent=flag_names([f.encode() for f in many]))
     assert status.keeps("$Junk")  # « \\* » at the end of a long list still counts
     assert MailboxStatus(1, 1, 0).keeps("\\Flagged")
 

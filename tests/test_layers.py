@@ -53,3 +53,24 @@ def test_core_never_imports_the_ui_layers() -> None:
                 if name.startswith("tui.") and not name.startswith(("tui.core", "tui.presets"))
             ]
     assert offenders == []
+
+
+def test_imapclient_private_calls_stay_in_one_module() -> None:
+    """imapclient's private methods (pinned to the minor version they were checked
+    against) are called from tui/core/net/imapprivate.py only (issue #15)."""
+    import re
+    from pathlib import Path
+
+    private = re.compile(
+        r"\._(imap|simple_command|command|command_complete|untagged_response|"
+        r"raw_command_untagged|raw_command|checkok)\b"
+    )
+    root = Path(tui.core.__path__[0])
+    offenders = [
+        str(path.relative_to(root))
+        for path in root.rglob("*.py")
+        if path.name != "imapprivate.py"
+        and "managesieve" not in path.name  # its own _command, not imapclient's
+        and private.search(path.read_text(encoding="utf-8"))
+    ]
+    assert offenders == []
