@@ -150,7 +150,8 @@ class Peak:
 def build(case: str, root: Path) -> None:
     """First process: the message into a fresh cache, the attachment's hash beside it."""
     from tui.core.mail.summary import Summary
-    from tui.core.store.cache import Cache, FolderRow
+    from tui.core.store.cache import Cache
+    from tui.core.store.records import FolderRow
 
     raw, data = CASES[case]()
     cache = Cache.open(root / "cache.sqlite", durable_path=root / "data.sqlite")

@@ -8,7 +8,8 @@ from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
 from tui.core.mail.summary import Summary
-from tui.core.store.cache import _MIGRATIONS, SCHEMA_VERSION, Cache, FolderRow
+from tui.core.store.cache import _MIGRATIONS, SCHEMA_VERSION, Cache
+from tui.core.store.records import FolderRow
 
 
 def make(folder: str, uid: int, *, day: int | None = None, **kw: object) -> Summary:

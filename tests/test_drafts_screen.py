@@ -10,7 +10,8 @@ from textual.widgets import Input
 from tui.account import Account
 from tui.app import CourrielApp
 from tui.config import Config, defaults
-from tui.core.store.cache import Cache, FolderRow
+from tui.core.store.cache import Cache
+from tui.core.store.records import FolderRow
 from tui.screens.compose import ComposeScreen
 from tui.screens.drafts import DraftsScreen
 

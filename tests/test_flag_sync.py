@@ -22,7 +22,8 @@ from tui.core.account import sync as sync_module
 from tui.core.account.sync import SyncEngine
 from tui.core.mail.summary import Summary
 from tui.core.net.imap import MailboxStatus
-from tui.core.store.cache import Cache, FolderState
+from tui.core.store.cache import Cache
+from tui.core.store.records import FolderState
 
 FOLDER_SIZE = 20_000
 BUDGET = 3 * 1024 * 1024  # bytes of Python allocations at the peak of one sync

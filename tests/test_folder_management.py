@@ -12,7 +12,7 @@ from tests.mail_helpers import raw_client
 from tests.test_mailbox_server import Run, mail, make_folder, running
 from tui.core.account.folder_names import name_problem, personal_prefix
 from tui.core.account.folders import refused
-from tui.core.store.cache import FolderRow
+from tui.core.store.records import FolderRow
 from tui.screens.choice import Choice
 from tui.screens.folder_name import FolderName
 from tui.screens.folder_picker import FolderPicker

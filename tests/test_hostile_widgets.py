@@ -16,7 +16,8 @@ from tui.account import Account
 from tui.app import CourrielApp
 from tui.config import Config, defaults
 from tui.core.mail.sanitize import is_clean
-from tui.core.store.cache import Cache, FolderRow
+from tui.core.store.cache import Cache
+from tui.core.store.records import FolderRow
 from tui.demo import seed_messages
 from tui.widgets.folder_list import FolderList
 from tui.widgets.message_list import MessageList

@@ -139,7 +139,8 @@ def test_an_invalid_modified_utf7_name_is_listed_raw_and_never_selected(tmp_path
     """Issue #24: « &2D0- » decodes to a lone surrogate, which SQLite cannot store:
     every sync stopped after LIST with « 'utf-8' codec can't encode »."""
     from tui.core.net.imap import ImapConnection
-    from tui.core.store.cache import Cache, FolderRow
+    from tui.core.store.cache import Cache
+    from tui.core.store.records import FolderRow
 
     conn = ImapConnection("localhost", 1, "u", "p", None)  # type: ignore[arg-type]
     conn.client = _FakeClient(  # type: ignore[assignment]

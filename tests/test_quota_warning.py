@@ -16,7 +16,7 @@ from textual.app import App, ComposeResult
 from tests.app_helpers import demo_app
 from tui.app import CourrielApp
 from tui.bridge import carry
-from tui.core.account import worker as w
+from tui.core.account import contract
 from tui.core.diagnose.diagnose import QUOTA_FULL, QUOTA_NEARLY_FULL
 from tui.core.i18n import set_language
 from tui.core.store.cache import Cache
@@ -124,7 +124,7 @@ def test_notice_once_per_crossing(tmp_path: Path) -> None:
 
 def test_the_notice_says_what_takes_the_room_and_what_to_do(tmp_path: Path) -> None:
     from tests.test_cache import make
-    from tui.core.store.cache import FolderRow
+    from tui.core.store.records import FolderRow
 
     cache = Cache.open(tmp_path / "cache.sqlite3")
     cache.set_folders(
@@ -164,7 +164,7 @@ def test_the_notice_survives_a_restart(tmp_path: Path) -> None:
 
 
 async def sync_done(app: CourrielApp, pilot: object) -> None:
-    app.post_message(carry(w.SyncDone()))
+    app.post_message(carry(contract.SyncDone()))
     await pilot.pause()  # type: ignore[attr-defined]
 
 

@@ -110,7 +110,7 @@ def test_a_folder_is_found_as_people_name_it() -> None:
 def test_rules_taken_out_then_back_do_not_sort_the_mail_of_the_meantime(tmp_path: Path) -> None:
     """Review: without rules the marker stood still, and 297 old messages were sorted
     by surprise when the rules came back."""
-    from tui.core.store.cache import FolderRow, FolderState
+    from tui.core.store.records import FolderRow, FolderState
 
     cache = Cache.open(tmp_path / "c.sqlite")
     cache.set_folders(
@@ -131,7 +131,7 @@ def test_mail_moved_into_the_inbox_is_not_sorted_again(tmp_path: Path) -> None:
     """Review: a message the user took back from where a rule put it has a new uid,
     but its delivery time is older than the newest the last look saw: it stays. Both
     times are the server's (a local clock an hour ahead sorted nothing, review 3)."""
-    from tui.core.store.cache import FolderRow, FolderState
+    from tui.core.store.records import FolderRow, FolderState
 
     cache = Cache.open(tmp_path / "c.sqlite")
     cache.set_folders(
@@ -162,7 +162,7 @@ def test_mail_moved_into_the_inbox_is_not_sorted_again(tmp_path: Path) -> None:
 
 def test_new_mail_only_and_each_message_once(tmp_path: Path) -> None:
     """The first look only notes where new mail starts: existing mail is left alone."""
-    from tui.core.store.cache import FolderRow, FolderState
+    from tui.core.store.records import FolderRow, FolderState
 
     cache = Cache.open(tmp_path / "c.sqlite")
     cache.set_folders(

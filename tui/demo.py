@@ -12,7 +12,8 @@ from pathlib import Path
 from tui.config import Config, defaults
 from tui.core.mail.mime import parse_message
 from tui.core.mail.summary import Summary
-from tui.core.store.cache import Cache, FolderRow
+from tui.core.store.cache import Cache
+from tui.core.store.records import FolderRow
 from tui.demo_mail import DEMO_FOLDERS, ME, demo_messages
 
 

@@ -14,7 +14,8 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 
 from tui.core.mail.summary import Summary
-from tui.core.store.cache import Cache, PendingOp
+from tui.core.store.cache import Cache
+from tui.core.store.records import PendingOp
 
 UNDO_MARGIN = 0.5  # seconds before the window closes when `u` stops being honoured
 # Bytes of removed bodies kept in memory for undo, all entries together. A body left out

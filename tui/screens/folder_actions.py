@@ -21,7 +21,7 @@ from tui.core.account.folder_names import (
 )
 from tui.core.i18n import _, ngettext
 from tui.core.mail.formatting import figure
-from tui.core.store.cache import FolderRow
+from tui.core.store.records import FolderRow
 from tui.widgets.folder_list import FolderList
 
 if TYPE_CHECKING:

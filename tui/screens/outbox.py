@@ -23,7 +23,8 @@ from tui.core.i18n import _, ngettext
 from tui.core.mail.formatting import list_date
 from tui.core.mail.sanitize import clean_line
 from tui.core.store import outbox
-from tui.core.store.cache import Cache, OutboxRow
+from tui.core.store.cache import Cache
+from tui.core.store.records import OutboxRow
 from tui.screens.choice import Choice
 from tui.widgets.footer import Footer
 from tui.widgets.prose import Prose

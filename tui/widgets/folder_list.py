@@ -31,7 +31,7 @@ def special_names() -> dict[str, str]:
 
 
 class FolderLike(Protocol):
-    """What the pane needs of a folder (tui.core.store.cache.FolderRow has it), read only."""
+    """What the pane needs of a folder (tui.core.store.records.FolderRow has it), read only."""
 
     @property
     def name(self) -> str: ...

@@ -11,7 +11,8 @@ from typing import Protocol
 
 from tui.core.i18n import _
 from tui.core.mail.sanitize import clean_line
-from tui.core.store.cache import Cache, FolderRow
+from tui.core.store.cache import Cache
+from tui.core.store.records import FolderRow
 
 MAX_NAME = 200  # characters: longer names are refused by most servers anyway
 _WILDCARDS = set("*%")  # LIST patterns: a name with them cannot be listed back

@@ -33,7 +33,8 @@ from tui.core.mail.summary import (
 )
 from tui.core.net.imap import CommandFailed, ImapConnection, ListedFolder, MailboxStatus
 from tui.core.store import actions
-from tui.core.store.cache import Cache, FolderRow, FolderState
+from tui.core.store.cache import Cache
+from tui.core.store.records import FolderRow, FolderState
 
 FIRST_PAGE = 100
 BACKFILL_CHUNK = 250  # the first backfill window; later ones are sized by time

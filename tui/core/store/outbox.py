@@ -31,7 +31,8 @@ from typing import TYPE_CHECKING
 
 from tui.core.i18n import _, ngettext
 from tui.core.store import actions
-from tui.core.store.cache import Cache, OutboxRow
+from tui.core.store.cache import Cache
+from tui.core.store.records import OutboxRow
 
 if TYPE_CHECKING:
     from email.message import EmailMessage
