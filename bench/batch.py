@@ -87,6 +87,7 @@ def delete_figures(
 
     from tui.account import Account
     from tui.config import Config, defaults
+    from tui.core.account import contract
     from tui.core.account import worker as w
     from tui.core.mail.patterns import Pattern, matches
     from tui.core.net.trust import TrustStore
@@ -120,7 +121,10 @@ def delete_figures(
     failures: list[str] = []
 
     def on_event(event: Any) -> None:
-        if isinstance(event, (w.Offline, w.AuthFailed, w.CommandFailed, w.Conflicts)):
+        if isinstance(
+            event,
+            (contract.Offline, contract.AuthFailed, contract.CommandFailed, contract.Conflicts),
+        ):
             failures.append(repr(event)[:300])
             done.set()
 

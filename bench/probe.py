@@ -39,6 +39,7 @@ def rss_kib() -> int:
 
 def main() -> None:
     args = {"mode": "first", **json.loads(sys.argv[1])}
+    from tui.core.account import contract
     from tui.core.account import worker as w
     from tui.core.net.trust import TrustStore
     from tui.core.store.cache import Cache
@@ -53,35 +54,41 @@ def main() -> None:
     holder: dict[str, w.AccountWorker] = {}
     started = time.perf_counter()
 
-    def on_event(event: w.Event) -> None:
+    def on_event(event: contract.Event) -> None:
         now = time.perf_counter() - started
-        if isinstance(event, w.Connected):
+        if isinstance(event, contract.Connected):
             marks.setdefault("connected", now)
-        elif isinstance(event, w.FolderSynced) and event.result.folder == "INBOX":
+        elif isinstance(event, contract.FolderSynced) and event.result.folder == "INBOX":
             marks.setdefault("first_page", now)
             if args.get("stop_after_first"):
-                holder["worker"].submit(w.Stop())
+                holder["worker"].submit(contract.Stop())
             first.set()
-        elif isinstance(event, w.Progress) and event.folder == "INBOX" and "first_page" in marks:
+        elif (
+            isinstance(event, contract.Progress)
+            and event.folder == "INBOX"
+            and "first_page" in marks
+        ):
             chunks.append(now)
-        elif isinstance(event, w.BackfillDone) and event.folder == "INBOX":
+        elif isinstance(event, contract.BackfillDone) and event.folder == "INBOX":
             marks["backfill"] = now
             if args["mode"] == "first":
                 done.set()
-        elif isinstance(event, w.SyncDone):
+        elif isinstance(event, contract.SyncDone):
             marks["sync_done"] = now
             if args["mode"] == "resync":
                 done.set()
-        elif isinstance(event, w.BodyReady):
+        elif isinstance(event, contract.BodyReady):
             marks["body_ready"] = now
             if event.raw is None:
                 errors.append("body not found")
             body.set()
-        elif isinstance(event, (w.Offline, w.AuthFailed, w.CertificateDecisionNeeded)):
+        elif isinstance(
+            event, (contract.Offline, contract.AuthFailed, contract.CertificateDecisionNeeded)
+        ):
             errors.append(type(event).__name__ + ": " + repr(event)[:300])
             done.set()
             first.set()
-        elif isinstance(event, w.CommandFailed):
+        elif isinstance(event, contract.CommandFailed):
             errors.append(repr(event)[:300])
 
     tmp = Path(args["tmp"])
@@ -102,7 +109,7 @@ def main() -> None:
         delay = args.get("body_after")
         if delay is not None and not done.wait(delay):
             asked = time.perf_counter() - started
-            worker.submit(w.FetchBody("INBOX", 1))
+            worker.submit(contract.FetchBody("INBOX", 1))
             body.wait(timeout)
             marks["body_latency"] = marks.get("body_ready", float("nan")) - asked
         done.wait(timeout)

@@ -22,7 +22,7 @@ from tests.app_helpers import demo_app
 from tui import boundary
 from tui.bridge import carry
 from tui.core import logs
-from tui.core.account import worker as w
+from tui.core.account import contract
 from tui.core.mail.summary import parse_summary
 from tui.core.store.cache import Cache
 from tui.screens.mailbox import MailboxScreen
@@ -54,7 +54,7 @@ async def test_a_failing_worker_event_is_contained(monkeypatch: pytest.MonkeyPat
                 raise ValueError(reason)
 
             monkeypatch.setattr(mailbox, "refresh_folder", explode)
-            app.post_message(carry(w.CacheChanged("INBOX")))
+            app.post_message(carry(contract.CacheChanged("INBOX")))
             await pilot.pause()
             assert app.is_running
             assert any("erreur interne a été évitée" in text for text in notices(app))
@@ -217,7 +217,7 @@ async def test_threads_after_the_cache_was_rebuilt(monkeypatch: pytest.MonkeyPat
             for threaded in (False, True):
                 if threaded:
                     await pilot.press("t")
-                app.post_message(carry(w.CacheRebuilt()))
+                app.post_message(carry(contract.CacheRebuilt()))
                 await pilot.pause()
                 await pilot.press("t", "j", "t")
                 await pilot.pause()

@@ -13,6 +13,7 @@ import pytest
 
 from tests.conftest import Bed
 from tui.config import save_config
+from tui.core.account import contract
 from tui.core.account import worker as w
 from tui.core.mail.compose import Draft, Identity, build_message
 from tui.core.net.smtp import send_pending
@@ -25,7 +26,9 @@ pytestmark = pytest.mark.server
 SENTINEL = "Sentinelle-7f3a9c-Ne-Doit-Pas-Fuir!"
 
 
-def wait_for(events: queue.Queue[w.Event], kind: type, timeout: float = 20) -> w.Event:
+def wait_for(
+    events: queue.Queue[contract.Event], kind: type, timeout: float = 20
+) -> contract.Event:
     while True:
         event = events.get(timeout=timeout)
         if isinstance(event, kind):
@@ -60,7 +63,7 @@ def test_sentinel_password_appears_nowhere(
     cache_path.parent.mkdir(parents=True)
 
     # First contact: the certificate needs a decision; accept it always (pins to a file).
-    events: queue.Queue[w.Event] = queue.Queue()
+    events: queue.Queue[contract.Event] = queue.Queue()
     worker = w.AccountWorker(
         host="localhost",
         port=bed.imap_port,
@@ -72,14 +75,14 @@ def test_sentinel_password_appears_nowhere(
     )
     worker.start()
     try:
-        decision = wait_for(events, w.CertificateDecisionNeeded)
+        decision = wait_for(events, contract.CertificateDecisionNeeded)
         trust.accept_always(decision.error.info)  # type: ignore[attr-defined]
         worker.resume()
-        wait_for(events, w.SyncDone)
+        wait_for(events, contract.SyncDone)
         cache = Cache.open(cache_path)
         uid = cache.page("INBOX", 0, 1)[0].uid
-        worker.submit(w.FetchBody("INBOX", uid))
-        wait_for(events, w.BodyReady)
+        worker.submit(contract.FetchBody("INBOX", uid))
+        wait_for(events, contract.BodyReady)
         assert cache.body("INBOX", uid) is not None
 
         # Send a message through the durable outbox.

@@ -19,7 +19,7 @@ from tests.test_mailbox_server import running
 from tui.account import Account
 from tui.app import CourrielApp
 from tui.bridge import carry
-from tui.core.account import worker as w
+from tui.core.account import contract
 from tui.core.errors import MailError
 from tui.core.mail import formatting
 from tui.core.mail.mime import parse_message
@@ -93,7 +93,7 @@ def account_app(monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[CourrielApp, 
 
 
 def fetches(requests: list[object]) -> list[object]:
-    return [r for r in requests if isinstance(r, w.FetchBody)]
+    return [r for r in requests if isinstance(r, contract.FetchBody)]
 
 
 # --- a message never downloaded -----------------------------------------------------------
@@ -118,7 +118,7 @@ async def test_offline_then_connection_back_fetches_and_shows_it(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     def offline() -> object:
-        return carry(w.Offline(datetime.now().astimezone(), "refusé", 30))
+        return carry(contract.Offline(datetime.now().astimezone(), "refusé", 30))
 
     with account_app(monkeypatch) as (app, requests):
         async with app.run_test(size=(80, 24)) as pilot:
@@ -127,7 +127,7 @@ async def test_offline_then_connection_back_fetches_and_shows_it(
             await pilot.press("enter")
             await pilot.pause()
             # What the worker answers offline: no bytes.
-            app.post_message(carry(w.BodyReady("INBOX", UID, None)))
+            app.post_message(carry(contract.BodyReady("INBOX", UID, None)))
             await pilot.pause()
             text = reader_text(app)
             assert NOT_DOWNLOADED in text and LOADING not in text
@@ -135,7 +135,7 @@ async def test_offline_then_connection_back_fetches_and_shows_it(
             # Back in the list: the connection returning fetches nothing for it.
             await pilot.press("escape")
             asked = len(fetches(requests))
-            app.post_message(carry(w.Connected(frozenset())))
+            app.post_message(carry(contract.Connected(frozenset())))
             app.post_message(offline())
             await pilot.pause()
             assert len(fetches(requests)) == asked
@@ -144,12 +144,12 @@ async def test_offline_then_connection_back_fetches_and_shows_it(
             await pilot.pause()
             assert NOT_DOWNLOADED in reader_text(app)
             asked = len(fetches(requests))
-            app.post_message(carry(w.Connected(frozenset())))
+            app.post_message(carry(contract.Connected(frozenset())))
             await pilot.pause()
             assert len(fetches(requests)) == asked + 1  # asked again, the user still on it
             assert LOADING in reader_text(app)
             app.account.cache.put_body("INBOX", UID, PLAIN)
-            app.post_message(carry(w.BodyReady("INBOX", UID, PLAIN)))
+            app.post_message(carry(contract.BodyReady("INBOX", UID, PLAIN)))
             await pilot.pause()
             assert "Le corps arrive du serveur." in reader_text(app)
 
@@ -157,12 +157,14 @@ async def test_offline_then_connection_back_fetches_and_shows_it(
 async def test_failed_fetch_replaces_the_loading_text(monkeypatch: pytest.MonkeyPatch) -> None:
     with account_app(monkeypatch) as (app, _requests):
         async with app.run_test(size=(80, 24), notifications=True) as pilot:
-            app.post_message(carry(w.Connected(frozenset())))
+            app.post_message(carry(contract.Connected(frozenset())))
             await pilot.pause()
             await pilot.press("enter")
             await pilot.pause()
             assert LOADING in reader_text(app)
-            failure = w.CommandFailed(w.FetchBody("INBOX", UID), MailError("Réponse du serveur."))
+            failure = contract.CommandFailed(
+                contract.FetchBody("INBOX", UID), MailError("Réponse du serveur.")
+            )
             app.post_message(carry(failure))
             await pilot.pause()
             text = reader_text(app)
@@ -175,11 +177,11 @@ async def test_fetch_answered_without_bytes_while_online_says_so(
 ) -> None:
     with account_app(monkeypatch) as (app, _requests):
         async with app.run_test(size=(80, 24)) as pilot:
-            app.post_message(carry(w.Connected(frozenset())))
+            app.post_message(carry(contract.Connected(frozenset())))
             await pilot.pause()
             await pilot.press("enter")
             await pilot.pause()
-            app.post_message(carry(w.BodyReady("INBOX", UID, None)))  # gone meanwhile
+            app.post_message(carry(contract.BodyReady("INBOX", UID, None)))  # gone meanwhile
             await pilot.pause()
             text = reader_text(app)
             assert LOADING not in text and "n'a pas pu être téléchargé" in text
