@@ -31,7 +31,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from bench import batch, flags
+from bench import batch, flags, latency
 from bench.generate import NEWEST_SUBJECT, write_maildir
 from bench.relay import Relay
 from bench.terminal import Terminal
@@ -509,7 +509,7 @@ def table(results: Results, sizes: list[int], runs: int, delay: float) -> str:
         "target / peers",
     ]
     lines = [head]
-    for key, label, fmt, target in ROWS + flags.ROWS + batch.ROWS:
+    for key, label, fmt, target in ROWS + flags.ROWS + latency.ROWS + batch.ROWS:
         if key not in results.values:
             continue
         cells = []
@@ -566,6 +566,9 @@ def main() -> int:
     parser.add_argument("--no-sync", action="store_true", help="app figures only")
     parser.add_argument("--no-flags", action="store_true", help="no flag-change/search figures")
     parser.add_argument("--no-batch", action="store_true", help="no sort/batch-delete figures")
+    parser.add_argument(
+        "--no-latency", action="store_true", help="no command-to-event figures (largest size)"
+    )
     parser.add_argument("--json", type=Path, help="also write every run's values here")
     args = parser.parse_args()
     sizes = [1000] if args.quick else sorted({int(s) for s in args.sizes.split(",") if s})
@@ -590,6 +593,8 @@ def main() -> int:
                 flags.flag_figures(beds, size, runs, results, probe)
             if not args.no_app and size == app_size:
                 app_figures(beds, size, runs, args.delay, results)
+            if not args.no_latency and size == max(sizes):
+                latency.latency_figures(beds, size, results, probe)
             if not args.no_batch:  # last: it deletes messages of this size's user
                 batch.batch_figures(beds, size, runs, results, probe)
     except KeyboardInterrupt:
