@@ -10,6 +10,7 @@ A mixin of CourrielApp, which provides `account`, `session`, `config`, `_passwor
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Callable
 from datetime import datetime, timedelta
@@ -18,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 from textual import on
 from textual.app import App
 
+from tui import notifications
 from tui.boundary import contained
 from tui.bridge import AccountEvent, carry, message_type
 from tui.core import secrets
@@ -326,8 +328,26 @@ class AccountEvents(App[None]):
         if mailbox is not None:
             mailbox.status.new_mail += count
         ui = self.config.ui
-        if ui["bell"] and not is_quiet(ui["quiet_hours"], ui["quiet_weekends"], datetime.now()):
+        if is_quiet(ui["quiet_hours"], ui["quiet_weekends"], datetime.now()):
+            return
+        if ui["bell"]:
             self.bell()
+        kind = notifications.kind_for(ui["notify"], os.environ)
+        if kind is not None:
+            newest = self.account.cache.page("INBOX", 0, 1)
+            sender = newest[0].sender_name or newest[0].sender_address if newest else ""
+            title, body = notifications.new_mail_text(
+                count, sender, newest[0].subject if newest else ""
+            )
+            self.terminal_write(
+                notifications.sequence(kind, title, body, tmux=bool(os.environ.get("TMUX")))
+            )
+
+    def terminal_write(self, data: str) -> None:
+        """Straight to the terminal (a notification's escape sequence), never headless."""
+        driver = self._driver
+        if not self.is_headless and driver is not None:
+            driver.write(data)
 
     def _sync_done(self, mailbox: MailboxScreen | None) -> None:
         from tui.core.store import outbox  # the email package: not before the first frame

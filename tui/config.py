@@ -22,6 +22,7 @@ from tui.core.mail.rules import Rule, RuleError, parse_rules
 from tui.core.mail.sanitize import clean_line
 from tui.core.quiet import valid_range
 from tui.core.userfiles import UserFileError, read_limited, shown_path, write_private
+from tui.notifications import CHOICES as NOTIFY_CHOICES
 from tui.presets import DIJON
 
 APP_NAME = "courriel"
@@ -93,6 +94,8 @@ SCHEMA: dict[str, dict[str, Key]] = {
         "bell": Key(bool, False, N_("true ou false")),
         "quiet_hours": Key(str, "", N_("plage HH:MM-HH:MM, ex. 19:00-07:30, ou vide"), valid_range),
         "quiet_weekends": Key(bool, False, N_("true ou false")),
+        # New mail as a desktop notification through the terminal (OSC 9 / 777, #20).
+        "notify": Key(str, "off", N_("off, auto, osc9 ou osc777"), choices=NOTIFY_CHOICES),
     },
     "security": {
         "trusted_domains": Key(list, list(DIJON.trusted_domains), N_("liste de domaines")),
