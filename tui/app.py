@@ -43,7 +43,7 @@ from tui.typeahead import TypeAhead
 if TYPE_CHECKING:
     # The worker, SMTP and certificate code load when the account connects, not before
     # the first frame (imapclient, aiosmtplib, cryptography: bench/README.md).
-    pass
+    from tui.core.mailto import Mailto
 
 
 def binding_ids() -> set[str]:
@@ -83,12 +83,18 @@ class CourrielApp(TypeAhead, CrashScreen, Sending, App[None]):
     ]
 
     def __init__(
-        self, config: Config, account: Account, session: AccountSession | None = None
+        self,
+        config: Config,
+        account: Account,
+        session: AccountSession | None = None,
+        *,
+        mailto: Mailto | None = None,
     ) -> None:
         super().__init__()
         self.config = config
         self.account = account
         self.session = session
+        self._mailto = mailto  # `courriel mailto:…`: composed once the account is open
         if session is not None:
             session.post = self.post_account_event
         self._password: str | None = None
@@ -115,10 +121,10 @@ class CourrielApp(TypeAhead, CrashScreen, Sending, App[None]):
         return binding.key_display or key_name(binding.key)
 
     @classmethod
-    def for_account(cls, config: Config) -> CourrielApp:
+    def for_account(cls, config: Config, *, mailto: Mailto | None = None) -> CourrielApp:
         """The app on the user's real account (cache, worker, prompts)."""
         account, session = open_account(config)
-        return cls(config, account, session)
+        return cls(config, account, session, mailto=mailto)
 
     def close_account(self) -> None:
         if self.session is not None:
@@ -188,14 +194,29 @@ class CourrielApp(TypeAhead, CrashScreen, Sending, App[None]):
             self.notify(notice, severity="warning", markup=False)
         if self.account.demo:
             self.sub_title = _("démonstration — hors ligne")
-        self.push_screen(MailboxScreen(self.account))
+        mailbox = MailboxScreen(self.account)
+        self.push_screen(mailbox)
         self.call_after_refresh(gc.enable)  # paused by the command line until this frame
-        if self.session is None:
+        if self.session is not None and not self.session.configured:
+            self.action_setup()  # a mailto: link waits for the account to exist
             return
-        if not self.session.configured:
-            self.action_setup()
+        self._compose_mailto(mailbox)
+        if self.session is not None:
+            self._connect_account()
+
+    def _compose_mailto(self, mailbox: MailboxScreen) -> None:
+        """The compose screen a `mailto:` link asked for, over the mailbox once it is
+        mounted (a callback of the screen's runs after its mount), and what was left out."""
+        link, self._mailto = self._mailto, None
+        if link is None:
             return
-        self._connect_account()
+        from tui.core import mailto
+        from tui.core.compose import Identity
+
+        draft = mailto.draft(link, Identity.from_account(self.config.account))
+        mailbox.call_later(mailbox.write, draft)
+        for text in mailto.notices(link):
+            self.notify(text, severity="warning", timeout=20)
 
     def _connect_account(self) -> None:
         self._status(_("connexion…"))
@@ -317,7 +338,9 @@ class CourrielApp(TypeAhead, CrashScreen, Sending, App[None]):
         self._retry_at = self._fault = None
         if self._sync_timer is not None:
             self._sync_timer.stop()
-        self.switch_screen(MailboxScreen(self.account))
+        mailbox = MailboxScreen(self.account)
+        self.switch_screen(mailbox)
+        self._compose_mailto(mailbox)
         self._connect_account()
 
     @work(thread=True, exit_on_error=False, group="password")

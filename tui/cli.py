@@ -13,12 +13,15 @@ import re
 import sys
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from tui import __version__
 from tui.core.errors import ConfigError, MailError
 from tui.core.i18n import _, current_language, language_from_environment, set_language
 from tui.core.mail.sanitize import clean_line, shorten
+
+if TYPE_CHECKING:
+    from tui.core.mailto import Mailto
 
 EXIT_OK = 0
 EXIT_FAILURE = 1
@@ -117,7 +120,8 @@ def build_parser() -> argparse.ArgumentParser:
         prog="courriel",
         description=_(
             "Client de messagerie en terminal pour les personnels de l'académie de Dijon.\n"
-            "Sans argument, ouvre la boîte de réception."
+            "Sans argument, ouvre la boîte de réception ; avec un lien « mailto:… », "
+            "ouvre la rédaction d'un message pré-rempli."
         ),
         epilog=_(
             "Le fichier de configuration se trouve par défaut dans "
@@ -179,7 +183,11 @@ def _initial_language(argv: Sequence[str]) -> None:
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     _initial_language(argv)
+    from tui.commands import take_mailto
+
+    argv, link = take_mailto(argv)
     args = build_parser().parse_args(argv)
+    args.mailto = link
     try:
         return _run(args)
     except ConfigError as exc:
@@ -221,8 +229,17 @@ def _run(args: argparse.Namespace) -> int:
 
 
 def _run_app(args: argparse.Namespace) -> int:
+    link: Mailto | None = None
+    if args.mailto is not None:  # `courriel mailto:…`: the compose screen, pre-filled
+        from tui.core.mailto import MailtoError, parse
+
+        try:
+            link = parse(args.mailto)
+        except MailtoError as exc:
+            print(_("courriel : {message}").format(message=exc.message), file=sys.stderr)
+            return EXIT_USAGE
     if args.demo:
-        return _run_demo(args)
+        return _run_demo(args, link)
 
     from tui.config import load_config
 
@@ -231,7 +248,7 @@ def _run_app(args: argparse.Namespace) -> int:
         set_language(config.ui["language"])
     from tui.app import CourrielApp
 
-    app = CourrielApp.for_account(config)
+    app = CourrielApp.for_account(config, mailto=link)
     try:
         app.run(mouse=config.ui["mouse"])
     finally:
@@ -239,7 +256,7 @@ def _run_app(args: argparse.Namespace) -> int:
     return EXIT_FAILURE if app.return_code else EXIT_OK
 
 
-def _run_demo(args: argparse.Namespace) -> int:
+def _run_demo(args: argparse.Namespace, link: Mailto | None = None) -> int:
     from tui.account import Account
     from tui.app import CourrielApp
     from tui.config import load_config
@@ -252,7 +269,7 @@ def _run_demo(args: argparse.Namespace) -> int:
     config, cache, folder = open_demo()
     config.ui.update(user_ui)
     with folder:
-        app = CourrielApp(config, Account(config, cache, demo=True))
+        app = CourrielApp(config, Account(config, cache, demo=True), mailto=link)
         app.run(mouse=config.ui["mouse"])
         cache.close()
     return EXIT_FAILURE if app.return_code else EXIT_OK

@@ -1,4 +1,5 @@
-"""The arguments of the `show` and `doctor` sub-commands, declared apart from their code.
+"""The arguments of the `show` and `doctor` sub-commands, declared apart from their code,
+and the `mailto:` link taken from the command line.
 
 `courriel` builds this parser on every start; importing doctor.py and show.py for it
 cost ~0.15 s (their IMAP, SMTP and MIME modules) before the mailbox's first frame.
@@ -88,3 +89,28 @@ def doctor_arguments(parser: argparse.ArgumentParser) -> None:
         default=None,  # tui.core.diagnose.checkup.DEFAULT_TIMEOUT
         help=_("délai maximal de chaque étape (15 s par défaut)"),
     )
+
+
+_TAKES_A_VALUE = ("--config", "--lang")
+
+
+def take_mailto(argv: list[str]) -> tuple[list[str], str | None]:
+    """`courriel mailto:…`, as the system's mail handler calls it: the link is taken out
+    of the arguments before argparse, which would read it as an unknown command. Only
+    in the place of a command: `courriel send --subject mailto:x` keeps its subject."""
+    from tui.core.mailto import is_mailto
+
+    index = 0
+    while index < len(argv):
+        arg = argv[index]
+        if arg in _TAKES_A_VALUE:
+            index += 2
+            continue
+        if arg == "--" and index + 1 < len(argv) and is_mailto(argv[index + 1]):
+            return argv[:index] + argv[index + 2 :], argv[index + 1]
+        if not arg.startswith("-"):
+            if is_mailto(arg):
+                return argv[:index] + argv[index + 1 :], arg
+            return argv, None  # a command's name: the rest is its own
+        index += 1
+    return argv, None

@@ -564,6 +564,10 @@ class MailboxScreen(RuleActions):
 
         self.app.push_screen(screen, done)
 
+    def write(self, draft: Draft) -> None:
+        """The compose screen on a draft made elsewhere (a `mailto:` link)."""
+        self._write(draft)
+
     def _identity(self) -> Identity:
         # Composing (and the email package it needs) is loaded on the first use, not
         # before the mailbox's first frame.
