@@ -469,7 +469,13 @@ def every_help_text() -> dict[str, str]:
 
 def test_help_headings_are_french_not_argparse_english() -> None:
     helps = every_help_text()
-    assert set(helps) == {"courriel", "courriel show", "courriel doctor"}
+    assert set(helps) == {
+        "courriel",
+        "courriel show",
+        "courriel doctor",
+        "courriel send",
+        "courriel sync",
+    }
     for command, text in helps.items():
         assert text.startswith(f"Utilisation : {command}"), command
         assert "\noptions :\n" in text, command

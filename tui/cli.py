@@ -26,6 +26,9 @@ if TYPE_CHECKING:
 EXIT_OK = 0
 EXIT_FAILURE = 1
 EXIT_USAGE = 2
+# sysexits.h's EX_TEMPFAIL, which mail tools use for « not sent yet, will be retried »:
+# `courriel send` left the message in the outbox, `courriel sync` found no server.
+EXIT_QUEUED = 75
 
 
 class _Formatter(argparse.HelpFormatter):
@@ -154,18 +157,21 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(
         dest="command", title=_("commandes"), metavar=_("COMMANDE"), prog="courriel"
     )
-    from tui.commands import add_doctor, add_show
+    from tui.commands import add_doctor, add_send, add_show, add_sync
 
     add_show(commands)
     add_doctor(commands)
+    add_send(commands)
+    add_sync(commands)
     # `courriel doctor --config F` as well as `courriel --config F doctor`.
-    commands.choices["doctor"].add_argument(
-        "--config",
-        metavar=_("FICHIER"),
-        type=Path,
-        default=argparse.SUPPRESS,
-        help=_("utiliser ce fichier de configuration au lieu de celui par défaut"),
-    )
+    for name in ("doctor", "send", "sync"):
+        commands.choices[name].add_argument(
+            "--config",
+            metavar=_("FICHIER"),
+            type=Path,
+            default=argparse.SUPPRESS,
+            help=_("utiliser ce fichier de configuration au lieu de celui par défaut"),
+        )
     return parser
 
 
@@ -218,6 +224,14 @@ def _run(args: argparse.Namespace) -> int:
         from tui import doctor
 
         return doctor.run(args)
+    if args.command == "send":
+        from tui import cli_send
+
+        return cli_send.run(args)
+    if args.command == "sync":
+        from tui import cli_sync
+
+        return cli_sync.run(args)
     # Start-up allocates some 200,000 objects that live as long as the process, and the
     # collector walked them several times before the first frame: 50-80 ms of a 0.5 s
     # launch (bench/README.md). The app turns it back on once the mailbox is drawn.

@@ -1,5 +1,5 @@
-"""The arguments of the `show` and `doctor` sub-commands, declared apart from their code,
-and the `mailto:` link taken from the command line.
+"""The arguments of the sub-commands (`show`, `doctor`, `send`, `sync`), declared apart
+from their code, and the `mailto:` link taken from the command line.
 
 `courriel` builds this parser on every start; importing doctor.py and show.py for it
 cost ~0.15 s (their IMAP, SMTP and MIME modules) before the mailbox's first frame.
@@ -89,6 +89,84 @@ def doctor_arguments(parser: argparse.ArgumentParser) -> None:
         default=None,  # tui.core.diagnose.checkup.DEFAULT_TIMEOUT
         help=_("délai maximal de chaque étape (15 s par défaut)"),
     )
+
+
+def add_send(subparsers: Any) -> None:
+    """`courriel send`: a message from a script, through the outbox (tui/cli_send.py)."""
+    parser = subparsers.add_parser(
+        "send",
+        help=_("envoyer un message depuis un script (texte lu sur l'entrée standard)"),
+        description=_(
+            "Envoie un message comme l'écran de rédaction : il est d'abord enregistré dans "
+            "la boîte d'envoi, part au plus une fois, et sa copie va dans « Envoyés ». Le "
+            "texte est lu sur l'entrée standard, en UTF-8. Codes de sortie : 0 envoyé ; "
+            "75 pas encore parti, il attend dans la boîte d'envoi et courriel l'enverra "
+            "de lui-même (prochain lancement ou « courriel sync ») ; 1 échec qui demande "
+            "votre intervention (message refusé, mot de passe refusé…) ; 2 erreur dans "
+            "la commande (adresse, fichier, texte)."
+        ),
+        epilog=_(
+            'Exemple : courriel send --to marie.durand@ac-dijon.fr --subject "Conseil de '
+            'classe" --attach notes.pdf < message.txt'
+        ),
+    )
+    parser.add_argument(
+        "--to",
+        metavar=_("ADRESSE"),
+        action="append",
+        default=[],
+        help=_("destinataire (peut être répété ; plusieurs adresses séparées par des virgules)"),
+    )
+    parser.add_argument(
+        "--cc", metavar=_("ADRESSE"), action="append", default=[], help=_("copie (répétable)")
+    )
+    parser.add_argument(
+        "--bcc",
+        metavar=_("ADRESSE"),
+        action="append",
+        default=[],
+        help=_("copie cachée (répétable)"),
+    )
+    parser.add_argument(
+        "--subject", metavar=_("TEXTE"), required=True, help=_("l'objet du message")
+    )
+    parser.add_argument(
+        "--attach",
+        metavar=_("FICHIER"),
+        action="append",
+        default=[],
+        help=_("joindre ce fichier (répétable ; 100 Mo au plus chacun)"),
+    )
+    parser.add_argument(
+        "--signature",
+        action="store_true",
+        help=_("ajouter la signature de la configuration sous le texte"),
+    )
+    _quiet(parser, _("ne rien afficher quand le message est parti"))
+
+
+def add_sync(subparsers: Any) -> None:
+    """`courriel sync`: one sync and the outbox, for cron (tui/cli_sync.py)."""
+    parser = subparsers.add_parser(
+        "sync",
+        help=_("synchroniser une fois et envoyer la boîte d'envoi (pour cron)"),
+        description=_(
+            "Synchronise le compte une fois (boîte de réception d'abord, puis les autres "
+            "dossiers), envoie ce qui attend dans la boîte d'envoi, fait sur le serveur "
+            "les suppressions et déplacements dont le délai d'annulation est passé, puis "
+            "affiche une ligne de résumé. Ne pose jamais de question sans terminal. Codes "
+            "de sortie : 0 fait ; 75 serveur injoignable ou message pas encore parti "
+            "(nouvel essai au prochain lancement) ; 1 échec qui demande votre "
+            "intervention (mot de passe, certificat, message refusé) ; 2 erreur dans la "
+            "commande ou la configuration."
+        ),
+        epilog=_("Exemple pour crontab -e : */15 7-19 * * 1-5 courriel sync --quiet"),
+    )
+    _quiet(parser, _("n'afficher que les erreurs, pas le résumé"))
+
+
+def _quiet(parser: argparse.ArgumentParser, text: str) -> None:
+    parser.add_argument("-q", "--quiet", action="store_true", help=text)
 
 
 _TAKES_A_VALUE = ("--config", "--lang")

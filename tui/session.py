@@ -14,12 +14,13 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from tui.account import Account
 from tui.config import Config, cache_dir, data_dir, trust_path
 from tui.core.account import contract
 from tui.core.store.cache import Cache
 
 if TYPE_CHECKING:
+    from tui.account import Account
+
     # Imported when the account connects, not before the first frame: imapclient and
     # cryptography cost ~110 ms of start-up (bench/README.md).
     from tui.core.account import worker as w
@@ -100,7 +101,9 @@ class AccountSession:
     def configured(self) -> bool:
         return bool(self.config.account["username"])
 
-    def start(self, password: str) -> None:
+    def start(self, password: str, *, sync_on_connect: bool = True) -> None:
+        """Start the worker; `courriel send` (tui/cli_send.py) needs only its filing of
+        the Sent copy, not a whole sync (`sync_on_connect=False`)."""
         from tui.core.account import worker as w
 
         account = self.config.account
@@ -118,6 +121,7 @@ class AccountSession:
             # Rules put on the server run there: never both silently (#19).
             rules=() if self.rules_on_server() else self.config.rules,
             sieve_port=account["sieve_port"],
+            sync_on_connect=sync_on_connect,
         )
         self.worker.start()
 
@@ -192,6 +196,8 @@ class AccountSession:
 
 def open_account(config: Config, trust: TrustStore | None = None) -> tuple[Account, AccountSession]:
     """The account and its (not yet started) worker; the app sets `session.post`."""
+    from tui.account import Account  # the reader's widgets: not for `courriel sync`
+
     session = AccountSession(config, trust=trust)
     if session.configured:
         path, store = cache_path(config), local_store_path(config)
