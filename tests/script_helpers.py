@@ -18,7 +18,7 @@ from tests.conftest import Bed
 from tui import cli
 from tui.config import load_config, save_config
 from tui.core import secrets
-from tui.core.cache import Cache
+from tui.core.store.cache import Cache
 
 
 @dataclass

@@ -18,11 +18,11 @@ from tui import cli
 from tui.account import Account
 from tui.app import CourrielApp
 from tui.commands import take_mailto
-from tui.core import formatting, mailto
-from tui.core.compose import Identity, parse_address_list
 from tui.core.i18n import set_language
-from tui.core.mailto import MAX_RECIPIENTS, Mailto, MailtoError, parse
-from tui.core.sanitize import clean_line
+from tui.core.mail import formatting, mailto
+from tui.core.mail.compose import Identity, parse_address_list
+from tui.core.mail.mailto import MAX_RECIPIENTS, Mailto, MailtoError, parse
+from tui.core.mail.sanitize import clean_line
 from tui.demo import open_demo
 from tui.screens.compose import ComposeScreen
 

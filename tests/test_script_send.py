@@ -12,7 +12,7 @@ from tests.conftest import Bed
 from tests.script_helpers import Script, free_port, script_account
 from tests.test_smtp import inbox
 from tui.cli import EXIT_FAILURE, EXIT_OK, EXIT_QUEUED, EXIT_USAGE
-from tui.core import outbox
+from tui.core.store import outbox
 
 pytestmark = pytest.mark.server
 

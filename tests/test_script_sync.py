@@ -16,8 +16,8 @@ from tests.mail_helpers import message
 from tests.script_helpers import Script, free_port, script_account
 from tests.test_smtp import inbox
 from tui.cli import EXIT_FAILURE, EXIT_OK, EXIT_QUEUED
-from tui.core import actions, claims, outbox
-from tui.core.compose import Draft, Identity, build_message
+from tui.core.mail.compose import Draft, Identity, build_message
+from tui.core.store import actions, claims, outbox
 
 pytestmark = pytest.mark.server
 

@@ -43,7 +43,7 @@ from tui.typeahead import TypeAhead
 if TYPE_CHECKING:
     # The worker, SMTP and certificate code load when the account connects, not before
     # the first frame (imapclient, aiosmtplib, cryptography: bench/README.md).
-    from tui.core.mailto import Mailto
+    from tui.core.mail.mailto import Mailto
 
 
 def binding_ids() -> set[str]:
@@ -210,8 +210,8 @@ class CourrielApp(TypeAhead, CrashScreen, Sending, App[None]):
         link, self._mailto = self._mailto, None
         if link is None:
             return
-        from tui.core import mailto
-        from tui.core.compose import Identity
+        from tui.core.mail import mailto
+        from tui.core.mail.compose import Identity
 
         draft = mailto.draft(link, Identity.from_account(self.config.account))
         mailbox.call_later(mailbox.write, draft)

@@ -21,7 +21,7 @@ from tui.core.i18n import _, current_language, language_from_environment, set_la
 from tui.core.mail.sanitize import clean_line, shorten
 
 if TYPE_CHECKING:
-    from tui.core.mailto import Mailto
+    from tui.core.mail.mailto import Mailto
 
 EXIT_OK = 0
 EXIT_FAILURE = 1
@@ -245,7 +245,7 @@ def _run(args: argparse.Namespace) -> int:
 def _run_app(args: argparse.Namespace) -> int:
     link: Mailto | None = None
     if args.mailto is not None:  # `courriel mailto:…`: the compose screen, pre-filled
-        from tui.core.mailto import MailtoError, parse
+        from tui.core.mail.mailto import MailtoError, parse
 
         try:
             link = parse(args.mailto)

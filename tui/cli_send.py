@@ -1,6 +1,6 @@
 """`courriel send --to … --subject … [--attach F] < texte.txt`: a message from a script.
 
-The app's path, step for step: the message is built by tui/core/compose.py, committed
+The app's path, step for step: the message is built by tui/core/mail/compose.py, committed
 to the durable outbox before anything goes out, sent by `send_pending` (claims: at
 most once, even with the app open in another SSH session), and its copy filed in
 Sent by the account's worker. When it cannot leave now (no server, no password a
@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from tui.cli import EXIT_FAILURE, EXIT_OK, EXIT_QUEUED, EXIT_USAGE
-from tui.core import contract
+from tui.core.account import contract
 from tui.core.errors import CertificateError, MailError
 from tui.core.i18n import _
 from tui.core.userfiles import MiB, shown_path
@@ -35,8 +35,8 @@ from tui.scripts import (
 
 if TYPE_CHECKING:
     from tui.config import Config
-    from tui.core.cache import Cache
-    from tui.core.trust import TrustStore
+    from tui.core.net.trust import TrustStore
+    from tui.core.store.cache import Cache
 
 COMMAND = "send"
 MAX_BODY_BYTES = 10 * MiB  # a text, not an attachment: far more than any letter
@@ -53,7 +53,7 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _run(args: argparse.Namespace) -> int:
-    from tui.core import outbox
+    from tui.core.store import outbox
 
     config = load_account(args)
     raw = _build(args, config)
@@ -77,7 +77,7 @@ def _run(args: argparse.Namespace) -> int:
 
 def _build(args: argparse.Namespace, config: Config) -> bytes:
     """The message's bytes, or a usage error naming what is wrong (address, file, text)."""
-    from tui.core.compose import ComposeError, Draft, Identity, build_message, to_bytes
+    from tui.core.mail.compose import ComposeError, Draft, Identity, build_message, to_bytes
 
     to, cc, bcc = (_addresses(option, values) for option, values in _recipients(args))
     if not (to or cc or bcc):
@@ -86,7 +86,7 @@ def _build(args: argparse.Namespace, config: Config) -> bytes:
     body = _read_body()
     identity = Identity.from_account(config.account)
     if args.signature and identity.signature.strip():
-        from tui.core.compose import new_draft
+        from tui.core.mail.compose import new_draft
 
         body = body.rstrip("\n") + new_draft(identity).body
     draft = Draft(to=to, cc=cc, bcc=bcc, subject=args.subject, body=body, attachments=attachments)
@@ -102,7 +102,7 @@ def _recipients(args: argparse.Namespace) -> list[tuple[str, list[str]]]:
 
 def _addresses(option: str, values: list[str]) -> str:
     """The project's one strict address parser, on each value given to this option."""
-    from tui.core.compose import AddressError, format_address_list, parse_address_list
+    from tui.core.mail.compose import AddressError, format_address_list, parse_address_list
 
     pairs: list[tuple[str, str]] = []
     for value in values:
@@ -153,7 +153,7 @@ def _read_body() -> str:
 
 
 def _too_big(size: int, limit: int) -> str:
-    from tui.core.formatting import size_short
+    from tui.core.mail.formatting import size_short
 
     return _(
         "Message trop volumineux : {size}, le serveur accepte au plus {limit}. Retirez ou "
@@ -173,9 +173,9 @@ def queued() -> str:
 
 def _send(args: argparse.Namespace, config: Config, store: Cache, outbox_id: int) -> int:
     from tui.config import trust_path
-    from tui.core import outbox
-    from tui.core.smtp import HELD_KINDS, send_pending
-    from tui.core.trust import TrustStore
+    from tui.core.net.smtp import HELD_KINDS, send_pending
+    from tui.core.net.trust import TrustStore
+    from tui.core.store import outbox
     from tui.scripts import password
 
     try:

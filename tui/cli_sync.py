@@ -1,6 +1,6 @@
 """`courriel sync`: one sync of the account, for cron, then the outbox.
 
-Nothing new is written here: the account's worker (tui/core/worker.py, started as the
+Nothing new is written here: the account's worker (tui/core/account/worker.py, started as the
 app starts it, tui/session.py) connects, replays the actions whose undo window has
 passed, files Sent copies still owed and syncs every folder, INBOX first; then the
 outbox goes through `send_pending`, whose claims keep a message from leaving twice
@@ -18,16 +18,16 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from tui.cli import EXIT_FAILURE, EXIT_OK, EXIT_QUEUED
-from tui.core import contract
+from tui.core.account import contract
 from tui.core.errors import CertificateError, MailError
 from tui.core.i18n import _, ngettext
 from tui.scripts import Halt, Headless, Outcome, certificate_advice, halt, load_account, say
 
 if TYPE_CHECKING:
     from tui.config import Config
-    from tui.core.cache import Cache
-    from tui.core.smtp import SendReport
-    from tui.core.trust import TrustStore
+    from tui.core.net.smtp import SendReport
+    from tui.core.net.trust import TrustStore
+    from tui.core.store.cache import Cache
 
 COMMAND = "sync"
 SYNC_SECONDS = 600.0  # past this, the rest waits for the next run (cron's next turn)
@@ -76,7 +76,7 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _sync(config: Config, store: Cache, secret: str, quiet: bool) -> int:
-    from tui.core import outbox
+    from tui.core.store import outbox
 
     waiting = len(outbox.pending(store))
     state = _Run(
@@ -154,8 +154,8 @@ def _send_outbox(
     config: Config, store: Cache, trust: TrustStore, secret: str, state: _Run
 ) -> SendReport | None:
     """The app's send after a sync: what is queued, each row claimed by one sender."""
-    from tui.core import outbox
-    from tui.core.smtp import HELD_KINDS, send_pending
+    from tui.core.net.smtp import HELD_KINDS, send_pending
+    from tui.core.store import outbox
 
     if not any(row.status == outbox.QUEUED for row in outbox.pending(store)):
         return None
@@ -172,7 +172,7 @@ def _send_outbox(
 
 def _wait_for_filing(config: Config, headless: Headless, store: Cache, state: _Run) -> None:
     """The Sent copies of what was just sent; left for the next sync if IMAP fails."""
-    from tui.core import outbox
+    from tui.core.store import outbox
 
     deadline = time.monotonic() + FILE_SECONDS
     while outbox.unfiled(store) and time.monotonic() < deadline:
@@ -190,7 +190,7 @@ def _wait_for_filing(config: Config, headless: Headless, store: Cache, state: _R
 
 def _waiting_for_you(store: Cache, state: _Run) -> None:
     """Messages no sync will send by itself: held ones and « envoi incertain »."""
-    from tui.core import outbox
+    from tui.core.store import outbox
 
     rows = outbox.pending(store)
     uncertain = sum(row.status == outbox.UNCERTAIN for row in rows)
@@ -215,7 +215,7 @@ def _waiting_for_you(store: Cache, state: _Run) -> None:
 
 def _summary(store: Cache, state: _Run) -> str:
     """One line: new mail (outside Sent, Trash…), what left, what waits."""
-    from tui.core import outbox
+    from tui.core.store import outbox
 
     special = {row.name: row.special_use for row in store.folders()}
     counted = {folder: n for folder, n in state.new.items() if special.get(folder) not in NOT_NEW}

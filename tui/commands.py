@@ -176,7 +176,7 @@ def take_mailto(argv: list[str]) -> tuple[list[str], str | None]:
     """`courriel mailto:…`, as the system's mail handler calls it: the link is taken out
     of the arguments before argparse, which would read it as an unknown command. Only
     in the place of a command: `courriel send --subject mailto:x` keeps its subject."""
-    from tui.core.mailto import is_mailto
+    from tui.core.mail.mailto import is_mailto
 
     index = 0
     while index < len(argv):

@@ -15,17 +15,17 @@ import sys
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, TextIO
 
-from tui.core import contract
+from tui.core.account import contract
 from tui.core.errors import ConfigError, MailError
 from tui.core.i18n import _
-from tui.core.sanitize import clean_line
+from tui.core.mail.sanitize import clean_line
 
 if TYPE_CHECKING:
     import argparse
 
     from tui.config import Config
-    from tui.core.cache import Cache
-    from tui.core.trust import TrustStore
+    from tui.core.net.trust import TrustStore
+    from tui.core.store.cache import Cache
     from tui.session import AccountSession
 
 STOP_WAIT = 5.0  # seconds the worker gets to log out once the script is done
@@ -73,7 +73,7 @@ def load_account(args: argparse.Namespace) -> Config:
 
 def open_store(config: Config) -> Cache:
     """The account's cache with its durable store (outbox): the app's files."""
-    from tui.core.cache import Cache
+    from tui.core.store.cache import Cache
     from tui.session import cache_path, local_store_path
 
     return Cache.open(cache_path(config), durable_path=local_store_path(config), check=False)

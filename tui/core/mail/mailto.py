@@ -17,15 +17,15 @@ from urllib.parse import unquote
 
 from tui.core.errors import MailError
 from tui.core.i18n import _, ngettext
-from tui.core.sanitize import clean_line, clean_text, shorten
+from tui.core.mail.sanitize import clean_line, clean_text, shorten
 
 if TYPE_CHECKING:
-    from tui.core.compose import Draft, Identity
+    from tui.core.mail.compose import Draft, Identity
 
 SCHEME = "mailto:"
 MAX_URL_CHARS = 256 * 1024  # a long « share by e-mail » body is a few KiB
 MAX_RECIPIENTS = 100  # per link, all fields together
-MAX_SUBJECT_CHARS = 900  # tui.core.compose.MAX_HEADER_TEXT
+MAX_SUBJECT_CHARS = 900  # tui.core.mail.compose.MAX_HEADER_TEXT
 ADDRESS_FIELDS = ("to", "cc", "bcc")
 TEXT_FIELDS = ("subject", "body")
 
@@ -108,7 +108,7 @@ def _addresses(
 ) -> tuple[dict[str, tuple[str, ...]], list[str]]:
     """Each field's valid, bare addresses (once each, at most MAX_RECIPIENTS in all),
     and what was refused, as it may be shown."""
-    from tui.core.compose import AddressError, check_address
+    from tui.core.mail.compose import AddressError, check_address
 
     seen: set[str] = set()
     rejected: list[str] = []
@@ -140,7 +140,7 @@ def _addresses(
 
 def draft(link: Mailto, identity: Identity) -> Draft:
     """A new message with what the link asked for, the user's signature below its text."""
-    from tui.core.compose import new_draft
+    from tui.core.mail.compose import new_draft
 
     start = new_draft(identity)
     body = link.body.rstrip("\n") + start.body if link.body.strip() else start.body
