@@ -219,7 +219,7 @@ async def test_invitation_summary_is_shown_in_the_reader(monkeypatch: pytest.Mon
             await pilot.pause()
             text = reader_text(app)
             assert "Invitation : Conseil pédagogique, salle des profs" in text
-            assert "Quand : mardi 24 novembre 2026 à 13:00 – 15:00" in text  # in UTC
+            assert "Quand : mardi 24 novembre 2026, 13:00–15:00 (heure UTC)" in text
             assert "Où : Collège Jean Moulin, salle 12" in text
             assert "Organisateur : Claire Martin <claire.martin@ac-dijon.fr>" in text
             assert "invitation.ics" in text  # still listed as an attachment

@@ -23,14 +23,10 @@ from tui.core import logs
 from tui.core.i18n import _, ngettext
 from tui.core.mail import dates
 from tui.core.mail.formatting import long_date, size_short
+from tui.core.mail.ical import unfold_bytes
+from tui.core.mail.invitations import CalendarEvent, summarise_calendar
 from tui.core.mail.mimestream import PartBody, RawSource, Skeleton, skeleton
-from tui.core.mail.mimetext import (
-    MAX_HEADER_CHARS,
-    CalendarEvent,
-    decode_bytes,
-    decode_header_value,
-    summarise_calendar,
-)
+from tui.core.mail.mimetext import MAX_HEADER_CHARS, decode_bytes, decode_header_value
 from tui.core.mail.sanitize import clean_line, clean_text, safe_basename
 
 __all__ = [
@@ -286,11 +282,15 @@ class _Walker:
         children = self._children(part)
         if ctype == "multipart/alternative" and children:
             types = [_content_type(c) for c in children]
-            for wanted in ("text/plain", "text/html"):
-                if wanted in types:
-                    self.visit(children[types.index(wanted)], depth + 1)
-                    return
-            self.visit(children[-1], depth + 1)
+            chosen = next(
+                (types.index(t) for t in ("text/plain", "text/html") if t in types),
+                len(children) - 1,
+            )
+            self.visit(children[chosen], depth + 1)
+            # Outlook and Google send the invitation as one of the alternatives.
+            for index, child in enumerate(children):
+                if types[index] == "text/calendar" and index != chosen:
+                    self.visit(child, depth + 1)
             return
         for child in children:
             self.visit(child, depth + 1)
@@ -322,14 +322,22 @@ class _Walker:
             data = b""
         return PartBody(self.source, self.shape.pieces(data), "", linesep=POLICY.linesep)
 
+    def _add_events(self, events: list[CalendarEvent]) -> None:
+        """The same invitation sent twice (inline and as invite.ics) is shown once."""
+        seen = {(e.uid, e.recurrence_id, e.sequence, e.method) for e in self.calendar if e.uid}
+        self.calendar.extend(
+            e for e in events if (e.uid, e.recurrence_id, e.sequence, e.method) not in seen
+        )
+
     def _visit_leaf(self, part: Message, ctype: str) -> None:
         data = PartBody.of_part(part, self.source, self.shape)
         disposition = _disposition(part)
         filename = _filename(part)
         if ctype == "text/calendar":
-            text, _note = decode_bytes(data.head(MAX_BODY_CHARS * 4), _charset(part))
+            head = unfold_bytes(data.head(MAX_BODY_CHARS * 4))
+            text, _note = decode_bytes(head, _charset(part))
             try:
-                self.calendar.extend(summarise_calendar(text))
+                self._add_events(summarise_calendar(text))
             except Exception as error:  # a broken invitation drops its summary, not the body
                 logs.record(error, "invitation")
             self.attach(filename or "invitation.ics", ctype, data)
