@@ -35,7 +35,23 @@ def format_addresses(addresses: list[tuple[str, str]]) -> str:
     return ", ".join(f"{name} <{address}>" if name else address for name, address in addresses)
 
 
-def reader_view(message: RenderedMessage) -> ReaderView:
+def invitation_blocks(message: RenderedMessage, address: str) -> list[list[str]]:
+    """Each invitation's summary; the one the user can answer says how (#20)."""
+    from tui.core.mail.invitations import answerable
+
+    answered = answerable(message.calendar, address) if address else None
+    blocks = []
+    for event in message.calendar:
+        lines = event.lines()
+        if event is answered:
+            lines.append(_("Répondre : touche i (Accepter, Peut-être, Refuser)."))
+        blocks.append(lines)
+    return blocks
+
+
+def reader_view(message: RenderedMessage, address: str = "") -> ReaderView:
+    """What the reader shows of a message; `address`: the user's, to offer answering
+    the invitations sent to it."""
     headers = [(_("De :"), format_addresses(message.from_))]
     if message.to:
         headers.append((_("À :"), format_addresses(message.to)))
@@ -46,7 +62,7 @@ def reader_view(message: RenderedMessage) -> ReaderView:
     return ReaderView(
         headers=headers,
         body=message.body,
-        invitations=[event.lines() for event in message.calendar],
+        invitations=invitation_blocks(message, address),
         # A suspicious message: with its warnings, the key that files it away (#19).
         warnings=[*message.warnings, _("Indésirable ? I le range dans Indésirables.")]
         if message.warnings
@@ -101,6 +117,13 @@ class Account:
     def can_undo(self) -> bool:
         return bool(self._undo)
 
+    @property
+    def address(self) -> str:
+        """The user's address, as the messages they send give it."""
+        from tui.core.mail.compose import Identity
+
+        return Identity.from_account(self.config.account).email
+
     def message(self, folder: str, uid: int) -> RenderedMessage | None:
         """The parsed message if its body is cached (one parse kept for the open message).
 
@@ -124,7 +147,7 @@ class Account:
         """What the reader shows; a message that cannot be shown says so, never raises."""
         try:
             message = self.message(folder, uid)
-            return reader_view(message) if message is not None else None
+            return reader_view(message, self.address) if message is not None else None
         except Exception as error:
             from tui.core import logs
 

@@ -119,6 +119,11 @@ def mailbox_commands(screen: MailboxScreen, *, demo: bool) -> Iterator[SystemCom
         ),
         (_("Trier…"), _("Par date, taille, expéditeur ou objet"), screen.action_sort),
         (
+            _("Répondre à l'invitation…"),
+            _("Accepter, Peut-être ou Refuser l'invitation ouverte"),
+            screen.action_answer_invitation,
+        ),
+        (
             _("Règles de tri…"),
             _("Ranger le courrier par expéditeur, objet… (fichier de configuration)"),
             screen.action_rules,

@@ -27,7 +27,7 @@ from tui.core.errors import MailError
 from tui.core.i18n import _, ngettext, pgettext
 from tui.core.mail.formatting import figure, size_short
 from tui.screens.folder_actions import FolderPane
-from tui.screens.rule_actions import RuleActions
+from tui.screens.invitation_actions import InvitationActions
 from tui.widgets.folder_list import FolderList
 from tui.widgets.footer import Footer
 from tui.widgets.largest_source import LargestSource
@@ -64,6 +64,7 @@ MESSAGE_ACTIONS = {
     "toggle_read",
     "save_attachment",
     "junk",
+    "answer_invitation",
 }
 
 
@@ -71,7 +72,7 @@ def not_downloaded_text() -> str:
     return _("Ce message n'est pas encore téléchargé : il le sera au retour de la connexion.")
 
 
-class MailboxScreen(RuleActions):
+class MailboxScreen(InvitationActions):
     # As the screen's default CSS rather than CSS_PATH: a CSS_PATH makes Textual re-parse
     # every stylesheet of the app from scratch when the screen is first pushed (~10 ms
     # before the first frame); default CSS is parsed alone, once.
@@ -431,7 +432,8 @@ class MailboxScreen(RuleActions):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action in MESSAGE_ACTIONS and self.is_mounted and self.messages.selected_uid is None:
             return None  # shown greyed out
-        if action in {"reply", "reply_all", "forward", "compose"} and not self.account.can_compose:
+        writes = {"reply", "reply_all", "forward", "compose", "answer_invitation"}
+        if action in writes and not self.account.can_compose:
             return None
         if action == "undo" and not self.account.can_undo:
             return None
