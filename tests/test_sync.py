@@ -22,7 +22,8 @@ from tests.mail_helpers import (
     server_snapshot,
     snapshot,
 )
-from tui.core.account.sync import SyncEngine, special_uses
+from tui.core.account.special_folders import special_uses
+from tui.core.account.sync import SyncEngine
 from tui.core.errors import ConnectionLost
 from tui.core.mail.summary import decode_header, parse_summary
 from tui.core.net.imap import ListedFolder

@@ -14,25 +14,21 @@ in order when the server is reachable; they survive a restart.
 
 from __future__ import annotations
 
-import contextlib
-import itertools
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from tui.core.errors import ConnectionLost
+from tui.core.account.requests import EngineRequests
+from tui.core.account.special_folders import FOLDER_ORDER, special_uses
 from tui.core.mail.summary import (
     DATE_ITEMS,
     SUMMARY_ITEMS,
-    Summary,
     parse_date,
     parse_flags,
     parse_summary,
 )
 from tui.core.net.imap import CommandFailed, ImapConnection, ListedFolder, MailboxStatus
-from tui.core.store import actions
 from tui.core.store.cache import Cache
 from tui.core.store.records import FolderRow, FolderState
 
@@ -46,56 +42,6 @@ LISTED_STATUS_SECONDS = 30.0  # a STATUS read with LIST serves the folder steps 
 # the pass is rare: without CONDSTORE, only when the unread count moved or on F5).
 FLAG_BATCH = 500
 FLAG_WINDOW = 2000
-SEARCH_FETCH_MAX = 500  # server matches not cached yet, fetched for a search's results
-PREFETCH_MAX_BYTES = 2 * 1024 * 1024  # bodies fetched ahead for offline reading, each
-PREFETCH_BUDGET_SHARE = 0.5  # …while the cached bodies fill less than this of the budget
-
-# Name fallbacks when the server does not flag its special folders (RFC 6154).
-SPECIAL_NAMES: dict[str, tuple[str, ...]] = {
-    "sent": ("envoyés", "envoyes", "sent", "sent items", "sent messages", "éléments envoyés"),
-    "drafts": ("brouillons", "drafts"),
-    "trash": ("corbeille", "trash", "deleted items", "deleted messages", "éléments supprimés"),
-    "archive": ("archives", "archive"),
-    "junk": ("indésirables", "indesirables", "junk", "spam", "courrier indésirable"),
-}
-SPECIAL_FLAGS = {
-    "\\sent": "sent",
-    "\\drafts": "drafts",
-    "\\trash": "trash",
-    "\\archive": "archive",
-    "\\junk": "junk",
-}
-_FOLDER_ORDER = ("inbox", "drafts", "sent", "archive", "junk", "trash")
-
-
-# --- special folders -----------------------------------------------------------------
-
-
-def special_uses(folders: Sequence[ListedFolder]) -> dict[str, str]:
-    """Folder name → special use, from RFC 6154 flags first, then well-known names."""
-    found: dict[str, str] = {}
-    taken: set[str] = set()
-    for folder in folders:
-        if folder.name.upper() == "INBOX":
-            found[folder.name] = "inbox"
-            taken.add("inbox")
-            continue
-        for flag in folder.flags:
-            use = SPECIAL_FLAGS.get(flag.lower())
-            if use and use not in taken:
-                found[folder.name] = use
-                taken.add(use)
-                break
-    for use, names in SPECIAL_NAMES.items():
-        if use in taken:
-            continue
-        for folder in folders:
-            leaf = folder.name.rsplit(folder.delimiter, 1)[-1] if folder.delimiter else folder.name
-            if folder.name not in found and leaf.casefold() in names:
-                found[folder.name] = use
-                taken.add(use)
-                break
-    return found
 
 
 @dataclass(frozen=True)
@@ -134,7 +80,7 @@ def _state(folder: str, status: MailboxStatus, low: int, high: int) -> FolderSta
     )
 
 
-class SyncEngine:
+class SyncEngine(EngineRequests):
     """Sync one account's folders through `conn` into `cache` (both owned by one thread)."""
 
     def __init__(
@@ -172,7 +118,7 @@ class SyncEngine:
 
         def order(folder: ListedFolder) -> tuple[int, str]:
             use = uses.get(folder.name)
-            rank = _FOLDER_ORDER.index(use) if use in _FOLDER_ORDER else len(_FOLDER_ORDER)
+            rank = FOLDER_ORDER.index(use) if use in FOLDER_ORDER else len(FOLDER_ORDER)
             return rank, folder.name.casefold()
 
         rows = [
@@ -453,137 +399,3 @@ class SyncEngine:
     def _progress(self, folder: str, total: int) -> None:
         if self.on_progress is not None:
             self.on_progress(folder, self.cache.count(folder), total)
-
-    # --- bodies and server search ----------------------------------------------------
-
-    def fetch_body(self, folder: str, uid: int) -> bytes | None:
-        cached = self.cache.body(folder, uid)
-        if cached is not None:
-            return cached
-        if self.conn.selected != folder:
-            self._select(folder)
-        raw = self.conn.fetch_body(uid)
-        if raw is None:
-            return None
-        if self.cache.summary(folder, uid) is None:
-            # Not backfilled yet: store its summary now so the body has a row to hang on.
-            self._store(folder, self.conn.fetch_uids([uid], SUMMARY_ITEMS))
-        self.cache.put_body(folder, uid, raw)
-        return raw
-
-    def prefetch_step(self, folder: str, days: int, skip: set[int]) -> bool:
-        """Fetch one recent body not cached yet (`[sync] prefetch_days`), so that it can
-        be read offline; False once there is none left, or once the cached bodies fill
-        PREFETCH_BUDGET_SHARE of the body budget (prefetching never evicts: it fetched
-        the same bodies again forever). A message over PREFETCH_MAX_BYTES waits until it
-        is opened; each is tried once a session (`skip`). One body per step: a user
-        request waits at most that long."""
-        if self.cache.bodies_size() >= self.cache.body_budget * PREFETCH_BUDGET_SHARE:
-            return False  # room is left for what the user opens: nothing evicted for this
-        since = datetime.now(UTC) - timedelta(days=days)
-        found = self.cache.uids_to_prefetch(folder, since, PREFETCH_MAX_BYTES, skip)
-        if not found:
-            return False
-        skip.add(found[0])  # once a session: evicted later, it is not fetched again
-        with contextlib.suppress(CommandFailed):  # a NO for this one: the others still come
-            self.fetch_body(folder, found[0])
-        return True
-
-    def search_server(self, folder: str, text: str) -> list[Summary]:
-        """The server's matches in `folder`. Those not cached yet (the backfill has not
-        reached them) are fetched and cached, the newest SEARCH_FETCH_MAX of them: they
-        were dropped, so a search during the first sync missed older mail (#16)."""
-        if self.conn.selected != folder:
-            self._select(folder)
-        found: dict[int, Summary] = {}
-        missing: list[int] = []
-        removed = self._pending_removals(folder)
-        # Only what the backfill has not reached: a newer match is new mail, which the
-        # next sync must find uncached to announce it (review).
-        below = self.cache.folder_state(folder).low_uid or 0
-        for uid in self.conn.search_text(text):
-            summary = self.cache.summary(folder, uid)
-            if summary is not None:
-                found[uid] = summary
-            elif uid < below and uid not in removed:  # deleted or moved: not back
-                missing.append(uid)
-        missing = missing[-SEARCH_FETCH_MAX:]
-        if missing:
-            self._store(folder, self.conn.fetch_uids(missing, SUMMARY_ITEMS))
-            for uid in missing:
-                if (summary := self.cache.summary(folder, uid)) is not None:
-                    found[uid] = summary
-        return [found[uid] for uid in sorted(found)]
-
-    def _pending_removals(self, folder: str) -> set[int]:
-        """Uids of `folder` the user deleted, moved or expunged, not replayed yet."""
-        return {
-            uid
-            for op in self.cache.pending_ops()
-            if op.kind in ("move", "expunge") and op.folder == folder
-            for uid in op.uids
-        }
-
-    # --- user actions: the cache at once, the server when reachable -------------------
-
-    def set_flags(
-        self, folder: str, uids: Sequence[int], add: Iterable[str] = (), remove: Iterable[str] = ()
-    ) -> None:
-        actions.set_flags(self.cache, folder, uids, add, remove)
-
-    def move(self, folder: str, uids: Sequence[int], target: str) -> None:
-        actions.move(self.cache, folder, uids, target)
-
-    def delete(self, folder: str, uids: Sequence[int]) -> None:
-        actions.delete(self.cache, folder, uids)
-
-    def archive(self, folder: str, uids: Sequence[int]) -> None:
-        actions.archive(self.cache, folder, uids)
-
-    def expunge(self, folder: str, uids: Sequence[int]) -> None:
-        actions.expunge(self.cache, folder, uids)
-
-    def replay_pending(
-        self,
-        not_after: float | None = None,
-        progress: Callable[[int, int], None] | None = None,
-    ) -> list[str]:
-        """Send queued actions in order; returns conflicts (dropped ops), raises ConnectionLost.
-
-        `not_after` (a time.time() value): stop at the first action taken later, which
-        is still inside its undo window; the ones after it wait too, to keep the order.
-        `progress(done, total)` after each operation sent (a batch of 10,000 is 20).
-        """
-        conflicts: list[str] = []
-        due = list(
-            itertools.takewhile(
-                lambda op: not_after is None or op.created <= not_after, self.cache.pending_ops()
-            )
-        )
-        for done, op in enumerate(due, 1):
-            self._listed.clear()
-            try:
-                status = self.conn.select(op.folder)
-                validity = op.args.get("uidvalidity")
-                if validity is not None and validity != status.uidvalidity:
-                    raise CommandFailed(f"{op.folder}: UIDVALIDITY changed")
-                # Messages already gone on the server are simply skipped by these commands.
-                if op.kind == "flags":
-                    # A keyword the folder cannot keep ($Junk on a server without
-                    # keywords) is left out, not refused with the rest.
-                    add = [f for f in op.args.get("add", ()) if status.keeps(f)]
-                    remove = [f for f in op.args.get("remove", ()) if status.keeps(f)]
-                    if add or remove:
-                        self.conn.store_flags(op.uids, add, remove)
-                elif op.kind == "move":
-                    self.conn.move(op.uids, op.args["target"])
-                elif op.kind == "expunge":
-                    self.conn.expunge(op.uids)
-            except ConnectionLost:
-                raise
-            except CommandFailed as exc:
-                conflicts.append(f"{op.kind} {op.folder}: {exc.detail or exc}")
-            self.cache.finish_op(op.id)
-            if progress is not None:
-                progress(done, len(due))
-        return conflicts
