@@ -24,7 +24,8 @@ from tui.core.diagnose.diagnose import (
 )
 from tui.core.errors import AuthError, ConfigError, ConnectionLost
 from tui.core.i18n import set_language
-from tui.core.net.trust import CertificateChanged, CertificateInfo, CertificateNeedsDecision, Pin
+from tui.core.net.certificates import CertificateInfo, Pin
+from tui.core.net.trust import CertificateChanged, CertificateNeedsDecision
 from tui.core.secrets import SecretError
 from tui.presets import DIJON
 

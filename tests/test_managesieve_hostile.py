@@ -15,8 +15,9 @@ import pytest
 
 from tests.bed.certs import make_self_signed
 from tui.core.errors import CertificateError, ConnectionLost, MailError
+from tui.core.net.certificates import CertificateInfo, format_fingerprint
 from tui.core.net.managesieve import ManageSieve
-from tui.core.net.trust import CertificateInfo, TrustStore, format_fingerprint
+from tui.core.net.trust import TrustStore
 
 GREETING = b'"IMPLEMENTATION" "fake"\r\n"SASL" "PLAIN"\r\n"STARTTLS"\r\nOK\r\n'
 

@@ -10,7 +10,7 @@ from textual.app import App
 from textual.pilot import Pilot
 
 from tests.app_helpers import demo_app
-from tui.core.net.trust import CertificateInfo, Pin
+from tui.core.net.certificates import CertificateInfo, Pin
 from tui.screens.certificate import CertificatePrompt
 from tui.screens.mailbox import MailboxScreen
 

@@ -18,16 +18,14 @@ from cryptography.hazmat.primitives.serialization import Encoding
 from tests.bed.certs import make_self_signed
 from tests.conftest import Bed
 from tui.core.errors import AuthError, CertificateError, ConfigError
-from tui.core.net.tls import imap_connect, smtp_connect
-from tui.core.net.trust import (
-    CertificateChanged,
-    CertificateNeedsDecision,
-    TrustStore,
+from tui.core.net.certificates import (
     describe_certificate,
     describe_for_terminal,
     format_fingerprint,
     normalize_fingerprint,
 )
+from tui.core.net.tls import imap_connect, smtp_connect
+from tui.core.net.trust import CertificateChanged, CertificateNeedsDecision, TrustStore
 
 HOST = "localhost"
 

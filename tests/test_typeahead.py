@@ -108,7 +108,7 @@ def _prompt_as_keys_arrive(
 ) -> list[object]:
     """A certificate prompt comes up by itself (a reconnection) while `keys`, typed for
     the mailbox, are arriving; its decisions are collected in the returned list."""
-    from tui.core.net.trust import CertificateInfo
+    from tui.core.net.certificates import CertificateInfo
     from tui.screens.certificate import CertificatePrompt
 
     # Long enough that a loaded machine (CI, xdist) still hands the burst over inside it.

@@ -38,7 +38,8 @@ from tui.core.account.contract import (
     Syncing,
 )
 from tui.core.account.worker import AccountWorker
-from tui.core.net.trust import CertificateChanged, CertificateInfo, Pin, TrustStore
+from tui.core.net.certificates import CertificateInfo, Pin
+from tui.core.net.trust import CertificateChanged, TrustStore
 from tui.core.store.cache import Cache
 
 pytestmark = pytest.mark.server

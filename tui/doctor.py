@@ -74,11 +74,8 @@ class _Report:
             self._certificate(result.certificate)
 
     def _certificate(self, error: CertificateError) -> None:
-        from tui.core.net.trust import (
-            CertificateChanged,
-            CertificateNeedsDecision,
-            describe_for_terminal,
-        )
+        from tui.core.net.certificates import describe_for_terminal
+        from tui.core.net.trust import CertificateChanged, CertificateNeedsDecision
 
         if isinstance(error, CertificateChanged):
             info, pinned = error.info, error.pinned

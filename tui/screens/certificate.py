@@ -19,7 +19,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Static
 
 from tui.core.i18n import _
-from tui.core.net.trust import (
+from tui.core.net.certificates import (
     CertificateInfo,
     Pin,
     change_explanation,

@@ -530,7 +530,7 @@ def _certificate_diagnosis(exc: BaseException, host: str, port: int | None) -> D
 
 
 def _certificate_changed_diagnosis(exc: BaseException) -> Diagnosis:
-    from tui.core.net.trust import change_explanation
+    from tui.core.net.certificates import change_explanation
 
     message = exc.message if isinstance(exc, MailError) else str(exc)
     return Diagnosis(

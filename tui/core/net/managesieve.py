@@ -21,8 +21,9 @@ from tui.core.errors import AuthError, CertificateError, ConnectionLost, MailErr
 from tui.core.i18n import _
 from tui.core.mail.sanitize import clean_line
 from tui.core.mail.sieve import SCRIPT_NAME, other_script_active
+from tui.core.net.certificates import format_fingerprint
 from tui.core.net.tls import peer_der
-from tui.core.net.trust import TrustStore, format_fingerprint
+from tui.core.net.trust import TrustStore
 
 MAX_LINE = 64 * 1024
 MAX_LITERAL = 1024 * 1024
