@@ -26,6 +26,15 @@ NOT_AT_START = (
     "tui.core.mail.htmlbody",
     "html.entities",
     "importlib.metadata",
+    # An attachment read as text (#20): its code waits for `p`, and pypdf is only ever
+    # loaded by the child process that extracts the text.
+    "tui.core.mail.attachment_text",
+    "tui.core.mail.attachment_office",
+    "tui.core.mail.attachment_sheets",
+    "tui.core.mail.attachment_sandbox",
+    "tui.core.mail.attachment_open",
+    "pypdf",
+    "zipfile",
 )
 # The worker connects and syncs; bodies, composing and HTML wait for their first use.
 NOT_WITH_THE_WORKER = (
