@@ -47,13 +47,20 @@ MEMORY_LIMIT = 1024 * 1024 * 1024  # the child's address space
 POLL = 0.1  # how often the parent looks whether the user gave up
 MAX_ANSWER = 16 * 1024 * 1024  # the child's JSON: MAX_CHARS of text, escaped
 
-_ROOT = str(Path(__file__).resolve().parents[2])  # the folder that holds `tui`
-# -I: no PYTHON* variables, no user site, not the current folder: the child imports
-# this very copy of courriel, from _ROOT, and nothing a folder could plant.
+_ROOT = str(Path(__file__).resolve().parents[3])  # the folder that holds `tui`
+# -I: no PYTHON* variables, no user site, not the current folder. The child is given
+# the app's own module path instead (this copy of courriel first), so it imports what
+# the app would — pypdf from a `pip install --user` too — and nothing else.
 _CHILD = (
-    "import sys; sys.path.insert(0, sys.argv[1]); "
+    "import sys, json; sys.path[0:0] = json.loads(sys.argv[1]); "
     "from tui.core.mail.attachment_sandbox import child; child(sys.argv[2])"
 )
+
+
+def _module_path() -> str:
+    paths = [_ROOT, *(p for p in sys.path if p and p != _ROOT)]
+    return json.dumps(paths)
+
 
 _TYPES = {
     "application/pdf": "pdf",
@@ -242,7 +249,7 @@ def _run(kind: str, data: bytes, timeout: float, cancelled: Callable[[], bool]) 
         return {"error": "unreadable", "detail": "no Python to run"}
     try:
         process = subprocess.Popen(
-            [sys.executable, "-I", "-c", _CHILD, _ROOT, kind],
+            [sys.executable, "-I", "-c", _CHILD, _module_path(), kind],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=subprocess.DEVNULL,
