@@ -14,12 +14,14 @@ from typing import TYPE_CHECKING
 from tui import undo
 from tui.config import Config
 from tui.core.account import contract
+from tui.core.errors import MailError
 from tui.core.i18n import _
 from tui.core.mail import rules as rules_module
 from tui.core.mail.formatting import shown_date, size_short
 from tui.core.mail.summary import Summary
 from tui.core.store import actions, rule_runs
 from tui.core.store.cache import Cache
+from tui.core.store.records import BodyGone
 from tui.undo import Undo, UndoStack
 from tui.widgets.reader import ReaderView
 
@@ -33,6 +35,13 @@ Key = tuple[str, int]  # (folder, uid): search results mix folders
 def format_addresses(addresses: list[tuple[str, str]]) -> str:
     """« Marie Durand <marie.durand@ac-dijon.fr> »: the real address always shown."""
     return ", ".join(f"{name} <{address}>" if name else address for name, address in addresses)
+
+
+def _gone_text() -> str:
+    return _(
+        "La pièce jointe n'a pas pu être relue : le message n'est plus dans le cache. "
+        "Rouvrez-le, puis réessayez."
+    )
 
 
 def invitation_blocks(message: RenderedMessage, address: str) -> list[list[str]]:
@@ -159,6 +168,36 @@ class Account:
                     "sont dans le journal : {path}"
                 ).format(path=path),
             )
+
+    def attachment_loader(self, folder: str, uid: int, index: int) -> Callable[[], bytes]:
+        """A function for a worker thread that returns attachment `index`'s bytes.
+
+        It reads on a cache connection of its own (a SQLite connection stays on the
+        thread that opened it) and parses the message again there, so that neither
+        the reading nor the decoding holds up the screen. Raises
+        attachment_sandbox.TooBig past its limit, MailError when the message has left
+        the cache."""
+        path, durable_path = self.cache.path, self.cache.durable_path
+        trusted = self.config.get("security", "trusted_domains")
+
+        def load() -> bytes:
+            from tui.core.mail.attachment_sandbox import attachment_bytes
+            from tui.core.mail.mime import parse_message
+
+            reader = Cache.open(path, durable_path=durable_path, check=False)
+            try:
+                source = reader.body_source(folder, uid)
+                message = parse_message(source, trusted_domains=trusted) if source else None
+                found = [a for a in message.attachments if a.index == index] if message else []
+                if not found:
+                    raise MailError(_gone_text())
+                return attachment_bytes(found[0])
+            except BodyGone as error:  # evicted or removed while it was read
+                raise MailError(_gone_text()) from error
+            finally:
+                reader.close()
+
+        return load
 
     def fetch_body(self, folder: str, uid: int) -> None:
         self._send(contract.FetchBody(folder, uid))

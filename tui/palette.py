@@ -124,6 +124,11 @@ def mailbox_commands(screen: MailboxScreen, *, demo: bool) -> Iterator[SystemCom
             screen.action_answer_invitation,
         ),
         (
+            _("Pièces jointes…"),
+            _("Lire en texte, enregistrer ou ouvrir une pièce jointe du message"),
+            screen.action_attachments,
+        ),
+        (
             _("Règles de tri…"),
             _("Ranger le courrier par expéditeur, objet… (fichier de configuration)"),
             screen.action_rules,

@@ -26,6 +26,7 @@ from tui.boundary import contained, while_shown
 from tui.core.errors import MailError
 from tui.core.i18n import _, ngettext, pgettext
 from tui.core.mail.formatting import figure, size_short
+from tui.screens.attachment_actions import AttachmentActions
 from tui.screens.folder_actions import FolderPane
 from tui.screens.invitation_actions import InvitationActions
 from tui.widgets.folder_list import FolderList
@@ -63,6 +64,7 @@ MESSAGE_ACTIONS = {
     "toggle_flag",
     "toggle_read",
     "save_attachment",
+    "attachments",
     "junk",
     "answer_invitation",
 }
@@ -72,7 +74,7 @@ def not_downloaded_text() -> str:
     return _("Ce message n'est pas encore téléchargé : il le sera au retour de la connexion.")
 
 
-class MailboxScreen(InvitationActions):
+class MailboxScreen(InvitationActions, AttachmentActions):
     # As the screen's default CSS rather than CSS_PATH: a CSS_PATH makes Textual re-parse
     # every stylesheet of the app from scratch when the screen is first pushed (~10 ms
     # before the first frame); default CSS is parsed alone, once.

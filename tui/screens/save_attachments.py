@@ -49,20 +49,22 @@ class SaveAttachments(ModalScreen[Path | None]):
     """
     BINDINGS = [Binding("escape", "cancel", _("Annuler"), id="save.cancel")]
 
-    def __init__(self, attachments: list[Attachment]) -> None:
+    def __init__(self, attachments: list[Attachment], *, title: str = "", hint: str = "") -> None:
         super().__init__()
         self.attachments = attachments
+        self.title_text = title or _("Enregistrer les pièces jointes dans :")
+        self.hint = hint or _(
+            "Entrée pour enregistrer ; un fichier existant n'est jamais remplacé."
+        )
 
     def compose(self) -> ComposeResult:
         with Vertical():
-            yield Static(Content(_("Enregistrer les pièces jointes dans :")).stylize("bold"))
+            yield Static(Content(self.title_text).stylize("bold"))
             # Content, never markup: file names come from the message.
             listing = Content("\n").join(_line(a) for a in self.attachments)
             yield Static(listing)
             yield Input(str(default_folder()), id="folder")
-            yield Static(
-                Content(_("Entrée pour enregistrer ; un fichier existant n'est jamais remplacé."))
-            )
+            yield Static(Content(self.hint))
 
     def on_mount(self) -> None:
         self.set_focus(self.query_one(Input))
