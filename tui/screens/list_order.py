@@ -13,7 +13,7 @@ from tui.core.i18n import _
 from tui.core.store.sorting import Sort
 from tui.screens.message_actions import MessageActions
 from tui.views import load_sorts, save_sorts, views_path
-from tui.widgets.message_list import RowSource
+from tui.widgets.rows import RowSource
 from tui.widgets.sorted_source import SortedSource
 from tui.widgets.thread_source import ThreadedSource
 

@@ -13,8 +13,7 @@ from __future__ import annotations
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
-from typing import Protocol, TypeVar, runtime_checkable
+from typing import TypeVar
 
 from rich.cells import cell_len, set_cell_size
 from rich.segment import Segment
@@ -31,6 +30,7 @@ from tui.core.mail.formatting import list_date, size_short
 from tui.core.mail.sanitize import clean_line
 from tui.core.mail.subjects import base_subject
 from tui.widgets.lines import LinesView
+from tui.widgets.rows import FolderLabelledRowSource, Row, RowSource, ThreadedRowSource, markers
 
 T = TypeVar("T")
 
@@ -43,65 +43,11 @@ MARK = "*"  # in the mark column, before the markers, as mutt tags
 FOLDER_LABEL_CELLS = 16  # a search result's folder, before its subject
 
 
-class Row(Protocol):
-    """What the list needs of a message summary (tui.core.mail.summary.Summary has it), read
-    only: a frozen dataclass fits."""
-
-    @property
-    def uid(self) -> int: ...
-    @property
-    def date(self) -> datetime | None: ...
-    @property
-    def sender_name(self) -> str: ...
-    @property
-    def sender_address(self) -> str: ...
-    @property
-    def subject(self) -> str: ...
-    @property
-    def size(self) -> int: ...
-    @property
-    def flags(self) -> frozenset[str]: ...
-    @property
-    def has_attachment(self) -> bool: ...
-
-
-class RowSource(Protocol):
-    def count(self, folder: str) -> int: ...
-    def page(self, folder: str, offset: int, limit: int) -> Sequence[Row]: ...
-    def index_of(self, folder: str, uid: int) -> int | None: ...
-
-
-@runtime_checkable
-class ThreadedRowSource(RowSource, Protocol):
-    """A source in thread order: how deep the row at an index is (0: a thread's start)."""
-
-    def depth_of(self, index: int) -> int: ...
-
-
-@runtime_checkable
-class FolderLabelledRowSource(RowSource, Protocol):
-    """A source mixing folders (search results): the folder to name before a row's
-    subject, or "" for the folder the list is showing."""
-
-    def folder_label(self, row: Row) -> str: ...
-
-
 @dataclass(frozen=True)
 class _Columns:
     date: int
     sender: int
     size: int
-
-
-def markers(row: Row) -> str:
-    """Four one-cell markers, like mutt's: N unread, ! flagged, R answered, + attachment."""
-    flags = row.flags
-    return (
-        ("N" if "\\Seen" not in flags else " ")
-        + ("!" if "\\Flagged" in flags else " ")
-        + ("R" if "\\Answered" in flags else " ")
-        + ("+" if row.has_attachment else " ")
-    )
 
 
 class MessageList(LinesView, can_focus=True):
