@@ -62,3 +62,17 @@ def test_figures_group_thousands_as_each_language_writes_them() -> None:
     set_language("en")
     assert figure(100_001) == "100,001"
     set_language("fr")
+
+
+def test_attachment_kinds_in_words() -> None:
+    """« classeur Excel », not the 65 characters of its MIME type that wrapped the
+    reader's list at 80 columns (#20, seen in tmux)."""
+    from tui.core.mail.formatting import MAX_KIND, attachment_kind
+
+    sheet = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    assert attachment_kind(sheet) == "classeur Excel"
+    assert attachment_kind("Application/PDF") == "PDF"
+    assert attachment_kind("image/jpeg") == "image JPEG"
+    assert attachment_kind("application/x-unknown") == "application/x-unknown"
+    long = "application/" + "x" * 100
+    assert len(attachment_kind(long)) == MAX_KIND and attachment_kind(long).endswith("…")

@@ -17,7 +17,7 @@ from tui.core.account import contract
 from tui.core.errors import MailError
 from tui.core.i18n import _
 from tui.core.mail import rules as rules_module
-from tui.core.mail.formatting import shown_date, size_short
+from tui.core.mail.formatting import attachment_kind, shown_date, size_short
 from tui.core.mail.summary import Summary
 from tui.core.store import actions, rule_runs
 from tui.core.store.cache import Cache
@@ -79,7 +79,7 @@ def reader_view(message: RenderedMessage, address: str = "") -> ReaderView:
         notes=list(message.notes),
         links=[f"[{n}] {url}" for n, (_text, url) in enumerate(message.links, 1)],
         attachments=[
-            f"{a.index}. {a.label} — {a.content_type}, {size_short(a.size)}"
+            f"{a.index}. {a.label} — {attachment_kind(a.content_type)}, {size_short(a.size)}"
             for a in message.attachments
         ],
     )

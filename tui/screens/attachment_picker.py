@@ -16,7 +16,7 @@ from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
 from tui.core.i18n import _
-from tui.core.mail.formatting import size_short
+from tui.core.mail.formatting import attachment_kind, size_short
 from tui.core.mail.mime import Attachment
 from tui.core.mail.sanitize import clean_line
 
@@ -24,8 +24,8 @@ Choice = tuple[str, int]  # ("read" | "save" | "open", the attachment's index)
 
 
 def attachment_line(attachment: Attachment) -> Content:
-    """« 2. rapport.pdf — application/pdf, 120 Ko », as the reader lists it."""
-    kind = clean_line(attachment.content_type)
+    """« 2. rapport.pdf — PDF, 120 Ko », as the reader lists it."""
+    kind = clean_line(attachment_kind(attachment.content_type))
     size = size_short(attachment.size)
     return Content(f"{attachment.index}. {attachment.label} — {kind}, {size}")
 

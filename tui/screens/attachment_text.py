@@ -18,7 +18,7 @@ from textual.screen import Screen
 
 from tui.core.errors import MailError
 from tui.core.i18n import _
-from tui.core.mail.formatting import size_short
+from tui.core.mail.formatting import attachment_kind, size_short
 from tui.core.mail.mime import Attachment
 from tui.core.mail.sanitize import clean_line
 from tui.widgets.footer import Footer
@@ -57,7 +57,7 @@ class AttachmentTextScreen(Screen[None]):
 
     def _headers(self) -> list[tuple[str, str]]:
         att = self.attachment
-        kind = clean_line(att.content_type)
+        kind = clean_line(attachment_kind(att.content_type))
         return [
             (_("Pièce jointe :"), att.label),
             (_("Type :"), f"{kind}, {size_short(att.size)}"),

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from tui.core.i18n import _, current_language
+from tui.core.i18n import N_, _, current_language
 
 _MONTHS = {
     "fr": [
@@ -144,3 +144,40 @@ def size_short(size: int) -> str:
     if _lang() == "fr":
         text = text.replace(".", ",")
     return f"{text} {units[unit]}"
+
+
+_KINDS: dict[str, str] = {
+    "application/pdf": N_("PDF"),
+    "application/msword": N_("document Word"),
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.document": N_("document Word"),
+    "application/vnd.ms-excel": N_("classeur Excel"),
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": N_("classeur Excel"),
+    "application/vnd.ms-powerpoint": N_("présentation PowerPoint"),
+    "application/vnd.openxmlformats-officedocument.presentationml.presentation": N_(
+        "présentation PowerPoint"
+    ),
+    "application/vnd.oasis.opendocument.text": N_("document Writer"),
+    "application/vnd.oasis.opendocument.spreadsheet": N_("classeur Calc"),
+    "application/vnd.oasis.opendocument.presentation": N_("présentation Impress"),
+    "application/zip": N_("archive ZIP"),
+    "text/calendar": N_("invitation (agenda)"),
+    "application/ics": N_("invitation (agenda)"),
+    "text/csv": N_("tableau CSV"),
+    "text/plain": N_("texte"),
+    "text/html": N_("page HTML"),
+    "message/rfc822": N_("message joint"),
+}
+MAX_KIND = 40  # characters of an unknown content type shown
+
+
+def attachment_kind(content_type: str) -> str:
+    """What an attachment is, in words: « classeur Excel » rather than the 65 characters of
+    application/vnd.openxmlformats-officedocument.spreadsheetml.sheet, which wrapped the
+    reader's list at 80 columns. An unknown type is shown as it is, cut short."""
+    kind = content_type.strip().lower()
+    if kind in _KINDS:
+        return _(_KINDS[kind])
+    major, _sep, minor = kind.partition("/")
+    if major == "image" and minor:
+        return _("image {format}").format(format=minor.removeprefix("x-").upper()[:10])
+    return kind if len(kind) <= MAX_KIND else kind[: MAX_KIND - 1] + "…"
