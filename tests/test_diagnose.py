@@ -11,17 +11,16 @@ import aiosmtplib
 import pytest
 from imapclient.exceptions import IMAPClientAbortError, LoginError
 
+from tui.core.diagnose.classify import ProtocolMismatch, classify
 from tui.core.diagnose.diagnose import (
     Diagnosis,
-    ProtocolMismatch,
     auth_diagnosis,
     check_ports,
-    classify,
     diagnose,
     password_diagnosis,
-    quota_diagnosis,
     wrong_port_diagnosis,
 )
+from tui.core.diagnose.quota import quota_diagnosis
 from tui.core.errors import AuthError, ConfigError, ConnectionLost
 from tui.core.i18n import set_language
 from tui.core.net.certificates import CertificateInfo, Pin

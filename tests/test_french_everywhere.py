@@ -26,7 +26,8 @@ from textual.command import CommandList, CommandPalette
 from tests.app_helpers import demo_app
 from tests.test_secrets import MemoryKeyring
 from tui.core import secrets
-from tui.core.diagnose.diagnose import ProtocolMismatch, diagnose, plain_reason
+from tui.core.diagnose.classify import ProtocolMismatch, plain_reason
+from tui.core.diagnose.diagnose import diagnose
 from tui.core.errors import (
     AuthError,
     CertificateError,

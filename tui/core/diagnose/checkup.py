@@ -24,14 +24,9 @@ from dataclasses import dataclass
 from email.header import decode_header, make_header
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from tui.core.diagnose.diagnose import (
-    Diagnosis,
-    ProtocolMismatch,
-    classify,
-    diagnose,
-    plain_reason,
-    quota_diagnosis,
-)
+from tui.core.diagnose.classify import ProtocolMismatch, classify, plain_reason
+from tui.core.diagnose.diagnose import Diagnosis, diagnose
+from tui.core.diagnose.quota import quota_diagnosis
 from tui.core.diagnose.replies import explain_reply
 from tui.core.errors import CertificateError, ConnectionLost, MailError
 from tui.core.i18n import _, ngettext

@@ -10,25 +10,23 @@ call time.
 
 from __future__ import annotations
 
-import errno
-import socket
 import ssl
-from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 
-from tui.core.diagnose.replies import NOT_THE_PASSWORD, explain_reply, response_code, server_words
+from tui.core.diagnose.classify import (
+    classify,
+    exception_chain,
+    login_refusal_code,
+    technical_text,
+)
+from tui.core.diagnose.replies import explain_reply
 from tui.core.errors import (
-    AuthError,
-    CertificateError,
-    ConfigError,
-    ConnectionLost,
     MailError,
     ServerMisbehaved,
     ServerTooSlow,
 )
 from tui.core.i18n import _
-from tui.core.mail.sanitize import clean_line, shorten
-from tui.core.secrets import SecretError
+from tui.core.mail.sanitize import clean_line
 from tui.core.username import normalise_username
 from tui.presets import DIJON, WRONG_PORTS
 
@@ -37,8 +35,6 @@ from tui.presets import DIJON, WRONG_PORTS
 QUOTA_NEARLY_FULL = 0.80
 QUOTA_FULL = 0.95
 EXPECTED_PORTS = {"imap": DIJON.imap_port, "smtp": DIJON.smtp_port}
-# What OpenSSL says when the other side does not speak TLS at all (a plaintext port).
-_PLAINTEXT_REASONS = ("WRONG_VERSION_NUMBER", "UNKNOWN_PROTOCOL", "HTTP_REQUEST", "RECORD_LAYER")
 
 
 @dataclass(frozen=True)
@@ -90,150 +86,6 @@ def _where(host: str, port: int | None) -> str:
     return clean_line(host) or _("le serveur")
 
 
-def _technical(exc: BaseException) -> str:
-    parts: list[str] = []
-    for item in _chain(exc):
-        text = server_words(str(item))  # imapclient's « b'…' » decoded
-        parts.append(f"{type(item).__name__}: {text}" if text else type(item).__name__)
-    return clean_line(" ← ".join(parts))[:400]
-
-
-def _chain(exc: BaseException) -> Iterator[BaseException]:
-    """The exception and its causes, including context hidden by `raise … from None`."""
-    seen: set[int] = set()
-    current: BaseException | None = exc
-    while current is not None and id(current) not in seen:
-        seen.add(id(current))
-        yield current
-        current = current.__cause__ or current.__context__
-
-
-def _is_plaintext_tls_failure(exc: BaseException) -> bool:
-    if isinstance(exc, ssl.SSLError) and not isinstance(exc, ssl.SSLCertVerificationError):
-        reason = str(getattr(exc, "reason", None) or exc).upper().replace(" ", "_")
-        return any(marker in reason for marker in _PLAINTEXT_REASONS)
-    return False
-
-
-# --- classification -------------------------------------------------------------------
-
-
-def classify(exc: BaseException) -> str:
-    """The kind of failure, looking through wrapped causes for the most telling one."""
-    from tui.core.net.trust import CertificateChanged
-
-    chain = list(_chain(exc))
-    for item in chain:
-        if isinstance(item, CertificateChanged):
-            return "certificate_changed"
-    for item in chain:
-        if isinstance(item, CertificateError | ssl.SSLCertVerificationError):
-            return "certificate"
-    for item in chain:
-        if _is_auth(item):
-            return "auth"
-        if _login_refusal_code(item) in NOT_THE_PASSWORD:
-            return "unavailable"
-    for item in chain:
-        if _is_plaintext_tls_failure(item) or _is_protocol_mismatch(item):
-            return "wrong_port"
-    if any(isinstance(item, ServerMisbehaved | ServerTooSlow) for item in chain):
-        return "misbehaving"
-    for item in chain:
-        kind = _network_kind(item)
-        if kind:
-            return kind
-    first = chain[0]
-    if isinstance(first, ConfigError):
-        return "config"
-    if isinstance(first, SecretError):
-        return "password"
-    if isinstance(first, ConnectionLost):
-        return "network"
-    return "unknown"
-
-
-def _is_protocol_mismatch(exc: BaseException) -> bool:
-    """TLS worked but the other side does not speak the expected protocol."""
-    if isinstance(exc, ProtocolMismatch):
-        return True
-    # aiosmtplib reads an IMAP greeting (« * OK … ») as a malformed line, code -1.
-    return (
-        type(exc).__module__.startswith("aiosmtplib")
-        and getattr(exc, "code", None) == -1
-        and "malformed" in str(exc).lower()
-    )
-
-
-def _login_refusal_code(exc: BaseException) -> str | None:
-    """The response code of imapclient's LoginError (« » if none); None for other errors."""
-    if type(exc).__name__ == "LoginError" and type(exc).__module__.startswith("imapclient"):
-        return response_code(server_words(str(exc)))
-    return None
-
-
-def _is_auth(exc: BaseException) -> bool:
-    if isinstance(exc, AuthError):
-        return True
-    code = _login_refusal_code(exc)
-    if code is not None:
-        # « [UNAVAILABLE] » at login is maintenance, not a wrong password.
-        return code not in NOT_THE_PASSWORD
-    name = type(exc).__name__
-    if name == "SMTPAuthenticationError":
-        return True
-    return name == "SMTPResponseException" and getattr(exc, "code", 0) == 535
-
-
-def _network_kind(exc: BaseException) -> str:
-    if isinstance(exc, socket.gaierror):
-        return "dns"
-    if isinstance(exc, TimeoutError | socket.timeout):
-        return "timeout"
-    if isinstance(exc, ConnectionRefusedError):
-        return "refused"
-    if isinstance(exc, ssl.SSLError):
-        return "tls"
-    if isinstance(exc, OSError) and exc.errno in (errno.ENETUNREACH, errno.EHOSTUNREACH):
-        return "network"
-    if isinstance(exc, ConnectionError | EOFError):
-        return "network"
-    if type(exc).__name__ in ("IMAPClientAbortError", "SMTPServerDisconnected", "abort"):
-        return "network"
-    return ""
-
-
-def plain_reason(exc: BaseException) -> str:
-    """Why a connection failed, as a short clause in the UI's language, for a sentence
-    such as « Impossible de joindre {host}:{port} : {why}. » Never the exception's class
-    name (« ConnectionResetError ») nor the system's English (« Connection reset by
-    peer »): those stay in `diagnose(...).technical` for the help desk."""
-    for item in _chain(exc):
-        if isinstance(item, socket.gaierror):
-            return _("nom de serveur inconnu")
-        if isinstance(item, TimeoutError | socket.timeout):
-            return _("le serveur ne répond pas (délai dépassé)")
-        if isinstance(item, ConnectionRefusedError):
-            return _("connexion refusée")
-        if isinstance(item, ssl.SSLError):
-            return _("la connexion chiffrée (SSL/TLS) n'a pas pu s'établir")
-        if isinstance(item, OSError) and item.errno in (errno.ENETUNREACH, errno.EHOSTUNREACH):
-            return _("réseau inaccessible (cet ordinateur semble hors ligne)")
-        if isinstance(item, ConnectionError | EOFError) or _network_kind(item) == "network":
-            return _("la connexion a été coupée, par le serveur ou par le réseau")
-    if any(isinstance(item, OSError) for item in _chain(exc)):
-        return _("problème de réseau")
-    return _("erreur inattendue")
-
-
-class ProtocolMismatch(ConnectionLost):
-    """TLS worked but the server greeted in another protocol: this port is not IMAP/SMTP."""
-
-    @property
-    def title(self) -> str:
-        return _("Mauvais port")
-
-
 # --- the diagnoses --------------------------------------------------------------------
 
 
@@ -248,7 +100,7 @@ def diagnose(
 ) -> Diagnosis:
     """Turn any failure into a Diagnosis. `protocol` is "imap" or "smtp" when known."""
     kind = classify(exc)
-    technical = _technical(exc)
+    technical = technical_text(exc)
     network_like = {"dns", "refused", "timeout", "network", "tls", "wrong_port"}
     if kind in network_like and kind != "dns" and _port_is_wrong(protocol, port):
         kind = "wrong_port"
@@ -510,7 +362,7 @@ def _certificate_diagnosis(exc: BaseException, host: str, port: int | None) -> D
     from tui.core.net.trust import CertificateNeedsDecision
 
     reason = ""
-    for item in _chain(exc):
+    for item in exception_chain(exc):
         if isinstance(item, CertificateNeedsDecision):
             reason = item.info.reason
             host = host or item.info.host
@@ -570,7 +422,7 @@ def password_diagnosis(reason: str = "") -> Diagnosis:
 
 def _unavailable_diagnosis(exc: BaseException) -> Diagnosis:
     """The server refused the login for a reason of its own (maintenance, policy)."""
-    reply = next((str(item) for item in _chain(exc) if _login_refusal_code(item)), "")
+    reply = next((str(item) for item in exception_chain(exc) if login_refusal_code(item)), "")
     return Diagnosis(
         _("Service indisponible"),
         _("Le serveur a refusé la connexion : {why}.").format(why=explain_reply(reply)),
@@ -582,7 +434,9 @@ def _unavailable_diagnosis(exc: BaseException) -> Diagnosis:
 def _misbehaving_diagnosis(exc: BaseException) -> Diagnosis:
     """The server's answer broke the protocol or a limit (core.imap): the account is
     not at fault, and the help desk needs the server's words, not the user's password."""
-    fault = next(item for item in _chain(exc) if isinstance(item, ServerMisbehaved | ServerTooSlow))
+    fault = next(
+        item for item in exception_chain(exc) if isinstance(item, ServerMisbehaved | ServerTooSlow)
+    )
     return Diagnosis(
         fault.title,
         _("{what} Votre identifiant et votre mot de passe ne sont pas en cause.").format(
@@ -612,67 +466,3 @@ def _unknown_diagnosis(exc: BaseException, step: str) -> Diagnosis:
         ],
         "unknown",
     )
-
-
-# --- quota ----------------------------------------------------------------------------
-
-
-def quota_diagnosis(
-    used_kib: int, limit_kib: int, biggest: Sequence[tuple[str, int]] = ()
-) -> Diagnosis | None:
-    """Full or nearly full mailbox: how much, and what to delete. None below the threshold.
-
-    `biggest` is (subject, size in bytes) of the largest messages, to name them.
-    """
-    from tui.core.mail.formatting import size_short
-
-    if limit_kib <= 0:
-        return None
-    ratio = used_kib / limit_kib
-    if ratio < QUOTA_NEARLY_FULL:
-        return None
-    full = ratio >= QUOTA_FULL
-    amounts = {
-        "percent": min(int(ratio * 100), 999),
-        "used": size_short(used_kib * 1024),
-        "limit": size_short(limit_kib * 1024),
-    }
-    if full:
-        title = _("Boîte aux lettres pleine")
-        explanation = _(
-            "Votre boîte est pleine à {percent} % ({used} sur {limit}) : les messages "
-            "qui vous sont envoyés risquent d'être refusés, et les vôtres de ne pas "
-            "s'enregistrer dans Envoyés."
-        ).format(**amounts)
-    else:
-        title = _("Boîte aux lettres presque pleine")
-        explanation = _(
-            "Votre boîte est pleine à {percent} % ({used} sur {limit}). Faites de la place "
-            "avant qu'elle ne refuse les messages."
-        ).format(**amounts)
-    steps: list[str] = []
-    named = sorted(biggest, key=lambda item: item[1], reverse=True)[:5]
-    if named:
-        listed = "; ".join(
-            _("« {subject} » ({size})").format(
-                subject=_short_subject(subject), size=size_short(size)
-            )
-            for subject, size in named
-        )
-        steps.append(_("Supprimez d'abord les plus gros messages : {list}.").format(list=listed))
-    else:
-        steps.append(
-            _("Supprimez d'abord les plus gros messages : ce sont les pièces jointes qui pèsent.")
-        )
-    steps += [
-        _("Enregistrez d'abord sur votre ordinateur les pièces jointes à garder."),
-        _(
-            "Videz la Corbeille : les messages supprimés y comptent encore. Les Envoyés "
-            "comptent aussi, avec leurs pièces jointes."
-        ),
-    ]
-    return Diagnosis(title, explanation, steps, "quota_full" if full else "quota_nearly_full")
-
-
-def _short_subject(subject: str, limit: int = 60) -> str:
-    return shorten(clean_line(subject).strip() or _("(sans objet)"), limit)

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from tui.core import logs
-from tui.core.diagnose.diagnose import plain_reason
+from tui.core.diagnose.classify import plain_reason
 from tui.core.errors import AuthError, CertificateError, ConnectionLost, MailError, SendError
 from tui.core.i18n import _
 from tui.core.mail.formatting import size_short

@@ -11,7 +11,7 @@ import contextlib
 import ssl
 from typing import TYPE_CHECKING, Any
 
-from tui.core.diagnose.diagnose import plain_reason
+from tui.core.diagnose.classify import plain_reason
 from tui.core.errors import AuthError, CertificateError, ConnectionLost
 from tui.core.i18n import _
 from tui.core.net.trust import TrustStore
