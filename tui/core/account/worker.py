@@ -23,12 +23,9 @@ from datetime import datetime
 from pathlib import Path
 
 from tui.core import logs
-from tui.core.account import folders as folder_commands
 from tui.core.account.contract import (
     ActionsSent,
     AuthFailed,
-    BackfillDone,
-    BodyReady,
     CacheRebuilt,
     CertificateDecisionNeeded,
     CertificateRefused,
@@ -40,25 +37,14 @@ from tui.core.account.contract import (
     FetchBody,
     FileSent,
     FolderCommand,
-    FolderCommandDone,
-    FoldersChanged,
-    InstallRules,
     Notice,
     Offline,
     Progress,
-    RemoveRules,
     Replay,
-    SaveDraft,
-    SearchResults,
-    SearchServer,
     ServerFault,
-    SetRules,
     Stop,
     Stopped,
     SyncAll,
-    SyncDone,
-    SyncFolder,
-    Syncing,
 )
 from tui.core.account.jobs import WorkerJobs
 from tui.core.account.steps import (
@@ -66,10 +52,8 @@ from tui.core.account.steps import (
     BACKOFF_START,
     LOCAL_ACTIONS,
     BackfillStep,
-    FolderStep,
     ListStep,
     PrefetchStep,
-    SyncAllDone,
     WorkerState,
     discard,
     step_key,
@@ -436,100 +420,3 @@ class AccountWorker(WorkerJobs):
             self._emit(CertificateDecisionNeeded(exc))
         elif isinstance(exc, CertificateError):
             self._emit(CertificateRefused(exc))
-
-    def _handle(self, engine: SyncEngine, state: WorkerState, request: Command) -> None:
-        if self._wake.is_set() and not state.connected:
-            # sync_now / resume: retry at once, whatever the backoff said.
-            self._wake.clear()
-            state.paused = False
-            state.next_attempt = 0.0
-            state.backoff = self.backoff_start
-            self._connect(engine, state)
-        if isinstance(request, SetRules):
-            self.rules = request.rules  # no server involved: connected or not
-            return
-        if isinstance(request, InstallRules | RemoveRules):
-            self._rules_on_server(request)  # its own connection, IMAP's state aside
-            return
-        if isinstance(request, LOCAL_ACTIONS):
-            if not isinstance(request, Replay):
-                self._local(engine, request)
-            if state.connected:
-                self._replay(engine, state)
-            return
-        if isinstance(request, FetchBody):
-            cached = engine.cache.body(request.folder, request.uid)
-            if cached is None and state.connected:
-                cached = engine.fetch_body(request.folder, request.uid)
-            self._emit(BodyReady(request.folder, request.uid, cached))
-            return
-        if not state.connected and isinstance(request, SaveDraft):
-            self._emit(CommandFailed(request, ConnectionLost(outbox.offline_not_saved())))
-            return
-        if not state.connected and isinstance(request, FolderCommand):
-            self._emit(CommandFailed(request, ConnectionLost(folder_commands.offline())))
-            return
-        if not state.connected:
-            if not state.paused and not isinstance(request, SearchServer):
-                state.jobs.append(request)  # done once connected
-            elif isinstance(request, SearchServer):
-                self._emit(CommandFailed(request, ConnectionLost(_("Hors ligne."))))
-            return
-        if isinstance(request, FileSent):
-            self._file_sent(engine)
-        elif isinstance(request, SaveDraft):
-            engine.forget_listed_status()
-            self._save_draft(engine, state, request)
-        elif isinstance(request, SearchServer):
-            found = engine.search_server(request.folder, request.text)
-            self._emit(SearchResults(request.folder, request.text, tuple(found)))
-        elif isinstance(request, FolderCommand):
-            engine.forget_listed_status()
-            folder_commands.run(engine.conn, engine.cache, request)
-            engine.sync_folders()
-            self._emit(FoldersChanged())
-            self._emit(FolderCommandDone(request))
-        elif isinstance(request, SyncAll):
-            state.sync_saw_changes = False
-            inbox_first = engine.cache.folder_state("INBOX").uidvalidity is None
-            steps: list[Command] = [ListStep(request.thorough, inbox_first)]
-            if inbox_first:
-                # First sync: the page the user waits for before LIST and quota; a step
-                # of its own, so that a poisoned INBOX does not stop the folder list.
-                steps.insert(0, FolderStep("INBOX", request.thorough, 1, 1))
-            state.jobs.extendleft(reversed(steps))
-        elif isinstance(request, ListStep):
-            inbox_first = request.inbox_first
-            engine.sync_folders()
-            self._tell_folders_cut(engine, state)
-            self._emit(FoldersChanged())
-            folders = engine.selectable()
-            # INBOX first: it is what the user looks at.
-            folders.sort(key=lambda name: name.upper() != "INBOX")
-            if inbox_first:
-                folders = [name for name in folders if name.upper() != "INBOX"]
-            folder_steps: list[Command] = [
-                FolderStep(name, request.thorough, index + 1, len(folders))
-                for index, name in enumerate(folders)
-            ]
-            folder_steps.append(SyncAllDone())
-            state.jobs.extendleft(reversed(folder_steps))
-        elif isinstance(request, FolderStep):
-            self._emit(Syncing(request.folder, request.index, request.count))
-            self._sync_folder(engine, state, request.folder, request.thorough)
-        elif isinstance(request, SyncFolder):
-            self._sync_folder(engine, state, request.folder, request.thorough)
-        elif isinstance(request, SyncAllDone):
-            if state.sync_saw_changes:  # mail came or went: the quota moved
-                engine.refresh_quota()
-            self._emit(SyncDone())
-            self._file_later(engine, state)
-            if self.prefetch_days and "INBOX" not in state.prefetch:
-                state.prefetch.append("INBOX")
-        elif isinstance(request, BackfillStep) and not engine.backfill_step(request.folder):
-            discard(state.backfill, request.folder)
-            self._emit(BackfillDone(request.folder))
-        elif isinstance(request, PrefetchStep):
-            days, skip = self.prefetch_days, state.prefetch_skip
-            if not engine.prefetch_step(request.folder, days, skip):
-                discard(state.prefetch, request.folder)
