@@ -20,7 +20,8 @@ from tui.core.mail import dates
 from tui.core.mail.formatting import long_date
 from tui.core.mail.ical import unfold_bytes
 from tui.core.mail.invitations import CalendarEvent, summarise_calendar
-from tui.core.mail.mimestream import PartBody, RawSource, Skeleton
+from tui.core.mail.mimepart import PartBody
+from tui.core.mail.mimestream import RawSource, Skeleton
 from tui.core.mail.mimetext import MAX_HEADER_CHARS, decode_bytes, decode_header_value
 from tui.core.mail.sanitize import clean_line, clean_text, safe_basename
 
