@@ -296,8 +296,11 @@ class MessageList(LinesView, can_focus=True):
 
     def _resize(self) -> None:
         # The content width, not the widget's: wider would add a horizontal scrollbar
-        # that is redrawn with every cursor move.
-        self.virtual_size = Size(self.scrollable_content_region.width, self.total)
+        # that is redrawn with every cursor move. Hidden (the reader in its place at
+        # 80x24), the list keeps its width: shown again, it is not laid out and painted
+        # a second time for a width that changed back (#21, Échap).
+        width = self.scrollable_content_region.width or self.virtual_size.width
+        self.virtual_size = Size(width, self.total)
 
     # --- drawing ------------------------------------------------------------------
 
