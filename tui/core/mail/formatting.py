@@ -174,7 +174,7 @@ def attachment_kind(content_type: str) -> str:
     """What an attachment is, in words: « classeur Excel » rather than the 65 characters of
     application/vnd.openxmlformats-officedocument.spreadsheetml.sheet, which wrapped the
     reader's list at 80 columns. An unknown type is shown as it is, cut short."""
-    kind = content_type.strip().lower()
+    kind = "".join(c for c in content_type if c.isprintable()).strip().lower()
     if kind in _KINDS:
         return _(_KINDS[kind])
     major, _sep, minor = kind.partition("/")

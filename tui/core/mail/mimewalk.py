@@ -131,7 +131,10 @@ class Walker:
         name = safe_basename(filename, fallback=_("piece-jointe-{n}").format(n=index))
         shown = clean_line(filename).strip()[:MAX_SHOWN_NAME]
         size = content.size()
-        self.attachments.append(Attachment(index, name, content_type, size, content, shown))
+        # The type is shown (reader, picker, `courriel show`): the email package keeps any
+        # control character in it, so it is cleaned here, once, for every caller (review).
+        kind = clean_line(content_type).strip()[:MAX_SHOWN_NAME]
+        self.attachments.append(Attachment(index, name, kind, size, content, shown))
 
     def visit(self, part: Message, depth: int) -> None:
         if self.parts >= MAX_PARTS:
