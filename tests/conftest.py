@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, cast
 import pytest
 
 from tests.bed.dovecot import Dovecot, User
+from tests.bed.postfix import Postfix, require_postfix
 from tests.bed.smtp import SubmissionServer
 
 if TYPE_CHECKING:
@@ -169,6 +170,30 @@ def bare_bed() -> Iterator[Bed]:
     """A bed whose Dovecot offers only IMAP4rev1 + LITERAL+, under the namespace
     « INBOX. » with « . » as separator, special folders by name only (issue #16)."""
     yield from _bed_fixture("bed-bare", profile="bare")
+
+
+@pytest.fixture(scope="session")
+def postfix_bed(bed: Bed) -> Iterator[Bed]:
+    """The shared Dovecot behind a real Postfix instead of the aiosmtpd server (#16):
+    started the first time a test asks for it, once per test session (per worker)."""
+    require_postfix()
+    root = bed_root("postfix")
+    server = Postfix(root, bed.dovecot, refuse=["inconnu@ac-dijon.fr"])
+    try:
+        server.start()
+        # Bed's users, Dovecot and helpers; only the submission server differs.
+        yield Bed(bed.dovecot, cast(SubmissionServer, server), bed.user, bed.other)
+    finally:
+        server.stop()
+        shutil.rmtree(root, ignore_errors=True)
+
+
+@pytest.fixture(params=["aiosmtpd", "postfix"])
+def submission(request: pytest.FixtureRequest) -> Bed:
+    """The shared bed with each submission server in turn, aiosmtpd then Postfix
+    (`-k postfix` or `-k aiosmtpd` picks one). Postfix starts only if a test asks."""
+    name = "postfix_bed" if request.param == "postfix" else "bed"
+    return cast(Bed, request.getfixturevalue(name))
 
 
 @pytest.fixture

@@ -161,6 +161,24 @@ class Dovecot:
         return self.root / "run" / "lmtp"
 
     @property
+    def auth_socket(self) -> Path:
+        """Dovecot's SASL service for Postfix (`smtpd_sasl_type = dovecot`)."""
+        return self.root / "run" / "auth-postfix"
+
+    @property
+    def deny_dir(self) -> Path:
+        """`deny/<service>/<user>`: that user's password is refused for that service
+        (« smtp » for the submission servers) and accepted everywhere else."""
+        return self.root / "deny"
+
+    def deny(self, username: str, service: str = "smtp") -> None:
+        """Refuse this user's logins to one service only: an account that may read its
+        mail but not send, as a server blocks a compromised one."""
+        folder = self.deny_dir / service
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / username).write_text(f"{username}:\n")
+
+    @property
     def has_sieve(self) -> bool:
         return pigeonhole_installed()
 
@@ -297,6 +315,11 @@ disable_plaintext_auth = yes
 auth_verbose = yes
 passdb {{
   driver = passwd-file
+  args = {self.deny_dir}/%s/%u
+  deny = yes
+}}
+passdb {{
+  driver = passwd-file
   args = scheme=PLAIN {passwd}/%u
 }}
 userdb {{
@@ -311,6 +334,8 @@ mail_plugins = quota
 {rawlog}}}
 protocol lmtp {{
   mail_plugins = $mail_plugins{lmtp_plugins}
+  # Postfix names recipients by their address, the aiosmtpd bed by the user name.
+  auth_username_format = %n
 }}
 lmtp_save_to_detail_mailbox = no
 plugin {{
@@ -330,6 +355,11 @@ service imap-login {{
 }}
 service lmtp {{
   unix_listener lmtp {{
+    mode = 0666
+  }}
+}}
+service auth {{
+  unix_listener auth-postfix {{
     mode = 0666
   }}
 }}

@@ -1,12 +1,13 @@
 """Start the test bed by hand to try courriel against real local servers.
 
-    python -m tests.bed.run [--messages N] [--server dovecot|bare|cyrus]
+    python -m tests.bed.run [--messages N] [--server dovecot|bare|cyrus] [--smtp postfix]
 
 Starts Dovecot and the SMTP server on 127.0.0.1 with throwaway certificates, seeds the
 INBOX of `prenom.nom` with N generated messages (`--server bare`: a Dovecot that offers
 only IMAP4rev1, folders under « INBOX. »; `--server cyrus`: Cyrus IMAP 3.6, after
-scripts/system-deps-cyrus; issue #16), writes a config file, prints how to
-launch courriel against it, and runs until Ctrl-C. Nothing leaves this machine.
+scripts/system-deps-cyrus; issue #16; `--smtp postfix`: a real Postfix instead of the
+aiosmtpd server, as root, with Dovecot), writes a config file, prints how to launch
+courriel against it, and runs until Ctrl-C. Nothing leaves this machine.
 """
 
 from __future__ import annotations
@@ -20,8 +21,11 @@ from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
 from email.utils import format_datetime
 from pathlib import Path
+from typing import cast
 
 from tests.bed.cyrus import cyrus_problem
+from tests.bed.postfix import Postfix, postfix_problem
+from tests.bed.smtp import SubmissionServer
 from tests.conftest import PASSWORD, Bed, bed_root, start_bed, start_cyrus_bed
 
 # Ctrl-C stops the servers within about this long, even with a client connected
@@ -65,7 +69,14 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--messages", type=int, default=50)
     parser.add_argument("--server", choices=["dovecot", "bare", "cyrus"], default="dovecot")
+    parser.add_argument("--smtp", choices=["aiosmtpd", "postfix"], default="aiosmtpd")
     args = parser.parse_args()
+    if args.smtp == "postfix":
+        problem = postfix_problem()
+        if args.server == "cyrus":  # Postfix's passwords and delivery go through Dovecot
+            problem = "--smtp postfix needs Dovecot (--server dovecot or bare)."
+        if problem:
+            sys.exit(problem)
     root = bed_root("manual")
     if args.server == "cyrus":
         problem = cyrus_problem()
@@ -74,6 +85,11 @@ def main() -> None:
         bed = start_cyrus_bed(root)
     else:
         bed = start_bed(root, profile="full" if args.server == "dovecot" else "bare")
+    if args.smtp == "postfix":
+        postfix = Postfix(root / "postfix", bed.dovecot, refuse=["inconnu@ac-dijon.fr"])
+        postfix.start()
+        bed.smtp.stop()
+        bed.smtp = cast(SubmissionServer, postfix)
     for n in range(args.messages, 0, -1):
         bed.dovecot.deliver(bed.user.username, sample(n))
     home = root / "home"

@@ -41,8 +41,9 @@ class SubmissionServer:
 
     def set_fault(self, **faults: Any) -> None:
         """Misbehave from the next message on: reply_delay=seconds before the final
-        reply, drop_after_data=True to deliver and then cut the connection unanswered.
-        No argument: behave again."""
+        reply, drop_after_data=True to deliver and then cut the connection unanswered,
+        auth_tempfail=True to answer AUTH « 454 4.7.0 » as Postfix does when its
+        password server is unreachable. No argument: behave again."""
         self.root.mkdir(parents=True, exist_ok=True)
         self.faults_path.write_text(json.dumps(faults))
 
@@ -96,6 +97,10 @@ class SubmissionServer:
             self.process.kill()
             self.process.wait()
         self.process = None
+
+    def settle(self) -> None:
+        """Nothing to wait for: this server delivers before it answers the final dot
+        (Postfix.settle waits for its queue)."""
 
     def restart(self) -> None:
         self.stop()

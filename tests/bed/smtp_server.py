@@ -33,10 +33,12 @@ class Recorder:
 
 
 def read_users(passwd_dir: Path) -> dict[str, str]:
-    """Dovecot's passwd-files, read at each request so users added mid-run can send."""
+    """Dovecot's passwd-files, read at each request so users added mid-run can send;
+    less those Dovecot refuses for « smtp » (`Dovecot.deny`), as Postfix's SASL would."""
     users = {}
+    denied = passwd_dir.parent / "deny" / "smtp"
     for path in passwd_dir.iterdir():
-        if path.name.startswith("."):
+        if path.name.startswith(".") or (denied / path.name).exists():
             continue
         for line in path.read_text(encoding="utf-8").splitlines():
             fields = line.split(":")
@@ -45,10 +47,18 @@ def read_users(passwd_dir: Path) -> dict[str, str]:
     return users
 
 
+def read_faults(path: Path | None) -> dict[str, Any]:
+    """The misbehaviour a test asked for (SubmissionServer.set_fault), read per use."""
+    if path is None or not path.exists():
+        return {}
+    return dict(json.loads(path.read_text() or "{}"))
+
+
 class Authenticator:
-    def __init__(self, passwd: Path, record: Recorder) -> None:
+    def __init__(self, passwd: Path, record: Recorder, faults: Path | None = None) -> None:
         self.passwd = passwd
         self.record = record
+        self.faults = faults
 
     def __call__(
         self, server: SMTP, session: Session, envelope: Envelope, mechanism: str, data: Any
@@ -56,6 +66,12 @@ class Authenticator:
         if not isinstance(data, LoginPassword):
             return AuthResult(success=False, handled=False)
         username = data.login.decode("utf-8", "replace")
+        if read_faults(self.faults).get("auth_tempfail"):
+            # What Postfix answers when the server behind its SASL cannot say (RFC 4954).
+            self.record("auth", username=username, mechanism=mechanism, success=False)
+            return AuthResult(
+                success=False, handled=False, message="454 4.7.0 Temporary authentication failure"
+            )
         ok = read_users(self.passwd).get(username) == data.password.decode("utf-8", "replace")
         # Never record the password itself, only whether it matched.
         self.record("auth", username=username, mechanism=mechanism, success=ok)
@@ -73,10 +89,7 @@ class Handler:
         self.record = record
 
     def fault(self) -> dict[str, Any]:
-        """The misbehaviour a test asked for (SubmissionServer.set_fault), read per DATA."""
-        if self.faults is None or not self.faults.exists():
-            return {}
-        return dict(json.loads(self.faults.read_text() or "{}"))
+        return read_faults(self.faults)
 
     async def handle_RCPT(
         self, server: SMTP, session: Session, envelope: Envelope, address: str, options: list[str]
@@ -140,7 +153,8 @@ async def serve(config: dict[str, Any]) -> None:
     context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
     context.load_cert_chain(config["cert"], config["key"])
     handler = Handler(config, record)
-    authenticator = Authenticator(Path(config["passwd"]), record)
+    faults = Path(config["faults"]) if config.get("faults") else None
+    authenticator = Authenticator(Path(config["passwd"]), record, faults)
 
     def factory() -> SMTP:
         return RecordingSMTP(
