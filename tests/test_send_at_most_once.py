@@ -5,7 +5,8 @@ killed, the connection cut, a reply slower than the timeout), the message may or
 not have been delivered. courriel used to put such a row back in the queue, and the
 next sync delivered another copy; two instances on one account could both send a row.
 Now such a message is « envoi incertain »: never resent by itself, the user chooses.
-Against the real SMTP bed, with its fault modes.
+Against the real SMTP bed, with its fault modes (aiosmtpd); the tests that need no
+fault run against Postfix too (`submission`), counting what arrived over IMAP.
 """
 
 from __future__ import annotations
@@ -17,8 +18,9 @@ from pathlib import Path
 
 import pytest
 
+from tests.bed.dovecot import User
 from tests.conftest import Bed
-from tests.test_smtp import account, identity, trust
+from tests.test_smtp import account, identity, inbox, parse, trust
 from tui.core.mail.compose import Draft, build_message
 from tui.core.net import smtp
 from tui.core.net.smtp import send_pending
@@ -28,10 +30,15 @@ from tui.core.store.cache import Cache
 pytestmark = pytest.mark.server
 
 
-def queue_one(bed: Bed, cache: Cache, subject: str = "Une seule fois") -> int:
+def queue_one(bed: Bed, cache: Cache, subject: str = "Une seule fois", to: str = "") -> int:
     user = bed.user
-    draft = Draft(to=bed.other.email, subject=subject, body="Bonjour.\n")
+    draft = Draft(to=to or bed.other.email, subject=subject, body="Bonjour.\n")
     return outbox.queue(cache, build_message(identity(user), draft))
+
+
+def arrived(bed: Bed, user: User) -> list[str]:
+    """The subjects in a recipient's INBOX, read back over IMAP once delivery is done."""
+    return sorted(str(parse(raw)["Subject"]) for _uid, raw, _flags in inbox(bed, user))
 
 
 def delivered(bed: Bed) -> int:
@@ -88,8 +95,9 @@ async def test_a_slow_final_reply_is_awaited_not_resent(
 
 
 async def test_a_process_killed_during_data_leaves_an_uncertain_row(
-    bed: Bed, tmp_path: Path
+    submission: Bed, tmp_path: Path
 ) -> None:
+    bed = submission  # aiosmtpd, then Postfix: nothing of it reaches the server
     cache = Cache.open(tmp_path / "c.sqlite3")
     outbox_id = queue_one(bed, cache)
     dead = subprocess.run(
@@ -116,31 +124,37 @@ async def test_a_process_killed_during_data_leaves_an_uncertain_row(
     cache.close()
 
 
-async def test_two_instances_on_one_account_send_a_message_once(bed: Bed, tmp_path: Path) -> None:
+async def test_two_instances_on_one_account_send_a_message_once(
+    submission: Bed, tmp_path: Path
+) -> None:
     """Two SSH sessions: two connections to the same store, both sending at once."""
+    bed, recipient = submission, submission.new_user()
     path, store = tmp_path / "c.sqlite3", tmp_path / "store.sqlite3"
     one = Cache.open(path, durable_path=store)
     two = Cache.open(tmp_path / "other-cache.sqlite3", durable_path=store)
-    outbox_id = queue_one(bed, one)
+    outbox_id = queue_one(bed, one, to=recipient.email)
     before = delivered(bed)
     reports = await asyncio.gather(send(bed, one, tmp_path), send(bed, two, tmp_path))
     sent = [s.outbox_id for report in reports for s in report.sent]
     assert sent == [outbox_id]
     assert delivered(bed) == before + 1
+    assert arrived(bed, recipient) == ["Une seule fois"]
     one.close()
     two.close()
 
 
 async def test_two_sends_started_together_in_one_process_deliver_once(
-    bed: Bed, tmp_path: Path
+    submission: Bed, tmp_path: Path
 ) -> None:
+    bed, recipient = submission, submission.new_user()
     cache = Cache.open(tmp_path / "c.sqlite3")
-    ids = [queue_one(bed, cache, "Premier"), queue_one(bed, cache, "Second")]
+    ids = [queue_one(bed, cache, name, recipient.email) for name in ("Premier", "Second")]
     before = delivered(bed)
     reports = await asyncio.gather(send(bed, cache, tmp_path), send(bed, cache, tmp_path))
     sent = sorted(s.outbox_id for report in reports for s in report.sent)
     assert sent == ids
     assert delivered(bed) == before + 2
+    assert arrived(bed, recipient) == ["Premier", "Second"]
     cache.close()
 
 
@@ -279,8 +293,11 @@ def test_a_row_left_by_a_finished_attempt_of_this_process_is_recovered(tmp_path:
     cache.close()
 
 
-async def test_only_this_attempts_uncertain_rows_are_reported(bed: Bed, tmp_path: Path) -> None:
+async def test_only_this_attempts_uncertain_rows_are_reported(
+    submission: Bed, tmp_path: Path
+) -> None:
     """Third review: every send repeated the warning for an old uncertain row."""
+    bed = submission
     cache = Cache.open(tmp_path / "c.sqlite3")
     old = queue_one(bed, cache, "Ancien incertain")
     outbox.set_status(cache, old, outbox.UNCERTAIN, "x")

@@ -115,3 +115,35 @@ def test_a_copy_already_in_sent_is_not_appended_again(bed: Bed, tmp_path: Path) 
     (summary,) = cache.page("INBOX", 0, 10)
     assert "\\Answered" in summary.flags
     cache.close()
+
+
+async def test_a_message_sent_from_the_app_arrives_once_and_is_filed_in_sent(
+    submission: Bed, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """What a user does, through each submission server (aiosmtpd, then Postfix): write,
+    Ctrl+S, accept the sending server's certificate; the message arrives once, and its
+    copy is in Envoyés once."""
+    from textual.widgets import Input, TextArea
+
+    from tests.test_mailbox_server import running
+    from tui.screens.certificate import CertificatePrompt
+    from tui.screens.compose import ComposeScreen
+
+    bed = submission
+    recipient = bed.new_user()
+    async with running(bed, tmp_path, monkeypatch, 1) as run:
+        await run.pilot.press("c")
+        await run.wait(lambda: isinstance(run.app.screen, ComposeScreen))
+        compose = run.app.screen
+        compose.query_one("#to", Input).value = recipient.email
+        compose.query_one("#subject", Input).value = "Sortie au musée"
+        compose.query_one("#body", TextArea).text = "Départ à 8 h 30.\n"
+        await run.pilot.press("ctrl+s")
+        await run.wait(lambda: isinstance(run.app.screen, CertificatePrompt), 20)
+        await run.pilot.press("t")  # the sending server's certificate, first time
+        await run.wait(lambda: any("Sortie au" in subject for subject in run.server(SENT)), 20)
+        bed.smtp.settle()
+        with raw_client(bed, recipient) as client:
+            client.select_folder("INBOX", readonly=True)
+            assert len(client.search(["SUBJECT", "Sortie"])) == 1
+        assert list(run.server(SENT).values()) == [("\\Seen",)]

@@ -5,14 +5,16 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
+from typing import cast
 
 import pytest
 from textual.widgets import Static
 
+from tests.bed.postfix import Postfix
 from tests.bed.smtp import SubmissionServer
 from tests.conftest import Bed
 from tests.test_compose_screen import Host
-from tests.test_smtp import account, identity, trust
+from tests.test_smtp import account, identity, inbox, trust
 from tui.core.i18n import set_language
 from tui.core.mail.compose import Draft, Identity, build_message
 from tui.core.net.smtp import send_pending
@@ -25,9 +27,16 @@ pytestmark = pytest.mark.server
 LIMIT = 1024 * 1024  # far below the 10 MB default, so only the server's figure can warn
 
 
-@pytest.fixture
-def small_smtp(bed: Bed, tmp_path: Path) -> Iterator[Bed]:
-    """The shared Dovecot behind a submission server of its own that announces SIZE 1 MB."""
+@pytest.fixture(params=["aiosmtpd", "postfix"])
+def small_smtp(request: pytest.FixtureRequest, bed: Bed, tmp_path: Path) -> Iterator[Bed]:
+    """The shared Dovecot behind a submission server that announces SIZE 1 MB: an
+    aiosmtpd of its own, or the shared Postfix's second listener (`message_size_limit`)."""
+    if request.param == "postfix":
+        postfix = cast(Postfix, request.getfixturevalue("postfix_bed").smtp)
+        assert postfix.small_size_limit == LIMIT
+        listener = cast(SubmissionServer, postfix.small_listener())
+        yield Bed(bed.dovecot, listener, bed.user, bed.other)
+        return
     server = SubmissionServer(tmp_path / "smtp-small", bed.dovecot, size_limit=LIMIT)
     server.start()
     try:
@@ -76,4 +85,37 @@ async def test_server_size_is_remembered_and_warned_against(
     assert isinstance(warning, str)
     assert "limite de 1.0 Mo du serveur" in warning.replace(",", ".")
     assert outbox.pending(cache) == []
+    cache.close()
+
+
+async def test_a_message_just_under_postfixs_size_is_held_as_too_large(
+    postfix_bed: Bed, tmp_path: Path
+) -> None:
+    """Postfix counts its queue file (its own Received: line and envelope included)
+    against `message_size_limit`: a message a few hundred bytes under the SIZE it
+    announced passes courriel's own check and is refused after DATA with « 552 5.3.4 ».
+    Held as too large, in French, with Postfix's words for the help desk."""
+    set_language("fr")
+    bed = postfix_bed
+    small = cast(Postfix, bed.smtp).small_listener()
+    sender, recipient = bed.new_user(), bed.new_user()
+    head = (
+        f"From: {sender.email}\r\nTo: {recipient.email}\r\nSubject: Presque trop gros\r\n"
+        "Message-ID: <presque@ac-dijon.fr>\r\n\r\n"
+    ).encode()
+    line = b"x" * 76 + b"\r\n"
+    raw = head + line * ((LIMIT - 300 - len(head)) // len(line))
+    assert LIMIT - 400 < len(raw) < LIMIT
+    cache = Cache.open(tmp_path / "cache.db")
+    outbox_id = cache.add_outbox(raw)
+    listener = Bed(bed.dovecot, cast(SubmissionServer, small), bed.user, bed.other)
+    report = await send_pending(
+        cache, account(listener, sender), trust(listener, tmp_path), sender.password
+    )
+    (failed,) = report.failed
+    assert failed.kind == "too_large" and failed.outbox_id == outbox_id
+    assert failed.reason.startswith("Message trop volumineux pour le serveur (552 5.3.4")
+    (row,) = cache.outbox()
+    assert row.status == "held"  # not retried by itself: it would be refused again
+    assert inbox(bed, recipient) == []
     cache.close()
