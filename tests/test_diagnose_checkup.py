@@ -46,7 +46,8 @@ def _target(bed: Bed, username: str, **kwargs: object) -> Target:
     return Target(username, **values)  # type: ignore[arg-type]
 
 
-def test_steps_come_one_by_one_in_order(bed: Bed, tmp_path: Path) -> None:
+def test_steps_come_one_by_one_in_order(submission: Bed, tmp_path: Path) -> None:
+    bed = submission  # the sending step against aiosmtpd, then Postfix
     user = bed.new_user()
     steps = run_checkup(_target(bed, user.username), user.password, _trusting(bed, tmp_path))
     first = next(steps)
@@ -123,6 +124,62 @@ def test_password_is_not_read_before_the_certificate_is_trusted(bed: Bed, tmp_pa
     assert isinstance(results[-1].certificate, CertificateNeedsDecision)
     assert results[-1].certificate.info.port == bed.smtp_port
     assert asked == [True]
+
+
+async def test_a_wrong_password_at_the_sending_server_is_diagnosed_in_french(
+    submission: Bed, tmp_path: Path
+) -> None:
+    """Postfix answers « 535 5.7.8 Error: authentication failed », aiosmtpd « 535 5.7.8
+    Authentication credentials invalid »: both are the academy's password traps."""
+    from tui.core.diagnose.diagnose import diagnose
+    from tui.core.errors import AuthError
+    from tui.core.net.tls import smtp_connect
+
+    bed = submission
+    user = bed.new_user()
+    trust = _trusting(bed, tmp_path)
+    with pytest.raises(AuthError) as refused:
+        await smtp_connect("localhost", bed.smtp_port, trust, user.username, "Pas-le-bon-1!")
+    assert "535" in refused.value.message and "Pas-le-bon" not in refused.value.message
+    found = diagnose(refused.value, step="smtp_login", protocol="smtp", username=user.username)
+    assert found.kind == "auth" and found.title == "Identifiant ou mot de passe refusé"
+    assert "mêmes identifiant et mot de passe" in found.explanation
+    assert any("NUMEN" in step for step in found.steps)
+
+
+def test_sending_refused_when_receiving_accepted_is_not_called_a_wrong_password(
+    submission: Bed, tmp_path: Path
+) -> None:
+    """The IMAP login has just accepted this very password: when SMTP refuses it, the
+    password is right and the account is barred from sending (or the server is ill)."""
+    bed = submission
+    user = bed.new_user()
+    bed.dovecot.deny(user.username, "smtp")
+    results = check_all(_target(bed, user.username), user.password, _trusting(bed, tmp_path))
+    assert [r.name for r in results][-2:] == ["imap_login", "smtp_login"]
+    sending = results[-1]
+    assert not sending.ok and sending.diagnosis is not None
+    assert sending.diagnosis.kind == "sending_refused"
+    text = " ".join([sending.diagnosis.explanation, *sending.diagnosis.steps])
+    assert "vient d'accepter" in text and "webmail" in text
+    assert "NUMEN" not in text  # resetting a password that works would lead nowhere
+
+
+def test_a_temporary_refusal_at_the_sending_server_is_not_the_password(
+    fresh_bed: Bed, tmp_path: Path
+) -> None:
+    """« 454 4.7.0 Temporary authentication failure »: Postfix's password check failed
+    for a passing reason. It used to read as a wrong password."""
+    bed = fresh_bed
+    user = bed.new_user()
+    bed.smtp.set_fault(auth_tempfail=True)
+    results = check_all(_target(bed, user.username), user.password, _trusting(bed, tmp_path))
+    sending = results[-1]
+    assert sending.name == "smtp_login" and not sending.ok
+    assert sending.diagnosis is not None and sending.diagnosis.kind == "unavailable"
+    assert "454 4.7.0" in sending.diagnosis.explanation
+    assert "pas en cause" in sending.diagnosis.explanation
+    assert "NUMEN" not in " ".join(sending.diagnosis.steps)
 
 
 def test_missing_password_stops_at_login(bed: Bed, tmp_path: Path) -> None:

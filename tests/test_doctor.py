@@ -48,6 +48,15 @@ def env(tmp_path: Path, bed: Bed, monkeypatch: pytest.MonkeyPatch) -> Path:
     return tmp_path
 
 
+@pytest.fixture
+def submission_env(tmp_path: Path, submission: Bed, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """`env` for the tests run against each submission server, aiosmtpd then Postfix."""
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg"))
+    cafile = _ca_file(tmp_path, submission.dovecot.cert, submission.smtp.cert)
+    monkeypatch.setenv("SSL_CERT_FILE", str(cafile))
+    return tmp_path
+
+
 def write_config(
     folder: Path,
     user: User,
@@ -128,6 +137,39 @@ def test_all_steps_pass_exit_zero_and_print_each_step(bed: Bed, env: Path) -> No
     from tui import __version__
 
     assert f"courriel {__version__}" in text and "journal : " in text and "config" in text
+
+
+def test_the_sending_step_passes_on_each_submission_server(
+    submission: Bed, submission_env: Path
+) -> None:
+    bed = submission
+    user = bed.new_user()
+    code, text = doctor(config_for(bed, submission_env, user))
+    assert code == 0, text
+    assert "✓ Identification (envoi)" in text and f"port {bed.smtp_port}" in text
+
+
+def test_sending_refused_alone_is_not_called_a_wrong_password(
+    submission: Bed, submission_env: Path
+) -> None:
+    """The account may read its mail but not send (Dovecot refuses it to « smtp » only,
+    as a server bars a compromised account): the reception step has just proved the
+    password, so the diagnosis says so instead of the NUMEN and reset advice."""
+    bed = submission
+    user = bed.new_user()
+    bed.dovecot.deny(user.username, "smtp")
+    code, data = doctor_json(config_for(bed, submission_env, user))
+    assert code == 1
+    steps = _steps(data)
+    assert [s["ok"] for s in steps][-2:] == [True, False]
+    assert steps[-1]["name"] == "smtp_login" and data["not_run"] == ["folders"]
+    diagnosis = _diagnosis(data)
+    assert diagnosis["kind"] == "sending_refused"
+    assert DIJON.webmail_url in " ".join(map(str, diagnosis["steps"]))  # type: ignore[call-overload]
+    assert "535" in str(diagnosis["technical"])
+    code, printed = doctor(config_for(bed, submission_env, user))
+    assert "✗ Identification (envoi)" in printed and "Envoi refusé pour ce compte" in printed
+    assert "NUMEN" not in printed and "vient d'accepter" in printed
 
 
 def test_json_schema(bed: Bed, env: Path) -> None:
@@ -224,7 +266,11 @@ def test_closed_port_is_refused(bed: Bed, env: Path) -> None:
     assert _diagnosis(data)["kind"] == "refused"
 
 
-def test_smtp_port_given_as_imap_port_is_a_wrong_port(bed: Bed, env: Path) -> None:
+def test_smtp_port_given_as_imap_port_is_a_wrong_port(
+    submission: Bed, submission_env: Path
+) -> None:
+    """Postfix greets « 220 smtp.test.invalid ESMTP Postfix (Debian/GNU) »: not IMAP."""
+    bed, env = submission, submission_env
     user = bed.new_user()
     code, data = doctor_json(config_for(bed, env, user, imap_port=bed.smtp_port))
     assert code == 1

@@ -1,4 +1,5 @@
-"""Sending through the real SMTP server of the test bed, read back from the real Dovecot."""
+"""Sending through the real SMTP servers of the test bed (aiosmtpd, and Postfix where the
+test takes `submission`), read back from the real Dovecot."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ import pytest
 from imapclient import IMAPClient
 
 from tests.bed.dovecot import User
-from tests.conftest import Bed
+from tests.conftest import PASSWORD, Bed
 from tui.core.errors import SendError
 from tui.core.i18n import set_language
 from tui.core.mail.compose import (
@@ -60,6 +61,7 @@ def identity(user: User, name: str = "Élodie Fèvre") -> Identity:
 
 
 def inbox(bed: Bed, user: User, folder: str = "INBOX") -> list[tuple[int, bytes, set[str]]]:
+    bed.smtp.settle()  # Postfix delivers just after its 250
     with IMAPClient(
         "localhost", port=bed.imap_port, ssl=True, ssl_context=bed.trusting_context(), timeout=30
     ) as client:
@@ -79,6 +81,7 @@ def outside(bed: Bed, address: str) -> list[bytes]:
     (The bed delivers a message to at most one local user: its LMTP client reads a
     single reply for several recipients, so tests give each message one local user.)
     """
+    bed.smtp.settle()
     files = sorted(bed.smtp.outside.glob(f"*-{address}.eml"))
     return [f.read_bytes() for f in files]
 
@@ -89,7 +92,8 @@ def parse(raw: bytes) -> EmailMessage:
     return msg
 
 
-async def test_french_message_with_pdf_read_back_exactly(bed: Bed, tmp_path: Path) -> None:
+async def test_french_message_with_pdf_read_back_exactly(submission: Bed, tmp_path: Path) -> None:
+    bed = submission  # aiosmtpd, then Postfix
     sender, recipient = bed.new_user(), bed.new_user()
     hidden = (
         f"cache.{sender.username}@exterieur.fr"  # one local recipient per message: see outside()
@@ -153,7 +157,10 @@ async def test_french_message_with_pdf_read_back_exactly(bed: Bed, tmp_path: Pat
     cache.close()
 
 
-async def test_reply_and_reply_all_then_answered_on_the_original(bed: Bed, tmp_path: Path) -> None:
+async def test_reply_and_reply_all_then_answered_on_the_original(
+    submission: Bed, tmp_path: Path
+) -> None:
+    bed = submission  # aiosmtpd, then Postfix
     marie, me = bed.new_user(), bed.new_user()
     third = f"troisieme.{me.username}@exterieur.fr"
     cache = Cache.open(tmp_path / "cache.db")
@@ -203,7 +210,8 @@ async def test_reply_and_reply_all_then_answered_on_the_original(bed: Bed, tmp_p
     cache.close()
 
 
-async def test_forward_as_attachment_arrives_intact(bed: Bed, tmp_path: Path) -> None:
+async def test_forward_as_attachment_arrives_intact(submission: Bed, tmp_path: Path) -> None:
+    bed = submission  # aiosmtpd, then Postfix
     sender, recipient = bed.new_user(), bed.new_user()
     original = (
         "From: Rectorat <rectorat@ac-dijon.fr>\r\nTo: x@ac-dijon.fr\r\n"
@@ -228,7 +236,8 @@ async def test_forward_as_attachment_arrives_intact(bed: Bed, tmp_path: Path) ->
     cache.close()
 
 
-async def test_one_refused_recipient_keeps_the_message(bed: Bed, tmp_path: Path) -> None:
+async def test_one_refused_recipient_keeps_the_message(submission: Bed, tmp_path: Path) -> None:
+    bed = submission  # aiosmtpd, then Postfix
     sender, good = bed.new_user(), bed.new_user()
     cache = Cache.open(tmp_path / "cache.db")
     draft = Draft(to=f"{good.email}, inconnu@ac-dijon.fr", subject="Essai", body="Texte\n")
@@ -247,7 +256,8 @@ async def test_one_refused_recipient_keeps_the_message(bed: Bed, tmp_path: Path)
     cache.close()
 
 
-async def test_wrong_password_is_kept_with_a_plain_reason(bed: Bed, tmp_path: Path) -> None:
+async def test_wrong_password_is_kept_with_a_plain_reason(submission: Bed, tmp_path: Path) -> None:
+    bed = submission  # aiosmtpd, then Postfix
     sender = bed.new_user()
     cache = Cache.open(tmp_path / "cache.db")
     draft = Draft(to=bed.user.email, subject="Essai", body="Texte\n")
@@ -306,9 +316,10 @@ async def test_unaccepted_certificate_sends_no_auth(fresh_bed: Bed, tmp_path: Pa
     cache.close()
 
 
-async def test_send_now_delivers_once_without_the_outbox(bed: Bed, tmp_path: Path) -> None:
+async def test_send_now_delivers_once_without_the_outbox(submission: Bed, tmp_path: Path) -> None:
     """Issue #24: with the disk full the outbox cannot be written; the compose screen
     can still send directly, once, and a refusal is said in French."""
+    bed = submission  # aiosmtpd, then Postfix
     sender, recipient = bed.new_user(), bed.new_user()
     draft = Draft(to=recipient.email, subject="Disque plein", body="Parti quand même.\n")
     raw = to_bytes(build_message(identity(sender), draft))
@@ -324,3 +335,45 @@ async def test_send_now_delivers_once_without_the_outbox(bed: Bed, tmp_path: Pat
             to_bytes(build_message(identity(sender), refused)),
         )
     assert "inconnu@ac-dijon.fr" in caught.value.message and "refusé" in caught.value.message
+
+
+async def test_a_wrong_password_costs_one_attempt_at_the_server(
+    submission: Bed, tmp_path: Path
+) -> None:
+    """aiosmtplib's login() tried PLAIN, then LOGIN after the refusal: each send with a
+    wrong password counted twice toward the server's lockout (Postfix: « auth=0/2 »)."""
+    bed = submission
+    sender = bed.new_user()
+    cache = Cache.open(tmp_path / "cache.db")
+    draft = Draft(to=bed.user.email, subject="Essai", body="Texte\n")
+    outbox.queue(cache, build_message(identity(sender), draft))
+    report = await send_pending(cache, account(bed, sender), trust(bed, tmp_path), "mauvais")
+    assert [f.kind for f in report.failed] == ["auth"]
+    tried = [e for e in bed.smtp.events("auth") if e.get("username") == sender.username]
+    assert [e["success"] for e in tried] == [False]
+    assert tried[0]["mechanism"] == "PLAIN"
+    cache.close()
+
+
+async def test_a_temporary_auth_refusal_keeps_the_message_queued(
+    fresh_bed: Bed, tmp_path: Path
+) -> None:
+    """« 454 4.7.0 Temporary authentication failure » (Postfix, its password check
+    failing for a passing reason) used to hold the message as a wrong password and ask
+    for it again."""
+    bed = fresh_bed
+    cache = Cache.open(tmp_path / "cache.db")
+    draft = Draft(to=bed.other.email, subject="Plus tard", body="Texte\n")
+    outbox_id = outbox.queue(cache, build_message(identity(bed.user), draft))
+    bed.smtp.set_fault(auth_tempfail=True)
+    report = await send_pending(cache, account(bed, bed.user), trust(bed, tmp_path), PASSWORD)
+    (failed,) = report.failed
+    assert failed.kind == "network"
+    assert "454 4.7.0" in failed.reason and "pour le moment" in failed.reason
+    assert "refusé l'identifiant" not in failed.reason
+    (row,) = cache.outbox()
+    assert row.status == "queued"  # goes at the next attempt, by itself
+    bed.smtp.set_fault()
+    report = await send_pending(cache, account(bed, bed.user), trust(bed, tmp_path), PASSWORD)
+    assert [s.outbox_id for s in report.sent] == [outbox_id]
+    cache.close()

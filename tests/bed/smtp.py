@@ -43,7 +43,8 @@ class SubmissionServer:
         """Misbehave from the next message on: reply_delay=seconds before the final
         reply, drop_after_data=True to deliver and then cut the connection unanswered,
         auth_tempfail=True to answer AUTH « 454 4.7.0 » as Postfix does when its
-        password server is unreachable. No argument: behave again."""
+        password check fails for a passing reason (the bed's Postfix and Dovecot
+        cannot be made to). No argument: behave again."""
         self.root.mkdir(parents=True, exist_ok=True)
         self.faults_path.write_text(json.dumps(faults))
 

@@ -67,7 +67,7 @@ class Authenticator:
             return AuthResult(success=False, handled=False)
         username = data.login.decode("utf-8", "replace")
         if read_faults(self.faults).get("auth_tempfail"):
-            # What Postfix answers when the server behind its SASL cannot say (RFC 4954).
+            # Postfix's answer when its SASL check fails for a passing reason (RFC 4954).
             self.record("auth", username=username, mechanism=mechanism, success=False)
             return AuthResult(
                 success=False, handled=False, message="454 4.7.0 Temporary authentication failure"

@@ -25,7 +25,7 @@ from email.header import decode_header, make_header
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from tui.core.diagnose.classify import ProtocolMismatch, classify, plain_reason
-from tui.core.diagnose.diagnose import Diagnosis, diagnose
+from tui.core.diagnose.diagnose import Diagnosis, diagnose, sending_refused_diagnosis
 from tui.core.diagnose.quota import quota_diagnosis
 from tui.core.diagnose.replies import explain_reply
 from tui.core.errors import CertificateError, ConnectionLost, MailError
@@ -349,6 +349,11 @@ class _Checkup:
             # A thread of its own: the caller may already be inside an event loop.
             _in_thread(run, self.timeout * 2 + 5, "smtp")
         except Exception as exc:
+            if self.client is not None and classify(exc) == "auth":
+                # IMAP took this very password a moment ago: it is not the password.
+                found = self._diagnose(exc, "smtp_login")
+                refused = sending_refused_diagnosis(self.target.username, found.technical)
+                raise _Failed(refused, _short(exc)) from None
             raise self._fail(exc, "smtp_login") from None
         return _("connecté à {host} port {port}").format(host=host, port=port), None
 

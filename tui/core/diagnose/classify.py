@@ -12,7 +12,12 @@ import socket
 import ssl
 from collections.abc import Iterator
 
-from tui.core.diagnose.replies import NOT_THE_PASSWORD, response_code, server_words
+from tui.core.diagnose.replies import (
+    NOT_THE_PASSWORD,
+    is_smtp_auth_refusal,
+    response_code,
+    server_words,
+)
 from tui.core.errors import (
     AuthError,
     CertificateError,
@@ -72,6 +77,8 @@ def classify(exc: BaseException) -> str:
             return "auth"
         if login_refusal_code(item) in NOT_THE_PASSWORD:
             return "unavailable"
+        if is_smtp_auth_refusal(item, temporary=True):  # « 454 4.7.0 »: not the password
+            return "unavailable"
     for item in chain:
         if _is_plaintext_tls_failure(item) or _is_protocol_mismatch(item):
             return "wrong_port"
@@ -117,10 +124,9 @@ def _is_auth(exc: BaseException) -> bool:
     if code is not None:
         # « [UNAVAILABLE] » at login is maintenance, not a wrong password.
         return code not in NOT_THE_PASSWORD
-    name = type(exc).__name__
-    if name == "SMTPAuthenticationError":
+    if is_smtp_auth_refusal(exc, temporary=False):
         return True
-    return name == "SMTPResponseException" and getattr(exc, "code", 0) == 535
+    return type(exc).__name__ == "SMTPResponseException" and getattr(exc, "code", 0) == 535
 
 
 def _network_kind(exc: BaseException) -> str:

@@ -19,7 +19,7 @@ from tui.core.diagnose.classify import (
     login_refusal_code,
     technical_text,
 )
-from tui.core.diagnose.replies import explain_reply
+from tui.core.diagnose.replies import explain_reply, is_smtp_auth_refusal, server_words
 from tui.core.errors import (
     MailError,
     ServerMisbehaved,
@@ -43,7 +43,8 @@ class Diagnosis:
 
     `kind` is a stable id for code and scripts ("auth", "dns", "refused", "timeout",
     "network", "wrong_port", "tls", "certificate", "certificate_changed",
-    "quota_full", "quota_nearly_full", "password", "config", "unavailable", "unknown").
+    "quota_full", "quota_nearly_full", "password", "config", "unavailable",
+    "sending_refused", "unknown").
     `technical` is the raw error for support staff: sanitised, never a password.
     """
 
@@ -194,6 +195,29 @@ def auth_diagnosis(*, username: str = "", protocol: str = "") -> Diagnosis:
             "Le serveur d'envoi utilise les mêmes identifiant et mot de passe que la réception."
         )
     return Diagnosis(_("Identifiant ou mot de passe refusé"), explanation, steps, "auth")
+
+
+def sending_refused_diagnosis(username: str, technical: str = "") -> Diagnosis:
+    """The sending server refused the login the receiving one had just accepted with the
+    same password: the password is right, so the password traps would mislead."""
+    return Diagnosis(
+        _("Envoi refusé pour ce compte"),
+        _(
+            "Le serveur de réception vient d'accepter l'identifiant « {user} » et ce mot de "
+            "passe, mais le serveur d'envoi les refuse : le mot de passe est bon. L'envoi est "
+            "peut-être bloqué pour ce compte (après un envoi jugé suspect, par exemple), ou "
+            "le serveur d'envoi a un problème."
+        ).format(user=clean_line(username)),
+        [
+            _(
+                "Essayez d'envoyer un message depuis le webmail {url} : s'il est refusé là "
+                "aussi, l'envoi est bloqué pour votre compte."
+            ).format(url=DIJON.webmail_url),
+            helpdesk_step(),
+        ],
+        "sending_refused",
+        technical,
+    )
 
 
 def _identity_step(short: str, full_address_sent: bool, short_sent: bool) -> str:
@@ -423,6 +447,18 @@ def password_diagnosis(reason: str = "") -> Diagnosis:
 def _unavailable_diagnosis(exc: BaseException) -> Diagnosis:
     """The server refused the login for a reason of its own (maintenance, policy)."""
     reply = next((str(item) for item in exception_chain(exc) if login_refusal_code(item)), "")
+    smtp = next((i for i in exception_chain(exc) if is_smtp_auth_refusal(i, temporary=True)), None)
+    if smtp is not None:
+        words = server_words(f"{getattr(smtp, 'code', '')} {getattr(smtp, 'message', '')}")
+        return Diagnosis(
+            _("Service indisponible"),
+            _(
+                "Le serveur d'envoi ne peut pas vérifier l'identifiant et le mot de passe pour "
+                "le moment (le serveur : « {words} »). Votre mot de passe n'est pas en cause."
+            ).format(words=words),
+            [webmail_step(), helpdesk_step()],
+            "unavailable",
+        )
     return Diagnosis(
         _("Service indisponible"),
         _("Le serveur a refusé la connexion : {why}.").format(why=explain_reply(reply)),

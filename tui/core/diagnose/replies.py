@@ -4,6 +4,8 @@ imapclient puts the server's reply in its errors as a bytes repr
 (« b'[AUTHENTICATIONFAILED] Authentication failed.' »), and IMAP servers start the
 useful ones with a response code from RFC 5530. A teacher reads the code's meaning in
 French; the help desk still gets the server's exact words, decoded and sanitised.
+SMTP says the same with its reply codes: an AUTH refused « 535 » is the password, « 454 »
+is the server's own trouble.
 """
 
 from __future__ import annotations
@@ -94,3 +96,36 @@ def login_refused(username: str, reply: str) -> MailError:
         explained = explain_reply(reply)
         message += " " + explained[:1].upper() + explained[1:] + "."
     return AuthError(message, detail=words)
+
+
+def smtp_auth_refused(host: str, code: int, message: str) -> MailError:
+    """The error for a refused SMTP AUTH, from its reply code (RFC 4954).
+
+    « 535 5.7.8 » is a wrong username or password. A 4xx (Postfix's « 454 4.7.0
+    Temporary authentication failure » when its password check fails for a passing
+    reason, RFC 4954's « 454 » in general) says
+    nothing about the password: the message waits for the next attempt instead of
+    being held, and nobody is asked for the password again."""
+    words = server_words(f"{code} {message}")
+    if 400 <= code < 500:
+        return ConnectionLost(
+            _(
+                "Le serveur d'envoi {host} ne peut pas vérifier l'identifiant et le mot de "
+                "passe pour le moment (« {words} ») : nouvel essai plus tard."
+            ).format(host=host, words=words),
+            detail=words,
+        )
+    return AuthError(
+        _("Le serveur d'envoi {host} a refusé l'identifiant ou le mot de passe ({code}).").format(
+            host=host, code=code
+        ),
+        detail=words,
+    )
+
+
+def is_smtp_auth_refusal(exc: BaseException, *, temporary: bool) -> bool:
+    """An aiosmtplib AUTH refusal: a 5xx one (`temporary=False`) or a 4xx one."""
+    if type(exc).__name__ != "SMTPAuthenticationError":
+        return False
+    code = int(getattr(exc, "code", 0) or 0)
+    return 400 <= code < 500 if temporary else not 400 <= code < 500
