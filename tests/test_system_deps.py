@@ -78,3 +78,14 @@ def test_make_run_installs_the_runtime_only(tmp_path: Path) -> None:
     assert "pip install -q -e ." in run
     assert "[dev]" not in run and "[test]" not in run
     assert "'.[dev]'" in planned("test")
+
+
+def test_postfix_is_installed_without_a_configuration_of_its_own() -> None:
+    """Debian's postfix asks what mail system to set up; « Internet Site », the
+    non-interactive default, writes a main.cf and a Postfix on port 25 at the next
+    boot. « No configuration » writes none, and postfix@-.service cannot start without
+    it: the tests run their own instances from their own folders (#16)."""
+    script = (ROOT / "scripts" / "system-deps").read_text()
+    preseed = script.index("postfix postfix/main_mailer_type select No configuration")
+    assert preseed < script.index('"$(dirname "$0")/apt-install-quietly"')
+    assert "debconf-set-selections" in script
