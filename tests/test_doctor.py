@@ -435,3 +435,15 @@ def test_english_keeps_the_json_structure(bed: Bed, env: Path) -> None:
     assert code == 1 and data["language"] == "en"
     diagnosis = _diagnosis(data)
     assert diagnosis["kind"] == "auth" and diagnosis["title"] and diagnosis["steps"]
+
+
+def test_a_wrapped_diagnosis_never_cuts_an_address() -> None:
+    """`doctor` cut « https://webmail.ac-dijon.fr » at its hyphen when it wrapped the
+    advice: the address copied from the terminal was broken (#16 review)."""
+    from tui.doctor import _fill
+
+    text = "Ouvrez le webmail https://webmail.ac-dijon.fr et vérifiez " * 3
+    for width in range(40, 101):
+        lines = _fill(text, width, "  1. ").splitlines()
+        assert all(not line.endswith("ac-") for line in lines)
+        assert any("https://webmail.ac-dijon.fr" in line for line in lines)

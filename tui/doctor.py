@@ -135,16 +135,12 @@ class _Report:
             width = max(40, min(100, shutil.get_terminal_size((80, 24)).columns) - 2)
             self.say()
             self.say(_("Diagnostic : {title}").format(title=self.diagnosis.title))
-            self.say(textwrap.fill(self.diagnosis.explanation, width))
+            self.say(_fill(self.diagnosis.explanation, width))
             if self.diagnosis.steps:
                 self.say(_("Que faire :"))
                 for index, text in enumerate(self.diagnosis.steps, 1):
                     prefix = f"  {index}. "
-                    self.say(
-                        textwrap.fill(
-                            text, width, initial_indent=prefix, subsequent_indent=" " * len(prefix)
-                        )
-                    )
+                    self.say(_fill(text, width, prefix))
             if self.diagnosis.technical:
                 self.say(_("Détail technique : {text}").format(text=self.diagnosis.technical))
         self.say()
@@ -359,3 +355,16 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 if __name__ == "__main__":
     sys.exit(main())
+
+
+def _fill(text: str, width: int, prefix: str = "") -> str:
+    """Wrapped for the terminal, never inside an address: a URL cut at its hyphen
+    (« https://webmail.ac- » / « dijon.fr ») is copied broken (#16 review)."""
+    return textwrap.fill(
+        text,
+        width,
+        initial_indent=prefix,
+        subsequent_indent=" " * len(prefix),
+        break_on_hyphens=False,
+        break_long_words=False,
+    )
