@@ -188,6 +188,35 @@ def test_server_search_lists_matches_the_backfill_has_not_reached(bed: Bed, tmp_
     sync.conn.close()
 
 
+@pytest.mark.parametrize("with_condstore", [True, False], ids=["condstore", "plain"])
+def test_rows_cached_below_the_backfill_follow_the_server_at_each_sync(
+    bed: Bed, bed_without_condstore: Bed, tmp_path: Path, with_condstore: bool
+) -> None:
+    """A row cached early (a search, a body opened) below the backfill stayed as it was
+    until the backfill reached it: expunged or flagged elsewhere, F5 changed nothing."""
+    server = bed if with_condstore else bed_without_condstore
+    user = server.new_user()
+    seed(server, user, 250)
+    sync = engine(server, user, tmp_path / "c.sqlite", first_page=100, chunk=60)
+    sync.sync_folders()
+    assert sync.sync_folder("INBOX").backfill_remaining
+    sync.search_server("INBOX", "Message 2")
+    assert sync.cache.summary("INBOX", 2) is not None
+    assert sync.cache.summary("INBOX", 20) is not None
+    with raw_client(server, user) as client:
+        client.select_folder("INBOX")
+        client.add_flags([2], [b"\\Flagged"])
+        client.delete_messages([20])
+        client.expunge()
+    result = sync.sync_folder("INBOX")
+    assert result.removed == 1 and result.changed >= 1
+    two = sync.cache.summary("INBOX", 2)
+    assert two is not None and "\\Flagged" in two.flags
+    assert sync.cache.summary("INBOX", 20) is None
+    assert sync.cache.summary("INBOX", 21) is not None
+    sync.conn.close()
+
+
 def test_server_search_leaves_new_mail_to_the_sync(bed: Bed, tmp_path: Path) -> None:
     """A match newer than the last sync is new mail: cached by the search, the next
     sync found nothing new and announced nothing (review)."""

@@ -278,6 +278,9 @@ class SyncEngine(EngineRequests):
                 removed = self._reconcile(folder, low, high)
         else:
             changed, removed = self._scan_flags(folder, low, high)
+        if low > 1:
+            early_changed, early_removed = self._early_rows(folder, low)
+            changed, removed = changed + early_changed, removed + early_removed
         self.cache.set_folder_state(_state(folder, status, low, max(high, status.uidnext)))
         self._counts(folder, status, low <= 1, unseen)
         return FolderSyncResult(
@@ -329,6 +332,19 @@ class SyncEngine(EngineRequests):
             removed += len(gone)
             start = end + 1
         return changed, removed
+
+    def _early_rows(self, folder: str, low: int) -> tuple[int, int]:
+        """Rows cached below the backfill (a search, a body opened early) follow the
+        server at each sync too: their FLAGS asked by uid, so one expunged or flagged
+        elsewhere does not wait for the backfill to reach it. (changed, removed)."""
+        early = self.cache.uids(folder, 1, low, limit=FLAG_WINDOW)
+        if not early:
+            return 0, 0
+        server = self.conn.fetch_uids(early, ["FLAGS"])
+        changed = self._update_flags(folder, server)
+        gone = [u for u in early if u not in server]
+        self.cache.remove_messages(folder, gone)
+        return changed, len(gone)
 
     def _reconcile(self, folder: str, low: int, high: int) -> int:
         """Remove cached messages the server no longer has (ESEARCH keeps this compact)."""
