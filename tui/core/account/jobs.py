@@ -68,7 +68,11 @@ from tui.core.net.imap import CommandFailed as ServerRefused
 from tui.core.net.managesieve import ManageSieve
 from tui.core.net.smtp import file_pending, header_id
 from tui.core.net.trust import TrustStore
-from tui.core.store import outbox, rule_runs
+from tui.core.store import outbox, replay_lock, rule_runs
+
+# Another courriel on this account is replaying (tui/core/store/replay_lock.py): its pass
+# is short, so filing waits for it rather than leave `courriel sync` waiting on a copy.
+FILING_WAIT_SECONDS = 5.0
 
 
 class WorkerJobs:
@@ -223,7 +227,10 @@ class WorkerJobs:
             engine.sync_folders()
             self._emit(FoldersChanged())
         try:
-            filed = file_pending(engine.conn, engine.cache, engine.cache.special_folder("sent"))
+            with replay_lock.held(engine.cache, wait=FILING_WAIT_SECONDS) as ours:
+                if not ours:  # another courriel files them; the next sync looks again
+                    return
+                filed = file_pending(engine.conn, engine.cache, engine.cache.special_folder("sent"))
         except ServerRefused as exc:
             raise MailError(
                 _(

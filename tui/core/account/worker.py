@@ -70,13 +70,14 @@ from tui.core.net.imap import (
 )
 from tui.core.net.imapguard import RESPONSE_SECONDS
 from tui.core.net.trust import CertificateNeedsDecision, TrustStore
-from tui.core.store import claims, outbox
+from tui.core.store import claims, outbox, replay_lock
 from tui.core.store.cache import Cache
 
 # A step the server answers badly this many times in a row is set aside for an hour:
 # retrying the same poison reconnected once a second forever (issue #24).
 POISON_ATTEMPTS = 3
 POISON_HOLD_SECONDS = 3600.0
+LOCKED_RETRY_SECONDS = 10.0  # another courriel replays this account's actions
 
 
 class AccountWorker(WorkerJobs):
@@ -378,9 +379,13 @@ class AccountWorker(WorkerJobs):
             if total > 1:  # a batch: the status bar counts it down
                 self._emit(ActionsSent(done, total))
 
-        conflicts = engine.replay_pending(
-            not_after=time.time() - self.undo_seconds, progress=progress
-        )
+        with replay_lock.held(engine.cache) as ours:
+            if not ours:  # another courriel on this account is replaying: look again later
+                state.replay_at = time.time() + LOCKED_RETRY_SECONDS
+                return
+            conflicts = engine.replay_pending(
+                not_after=time.time() - self.undo_seconds, progress=progress
+            )
         if conflicts:
             self._emit(Conflicts(tuple(conflicts)))
         waiting = [op.created for op in engine.cache.pending_ops()]
