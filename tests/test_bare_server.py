@@ -10,6 +10,8 @@ servers do. Every test ends by checking the commands courriel sent
 
 from __future__ import annotations
 
+import base64
+import threading
 from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -19,10 +21,12 @@ import pytest
 from tests.bed.commands import commands, unannounced
 from tests.bed.dovecot import User
 from tests.conftest import Bed, _bed_fixture
-from tests.mail_helpers import raw_client, server_snapshot
+from tests.mail_helpers import message, raw_client, server_snapshot, snapshot
 from tests.test_app_server import reader_text
-from tests.test_mailbox_server import Run, mail, make_folder, running
+from tests.test_cyrus_server import listed, open_folder, save_draft_twice
+from tests.test_mailbox_server import Run, mail, make_folder, running, search
 from tui import session
+from tui.core.account.sync import SyncEngine
 from tui.screens.folder_picker import FolderPicker
 from tui.screens.mailbox import MailboxScreen
 from tui.widgets.folder_list import FolderList
@@ -370,3 +374,374 @@ def test_a_select_modseq_without_condstore_enabled_is_ignored(
         sync.conn.select(TRASH)  # as after a full sync: another folder left selected
         quiet.append(sync.sync_folder("INBOX").unchanged)
     assert quiet == [True, True]
+
+
+# --- the scenarios Cyrus runs, on the bare bed (issue #16) -------------------------------
+
+
+async def test_a_large_inbox_shows_its_newest_page_first_then_fills_in(
+    bare_bed: Bed, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """300 messages, no CONDSTORE nor ESEARCH: the newest 100 are listed at once,
+    « Message 300 » on top, the status bar already counting 300; the older ones come in
+    behind until G reaches « Message 1 » and the cache holds the server's 300."""
+    gate = threading.Event()  # the backfill waits: what the first page alone shows
+    backfill_step = SyncEngine.backfill_step
+
+    def held(self: SyncEngine, folder: str) -> bool:
+        gate.wait(30)
+        return backfill_step(self, folder)
+
+    def arrived(bed: Bed, user: User) -> None:
+        with raw_client(bed, user) as webmail:  # no MULTIAPPEND here: one APPEND each
+            for n in range(1, 301):
+                webmail.append("INBOX", message(n))
+
+    monkeypatch.setattr(SyncEngine, "backfill_step", held)
+    try:
+        async with on_bare(bare_bed, tmp_path, monkeypatch, 0, before=arrived, inbox=100) as run:
+            assert run.subject() == "Message 300"
+            assert await run.line_with("Message 300") is not None
+            assert any("300 messages, 300 non lus" in line for line in await run.screen())
+            await run.pilot.press("G")
+            assert run.subject() == "Message 201"  # the oldest of the first page
+
+            gate.set()
+            await run.wait(lambda: run.messages.total == 300, 30)
+            await run.pilot.press("G")
+            assert run.subject() == "Message 1"
+            assert await run.line_with("Message 1") is not None
+            cache = run.app.account.cache
+            assert snapshot(cache) == server_snapshot(bare_bed, run.user)
+            assert cache.summary("INBOX", 1) is not None
+    finally:
+        gate.set()  # never left waiting after a failure
+
+
+async def test_a_folder_recreated_elsewhere_shows_its_new_messages_not_the_old(
+    bare_bed: Bed, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """« INBOX.Projets » deleted and made again by the webmail, with as many messages
+    under the same UIDs: a new UIDVALIDITY, and after F5 the list shows only the new
+    ones, and the body opened is the new message's."""
+    folder = "INBOX.Projets"
+    old = make_folder(folder, mail("Ancien 1", "Vieux.", 1), mail("Ancien 2", "Vieux.", 2))
+    async with on_bare(bare_bed, tmp_path, monkeypatch, 1, before=old) as run:
+        await open_folder(run, folder)
+        await run.wait(lambda: run.messages.total == 2)
+        assert await run.line_with("Ancien 2") is not None
+        with raw_client(bare_bed, run.user) as webmail:
+            before = webmail.select_folder(folder, readonly=True)[b"UIDVALIDITY"]
+            webmail.select_folder("INBOX", readonly=True)  # no UNSELECT on this server
+            webmail.delete_folder(folder)
+            webmail.create_folder(folder)
+            for n in (1, 2):
+                webmail.append(folder, mail(f"Nouveau {n}", "Neuf.", n))
+            after = webmail.select_folder(folder, readonly=True)[b"UIDVALIDITY"]
+        assert after != before
+        assert [uid for uid, _s, _f in server_snapshot(bare_bed, run.user, folder)] == [1, 2]
+        await run.pilot.press("f5")
+        await run.wait(lambda: set(listed(run)) == {"Nouveau 1", "Nouveau 2"})
+        assert run.subject() == "Nouveau 2"
+        assert await run.line_with("Nouveau 1") is not None
+        assert await run.line_with("Ancien 1") is None and await run.line_with("Ancien 2") is None
+        cache = run.app.account.cache
+        assert {s.subject for s in cache.page(folder, 0, 10)} == {"Nouveau 1", "Nouveau 2"}
+        await run.pilot.press("enter")  # the body is the new message's, not a stale one
+        await run.wait(lambda: "Neuf." in reader_text(run.mailbox))
+        assert "Vieux." not in reader_text(run.mailbox)
+
+
+async def test_archive_goes_to_the_archive_folder_found_by_name(
+    bare_bed: Bed, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The bare bed makes no archive folder: A says so and keeps the message. The webmail
+    then makes « INBOX.Archives » (no \\Archive flag: found by its name); after F5, A
+    files the message there with COPY + \\Deleted + EXPUNGE, where the user finds it."""
+    archives = "INBOX.Archives"
+    async with on_bare(bare_bed, tmp_path, monkeypatch, 3) as run:
+        cache = run.app.account.cache
+        assert cache.special_folder("archive") is None
+        await run.pilot.press("A")  # « Sujet 3 »
+        await run.wait(
+            lambda: any("Aucun dossier d'archives" in n.message for n in run.app._notifications)
+        )
+        assert run.messages.total == 3 and run.subject() == "Sujet 3"
+
+        make_folder(archives)(bare_bed, run.user)
+        await run.pilot.press("f5")
+        await run.wait(lambda: cache.special_folder("archive") == archives)
+        await run.pilot.press("A")
+        await run.wait(lambda: run.messages.total == 2)
+        assert await run.line_with("Sujet 3") is None
+        assert any("Message archivé" in n.message for n in run.app._notifications)
+        await run.wait(lambda: "Sujet 3" in run.server(archives))
+        await run.wait(lambda: set(run.server()) == {"Sujet 1", "Sujet 2"})
+        await open_folder(run, archives)
+        await run.wait(lambda: run.messages.total == 1)
+        assert run.subject() == "Sujet 3"
+    sent = commands(bare_bed.dovecot.rawlog_dir / run.user.username)
+    assert any(" UID COPY " in f" {text} " and archives in text for text in sent)
+
+
+async def test_no_quota_announced_none_asked_none_shown(
+    bare_bed: Bed, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The bed's Dovecot keeps a quota but does not announce QUOTA: courriel never asks
+    (GETQUOTAROOT would fail the command check), shows no quota in the status bar and
+    warns of nothing, even after a sync that saw new mail (when it reads it again)."""
+    async with on_bare(bare_bed, tmp_path, monkeypatch, 2) as run:
+        bare_bed.dovecot.deliver(run.user.username, mail("Conseil de classe", "Jeudi.", 9))
+        await run.pilot.press("f5")
+        await run.wait(lambda: run.messages.total == 3)
+        assert run.app.account.cache.quota() is None
+        assert run.mailbox.status.quota is None
+        lines = await run.screen()
+        assert not any("quota" in line.lower() for line in lines), lines[-2:]
+        assert not [n.message for n in run.app._notifications if n.severity != "information"]
+
+
+def test_doctor_says_the_server_offers_no_quota_and_nothing_is_wrong(
+    bare_bed: Bed, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`courriel doctor --json`: every step passes, no diagnosis; the folders step says
+    the server announces no quota; and doctor, too, sent nothing unannounced."""
+    from tests.test_doctor import _ca_file, config_for, doctor_json
+    from tui.core.i18n import set_language
+
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg"))
+    certificates = _ca_file(tmp_path, bare_bed.dovecot.cert, bare_bed.smtp.cert)
+    monkeypatch.setenv("SSL_CERT_FILE", str(certificates))
+    set_language("fr")
+    user = bare_bed.new_user()
+    code, data = doctor_json(config_for(bare_bed, tmp_path, user))
+    assert code == 0 and data["ok"] is True and data["diagnosis"] is None, data
+    steps = data["steps"]
+    assert isinstance(steps, list) and all(step["ok"] for step in steps)
+    assert all(step["diagnosis"] is None for step in steps)
+    assert str(steps[-1]["detail"]).endswith(" ; le serveur n'annonce pas de quota")
+    sent = commands(bare_bed.dovecot.rawlog_dir / user.username)
+    assert sent, "no session of doctor's was logged"
+    assert unannounced(sent) == []
+
+
+async def test_folders_with_accents_under_the_dot_separator_both_ways(
+    bare_bed: Bed, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Modified UTF-7 under « INBOX. » and « . »: a folder and its subfolder made by the
+    webmail show in the pane by their names, at their depths, and open; a folder and
+    its subfolder made from the pane reach the server under the same names (the wire
+    form is RFC 3501's), and mail the webmail files there shows in the app."""
+    from imapclient.imap_utf7 import encode
+
+    from tests.test_folder_management import open_folder_pane, type_name
+
+    theirs, their_child = "INBOX.Réunions d'été", "INBOX.Réunions d'été.Conseil pédagogique"
+    ours, our_child = "INBOX.Élèves 2026", "INBOX.Élèves 2026.Sorties à Bâle"
+
+    def webmail_folders(bed: Bed, user: User) -> None:
+        make_folder(theirs)(bed, user)
+        make_folder(their_child, mail("Ordre du jour", "Point 1 : les évaluations.", 1))(bed, user)
+
+    def server_folders() -> dict[str, str]:
+        with raw_client(bare_bed, run.user) as client:
+            return {name: sep.decode() for _flags, sep, name in client.list_folders()}
+
+    async with on_bare(bare_bed, tmp_path, monkeypatch, 1, before=webmail_folders) as run:
+        pane = await open_folder_pane(run)
+        entries = {e.name: (e.label, e.depth) for e in pane._entries}
+        assert entries[theirs] == ("Réunions d'été", 0)
+        assert entries[their_child] == ("Conseil pédagogique", 1)
+        await run.pilot.press("escape")
+        await open_folder(run, their_child)
+        await run.wait(lambda: run.messages.total == 1)
+        assert run.subject() == "Ordre du jour"
+        await run.pilot.press("enter")
+        await run.wait(lambda: "les évaluations" in reader_text(run.mailbox))
+        await run.pilot.press("escape")
+
+        await open_folder_pane(run)
+        await run.pilot.press("n")
+        await type_name(run, "Élèves 2026")  # « INBOX. » is added, as on every folder here
+        await run.wait(lambda: ours in {f.name for f in run.app.account.cache.folders()})
+        await run.pilot.press("n")
+        await type_name(run, "Élèves 2026.Sorties à Bâle")
+        await run.wait(lambda: our_child in {f.name for f in run.app.account.cache.folders()})
+        assert {ours: ".", our_child: "."}.items() <= server_folders().items()
+        pane = run.mailbox.query_one(FolderList)
+        await run.wait(lambda: pane.label_of(our_child) == "Sorties à Bâle")
+        entries = {e.name: (e.label, e.depth) for e in pane._entries}
+        assert entries[ours] == ("Élèves 2026", 0) and entries[our_child] == ("Sorties à Bâle", 1)
+
+        with raw_client(bare_bed, run.user) as webmail:
+            webmail.append(our_child, mail("Autorisations", "Signées par les parents.", 2))
+        await run.pilot.press("escape")
+        await run.pilot.press("f5")
+        await open_folder(run, our_child)
+        await run.wait(lambda: run.messages.total == 1)
+        assert run.subject() == "Autorisations"
+    sent = commands(bare_bed.dovecot.rawlog_dir / run.user.username)
+    for name in (ours, our_child):
+        assert any(text.endswith(f' CREATE "{encode(name).decode()}"') for text in sent)
+
+
+def encoded_mail(subject: str, minute: int, head: str, body: str) -> bytes:
+    return (
+        f"From: Circonscription <circo@ac-dijon.fr>\r\nSubject: {subject}\r\n"
+        f"Date: Mon, 23 Nov 2026 10:{minute:02d}:00 +0100\r\nMIME-Version: 1.0\r\n"
+        f"{head}\r\n{body}"
+    ).encode()
+
+
+async def test_each_message_opened_shows_its_own_text(
+    bare_bed: Bed, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Bodies fetched by plain BODY.PEEK sections (no BINARY here): quoted-printable,
+    base64 and the text part of a multipart/alternative each read as written, each
+    message its own text, and only the messages opened are marked read."""
+    qp = encoded_mail(
+        "Cantine",
+        1,
+        "Content-Type: text/plain; charset=utf-8\r\n"
+        "Content-Transfer-Encoding: quoted-printable\r\n",
+        "Menus de la semaine : g=C3=A2teau =C3=A0 la cr=C3=A8me jeudi.\r\n",
+    )
+    b64 = encoded_mail(
+        "Sortie",
+        2,
+        "Content-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: base64\r\n",
+        base64.encodebytes("Départ à 8 h 30 devant l'école.\n".encode()).decode(),
+    )
+    alternative = encoded_mail(
+        "Conseil",
+        3,
+        'Content-Type: multipart/alternative; boundary="alt"\r\n',
+        "--alt\r\nContent-Type: text/plain; charset=utf-8\r\n"
+        "Content-Transfer-Encoding: quoted-printable\r\n\r\n"
+        "Le conseil a vot=C3=A9 =C3=A0 l'unanimit=C3=A9.\r\n"
+        "--alt\r\nContent-Type: text/html; charset=utf-8\r\n\r\n"
+        "<p>Version HTML du compte rendu.</p>\r\n--alt--\r\n",
+    )
+
+    def arrived(bed: Bed, user: User) -> None:
+        for raw in (qp, b64, alternative):
+            bed.dovecot.deliver(user.username, raw)
+
+    texts = {
+        "Cantine": "gâteau à la crème jeudi",
+        "Sortie": "Départ à 8 h 30 devant l'école.",
+        "Conseil": "Le conseil a voté à l'unanimité.",
+    }
+    async with on_bare(bare_bed, tmp_path, monkeypatch, 0, before=arrived, inbox=3) as run:
+        assert run.subject() == "Conseil"
+        for keys, subject in (((), "Conseil"), (("j", "j"), "Cantine")):
+            await run.pilot.press(*keys)
+            assert run.subject() == subject
+            await run.pilot.press("enter")
+            await run.wait(lambda subject=subject: texts[subject] in reader_text(run.mailbox))
+            shown = reader_text(run.mailbox)
+            assert [s for s, text in texts.items() if text in shown] == [subject]
+            await run.pilot.press("escape")
+        await run.wait(lambda: "\\Seen" in run.server()["Cantine"])
+        server = run.server()
+        assert "\\Seen" in server["Conseil"] and "\\Seen" not in server["Sortie"]
+        await run.pilot.press("k")  # and the one between, opened last
+        assert run.subject() == "Sortie"
+        await run.pilot.press("enter")
+        await run.wait(lambda: texts["Sortie"] in reader_text(run.mailbox))
+        assert "Version HTML" not in reader_text(run.mailbox)
+
+
+async def test_unread_a_purge_and_a_move_by_another_client_show_after_sync_now(
+    bare_bed: Bed, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The webmail flags one message, marks a read one unread, purges one and moves one
+    to « INBOX.Projets » (COPY, \\Deleted, EXPUNGE: no MOVE here either): after F5 the
+    list, its markers and the counts say so, and the moved one is in Projets."""
+    projets = "INBOX.Projets"
+
+    def read_and_projets(bed: Bed, user: User) -> None:
+        make_folder(projets)(bed, user)
+        with raw_client(bed, user) as client:
+            client.select_folder("INBOX")
+            client.add_flags(client.search(["SUBJECT", "Sujet 3"]), [b"\\Seen"], silent=True)
+
+    async with on_bare(bare_bed, tmp_path, monkeypatch, 4, before=read_and_projets) as run:
+        line = await run.line_with("Sujet 3")
+        assert line is not None and not line.startswith("N")
+        uids = {subject: uid for uid, subject, _f in server_snapshot(bare_bed, run.user)}
+        with raw_client(bare_bed, run.user) as webmail:
+            webmail.select_folder("INBOX")
+            webmail.add_flags([uids["Sujet 2"]], [b"\\Flagged"], silent=True)
+            webmail.remove_flags([uids["Sujet 3"]], [b"\\Seen"], silent=True)
+            webmail.copy([uids["Sujet 4"]], projets)
+            webmail.add_flags([uids["Sujet 1"], uids["Sujet 4"]], [b"\\Deleted"], silent=True)
+            webmail.expunge()
+        await run.pilot.press("f5")
+        await run.wait(
+            lambda: (
+                set(shown := listed(run)) == {"Sujet 2", "Sujet 3"}
+                and "\\Flagged" in shown["Sujet 2"]
+                and "\\Seen" not in shown["Sujet 3"]
+            )
+        )
+        flagged, unread = await run.line_with("Sujet 2"), await run.line_with("Sujet 3")
+        assert flagged is not None and flagged[1] == "!"
+        assert unread is not None and unread.startswith("N")
+        assert await run.line_with("Sujet 1") is None and await run.line_with("Sujet 4") is None
+        lines = await run.screen()
+        assert any("2 messages, 2 non lus" in line for line in lines), lines[-3:]
+        await run.pilot.press("b")
+        assert any("Projets (1)" in line for line in await run.screen())
+        await run.pilot.press("escape")
+        await open_folder(run, projets)
+        await run.wait(lambda: run.messages.total == 1)
+        assert run.subject() == "Sujet 4"
+
+
+async def test_a_draft_saved_twice_leaves_one_copy_in_brouillons(
+    bare_bed: Bed, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Ctrl+G twice: without UIDPLUS (no APPENDUID) each copy is found again by its
+    Message-ID, the first one is purged, and « INBOX.Brouillons » holds the second one
+    only, flagged \\Draft. Dovecot answers APPEND with APPENDUID even unannounced; an
+    IMAP4rev1 server does not, so its answer loses it here."""
+    import re
+
+    from imapclient import IMAPClient
+
+    real = IMAPClient.append
+
+    def without_appenduid(self: IMAPClient, *args: object, **kwargs: object) -> bytes:
+        return re.sub(rb"\[APPENDUID [^]]*\] ?", b"", real(self, *args, **kwargs))
+
+    monkeypatch.setattr(IMAPClient, "append", without_appenduid)
+    async with on_bare(bare_bed, tmp_path, monkeypatch, 1) as run:
+        await save_draft_twice(run, DRAFTS)
+        with raw_client(bare_bed, run.user) as client:
+            client.select_folder(DRAFTS, readonly=True)
+            fetched = client.fetch(client.search("ALL"), ["BODY.PEEK[TEXT]"])
+        ((data,),) = [fetched.values()]
+        assert b"Deuxi" in data[b"BODY[TEXT]"] and b"Premier" not in data[b"BODY[TEXT]"]
+    sent = commands(bare_bed.dovecot.rawlog_dir / run.user.username)
+    assert any("SEARCH HEADER Message-ID" in text for text in sent)
+
+
+async def test_search_finds_an_accented_word_only_the_server_has(
+    bare_bed: Bed, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """« élèves » is in a body only, which the cache does not hold: the server's SEARCH
+    finds it, sent as UTF-8 (CHARSET is IMAP4rev1's), its answer without ESEARCH."""
+
+    def seed(bed: Bed, user: User) -> None:
+        for n, (subject, body) in enumerate(
+            [("Cantine", "Menus."), ("Sortie", "Les élèves partent à 8 h."), ("Conseil", "Là.")]
+        ):
+            bed.dovecot.deliver(user.username, mail(subject, body, n))
+
+    async with on_bare(bare_bed, tmp_path, monkeypatch, 0, before=seed, inbox=3) as run:
+        await search(run, "élèves", 1)
+        assert run.subject() == "Sortie"
+        assert any("1 résultat pour « élèves »" in line for line in await run.screen())
+    sent = commands(bare_bed.dovecot.rawlog_dir / run.user.username)
+    assert any("SEARCH CHARSET UTF-8 TEXT" in text for text in sent)
