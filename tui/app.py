@@ -27,6 +27,7 @@ from tui.config import Config, data_dir, default_config_path, load_config, save_
 from tui.core import logs, secrets
 from tui.core.errors import ConfigError
 from tui.core.i18n import _, ngettext
+from tui.core.mail.formatting import figure
 from tui.core.mail.sanitize import clean_line, clean_text
 from tui.crash import CrashScreen
 from tui.keys import key_name
@@ -289,6 +290,21 @@ class CourrielApp(TypeAhead, CrashScreen, Sending, App[None]):
             )
             return
         self.notify(_("Capture d'écran enregistrée : {path}").format(path=path))
+
+    def copy_to_clipboard(self, text: str) -> None:
+        """ctrl+c on text selected with the mouse (or in a field): the copy goes to the
+        terminal's clipboard by OSC 52, which works over SSH where the terminal allows
+        it; the toast says so, since nothing else on screen would."""
+        super().copy_to_clipboard(text)
+        self.notify(
+            ngettext(
+                "{n} caractère copié vers le presse-papiers du terminal. S'il le refuse : "
+                "Maj + glisser avec la souris.",
+                "{n} caractères copiés vers le presse-papiers du terminal. S'il le refuse : "
+                "Maj + glisser avec la souris.",
+                len(text),
+            ).format(n=figure(len(text)))
+        )
 
     def action_help_quit(self) -> None:
         """ctrl+c no longer quits in Textual; it says how, in the user's language, with

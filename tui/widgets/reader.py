@@ -19,7 +19,9 @@ from textual.binding import Binding
 from textual.cache import LRUCache
 from textual.content import Content
 from textual.geometry import Size
+from textual.selection import Selection
 from textual.strip import Strip
+from textual.style import Style
 
 from tui.core.i18n import _
 from tui.widgets.lines import LinesView
@@ -95,6 +97,27 @@ class Reader(LinesView, can_focus=True):
 
     def show_placeholder(self, text: str) -> None:
         self.show_view(ReaderView(headers=[], body=text))
+
+    # --- selecting with the mouse (copied by ctrl+c, Textual's Screen binding) -------
+
+    def get_selection(self, selection: Selection) -> tuple[str, str] | None:
+        """The text under a mouse selection, as shown (wrapped), without the margins:
+        the offsets drawn count the left margin (`_strip`), the text copied does not."""
+        margin = _margin(self._width)
+        picked: list[str] = []
+        for index, (text, component) in enumerate(self._lines):
+            span = selection.get_span(index)
+            if span is None:
+                continue
+            line = "" if component == _RULE else text.plain
+            start, end = span
+            stop = len(line) if end == -1 else max(0, end - margin)
+            picked.append(line[max(0, start - margin) : stop])
+        return ("\n".join(picked), "\n") if picked else None
+
+    def selection_updated(self, selection: Selection | None) -> None:
+        self._strips.clear()
+        self.refresh()
 
     @property
     def text(self) -> str:
@@ -184,12 +207,26 @@ class Reader(LinesView, can_focus=True):
             margin = Strip.blank(_margin(self._width), base.rich_style)
             inner = self._width - 2 * margin.cell_length
             row = (
-                Strip(text.render_segments(style))
+                Strip(self._selected(text, index, margin.cell_length).render_segments(style))
                 .extend_cell_length(inner, style.rich_style)
                 .crop(0, inner)
             )
-            strip = self._strips[index] = Strip.join([margin, row, margin]).simplify()
+            # Offsets tell Textual which character the mouse is on (selection); they
+            # count the margin, as get_selection does.
+            joined = Strip.join([margin, row, margin]).simplify()
+            strip = self._strips[index] = joined.apply_offsets(0, index)
         return strip
+
+    def _selected(self, text: Content, index: int, margin: int) -> Content:
+        """The line with the part the mouse selected in the screen's selection colours."""
+        selection = self.text_selection
+        span = selection.get_span(index) if selection is not None else None
+        if span is None:
+            return text
+        start, end = span
+        stop = len(text.plain) if end == -1 else max(0, end - margin)
+        colours = self.screen.get_component_rich_style("screen--selection")
+        return text.stylize(Style.from_rich_style(colours), max(0, start - margin), stop)
 
     def render_line(self, y: int) -> Strip:
         if self.container_size != self._wrapped_for:
