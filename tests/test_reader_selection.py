@@ -7,8 +7,12 @@ SSH the copy goes to the terminal's clipboard (OSC 52).
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
 import pytest
 from textual.app import App, ComposeResult
+from textual.pilot import Pilot
 
 from tests.app_helpers import demo_app
 from tui.widgets.reader import Reader, ReaderView
@@ -29,25 +33,30 @@ def row_of(reader: Reader, needle: str) -> int:
     )
 
 
-async def drag(app: App[None], start: tuple[int, int], end: tuple[int, int]) -> None:
-    pilot = app._pilot  # type: ignore[attr-defined]
+async def drag(pilot: Pilot[None], start: tuple[int, int], end: tuple[int, int]) -> None:
     await pilot.mouse_down(Reader, offset=start)
     await pilot.hover(Reader, offset=end)
     await pilot.mouse_up(Reader, offset=end)
     await pilot.pause()
 
 
-async def test_a_drag_selects_the_words_under_the_mouse_and_ctrl_c_copies_them() -> None:
+@asynccontextmanager
+async def showing(view: ReaderView) -> AsyncIterator[tuple[Pilot[None], Reader]]:
     app = ReaderApp()
     async with app.run_test(size=(60, 20)) as pilot:
-        app._pilot = pilot  # type: ignore[attr-defined]
         reader = app.query_one(Reader)
-        reader.show_view(ReaderView(headers=[("Objet :", "Salle")], body=BODY))
+        reader.show_view(view)
         await pilot.pause()
+        yield pilot, reader
+
+
+async def test_a_drag_selects_the_words_under_the_mouse_and_ctrl_c_copies_them() -> None:
+    async with showing(ReaderView(headers=[("Objet :", "Salle")], body=BODY)) as (pilot, reader):
+        app = pilot.app
         y = row_of(reader, "jeudi")
         line = "".join(s.text for s in reader.render_line(y))
         x = line.index("jeudi")
-        await drag(app, (x, y), (x + len("jeudi à 17 h") - 1, y))  # to the last letter
+        await drag(pilot, (x, y), (x + len("jeudi à 17 h") - 1, y))  # to the last letter
         assert app.screen.get_selected_text() == "jeudi à 17 h"
         await pilot.press("ctrl+c")
         assert app.clipboard == "jeudi à 17 h"
@@ -55,28 +64,18 @@ async def test_a_drag_selects_the_words_under_the_mouse_and_ctrl_c_copies_them()
 
 async def test_a_selection_over_several_lines_leaves_the_margins_out() -> None:
     """The drawn offsets count the left margin; the copied text does not have it."""
-    app = ReaderApp()
-    async with app.run_test(size=(60, 20)) as pilot:
-        app._pilot = pilot  # type: ignore[attr-defined]
-        reader = app.query_one(Reader)
-        reader.show_view(ReaderView(headers=[("Objet :", "Salle")], body=BODY))
-        await pilot.pause()
+    async with showing(ReaderView(headers=[("Objet :", "Salle")], body=BODY)) as (pilot, reader):
         first = row_of(reader, "Bonjour")
         last = row_of(reader, "Cordialement")
-        await drag(app, (0, first), (len(" Cordialement.") - 1, last))
-        assert app.screen.get_selected_text() == BODY
+        await drag(pilot, (0, first), (len(" Cordialement.") - 1, last))
+        assert pilot.app.screen.get_selected_text() == BODY
 
 
 async def test_the_selected_part_is_drawn_in_the_selection_colours() -> None:
-    app = ReaderApp()
-    async with app.run_test(size=(60, 20)) as pilot:
-        app._pilot = pilot  # type: ignore[attr-defined]
-        reader = app.query_one(Reader)
-        reader.show_view(ReaderView(headers=[], body="un deux trois"))
-        await pilot.pause()
+    async with showing(ReaderView(headers=[], body="un deux trois")) as (pilot, reader):
         y = row_of(reader, "deux")
         before = [s.style.bgcolor if s.style else None for s in reader.render_line(y)]
-        await drag(app, (4, y), (7, y))  # " un deux": d is at 4
+        await drag(pilot, (4, y), (7, y))  # " un deux": d is at 4
         segments = list(reader.render_line(y))
         selected = next(s for s in segments if s.text == "deux")
         assert selected.style is not None and selected.style.bgcolor not in before
@@ -87,11 +86,10 @@ async def test_in_the_app_a_copy_says_where_it_went(monkeypatch: pytest.MonkeyPa
     went to the terminal's clipboard, and what to do if the terminal refuses it."""
     with demo_app(monkeypatch) as app:
         async with app.run_test(size=(80, 24), notifications=True) as pilot:
-            app._pilot = pilot  # type: ignore[attr-defined]
             await pilot.press("enter")
             reader = app.screen.query_one(Reader)
             y = row_of(reader, "Conseil")
-            await drag(app, (1, y), (7, y))
+            await drag(pilot, (1, y), (7, y))
             selected = app.screen.get_selected_text()
             assert selected and len(selected) == 7
             await pilot.press("ctrl+c")
