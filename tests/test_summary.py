@@ -73,3 +73,21 @@ def test_a_long_references_keeps_its_newest_ids() -> None:
     raw = b"From: a@b.fr\r\nReferences: " + chain.encode() + b"\r\n\r\n"
     s = parse_summary("INBOX", 1, {b"BODY[HEADER.FIELDS (REFERENCES)]": raw, b"FLAGS": ()})
     assert s.references.endswith("<parent@ac-dijon.fr>") and len(s.references) <= 4000
+
+
+def test_the_list_reads_an_ambiguous_header_as_the_reader_does() -> None:
+    """`alice@example.org)<bob@example.org>` listed alice and bob while the reader
+    called it ambiguous (CVE-2023-27043): a crafted From could show one sender in the
+    list and another in the reader. Both now use tui/core/mail/addresses.py."""
+    from tui.core.mail.addresses import parse_addresses
+
+    for raw in (
+        "alice@example.org)<bob@example.org>",
+        "Rectorat <rectorat@ac-dijon.fr>(x",
+        '"a" <x@evil.fr>, <y@a[b.fr>',
+        "Rectorat <rectorat@ac-dijon.fr>; pirate@evil.fr",
+    ):
+        assert parse_addresses([raw]) is None, raw
+        assert address_list(raw) == [(raw, "")], raw  # shown as written, no address
+    for raw in ('"Dupont, Marie" <marie.dupont@ac-dijon.fr>', "a@b.fr (Bob, Jr.)"):
+        assert address_list(raw) == parse_addresses([raw]), raw

@@ -2,13 +2,13 @@
 
 The backfill parses every message of a mailbox here (50,000 at a time), so this is
 compat32-speed code: a byte-level header splitter, RFC 2047 decoding by regex, and a
-fast path for the plain address lists most mail carries, with `email.utils` only for
-the rest. Everything read is sanitised: header values are hostile.
+fast path for the plain address lists most mail carries, and the reader's strict
+parser (tui/core/mail/addresses.py) for the rest. Everything read is sanitised:
+header values are hostile.
 """
 
 from __future__ import annotations
 
-import email.utils
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -16,6 +16,7 @@ from datetime import datetime
 from typing import Any
 
 from tui.core.mail import dates
+from tui.core.mail.addresses import parse_addresses
 from tui.core.mail.mimetext import decode_header_value
 from tui.core.mail.sanitize import clean_line
 
@@ -85,16 +86,20 @@ def _simple_pairs(raw: str) -> list[tuple[str, str]] | None:
 
 
 def address_list(raw: str | None) -> list[tuple[str, str]]:
-    """Decoded, sanitised (name, address) pairs of an address header."""
+    """Decoded, sanitised (name, address) pairs of an address header.
+
+    A header that does not parse unambiguously is shown as the reader shows it: its
+    decoded text, no address (before, the list read another address than the reader)."""
     if not raw:
         return []
     raw = raw[:_HEADER_CAP]
     pairs = _simple_pairs(raw)
     if pairs is None:
         try:
-            pairs = email.utils.getaddresses([raw])
+            strict = parse_addresses([raw])
         except Exception:
-            return [(decode_header(raw), "")]
+            strict = None
+        return strict if strict is not None else [(decode_header(raw), "")]
     return [(decode_header(name), _line(address)) for name, address in pairs if name or address]
 
 
