@@ -180,9 +180,13 @@ def _split_addresses(text: str) -> list[str]:
     """Split on , or ; outside quotes and angle brackets."""
     items: list[str] = []
     current: list[str] = []
-    quoted = angle = False
+    quoted = angle = escaped = False
     for char in text:
-        if char == '"' and not angle:
+        if escaped:
+            escaped = False
+        elif char == "\\" and quoted:
+            escaped = True
+        elif char == '"' and not angle:
             quoted = not quoted
         elif char == "<" and not quoted:
             angle = True
@@ -217,13 +221,19 @@ def check_address(addr: str, shown: str | None = None) -> str:
     return addr
 
 
+_QUOTED_NAME = re.compile(r'"(?P<name>(?:[^"\\]|\\.)*)"\s*<(?P<addr>[^<>]*)>')
+_PLAIN_NAME = re.compile(r'(?:"?(?P<name>[^"<>]*?)"?\s*)?<(?P<addr>[^<>]*)>')
+
+
 def parse_address_list(text: str) -> list[tuple[str, str]]:
     """(name, address) pairs from what the user typed: commas or semicolons between them."""
     result: list[tuple[str, str]] = []
     for item in _split_addresses(one_line(text, 100_000)):
-        match = re.fullmatch(r'(?:"?(?P<name>[^"<>]*?)"?\s*)?<(?P<addr>[^<>]*)>', item)
+        match = _QUOTED_NAME.fullmatch(item) or _PLAIN_NAME.fullmatch(item)
         if match:
             name, addr = (match.group("name") or "").strip(), match.group("addr").strip()
+            if item.startswith('"'):  # format_address's escapes, undone: names round-trip
+                name = re.sub(r"\\(.)", r"\1", name)
         elif "<" in item or ">" in item:
             raise _invalid(item, _("chevrons « < > » mal placés"))
         else:
