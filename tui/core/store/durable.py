@@ -23,8 +23,8 @@ from tui.core.mail.sanitize import clean_line
 from tui.core.store.migrations import migrate
 from tui.core.userfiles import file_reason
 
-SCHEMA_VERSION = 2
-TABLES = ("pending_ops", "outbox", "drafts")
+SCHEMA_VERSION = 3
+TABLES = ("pending_ops", "outbox", "drafts")  # the ones an old cache file may hold
 
 _TABLES_SQL = """
 CREATE TABLE IF NOT EXISTS {schema}.pending_ops (
@@ -68,6 +68,21 @@ _MIGRATIONS = [
     """
     ALTER TABLE durable.outbox ADD COLUMN owner TEXT NOT NULL DEFAULT '';
     UPDATE durable.outbox SET status = 'uncertain' WHERE status = 'sending'
+    """,
+    # version 3: the address book (tui/core/store/contacts.py), learnt from what the user
+    # sends and imported from files; `key` is the address in lower case, one row each.
+    """
+    CREATE TABLE IF NOT EXISTS durable.contacts (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        key TEXT NOT NULL UNIQUE,
+        address TEXT NOT NULL,
+        name TEXT NOT NULL DEFAULT '',
+        name_set INTEGER NOT NULL DEFAULT 0,
+        sent_count INTEGER NOT NULL DEFAULT 0,
+        last_sent REAL NOT NULL DEFAULT 0,
+        source TEXT NOT NULL DEFAULT 'manual',
+        created REAL NOT NULL
+    )
     """,
 ]
 
