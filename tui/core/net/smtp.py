@@ -28,7 +28,7 @@ from tui.core.mail.formatting import size_short
 from tui.core.mail.sanitize import clean_line
 from tui.core.net.tls import DEFAULT_TIMEOUT, smtp_connect
 from tui.core.net.trust import TrustStore
-from tui.core.store import claims, outbox
+from tui.core.store import claims, contacts, outbox
 from tui.core.store.cache import Cache
 
 # Failure kinds: "auth", "recipient", "too_large", "refused" are held for the user;
@@ -221,10 +221,19 @@ class _Attempt:
         sent = Sent(row.id, row.raw, header_id(row.raw, "In-Reply-To"), save_copy)
         if save_copy or sent.in_reply_to:  # IMAP work left: kept until it is done
             status = outbox.SENT if save_copy else outbox.SENT_NO_COPY
-            claims.settle(self.cache, row.id, self.token, outbox.IN_DATA, status)
+            settled = claims.settle(self.cache, row.id, self.token, outbox.IN_DATA, status)
         else:
-            claims.settle_removed(self.cache, row.id, self.token, outbox.IN_DATA)
+            settled = claims.settle_removed(self.cache, row.id, self.token, outbox.IN_DATA)
         self.report.sent.append(sent)
+        if settled:  # once per message, by the attempt that sent it
+            self.learn(row.raw)
+
+    def learn(self, raw: bytes) -> None:
+        """The recipients go into the address book; a failure there never fails a send."""
+        try:
+            contacts.learn(self.cache, raw)
+        except Exception as error:
+            logs.record(error, "send: learning the recipients")
 
     def release(self, outbox_id: int) -> None:
         """The attempt ended without deciding this row (an exception, a cancel): back in
