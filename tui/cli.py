@@ -157,14 +157,15 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(
         dest="command", title=_("commandes"), metavar=_("COMMANDE"), prog="courriel"
     )
-    from tui.commands import add_doctor, add_send, add_show, add_sync
+    from tui.commands import add_contacts, add_doctor, add_send, add_show, add_sync
 
     add_show(commands)
     add_doctor(commands)
     add_send(commands)
     add_sync(commands)
+    add_contacts(commands)
     # `courriel doctor --config F` as well as `courriel --config F doctor`.
-    for name in ("doctor", "send", "sync"):
+    for name in ("doctor", "send", "sync", "contacts"):
         commands.choices[name].add_argument(
             "--config",
             metavar=_("FICHIER"),
@@ -232,6 +233,10 @@ def _run(args: argparse.Namespace) -> int:
         from tui import cli_sync
 
         return cli_sync.run(args)
+    if args.command == "contacts":
+        from tui import cli_contacts
+
+        return cli_contacts.run(args)
     # Start-up allocates some 200,000 objects that live as long as the process, and the
     # collector walked them several times before the first frame: 50-80 ms of a 0.5 s
     # launch (bench/README.md). The app turns it back on once the mailbox is drawn.

@@ -1,4 +1,4 @@
-"""The arguments of the sub-commands (`show`, `doctor`, `send`, `sync`), declared apart
+"""The arguments of the sub-commands (`show`, `doctor`, `send`, `sync`, `contacts`), declared apart
 from their code, and the `mailto:` link taken from the command line.
 
 `courriel` builds this parser on every start; importing doctor.py and show.py for it
@@ -163,6 +163,30 @@ def add_sync(subparsers: Any) -> None:
         epilog=_("Exemple pour crontab -e : */15 7-19 * * 1-5 courriel sync --quiet"),
     )
     _quiet(parser, _("n'afficher que les erreurs, pas le résumé"))
+
+
+def add_contacts(subparsers: Any) -> None:
+    """`courriel contacts import FICHIER`: the address book (tui/cli_contacts.py)."""
+    parser = subparsers.add_parser(
+        "contacts",
+        help=_("gérer le carnet d'adresses (import d'un fichier vCard ou CSV)"),
+        description=_(
+            "Le carnet d'adresses sert à compléter les destinataires pendant la "
+            "rédaction. « courriel contacts import FICHIER » y ajoute les contacts d'un "
+            "fichier vCard (.vcf) ou CSV (export du webmail, d'Outlook, de Thunderbird, "
+            "de Google). Codes de sortie : 0 import fait (des lignes ont pu être "
+            "ignorées, le résumé dit pourquoi) ; 1 fichier illisible ou carnet impossible "
+            "à écrire ; 2 erreur dans la commande ou la configuration."
+        ),
+        epilog=_("Exemple : courriel contacts import ~/Téléchargements/contacts.vcf"),
+    )
+    actions = parser.add_subparsers(
+        dest="contacts_command", title=_("commandes"), metavar=_("COMMANDE"), required=True
+    )
+    importing = actions.add_parser(
+        "import", help=_("importer un fichier vCard (.vcf) ou CSV, 10 Mo au plus")
+    )
+    importing.add_argument("file", metavar=_("FICHIER"), type=Path, help=_("le fichier à lire"))
 
 
 def _quiet(parser: argparse.ArgumentParser, text: str) -> None:
