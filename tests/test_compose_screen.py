@@ -20,12 +20,13 @@ from textual.screen import Screen
 from textual.widgets import Input, OptionList, Static, TextArea
 
 from tests.app_helpers import FIXED_NOW, burst, demo_app
-from tui.core.mail.compose import Draft, Identity, new_draft, reply_draft
+from tui.core.mail.compose import Draft, Identity, format_address, new_draft, reply_draft
 from tui.core.store import outbox
 from tui.core.store.cache import Cache
 from tui.screens import compose as compose_module
 from tui.screens.compose import Choice, ComposeScreen
 from tui.screens.outbox import OutboxChoice, OutboxScreen
+from tui.widgets.address_input import address_book
 
 SIZES = [(80, 24), (120, 40)]
 HOSTILE = "[@click=app.quit]x[/]"
@@ -445,14 +446,17 @@ async def test_hostile_subject_is_shown_literally(demo, tmp_path: Path) -> None:
 async def test_address_completion_from_the_cache(demo) -> None:
     identity, cache = demo
     sender = cache.page("INBOX", 0, 1)[0]
+    typed = sender.sender_address.split("@")[0]
     app = Host(ComposeScreen(identity, new_draft(identity), cache))
     async with app.run_test(size=(80, 24)) as pilot:
         to = app.screen.query_one("#to", Input)
-        to.value = "collegue@ac-dijon.fr, " + sender.sender_address[:4]
+        to.value = "collegue@ac-dijon.fr, " + typed
         to.cursor_position = len(to.value)
         await pilot.pause(0.2)
         await pilot.press("right")
-        assert to.value == "collegue@ac-dijon.fr, " + sender.sender_address
+        assert to.value == "collegue@ac-dijon.fr, " + format_address(
+            sender.sender_name, sender.sender_address
+        )
 
 
 async def test_tab_takes_the_completion_then_moves_on(demo) -> None:
@@ -463,21 +467,20 @@ async def test_tab_takes_the_completion_then_moves_on(demo) -> None:
     async with app.run_test(size=(80, 24)) as pilot:
         to = app.screen.query_one("#to", Input)
         to.focus()
-        await pilot.press(*sender.sender_address[:4])
+        await pilot.press(*sender.sender_address.split("@")[0])
         await pilot.pause(0.2)
         await pilot.press("tab")
-        assert to.value == sender.sender_address
+        assert to.value == format_address(sender.sender_name, sender.sender_address)
         assert app.focused is app.screen.query_one("#cc", Input)
 
 
 async def test_completion_by_name_and_of_addresses_written_to(demo) -> None:
     _identity, cache = demo
     suggester = compose_module.AddressSuggester(cache)
-    name, address = next(pair for pair in compose_module.address_book(cache) if pair[0])
-    suggestion = await suggester.get_suggestion(name.lower())
-    assert suggestion == name.lower() + f"{name} <{address}>"[len(name) :]
+    person = next(p for p in address_book(cache) if p.name)
+    assert suggester.completion(person.name.lower()) == format_address(person.name, person.address)
     suggester.remember([("Zoé Nouvelle", "zoe.nouvelle@ac-dijon.fr")])
-    assert await suggester.get_suggestion("zoe") == "zoe.nouvelle@ac-dijon.fr"
+    assert suggester.completion("zoe") == "Zoé Nouvelle <zoe.nouvelle@ac-dijon.fr>"
     assert await suggester.get_suggestion("x") is None
 
 

@@ -10,8 +10,7 @@ from __future__ import annotations
 
 import os
 import tempfile
-from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from contextlib import suppress
 from dataclasses import replace
 from pathlib import Path
@@ -39,7 +38,6 @@ from tui.core.mail.compose import (
     build_message,
     format_address,
     forwarded_attachments,
-    one_line,
     parse_address_list,
     size_warning,
     to_bytes,
@@ -50,86 +48,15 @@ from tui.core.mail.sanitize import clean_line, clean_text
 from tui.core.store import durable, outbox
 from tui.core.store.cache import Cache
 from tui.screens.choice import Choice
+from tui.widgets.address_input import AddressInput, AddressSuggester
 from tui.widgets.footer import Footer
 
 AUTOSAVE_SECONDS = 3.0
 ADDRESS_FIELDS = ("to", "cc", "bcc")
 HEADER_FIELDS = (*ADDRESS_FIELDS, "subject")  # Enter moves from one to the next
-MAX_SCANNED = 100_000  # messages read to build the address book
 
 
 # --- completion ---------------------------------------------------------------------
-
-
-def address_book(cache: Cache) -> list[tuple[str, str]]:
-    """Known (name, address) pairs, those you wrote to first, then the most frequent senders."""
-    sent = cache.special_folder("sent")
-    wrote_to: Counter[str] = Counter()
-    names: dict[str, str] = {}
-    with cache.reading() as db:
-        if sent:
-            rows = db.execute("SELECT recipients, cc FROM messages WHERE folder = ?", (sent,))
-            for recipients, cc in rows:
-                for item in f"{recipients},{cc}".split(","):
-                    addr = clean_line(one_line(item)).strip()
-                    if "@" in addr and "<" not in addr:
-                        wrote_to[addr.lower()] += 1
-                        names.setdefault(addr.lower(), "")
-        # Newest first: an address is offered under the name it was last seen with.
-        senders = db.execute(
-            "SELECT sender_address, sender_name FROM messages ORDER BY sort_date DESC LIMIT ?",
-            (MAX_SCANNED,),
-        ).fetchall()
-    frequency: Counter[str] = Counter()
-    spelled: dict[str, str] = {}
-    for address, name in senders:
-        addr = clean_line(one_line(address or ""))
-        if "@" not in addr:
-            continue
-        key = addr.lower()
-        if key not in spelled:
-            spelled[key] = addr
-            names[key] = clean_line(one_line(name or ""))
-        frequency[key] += 1
-    for key in wrote_to:
-        spelled.setdefault(key, key)
-    order = sorted(spelled, key=lambda k: (-wrote_to[k], -frequency[k], k))
-    return [(names.get(k, ""), spelled[k]) for k in order]
-
-
-class AddressSuggester(Suggester):
-    """Completes the address being typed after the last comma, by address or by name."""
-
-    def __init__(self, cache: Cache) -> None:
-        super().__init__(use_cache=False, case_sensitive=True)
-        self.source = cache  # not `cache`: Suggester uses that name for its LRU
-        self._book: list[tuple[str, str]] | None = None
-
-    def remember(self, pairs: Sequence[tuple[str, str]]) -> None:
-        """Addresses written to in this session are offered first next time."""
-        book = self.book
-        known = {addr.lower() for _n, addr in pairs}
-        self._book = [*pairs, *(p for p in book if p[1].lower() not in known)]
-
-    @property
-    def book(self) -> list[tuple[str, str]]:
-        if self._book is None:
-            self._book = address_book(self.source)
-        return self._book
-
-    async def get_suggestion(self, value: str) -> str | None:
-        cut = max(value.rfind(","), value.rfind(";")) + 1
-        head, fragment = value[:cut], value[cut:].lstrip()
-        head += value[cut : len(value) - len(fragment)]
-        if len(fragment) < 2:
-            return None
-        needle = fragment.casefold()
-        for name, addr in self.book:
-            if addr.casefold().startswith(needle):
-                return head + fragment + addr[len(fragment) :]
-            if name and name.casefold().startswith(needle):
-                return head + fragment + format_address(name, addr)[len(fragment) :]
-        return None
 
 
 class PathSuggester(Suggester):
@@ -278,11 +205,10 @@ class ComposeScreen(Screen[int | None]):
             ):
                 with Horizontal(classes="field"):
                     yield Label(label, classes="field-label")
-                    yield Input(
+                    yield AddressInput(
                         value,
-                        placeholder=_("prenom.nom@ac-dijon.fr, …") if name == "to" else "",
+                        _("prenom.nom@ac-dijon.fr, …") if name == "to" else "",
                         suggester=self.suggester,
-                        select_on_focus=False,  # coming back to add an address keeps them
                         id=name,
                     )
                 yield Static(id=f"{name}-error", classes="field-error")
@@ -370,7 +296,9 @@ class ComposeScreen(Screen[int | None]):
         """The next field; Tab first takes the address completion shown, as a shell
         does (it used to drop it and leave « soph »)."""
         field = self.focused
-        if complete and isinstance(field, Input):
+        if complete and isinstance(field, AddressInput):
+            field.take_completion()
+        elif complete and isinstance(field, Input):
             suggestion = field._suggestion  # what Input draws after the cursor (Textual 8)
             if suggestion and len(suggestion) > len(field.value) and field.cursor_at_end:
                 field.value = suggestion

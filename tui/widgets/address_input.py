@@ -1,0 +1,178 @@
+"""The address fields of the compose screen (À, Cc, Cci) and their completion.
+
+The word typed after the last comma is matched against the address book
+(tui/core/store/contacts.py) and the people of the cache, by name or address, without
+accents or case (tui/core/mail/addressbook.py). The best match is drawn after the
+cursor in the field itself — one line, no pop-up to redraw over SSH — with how many
+others there are: ↓ and ↑ go through them, Tab or → takes the one shown, written as a
+header wants it (`"Petit, Claire" <claire.petit@ac-dijon.fr>`).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Sequence
+
+from textual.binding import Binding
+from textual.suggester import Suggester
+from textual.widgets import Input
+
+from tui.core import logs
+from tui.core.i18n import _
+from tui.core.mail.addressbook import AddressIndex, Person, fold
+from tui.core.mail.compose import format_address, one_line
+from tui.core.mail.sanitize import clean_line
+from tui.core.store import contacts
+from tui.core.store.cache import Cache
+
+MAX_SCANNED = 100_000  # messages read to find the people of the cache
+SHOWN = 9  # matches gone through with ↓
+
+
+def address_book(cache: Cache) -> list[Person]:
+    """The people of the cache: those written to (the Sent folder's recipients), then
+    senders, by how often they appear; each under the name it was last seen with."""
+    sent = cache.special_folder("sent")
+    wrote_to: Counter[str] = Counter()
+    with cache.reading() as db:
+        if sent:
+            rows = db.execute("SELECT recipients, cc FROM messages WHERE folder = ?", (sent,))
+            for recipients, cc in rows:
+                for item in f"{recipients},{cc}".split(","):
+                    addr = clean_line(one_line(item)).strip()
+                    if "@" in addr and "<" not in addr:
+                        wrote_to[addr.lower()] += 1
+        senders = db.execute(
+            "SELECT sender_address, sender_name FROM messages ORDER BY sort_date DESC LIMIT ?",
+            (MAX_SCANNED,),
+        ).fetchall()
+    frequency: Counter[str] = Counter()
+    spelled: dict[str, tuple[str, str]] = {}
+    for address, name in senders:
+        addr = clean_line(one_line(address or ""))
+        if "@" not in addr:
+            continue
+        key = addr.lower()
+        spelled.setdefault(key, (contacts.clean_name(name or "", addr), addr))
+        frequency[key] += 1
+    for key in wrote_to:
+        spelled.setdefault(key, ("", key))
+    return [
+        Person(name, addr, seen=frequency[key] + 10 * wrote_to[key])
+        for key, (name, addr) in spelled.items()
+    ]
+
+
+def split_fragment(value: str) -> tuple[str, str]:
+    """What stays (up to the last comma or semicolon, and the spaces after it) and the
+    word being typed."""
+    cut = max(value.rfind(","), value.rfind(";")) + 1
+    fragment = value[cut:].lstrip()
+    return value[: len(value) - len(fragment)], fragment
+
+
+class AddressSuggester(Suggester):
+    """Completes the address being typed after the last comma, by name or address."""
+
+    def __init__(self, cache: Cache) -> None:
+        super().__init__(use_cache=False, case_sensitive=True)
+        self.source = cache  # not `cache`: Suggester uses that name for its LRU
+        self._index: AddressIndex | None = None
+        self.choice = 0  # which match ↓/↑ picked, for the value it was picked on
+        self._chosen_for = ""
+
+    @property
+    def index(self) -> AddressIndex:
+        if self._index is None:
+            people: list[Person] = []
+            try:
+                people.extend(contacts.people(self.source))
+            except Exception as error:  # an unreadable book must not stop the typing
+                logs.record(error, "compose: reading the address book")
+            people.extend(address_book(self.source))
+            self._index = AddressIndex(people)
+        return self._index
+
+    def remember(self, pairs: Sequence[tuple[str, str]]) -> None:
+        """Addresses written to in this session are offered first next time."""
+        self.index.add(Person(name, addr) for name, addr in pairs)
+
+    def matches(self, value: str) -> list[Person]:
+        _head, fragment = split_fragment(value)
+        if len(fragment) < 2 or "<" in fragment:
+            return []
+        return self.index.search(fragment, SHOWN)
+
+    def _picked(self, value: str) -> tuple[Person, int, int] | None:
+        found = self.matches(value)
+        if not found:
+            return None
+        if value != self._chosen_for:
+            self.choice, self._chosen_for = 0, value
+        return found[self.choice % len(found)], self.choice % len(found), len(found)
+
+    def completion(self, value: str) -> str | None:
+        """The value with the word typed replaced by the match shown."""
+        picked = self._picked(value)
+        if picked is None:
+            return None
+        head, _fragment = split_fragment(value)
+        return head + format_address(picked[0].name, picked[0].address)
+
+    def ghost(self, value: str) -> str:
+        """What the field draws: the value, then the rest of the match (or the match
+        after an arrow when the word is inside the name), then « 1/3 ↓ »."""
+        picked = self._picked(value)
+        if picked is None:
+            return ""
+        person, position, total = picked
+        _head, fragment = split_fragment(value)
+        shown = format_address(person.name, person.address)
+        if shown.startswith(fragment) or fold(shown).startswith(fold(fragment)):
+            text = value + shown[len(fragment) :]
+        else:
+            text = value + "  → " + shown
+        if total > 1:
+            text += "  " + _("{n}/{total} ↓").format(n=position + 1, total=total)
+        return text
+
+    async def get_suggestion(self, value: str) -> str | None:
+        return self.ghost(value) or None
+
+
+class AddressInput(Input):
+    """An Input whose completion is taken as an address, never as the text drawn."""
+
+    BINDINGS = [
+        Binding("down", "other_match(1)", show=False),
+        Binding("up", "other_match(-1)", show=False),
+    ]
+
+    def __init__(
+        self, value: str, placeholder: str, *, suggester: AddressSuggester, id: str
+    ) -> None:
+        # select_on_focus off: coming back to add an address keeps those typed.
+        super().__init__(value, placeholder, suggester=suggester, select_on_focus=False, id=id)
+        self.addresses = suggester
+
+    def take_completion(self) -> bool:
+        """Put the match shown in place of the word typed; False when none is shown."""
+        if not (self._suggestion and self.cursor_at_end):
+            return False
+        completed = self.addresses.completion(self.value)
+        if completed is None:
+            return False
+        self.value = completed
+        self.cursor_position = len(completed)
+        self._suggestion = ""
+        return True
+
+    def action_cursor_right(self, select: bool = False) -> None:
+        if select or not self.take_completion():
+            super().action_cursor_right(select)
+
+    def action_other_match(self, step: int) -> None:
+        if not self._suggestion:
+            return
+        self.addresses.choice += step
+        self._suggestion = self.addresses.ghost(self.value)
