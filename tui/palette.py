@@ -119,6 +119,11 @@ def mailbox_commands(screen: MailboxScreen, *, demo: bool) -> Iterator[SystemCom
         ),
         (_("Trier…"), _("Par date, taille, expéditeur ou objet"), screen.action_sort),
         (
+            _("Contacts"),
+            _("Le carnet d'adresses : filtrer, renommer, supprimer, importer un fichier"),
+            screen.action_contacts,
+        ),
+        (
             _("Répondre à l'invitation…"),
             _("Accepter, Peut-être ou Refuser l'invitation ouverte"),
             screen.action_answer_invitation,

@@ -112,6 +112,7 @@ class MailboxScreen(InvitationActions, AttachmentActions):
         Binding("t", "toggle_threads", _("Fils de discussion"), show=False, id="mailbox.threads"),
         Binding("o", "outbox", _("Boîte d'envoi"), show=False, id="mailbox.outbox"),
         Binding("D", "drafts", _("Brouillons"), show=False, id="mailbox.drafts"),
+        Binding("C", "contacts", _("Contacts"), show=False, id="mailbox.contacts"),
         Binding("f5,ctrl+r", "sync", _("Synchroniser"), show=False, id="mailbox.sync"),
     ]
 
@@ -633,6 +634,17 @@ class MailboxScreen(InvitationActions, AttachmentActions):
             self.post_message(self.OutboxChanged(send=choice.action == "retry"))
 
         self.app.push_screen(OutboxScreen(self.account.cache), chosen)
+
+    def action_contacts(self) -> None:
+        from tui.screens.contacts import ContactsScreen
+
+        def chosen(address: str | None) -> None:
+            if address:
+                from tui.core.mail.compose import new_draft
+
+                self._write(new_draft(self._identity(), to=address))
+
+        self.app.push_screen(ContactsScreen(self.account.cache), chosen)
 
     def action_drafts(self) -> None:
         from tui.core.store.outbox import load_drafts
