@@ -133,7 +133,7 @@ class ContactsScreen(ModalScreen[str | None]):
         if not self.all:
             text = _(
                 "Contacts : aucun pour l'instant. Ils s'ajoutent à chaque message envoyé ; "
-                "« i » importe un fichier vCard ou CSV."
+                "«\u00a0i\u00a0» importe un fichier vCard ou CSV."
             )
         elif matching > len(self.rows):
             text = _("Contacts : {shown} premiers sur {n} ; précisez le filtre.").format(

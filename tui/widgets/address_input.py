@@ -98,10 +98,12 @@ class AddressSuggester(Suggester):
         self.index.add(Person(name, addr) for name, addr in pairs)
 
     def matches(self, value: str) -> list[Person]:
-        _head, fragment = split_fragment(value)
+        head, fragment = split_fragment(value)
         if len(fragment) < 2 or "<" in fragment:
             return []
-        return self.index.search(fragment, SHOWN)
+        typed = head.lower()  # someone already in the field is not offered again
+        found = self.index.search(fragment, SHOWN + typed.count("@"))
+        return [p for p in found if p.address.lower() not in typed][:SHOWN]
 
     def _picked(self, value: str) -> tuple[Person, int, int] | None:
         found = self.matches(value)
