@@ -475,6 +475,7 @@ def test_help_headings_are_french_not_argparse_english() -> None:
         "courriel doctor",
         "courriel send",
         "courriel sync",
+        "courriel contacts",
     }
     for command, text in helps.items():
         assert text.startswith(f"Utilisation : {command}"), command
@@ -570,6 +571,7 @@ async def test_palette_in_french(monkeypatch: pytest.MonkeyPatch) -> None:
                 "Règles de tri…",
                 "Plus gros messages",
                 "Vider la corbeille",
+                "Contacts",
             }
             assert not set(ours.values()) & set(textual.values())
             await pilot.press("ctrl+p")
@@ -613,6 +615,7 @@ async def test_palette_in_english(
                 "Largest messages": "Of every folder, to make room",
                 "Sorting rules…": "File mail by sender, subject… (configuration file)",
                 "Empty the Trash": "Delete the messages in the Trash for good",
+                "Contacts": "The address book: filter, rename, delete, import a file",
             }
             app.action_change_theme()
             await pilot.pause()
