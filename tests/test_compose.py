@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import email
+from collections.abc import Iterator
 from email import policy
 from pathlib import Path
 
@@ -59,8 +60,10 @@ HOSTILE = (
 
 
 @pytest.fixture(autouse=True)
-def french() -> None:
+def french() -> Iterator[None]:
     set_language("fr")
+    yield
+    set_language("fr")  # a test here switches to English: never for the next file
 
 
 def header_names(raw: bytes) -> list[str]:

@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import time
 
+import pytest
 from textual.widgets import Input
 
 from tests.test_compose_screen import Host
+from tui.core.i18n import set_language
 from tui.core.mail.addressbook import AddressIndex, Person, fold
 from tui.core.mail.compose import new_draft, parse_address_list
 from tui.core.store import contacts
@@ -15,6 +17,11 @@ from tui.screens.compose import ComposeScreen
 
 NOW = 1_800_000_000.0
 DAY = 86_400.0
+
+
+@pytest.fixture(autouse=True)
+def french() -> None:
+    set_language("fr")
 
 
 def index() -> AddressIndex:

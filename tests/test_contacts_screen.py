@@ -10,12 +10,18 @@ import pytest
 from textual.widgets import DataTable, Input
 
 from tests.app_helpers import demo_app
+from tui.core.i18n import set_language
 from tui.core.store import contacts
 from tui.screens.choice import Choice
 from tui.screens.compose import ComposeScreen
 from tui.screens.contacts import ContactsScreen
 
 HOSTILE = "[@click=app.quit]x[/]"
+
+
+@pytest.fixture(autouse=True)
+def french() -> None:
+    set_language("fr")
 
 
 def rows(screen: ContactsScreen) -> list[str]:
