@@ -102,3 +102,19 @@ def test_contacts_survive_deleting_the_cache(tmp_path: Path) -> None:
         assert (claire.name, claire.count) == ("Claire Petit", 1)
     finally:
         cache.close()
+
+
+def test_an_uncertain_message_marked_sent_counts_once(tmp_path: Path) -> None:
+    cache_file, store = paths(tmp_path)
+    cache = Cache.open(cache_file, durable_path=store)
+    try:
+        outbox_id = outbox.queue(cache, sent_message("Claire Petit <claire.petit@ac-dijon.fr>"))
+        outbox.mark_sent(cache, outbox_id)  # not uncertain: nothing happens
+        assert contacts.all_contacts(cache) == []
+        outbox.set_status(cache, outbox_id, outbox.UNCERTAIN)
+        outbox.mark_sent(cache, outbox_id)
+        outbox.mark_sent(cache, outbox_id)
+        (claire,) = contacts.all_contacts(cache)
+        assert claire.count == 1
+    finally:
+        cache.close()

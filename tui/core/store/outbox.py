@@ -30,7 +30,7 @@ from email.parser import BytesHeaderParser
 from typing import TYPE_CHECKING
 
 from tui.core.i18n import _, ngettext
-from tui.core.store import actions
+from tui.core.store import actions, contacts
 from tui.core.store.cache import Cache
 from tui.core.store.records import OutboxRow
 
@@ -70,12 +70,16 @@ def uncertain_reason() -> str:
 
 
 def mark_sent(cache: Cache, outbox_id: int) -> None:
-    """The user says an uncertain message did leave: file its copy, never send it."""
+    """The user says an uncertain message did leave: file its copy, never send it; its
+    recipients count in the address book as for any message sent."""
     with cache.transaction() as db:
-        db.execute(
+        marked = db.execute(
             "UPDATE outbox SET status = ?, owner = '', last_error = '' WHERE id = ? AND status = ?",
             (SENT, outbox_id, UNCERTAIN),
-        )
+        ).rowcount
+        row = db.execute("SELECT raw FROM outbox WHERE id = ?", (outbox_id,)).fetchone()
+        if marked == 1 and row is not None:
+            contacts.learn(cache, bytes(row[0]))
 
 
 def queue(cache: Cache, message: EmailMessage | bytes) -> int:
