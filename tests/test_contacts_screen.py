@@ -123,3 +123,26 @@ async def test_import_from_the_screen(monkeypatch: pytest.MonkeyPatch, tmp_path:
             await app.workers.wait_for_complete()
             await pilot.pause()
             assert any("introuvable" in n.message for n in app._notifications)
+
+
+@pytest.mark.parametrize("size", [(80, 24), (120, 40)])
+def test_snapshot_contacts(snap_compare, demo, size: tuple[int, int]) -> None:  # type: ignore[no-untyped-def]
+    from tests.test_compose_screen import Host, no_blink
+
+    _identity, cache = demo
+    with cache.transaction() as db:
+        for i, (name, address, count) in enumerate(
+            [
+                ("Petit, Claire", "claire.petit@ac-dijon.fr", 12),
+                ("Élève Œuvre", "eleve.oeuvre@ac-dijon.fr", 3),
+                ("Secrétariat du collège Les Lentillères", "ce.0210001a@ac-dijon.fr", 1),
+                ("", "parents.delegues@exemple.fr", 0),
+                (HOSTILE, "hostile@ac-dijon.fr", 0),
+            ]
+        ):
+            db.execute(
+                "INSERT INTO contacts (key, address, name, sent_count, last_sent, source, "
+                "created) VALUES (?, ?, ?, ?, ?, 'sent', 0)",
+                (address, address, name, count, 1000.0 - i),
+            )
+    assert snap_compare(Host(ContactsScreen(cache)), terminal_size=size, run_before=no_blink)
