@@ -477,6 +477,7 @@ async def test_tab_takes_the_completion_then_moves_on(demo) -> None:
 async def test_completion_by_name_and_of_addresses_written_to(demo) -> None:
     _identity, cache = demo
     suggester = compose_module.AddressSuggester(cache)
+    await suggester.ready()
     person = next(p for p in address_book(cache) if p.name)
     assert suggester.completion(person.name.lower()) == format_address(person.name, person.address)
     suggester.remember([("Zoé Nouvelle", "zoe.nouvelle@ac-dijon.fr")])

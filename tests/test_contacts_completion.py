@@ -128,3 +128,22 @@ async def test_compose_completes_from_the_address_book(demo) -> None:
         ]
         assert parse_address_list(to.value) == [("Petit, Claire", "claire.petit@ac-dijon.fr")]
     assert {c.address for c in contacts.all_contacts(cache)} >= {"claire.petit@ac-dijon.fr"}
+
+
+async def test_a_completion_that_cannot_be_built_never_stops_the_typing(
+    demo, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tui.widgets import address_input
+
+    def broken(*_args: object) -> None:
+        raise OSError("disque illisible")
+
+    monkeypatch.setattr(address_input, "build_index", broken)
+    identity, cache = demo
+    app = Host(ComposeScreen(identity, new_draft(identity), cache))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press(*"claire")
+        await pilot.pause(0.2)
+        await pilot.press("tab")
+        assert app.is_running
+        assert app.screen.query_one("#to", Input).value == "claire"

@@ -237,6 +237,8 @@ class ComposeScreen(Screen[int | None]):
             body.move_cursor((self._writing_line(), 0))
         else:
             self.set_focus(self.query_one("#to", Input))
+            # Once the screen is drawn; the completion's index is then built in a thread.
+            self.call_after_refresh(self.suggester.warm)
         self.set_interval(AUTOSAVE_SECONDS, self.autosave)
 
     def _writing_line(self) -> int:

@@ -13,7 +13,7 @@ import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from email.parser import BytesHeaderParser
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from tui.core.mail.addressbook import Person
 from tui.core.mail.sanitize import clean_line
@@ -125,20 +125,33 @@ def delete(cache: Cache, contact_ids: Sequence[int]) -> None:
         db.executemany("DELETE FROM contacts WHERE id = ?", [(i,) for i in contact_ids])
 
 
-def all_contacts(cache: Cache, limit: int = MAX_CONTACTS) -> list[Contact]:
-    """Every contact, most written to first, then by name."""
+Row = tuple[Any, ...]
+
+
+def rows(cache: Cache, limit: int = MAX_CONTACTS) -> list[Row]:
+    """The book's rows as SQLite gives them: read on the connection's thread (quick),
+    cleaned by `contacts_of` wherever suits (the completion does it in a thread)."""
     with cache.reading() as db:
-        rows = db.execute(
+        return db.execute(
             "SELECT id, name, address, sent_count, last_sent, source FROM contacts "
             "ORDER BY sent_count DESC, last_sent DESC, lower(name), key LIMIT ?",
             (limit,),
         ).fetchall()
+
+
+def contacts_of(found: list[Row]) -> list[Contact]:
+    """The file is the user's but may have been edited: names shown are cleaned again."""
     return [
         Contact(int(i), clean_line(str(n)), clean_line(str(a)), int(c), float(t), str(s))
-        for i, n, a, c, t, s in rows
+        for i, n, a, c, t, s in found
     ]
 
 
-def people(cache: Cache) -> list[Person]:
+def all_contacts(cache: Cache, limit: int = MAX_CONTACTS) -> list[Contact]:
+    """Every contact, most written to first, then by name."""
+    return contacts_of(rows(cache, limit))
+
+
+def people(found: list[Row]) -> list[Person]:
     """The book as the completion reads it."""
-    return [Person(c.name, c.address, c.count, c.last) for c in all_contacts(cache)]
+    return [Person(c.name, c.address, c.count, c.last) for c in contacts_of(found)]
