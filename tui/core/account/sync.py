@@ -105,6 +105,7 @@ class SyncEngine(EngineRequests):
         # that folder's sync; forgotten as soon as this client changes the server.
         self._listed: dict[str, MailboxStatus] = {}
         self._listed_at = 0.0
+        self._quota_asked = False  # in this session (see refresh_quota)
 
     # --- folders and quota --------------------------------------------------------
 
@@ -126,12 +127,16 @@ class SyncEngine(EngineRequests):
             for f in sorted(listed, key=order)
         ]
         self.cache.set_folders(rows)
-        if self.cache.quota() is None:
+        if self.cache.quota() is None and not self._quota_asked:
             self.refresh_quota()
         return self.cache.folders()
 
     def refresh_quota(self) -> None:
-        """GETQUOTAROOT; the worker asks only when a sync saw changes (or never read it)."""
+        """GETQUOTAROOT; the worker asks only when a sync saw changes (or never read it).
+
+        A server can offer QUOTA and set no limit (Cyrus): the cache then holds no quota,
+        like one never read, and `_quota_asked` keeps each sync from asking again."""
+        self._quota_asked = True
         if self.conn.has("QUOTA"):
             try:
                 self.cache.set_quota(self.conn.quota())
