@@ -75,6 +75,8 @@ SCHEMA: dict[str, dict[str, Key]] = {
         ),
         "signature": Key(str, "", N_("texte")),
         "save_sent": Key(bool, True, N_("true ou false")),
+        # Several accounts (#20): the name the folder pane and the « De » selector show.
+        "label": Key(str, "", N_("nom court du compte, ex. Collège ou Personnel")),
     },
     "sync": {
         "interval_minutes": Key(int, 15, N_("entier de 1 à 1440 (minutes)"), _interval),
@@ -111,6 +113,8 @@ class Config:
     values: dict[str, dict[str, Any]] = field(default_factory=dict)
     exists: bool = False
     rules: tuple[Rule, ...] = ()  # [[rules]]: sorting rules (tui/core/mail/rules.py)
+    # [[accounts]] (#20): the other accounts, each with every key of [account].
+    others: list[dict[str, Any]] = field(default_factory=list)
 
     def get(self, section: str, key: str) -> Any:
         return self.values[section][key]
@@ -118,6 +122,24 @@ class Config:
     @property
     def account(self) -> dict[str, Any]:
         return self.values["account"]
+
+    @property
+    def accounts(self) -> list[dict[str, Any]]:
+        """Every account, [account] first, then the [[accounts]] in file order."""
+        return [self.values["account"], *self.others]
+
+    def for_account(self, index: int) -> Config:
+        """The same settings seen from one account: `account` is that one's; the other
+        sections are the same dicts, so a theme chosen from any account is kept."""
+        values = dict(self.values)
+        values["account"] = self.accounts[index]
+        return Config(
+            path=self.path,
+            values=values,
+            exists=self.exists,
+            rules=self.rules,  # [[rules]] apply to the first account only (#20)
+            others=self.others,
+        )
 
     @property
     def sync(self) -> dict[str, Any]:
@@ -189,6 +211,12 @@ def load_config(path: Path | None = None) -> Config:
             )
         ) from None
     config.values = validate(data, path)
+    if ACCOUNTS_SECTION in data:
+        config.others = _accounts(data[ACCOUNTS_SECTION], path)
+        if "account" not in data and config.others:
+            # Only [[accounts]]: the first of them is the main account.
+            config.values["account"] = config.others.pop(0)
+        _check_duplicates(config.accounts, path)
     if RULES_SECTION in data:
         try:
             config.rules = parse_rules(data[RULES_SECTION])
@@ -201,6 +229,63 @@ def load_config(path: Path | None = None) -> Config:
 
 
 RULES_SECTION = "rules"  # [[rules]], read by tui.core.mail.rules.parse_rules
+ACCOUNTS_SECTION = "accounts"  # [[accounts]]: more accounts, each like [account] (#20)
+
+
+def account_label(account: Mapping[str, Any]) -> str:
+    """What the user calls an account: its label, else its address, else its login."""
+    return str(
+        account.get("label") or account.get("email") or account.get("username") or _("compte")
+    )
+
+
+def _accounts(content: Any, path: Path) -> list[dict[str, Any]]:
+    """[[accounts]]: a list of tables, each checked key by key as [account] is."""
+    if not isinstance(content, list) or not all(isinstance(item, dict) for item in content):
+        raise ConfigError(
+            _("Fichier {path} : « accounts » doit être une liste de sections [[accounts]].").format(
+                path=shown_path(path)
+            )
+        )
+    accounts = []
+    for entry in content:
+        values = {name: _copy(key.default) for name, key in SCHEMA["account"].items()}
+        for name, value in entry.items():
+            values[name] = _checked(path, "account", name, value, shown=ACCOUNTS_SECTION)
+        if not values["username"]:
+            raise ConfigError(
+                _("Fichier {path} : un [[accounts]] sans « username ».").format(
+                    path=shown_path(path)
+                )
+            )
+        accounts.append(values)
+    return accounts
+
+
+def _check_duplicates(accounts: list[dict[str, Any]], path: Path) -> None:
+    """Two entries for one mailbox would share a cache and fight over it; two alike
+    labels could not be told apart in the folder pane or the « De » selector."""
+    logins: set[tuple[str, str]] = set()
+    labels: set[str] = set()
+    for account in accounts:
+        login = (str(account["username"]).lower(), str(account["imap_host"]).lower())
+        label = str(account.get("label", "")).casefold()
+        if account["username"] and login in logins:
+            raise ConfigError(
+                _("Fichier {path} : le compte {login} est décrit deux fois.").format(
+                    path=shown_path(path), login=shown_path("@".join(login))
+                )
+            )
+        if label and label in labels:
+            raise ConfigError(
+                _(
+                    "Fichier {path} : deux comptes s'appellent « {label} » ; "
+                    "donnez-leur des « label » différents."
+                ).format(path=shown_path(path), label=shown_path(account_label(account)))
+            )
+        logins.add(login)
+        labels.add(label)
+
 
 # [keys]: binding id = "keys", e.g. `"mailbox.delete" = "d,x"`; ids are checked by the app,
 # which knows its bindings.
@@ -227,11 +312,13 @@ def validate(data: Mapping[str, Any], path: Path) -> dict[str, dict[str, Any]]:
                     )
             values[KEYMAP_SECTION] = dict(content)
             continue
-        if section == RULES_SECTION:
+        if section in (RULES_SECTION, ACCOUNTS_SECTION):
             continue  # a list of tables: load_config reads it
         if section not in SCHEMA:
             raise ConfigError(
-                _unknown(path, section, None, [*SCHEMA, KEYMAP_SECTION, RULES_SECTION])
+                _unknown(
+                    path, section, None, [*SCHEMA, KEYMAP_SECTION, RULES_SECTION, ACCOUNTS_SECTION]
+                )
             )
         if not isinstance(content, dict):
             raise ConfigError(
@@ -244,7 +331,8 @@ def validate(data: Mapping[str, Any], path: Path) -> dict[str, dict[str, Any]]:
     return values
 
 
-def _checked(path: Path, section: str, name: str, value: Any) -> Any:
+def _checked(path: Path, section: str, name: str, value: Any, shown: str = "") -> Any:
+    """`shown`: the section as the file names it ([[accounts]] is checked as [account])."""
     keys = SCHEMA[section]
     if name not in keys:
         if name == "password":
@@ -253,9 +341,9 @@ def _checked(path: Path, section: str, name: str, value: Any) -> Any:
                     "Fichier {path} : « {section}.password » est refusé — le mot de passe "
                     "ne s'écrit jamais dans ce fichier. Utilisez le trousseau du système ou "
                     "password_command."
-                ).format(path=shown_path(path), section=shown_path(section))
+                ).format(path=shown_path(path), section=shown_path(shown or section))
             )
-        raise ConfigError(_unknown(path, section, name, list(keys)))
+        raise ConfigError(_unknown(path, shown or section, name, list(keys)))
     key = keys[name]
     # bool is a subclass of int: `port = true` must not pass as 1.
     wrong_type = not isinstance(value, key.kind) or (key.kind is int and isinstance(value, bool))
@@ -272,7 +360,7 @@ def _checked(path: Path, section: str, name: str, value: Any) -> Any:
                 "Fichier {path} : valeur refusée pour « {key} » : {value}. Permis : {allowed}."
             ).format(
                 path=shown_path(path),
-                key=f"{section}.{name}",
+                key=f"{shown or section}.{name}",
                 value=_show(value),
                 allowed=_(key.allowed),
             )
@@ -326,4 +414,25 @@ def save_config(path: Path, updates: Mapping[str, Mapping[str, Any]]) -> None:
         table = document[section]
         for name, value in content.items():
             table[name] = value
+    write_private(path, tomlkit.dumps(document))
+
+
+def add_account(path: Path, account: Mapping[str, Any]) -> None:
+    """Append one `[[accounts]]` entry (the setup screen's « Ajouter un compte »),
+    checked like the rest and against the accounts already there, comments kept."""
+    for name, value in account.items():
+        _checked(path, "account", name, value, shown=ACCOUNTS_SECTION)
+    current = load_config(path)
+    entry = {name: _copy(key.default) for name, key in SCHEMA["account"].items()}
+    entry.update(account)
+    _check_duplicates([*current.accounts, entry], path)
+    import tomlkit
+
+    document = tomlkit.parse(path.read_text("utf-8")) if path.exists() else tomlkit.document()
+    if ACCOUNTS_SECTION not in document:
+        document[ACCOUNTS_SECTION] = tomlkit.aot()
+    table = tomlkit.table()
+    for name, value in account.items():
+        table[name] = value
+    document[ACCOUNTS_SECTION].append(table)
     write_private(path, tomlkit.dumps(document))
