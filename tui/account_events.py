@@ -5,7 +5,7 @@ handlers below subscribe with `@on` and update the status bar, the mailbox and t
 prompts. Nothing here touches the network or writes the store.
 
 A mixin of CourrielApp, which provides `account`, `session`, `config`, `_password`,
-`_sync_timer`, `_periodic_sync()` and `_ask_password()`.
+`_sync_timer`, `_sync_callback()` and `_ask_password()`.
 """
 
 from __future__ import annotations
@@ -53,8 +53,13 @@ class AccountEvents(App[None]):
     if TYPE_CHECKING:
 
         def _ask_password(self, *, refused: bool) -> None: ...
-        def _periodic_sync(self) -> None: ...
+        def _sync_callback(self) -> Callable[[], None]: ...
         def send_outbox(self) -> object: ...  # tui.sending.Sending's
+
+    def _bind(self, function: Callable[..., Any]) -> Callable[..., Any]:
+        """`function` for the account handled now when it is called later (a prompt's
+        answer); tui/app_accounts.py binds it to that account."""
+        return function
 
     def post_account_event(self, event: contract.Event) -> None:
         """Called on the worker's thread: post_message is thread-safe."""
@@ -69,7 +74,8 @@ class AccountEvents(App[None]):
             return None
         for screen in self.screen_stack:
             if isinstance(screen, MailboxScreen) and screen.is_mounted:
-                return screen
+                # Another account's event: this mailbox is not its (#20).
+                return screen if screen.account is self.account else None
         return None
 
     def _status(self, text: str) -> None:
@@ -367,7 +373,7 @@ class AccountEvents(App[None]):
             # first, which doubled the interval when each periodic sync reset it.
             self._sync_timer.stop()
             self._sync_timer = self.set_interval(
-                self.config.sync["interval_minutes"] * 60, self._periodic_sync
+                self.config.sync["interval_minutes"] * 60, self._sync_callback()
             )
         mailbox.status.quota = self.account.cache.quota()
         announce_quota(self, self.account.cache)  # once per crossing of 80 % and 95 %
@@ -382,7 +388,8 @@ class AccountEvents(App[None]):
         from tui.screens.certificate import CertificatePrompt, Decision
 
         assert self.session is not None
-        trust = self.session.trust
+        session = self.session
+        trust = session.trust
 
         def decided(decision: Decision | None) -> None:
             if decision == Decision.ONCE:
@@ -394,8 +401,8 @@ class AccountEvents(App[None]):
                 return
             if then is not None:
                 then()
-            elif self.session is not None and self.session.worker is not None:
-                self.session.worker.resume()
+            elif session.worker is not None:
+                session.worker.resume()
 
         pinned = error.pinned if isinstance(error, CertificateChanged) else None
-        self.push_screen(CertificatePrompt(error.info, pinned), decided)
+        self.push_screen(CertificatePrompt(error.info, pinned), self._bind(decided))

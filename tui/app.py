@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import gc
 import os
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Sequence
 from typing import TYPE_CHECKING
 
 from platformdirs import user_pictures_path
@@ -23,6 +23,7 @@ from textual.screen import Screen
 from textual.timer import Timer
 
 from tui.account import Account
+from tui.app_accounts import AccountSlots, Slot
 from tui.config import Config, data_dir, default_config_path, load_config, save_config
 from tui.core import logs, secrets
 from tui.core.errors import ConfigError
@@ -37,7 +38,7 @@ from tui.screens.help import HelpScreen, key_table
 from tui.screens.mailbox import MailboxScreen
 from tui.screens.password import PasswordPrompt
 from tui.sending import Sending
-from tui.session import AccountSession, open_account
+from tui.session import AccountSession, open_accounts
 from tui.themes import DEFAULT_THEME, SIXTEEN_COLOUR_THEME, load_themes
 from tui.typeahead import TypeAhead
 
@@ -73,8 +74,8 @@ def binding_ids() -> set[str]:
     }
 
 
-class CourrielApp(TypeAhead, CrashScreen, Sending, App[None]):
-    """courriel: one account, its mailbox screen, and the global keys."""
+class CourrielApp(TypeAhead, CrashScreen, AccountSlots, Sending, App[None]):
+    """courriel: its accounts (tui/app_accounts.py), a mailbox screen, the global keys."""
 
     TITLE = "courriel"
     COMMANDS = {SystemCommands}  # Textual's provider, but « theme » finds « Thème »
@@ -90,24 +91,23 @@ class CourrielApp(TypeAhead, CrashScreen, Sending, App[None]):
         session: AccountSession | None = None,
         *,
         mailto: Mailto | None = None,
+        others: Sequence[tuple[Account, AccountSession]] = (),
     ) -> None:
         super().__init__()
-        self.config = config
-        self.account = account
-        self.session = session
+        # The first account, then the [[accounts]] (#20); the names `account`,
+        # `session`, `config`… read the one being handled (tui/app_accounts.py).
+        self._set_slots(
+            [
+                Slot(0, config, account, session),
+                *(
+                    Slot(index, config.for_account(index), other, other_session)
+                    for index, (other, other_session) in enumerate(others, 1)
+                ),
+            ]
+        )
         self._mailto = mailto  # `courriel mailto:…`: composed once the account is open
-        if session is not None:
-            session.post = self.post_account_event
-        self._password: str | None = None
         self._theme_problems: list[str] = []
         self._install_themes()
-        self._synced_once = False
-        self._sync_timer: Timer | None = None
-        # The connection part of the status bar (tui.widgets.status_bar.link_text):
-        # what the last event said, when the next attempt comes, the server's fault.
-        self._link_base = ""
-        self._retry_at: float | None = None  # time.monotonic()
-        self._fault: str | None = None
         self._link_timer: Timer | None = None
         # A user keymap: [keys] "mailbox.delete" = "d,x" rebinds by the Binding ids.
         keymap = config.values.get("keys", {})
@@ -124,13 +124,15 @@ class CourrielApp(TypeAhead, CrashScreen, Sending, App[None]):
     @classmethod
     def for_account(cls, config: Config, *, mailto: Mailto | None = None) -> CourrielApp:
         """The app on the user's real account (cache, worker, prompts)."""
-        account, session = open_account(config)
-        return cls(config, account, session, mailto=mailto)
+        (account, session), *others = open_accounts(config)
+        return cls(config, account, session, mailto=mailto, others=others)
 
     def close_account(self) -> None:
-        if self.session is not None:
-            self.session.stop()
-        self.account.cache.close()
+        """Every account: its threads told to stop, its cache closed."""
+        for slot in self.slots:
+            if slot.session is not None:
+                slot.session.stop()
+            slot.account.cache.close()
 
     def notify(
         self,
@@ -195,7 +197,9 @@ class CourrielApp(TypeAhead, CrashScreen, Sending, App[None]):
             self.notify(notice, severity="warning", markup=False)
         if self.account.demo:
             self.sub_title = _("démonstration — hors ligne")
-        mailbox = MailboxScreen(self.account)
+        elif self.several:
+            self.sub_title = self._shown.label
+        mailbox = self.new_mailbox()
         self.push_screen(mailbox)
         self.call_after_refresh(gc.enable)  # paused by the command line until this frame
         if self.session is not None and not self.session.configured:
@@ -203,7 +207,7 @@ class CourrielApp(TypeAhead, CrashScreen, Sending, App[None]):
             return
         self._compose_mailto(mailbox)
         if self.session is not None:
-            self._connect_account()
+            self._each_account(self._connect_account)
 
     def _compose_mailto(self, mailbox: MailboxScreen) -> None:
         """The compose screen a `mailto:` link asked for, over the mailbox once it is
@@ -220,10 +224,12 @@ class CourrielApp(TypeAhead, CrashScreen, Sending, App[None]):
             self.notify(text, severity="warning", timeout=20)
 
     def _connect_account(self) -> None:
+        """The account handled now: its password found (off the UI thread), its sync
+        timer set; each account connects on its own worker, none waits for another."""
         self._status(_("connexion…"))
-        self._find_password()
+        self._find_password(self._slot)
         minutes = self.config.sync["interval_minutes"]
-        self._sync_timer = self.set_interval(minutes * 60, self._periodic_sync)
+        self._sync_timer = self.set_interval(minutes * 60, self._sync_callback())
         if self._link_timer is None:  # the countdown, and a command that hangs
             self._link_timer = self.set_interval(1.0, self._show_link)
 
@@ -262,6 +268,19 @@ class CourrielApp(TypeAhead, CrashScreen, Sending, App[None]):
                 _("Serveurs, identifiant, mot de passe, test de connexion"),
                 self.action_setup,
             )
+            yield SystemCommand(
+                _("Ajouter un compte"),
+                _("Une autre boîte : fonctionnelle, second compte, personnelle"),
+                self.action_add_account,
+            )
+        if isinstance(screen, MailboxScreen) and self.several:
+            for slot in self.slots:
+                if slot is not self._shown:
+                    yield SystemCommand(
+                        _("Compte : {label}").format(label=slot.label),
+                        _("Afficher les dossiers de ce compte"),
+                        lambda index=slot.index: self.show_account(index),
+                    )
 
     def action_command_palette(self) -> None:
         if self.use_command_palette and not CommandPalette.is_open(self):  # type: ignore[arg-type]  # App[None] is an App
@@ -338,36 +357,61 @@ class CourrielApp(TypeAhead, CrashScreen, Sending, App[None]):
                 )
 
         self.push_screen(
-            SetupScreen(self.config.path, trust=self.session.trust, initial=self.config.values),
+            SetupScreen(
+                self.slots[0].config.path,
+                trust=self.session.trust,
+                initial=self.slots[0].config.values,
+            ),
             done,
         )
 
-    def _switch_account(self, config: Config) -> None:
-        """New settings saved: close the old account, open the new one, connect."""
+    def action_add_account(self) -> None:
+        """The setup screen in add mode: it writes a new [[accounts]] entry (#20)."""
+        from tui.screens.setup import SetupScreen
+
+        assert self.session is not None
+
+        def done(saved: bool | None) -> None:
+            if saved:
+                self._switch_account(load_config(self.config.path), show=len(self.slots))
+
+        self.push_screen(SetupScreen(self.config.path, trust=self.session.trust, adding=True), done)
+
+    def _switch_account(self, config: Config, show: int = 0) -> None:
+        """New settings saved: close the accounts, open them again, connect each."""
         trust = self.session.trust if self.session is not None else None
+        for slot in self.slots:
+            if slot.sync_timer is not None:
+                slot.sync_timer.stop()
         self.close_account()
-        self.config = config
-        self.account, self.session = open_account(config, trust)
-        self.session.post = self.post_account_event
-        self._password = None
-        self._synced_once = False
-        self._retry_at = self._fault = None
-        if self._sync_timer is not None:
-            self._sync_timer.stop()
-        mailbox = MailboxScreen(self.account)
+        (account, session), *others = open_accounts(config, trust)
+        self._set_slots(
+            [
+                Slot(0, config, account, session),
+                *(
+                    Slot(index, config.for_account(index), other, other_session)
+                    for index, (other, other_session) in enumerate(others, 1)
+                ),
+            ]
+        )
+        if 0 < show < len(self.slots):
+            self._shown = self._slot = self.slots[show]
+        self.sub_title = self._shown.label if self.several else ""
+        mailbox = self.new_mailbox()
         self.switch_screen(mailbox)
         self._compose_mailto(mailbox)
-        self._connect_account()
+        self._each_account(self._connect_account)
 
     @work(thread=True, exit_on_error=False, group="password")
-    def _find_password(self) -> None:
-        """Keyring and password commands can block: never on the UI thread."""
+    def _find_password(self, slot: Slot) -> None:
+        """Keyring and password commands can block: never on the UI thread, and one
+        account's slow command never holds up another's."""
         try:
-            password = secrets.get_password(self.config.account)
+            password = secrets.get_password(slot.config.account)
         except secrets.SecretError as exc:
             self.call_from_thread(self.notify, exc.message, severity="error", markup=False)
             password = None
-        self.call_from_thread(self._password_found, password)
+        self.call_from_thread(self.in_slot, slot, self._password_found, password)
 
     def _password_found(self, password: str | None) -> None:
         if password is None:
@@ -375,7 +419,7 @@ class CourrielApp(TypeAhead, CrashScreen, Sending, App[None]):
         elif self._cache_has_folders():
             # After the next frame: importing the IMAP worker (~90 ms) must not hold up
             # the list the cache already has on screen.
-            self.call_after_refresh(self._start, password)
+            self.call_after_refresh(self._bind(self._start), password)
         else:
             # A first sync: nothing to show before the server answers, so its round trips
             # overlap with drawing the empty screen (bench: empty-cache launch).
@@ -401,7 +445,8 @@ class CourrielApp(TypeAhead, CrashScreen, Sending, App[None]):
             self._start(password)
 
         self.push_screen(
-            PasswordPrompt(account["username"], account["imap_host"], refused=refused), entered
+            PasswordPrompt(account["username"], account["imap_host"], refused=refused),
+            self._bind(entered),
         )
 
     def _start(self, password: str) -> None:
@@ -412,16 +457,27 @@ class CourrielApp(TypeAhead, CrashScreen, Sending, App[None]):
         else:
             self.session.worker.resume(password)
 
-    def _periodic_sync(self) -> None:
-        if self.session is not None and self.session.worker is not None:
-            self.session.worker.sync_now()
+    def _sync_callback(self) -> Callable[[], None]:
+        """The periodic sync of the account handled now, whichever is shown then."""
+        session = self.session
+
+        def sync() -> None:
+            if session is not None and session.worker is not None:
+                session.worker.sync_now()
+
+        return sync
 
     async def action_quit(self) -> None:
         from tui.core.store import outbox  # the email package: not before the first frame
 
         # Only queued messages "leave at the next launch": held and uncertain ones wait
         # for the user, and one in DATA becomes uncertain when quitting cuts it.
-        waiting = [r for r in outbox.pending(self.account.cache) if r.status == outbox.QUEUED]
+        waiting = [
+            row
+            for slot in self.slots
+            for row in outbox.pending(slot.account.cache)
+            if row.status == outbox.QUEUED
+        ]
         if not waiting or self.account.demo:
             self._leave()
             return
@@ -446,8 +502,9 @@ class CourrielApp(TypeAhead, CrashScreen, Sending, App[None]):
         )
 
     def _leave(self) -> None:
-        if self.session is not None:
-            self.session.stop()
+        for slot in self.slots:
+            if slot.session is not None:
+                slot.session.stop()
         self.exit()
 
     def action_help(self) -> None:

@@ -25,6 +25,8 @@ class AccountEvent(Message, Generic[E]):
     def __init__(self, event: E) -> None:
         super().__init__()
         self.event = event
+        # Which account sent it, when there are several (tui/app_accounts.py).
+        self.slot: object | None = None
 
 
 def _message_class(event_type: type[contract.Event]) -> type[AccountEvent[Any]]:

@@ -7,7 +7,9 @@ account and its session).
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Any
 
 from textual import work
 
@@ -23,7 +25,19 @@ if TYPE_CHECKING:
 class Sending(AccountEvents):
     """A part of CourrielApp: sending, beside the account's events it reacts to."""
 
+    @contextmanager
+    def _for_cache(self, cache: Cache | None) -> Iterator[None]:
+        """The account whose store `cache` is: tui/app_accounts.py, with several."""
+        yield
+
+    def _each_account(self, function: Callable[[], object]) -> None:
+        function()
+
     def on_compose_screen_save_to_server(self, message: ComposeScreen.SaveToServer) -> None:
+        with self._for_cache(message.cache):
+            self._save_to_server(message)
+
+    def _save_to_server(self, message: ComposeScreen.SaveToServer) -> None:
         from tui.core.account import contract
         from tui.core.store import outbox  # the email package: not before the first frame
 
@@ -44,11 +58,13 @@ class Sending(AccountEvents):
         from tui.core.net.trust import CertificateChanged, CertificateNeedsDecision
 
         screen = message.compose_screen
-        if self.session is None or self._password is None:
+        with self._for_cache(screen.cache):  # the account of its « De » (#20)
+            session, password, account = self.session, self._password, self.config.account
+        if session is None or password is None:
             screen.direct_failed(_("Hors ligne : le message ne peut pas partir maintenant."))
             return
         try:
-            await send_now(self.config.account, self.session.trust, self._password, message.raw)
+            await send_now(account, session.trust, password, message.raw)
         except (CertificateNeedsDecision, CertificateChanged) as exc:
             # The sending server's certificate, never seen before: asked, then sent.
             self._ask_certificate(exc, then=lambda: self.on_compose_screen_send_direct(message))
@@ -61,7 +77,8 @@ class Sending(AccountEvents):
 
     def on_mailbox_screen_outbox_changed(self, message: MailboxScreen.OutboxChanged) -> None:
         if message.send:
-            self.send_outbox()
+            # The « De » may have been another account: each sends what it holds.
+            self._each_account(self.send_outbox)
         else:
             self._refresh_outbox()
 
@@ -75,41 +92,50 @@ class Sending(AccountEvents):
         if mailbox is not None and mailbox.is_mounted:
             mailbox.status.outbox = self.outbox_count()
 
+    def send_outbox(self) -> None:
+        """Send what the outbox of the account handled now holds (its state is read
+        now: the send runs later, when another account may be the one handled)."""
+        self._send_pending(self.account, self.session, self.config, self._password)
+
     @work(group="send", exit_on_error=False)
-    async def send_outbox(self) -> None:
+    async def _send_pending(
+        self, account: Any, session: Any, config: Any, password: str | None
+    ) -> None:
         """Send what the outbox holds; failures stay there with their reason.
 
         Not exclusive: a new send must never cancel one under way, which could cut it
         after the server accepted DATA (and send it again). Two at once are safe: each
         row is claimed in the store by one attempt only (tui/core/store/claims.py)."""
         self._refresh_outbox()
-        if self.account.demo or self.session is None:
+        if account.demo or session is None:
             return  # the compose screen already said the demo keeps it in the outbox
-        if self._password is None:
-            self.notify(
-                _("Hors ligne : le message partira à la prochaine connexion."), markup=False
-            )
-            return
         from tui.core.account import contract
         from tui.core.net.smtp import send_pending
         from tui.core.net.trust import CertificateChanged, CertificateNeedsDecision
         from tui.core.store import outbox
 
-        session = self.session
+        if password is None:
+            # Said only by an account with something to send (several are asked, #20).
+            if any(row.status == outbox.QUEUED for row in outbox.pending(account.cache)):
+                self.notify(
+                    _("Hors ligne : le message partira à la prochaine connexion."), markup=False
+                )
+            return
+
         # A connection of the send's own: an account switch or a rebuilt cache closes the
         # UI's while a send may still be in DATA, and its outcome must still be written.
-        store = Cache.open(
-            self.account.cache.path, durable_path=self.account.cache.durable_path, check=False
-        )
+        store = Cache.open(account.cache.path, durable_path=account.cache.durable_path, check=False)
         try:
-            report = await send_pending(store, self.config.account, session.trust, self._password)
+            report = await send_pending(store, config.account, session.trust, password)
         except (CertificateNeedsDecision, CertificateChanged) as exc:
-            self._ask_certificate(exc, then=self.send_outbox)
+            self._ask_certificate(
+                exc, then=lambda: self._send_pending(account, session, config, password)
+            )
             return
         finally:
             store.close()
-        if session is not self.session:
-            return  # the account changed meanwhile: what it says is not for this one
+        if session.stopped:
+            return  # the account was closed meanwhile: what it says is for no one
         if report.sent and session.worker is not None:
             # The copies wait in the outbox; the worker files them now or once connected.
             session.worker.submit(contract.FileSent())

@@ -77,8 +77,11 @@ class AccountSession:
         config: Config,
         post: Callable[[contract.Event], None] | None = None,
         trust: TrustStore | None = None,
+        trust_from: AccountSession | None = None,
     ) -> None:
         self.config = config
+        # Another account's session whose trust store this one shares (#20).
+        self._trust_from = trust_from
         # The cache's folder when no account is configured yet (open_account).
         self.scratch: tempfile.TemporaryDirectory[str] | None = None
         self.post: Callable[[contract.Event], None] = post or (lambda event: None)
@@ -91,11 +94,18 @@ class AccountSession:
 
     @property
     def trust(self) -> TrustStore:
+        if self._trust is None and self._trust_from is not None:
+            return self._trust_from.trust
         if self._trust is None:
             from tui.core.net.trust import TrustStore
 
             self._trust = TrustStore(trust_path())
         return self._trust
+
+    @property
+    def stopped(self) -> bool:
+        """Closed (quit, or settings changed): its events and sends are for no one."""
+        return self._stopped
 
     @property
     def configured(self) -> bool:
@@ -194,11 +204,13 @@ class AccountSession:
             self.worker.stop(timeout=wait)
 
 
-def open_account(config: Config, trust: TrustStore | None = None) -> tuple[Account, AccountSession]:
+def open_account(
+    config: Config, trust: TrustStore | None = None, trust_from: AccountSession | None = None
+) -> tuple[Account, AccountSession]:
     """The account and its (not yet started) worker; the app sets `session.post`."""
     from tui.account import Account  # the reader's widgets: not for `courriel sync`
 
-    session = AccountSession(config, trust=trust)
+    session = AccountSession(config, trust=trust, trust_from=trust_from)
     if session.configured:
         path, store = cache_path(config), local_store_path(config)
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -212,3 +224,15 @@ def open_account(config: Config, trust: TrustStore | None = None) -> tuple[Accou
     cache = Cache.open(path, durable_path=store, check=False)
     account = Account(config, cache, request=session.request, undo_window=lambda: UNDO_SECONDS)
     return account, session
+
+
+def open_accounts(
+    config: Config, trust: TrustStore | None = None
+) -> list[tuple[Account, AccountSession]]:
+    """Every account of the config (#20), the first being [account]: each its own cache,
+    durable store and worker (their files are named after each login), one trust store
+    for all, so a certificate accepted from one account is known to the others."""
+    opened = [open_account(config, trust)]
+    for index in range(1, len(config.accounts)):
+        opened.append(open_account(config.for_account(index), trust, trust_from=opened[0][1]))
+    return opened

@@ -24,7 +24,7 @@ from textual.css.query import NoMatches
 from textual.message import Message
 from textual.screen import Screen
 from textual.suggester import Suggester
-from textual.widgets import Input, Label, OptionList, Static, TextArea
+from textual.widgets import Input, Label, OptionList, Select, Static, TextArea
 from textual.widgets.option_list import Option
 
 from tui.core import logs
@@ -48,6 +48,7 @@ from tui.core.mail.sanitize import clean_line, clean_text
 from tui.core.store import durable, outbox
 from tui.core.store.cache import Cache
 from tui.screens.choice import Choice
+from tui.several import Sender
 from tui.widgets.address_input import AddressInput, AddressSuggester
 from tui.widgets.footer import Footer
 
@@ -130,10 +131,11 @@ class ComposeScreen(Screen[int | None]):
     class SaveToServer(Message):
         """Put this draft (saved locally first) in the server's Drafts folder."""
 
-        def __init__(self, draft_id: int, raw: bytes) -> None:
+        def __init__(self, draft_id: int, raw: bytes, cache: Cache | None = None) -> None:
             super().__init__()
             self.draft_id = draft_id
             self.raw = raw
+            self.cache = cache  # whose account: the « De » chosen (#20)
 
     class SendDirect(Message):
         """Send this message without the outbox, which the disk cannot hold; the app
@@ -153,9 +155,12 @@ class ComposeScreen(Screen[int | None]):
         draft_id: int | None = None,
         original_raw: bytes | None = None,
         demo: bool = False,
+        senders: Sequence[Sender] = (),
     ) -> None:
         super().__init__()
         self.identity = identity
+        # Several accounts (#20): « De » offers them, this screen's own account first.
+        self.senders = list(senders)
         # Text copied from a hostile original must not reach the terminal (PITFALLS.md).
         draft = replace(
             draft,
@@ -197,7 +202,12 @@ class ComposeScreen(Screen[int | None]):
         with Vertical(id="compose-fields"):
             with Horizontal(classes="field"):
                 yield Label(_("De"), classes="field-label")
-                yield Static(Content(clean_line(sender)), id="from")
+                if len(self.senders) > 1:
+                    from tui.screens.compose_from import FromSelector
+
+                    yield FromSelector(self.senders, id="from-account")
+                else:
+                    yield Static(Content(clean_line(sender)), id="from")
             for name, label, value in (
                 ("to", _("À"), draft.to),
                 ("cc", _("Cc"), draft.cc),
@@ -240,6 +250,24 @@ class ComposeScreen(Screen[int | None]):
             # Once the screen is drawn; the completion's index is then built in a thread.
             self.call_after_refresh(self.suggester.warm)
         self.set_interval(AUTOSAVE_SECONDS, self.autosave)
+
+    def on_select_changed(self, event: Select.Changed) -> None:
+        """Another « De »: the draft moves to that account's store, and the message
+        will leave through its server with its login (#20)."""
+        if event.control.id != "from-account" or not isinstance(event.value, int):
+            return
+        event.stop()
+        sender = self.senders[event.value]
+        if sender.cache is self.cache:
+            return
+        old_cache, old_id = self.cache, self.draft_id
+        self.identity, self.cache = sender.identity, sender.cache
+        self.suggester.use(sender.cache)
+        self.draft_id = self._opened_id = None
+        self._saved_json = ""
+        if self.try_save(quiet=True) is not None and old_id is not None:
+            with suppress(Exception):  # the new copy is safe; an old one left is harmless
+                outbox.delete_draft(old_cache, old_id)
 
     def _writing_line(self) -> int:
         """Where the user writes: below the quote of a reply, else at the top."""
@@ -641,7 +669,7 @@ class ComposeScreen(Screen[int | None]):
             return
         draft_id = self.try_save()
         if draft_id is not None:
-            self.post_message(self.SaveToServer(draft_id, to_bytes(message)))
+            self.post_message(self.SaveToServer(draft_id, to_bytes(message), self.cache))
 
     def action_close(self) -> None:
         if self.focused is self.query_one("#attach-path", Input):

@@ -42,6 +42,7 @@ if TYPE_CHECKING:
     from tui.account import Account
     from tui.core.mail.compose import Draft, Identity
     from tui.core.mail.summary import Summary
+    from tui.several import AccountChoices
 
 # From WIDE columns the list and the reader are both in view, the reader wide enough
 # for a 72-column line of mail (issue #17): side by side, or, when there are STACK_ROWS
@@ -123,9 +124,10 @@ class MailboxScreen(InvitationActions, AttachmentActions):
             super().__init__()
             self.send = send
 
-    def __init__(self, account: Account) -> None:
+    def __init__(self, account: Account, accounts: AccountChoices | None = None) -> None:
         super().__init__()
         self.account = account
+        self.accounts = accounts  # the others, when there are several (#20)
         self.folder = "INBOX"
         self.reading = False
         # (folder, uid): search results span folders, so a uid alone is ambiguous.
@@ -258,7 +260,7 @@ class MailboxScreen(InvitationActions, AttachmentActions):
     def refresh_folders(self) -> None:
         folders = list(self.account.cache.folders())
         folder_list = self.query_one(FolderList)
-        folder_list.show(folders, self.folder)
+        folder_list.show(folders, self.folder, self.accounts.rows() if self.accounts else ())
         row = next((f for f in folders if f.name == self.folder), None)
         label = folder_list.label_of(self.folder)
         if self.results is not None:
@@ -280,6 +282,11 @@ class MailboxScreen(InvitationActions, AttachmentActions):
         self.prune_marks(folder)
         if folder == self.folder:
             self.messages.reload()
+
+    @on(FolderList.AccountChosen)
+    def _account_chosen(self, event: FolderList.AccountChosen) -> None:
+        if self.accounts is not None:
+            self.accounts.show_account(event.index)
 
     @on(FolderList.Chosen)
     def _folder_chosen(self, event: FolderList.Chosen) -> None:
@@ -561,6 +568,7 @@ class MailboxScreen(InvitationActions, AttachmentActions):
             draft_id=draft_id,
             original_raw=original_raw,
             demo=self.account.demo,
+            senders=self.accounts.senders(self.account) if self.accounts else (),
         )
 
         def done(outbox_id: int | None) -> None:

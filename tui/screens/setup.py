@@ -26,7 +26,7 @@ from textual.widget import Widget
 from textual.widgets import Button, Collapsible, Input, Label, Select, Static
 from textual.worker import get_current_worker
 
-from tui.config import save_config
+from tui.config import add_account, save_config
 from tui.core import secrets
 from tui.core.diagnose import checkup
 from tui.core.diagnose.diagnose import Diagnosis
@@ -212,10 +212,17 @@ class SetupScreen(Screen[bool]):
     show_times = True
 
     def __init__(
-        self, config_path: Path, *, trust: TrustStore, initial: dict[str, Any] | None = None
+        self,
+        config_path: Path,
+        *,
+        trust: TrustStore,
+        initial: dict[str, Any] | None = None,
+        adding: bool = False,
     ) -> None:
         super().__init__()
         self.config_path = config_path
+        # « Ajouter un compte » (#20): saving appends an [[accounts]] entry, named.
+        self.adding = adding
         self.trust = trust
         self.initial = _flatten(initial)
         self.sources: list[secrets.Source] = []
@@ -225,6 +232,7 @@ class SetupScreen(Screen[bool]):
         self._kept_notes: tuple[str, str] | None = None
         self._testing = False
         self._fix_target = "username"
+        self._label = ""
 
     # --- layout ------------------------------------------------------------------------
 
@@ -237,12 +245,18 @@ class SetupScreen(Screen[bool]):
 
     def compose(self) -> ComposeResult:
         init = self.initial
+        heading = _("Ajouter un compte") if self.adding else _("Configuration de la messagerie")
         yield Static(
-            Content(_("Configuration de la messagerie — {name}").format(name=DIJON.name)),
+            Content(_("{title} — {name}").format(title=heading, name=DIJON.name)),
             id="setup-title",
         )
         with VerticalScroll(id="setup-form"):
             yield Static(Content(""), id="preset")
+            if self.adding:
+                yield from self._field(
+                    _("Nom du compte"),
+                    Input(placeholder=_("Collège, Personnel…"), id="label"),
+                )
             yield from self._field(
                 _("Identifiant"),
                 Input(
@@ -715,6 +729,8 @@ class SetupScreen(Screen[bool]):
     # --- saving --------------------------------------------------------------------------
 
     def action_save(self) -> None:
+        if self.adding:
+            self._label = self.query_one("#label", Input).value.strip()
         settings, problem, where = self._settings()
         if settings is None:
             self._refuse(problem, where)
@@ -739,10 +755,13 @@ class SetupScreen(Screen[bool]):
         try:
             if settings.password and settings.source in ("keyring", "ask"):
                 secrets.store_password(account, settings.password, settings.source)
-            save_config(
-                self.config_path,
-                {"account": account, "sync": {"interval_minutes": settings.interval}},
-            )
+            if self.adding:
+                add_account(self.config_path, {**account, "label": self._label})
+            else:
+                save_config(
+                    self.config_path,
+                    {"account": account, "sync": {"interval_minutes": settings.interval}},
+                )
         except MailError as exc:
             self.app.call_from_thread(self.notify, exc.message, severity="error", markup=False)
             return

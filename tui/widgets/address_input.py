@@ -120,6 +120,12 @@ class AddressSuggester(Suggester):
         self.choice = 0  # which match ↓/↑ picked, for the value it was picked on
         self._chosen_for = ""
 
+    def use(self, cache: Cache) -> None:
+        """Another account's « De »: its address book, built again in a thread (#20)."""
+        if cache is not self.source:
+            self.source, self._index, self._building = cache, None, None
+            self.warm()
+
     def warm(self) -> None:
         """Start building the index in a thread; called when an address field may be
         typed in (the UI's own connection is not used: it belongs to its thread)."""

@@ -51,6 +51,30 @@ class FolderEntry:
     label: str
     depth: int
     unread: int
+    account: int | None = None  # a row naming an account (#20), not a folder
+
+
+@dataclass(frozen=True)
+class AccountRow:
+    """One account as the pane lists it when there are several (#20)."""
+
+    index: int
+    label: str
+    unread: int
+    state: str  # « hors ligne », « mot de passe refusé »…, or empty
+    shown: bool  # the account whose folders are listed under it
+
+
+def with_accounts(folders: list[FolderEntry], accounts: Sequence[AccountRow]) -> list[FolderEntry]:
+    """Each account as a row, the shown one with its folders indented beneath it."""
+    if len(accounts) < 2:
+        return folders
+    entries = []
+    for row in accounts:
+        entries.append(FolderEntry("", clean_line(row.label), 0, row.unread, account=row.index))
+        if row.shown:
+            entries += [FolderEntry(f.name, f.label, f.depth + 1, f.unread) for f in folders]
+    return entries
 
 
 def arrange(folders: Sequence[FolderLike]) -> list[FolderEntry]:
@@ -91,22 +115,40 @@ class FolderList(OptionList):
             super().__init__()
             self.folder = folder
 
+    class AccountChosen(Message):
+        """An account's row was chosen: show that account (#20)."""
+
+        def __init__(self, index: int) -> None:
+            super().__init__()
+            self.index = index
+
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self._entries: list[FolderEntry] = []
 
-    def show(self, folders: Sequence[FolderLike], current: str | None) -> None:
-        """Redraw the folders, keeping the highlighted one."""
-        self._entries = arrange(folders)
+    def show(
+        self,
+        folders: Sequence[FolderLike],
+        current: str | None,
+        accounts: Sequence[AccountRow] = (),
+    ) -> None:
+        """Redraw the folders, keeping the highlighted one; with several accounts, each
+        account is a row and the shown one's folders are listed beneath it."""
+        self._entries = with_accounts(arrange(folders), accounts)
+        states = {row.index: row.state for row in accounts}
         options = []
         for entry in self._entries:
             # Content, never markup: folder names come from the server.
             prompt = Content("  " * entry.depth + entry.label)
+            if entry.account is not None:
+                prompt = prompt.stylize("bold")
             if entry.unread:
                 prompt = prompt + Content(f" ({entry.unread})").stylize("bold")
+            if entry.account is not None and states.get(entry.account):
+                prompt = prompt + Content(f" · {states[entry.account]}").stylize("italic")
             options.append(Option(prompt, id=None))
         self.set_options(options)
-        names = [entry.name for entry in self._entries]
+        names = [entry.name if entry.account is None else None for entry in self._entries]
         if current in names:
             self.highlighted = names.index(current)
         elif names:
@@ -115,7 +157,13 @@ class FolderList(OptionList):
     def folder_at(self, index: int | None) -> str | None:
         if index is None or not 0 <= index < len(self._entries):
             return None
-        return self._entries[index].name
+        entry = self._entries[index]
+        return None if entry.account is not None else entry.name
+
+    def account_at(self, index: int | None) -> int | None:
+        if index is None or not 0 <= index < len(self._entries):
+            return None
+        return self._entries[index].account
 
     def label_of(self, folder: str) -> str:
         for entry in self._entries:
@@ -125,6 +173,10 @@ class FolderList(OptionList):
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         event.stop()
+        account = self.account_at(event.option_index)
+        if account is not None:
+            self.post_message(self.AccountChosen(account))
+            return
         folder = self.folder_at(event.option_index)
         if folder is not None:
             self.post_message(self.Chosen(folder))
