@@ -57,10 +57,35 @@ class _Run:
 
 
 def run(args: argparse.Namespace) -> int:
+    """Every account of the config, one after the other (or the one --account names);
+    the exit code is the worst of theirs, and one account's failure stops no other."""
+    from tui.scripts import load_configured
+
+    try:
+        config = load_configured(args)
+    except Outcome as outcome:
+        say(COMMAND, outcome.text)
+        return outcome.code
+    if args.account or len(config.accounts) == 1:
+        return _run_one(args, None)
+    from tui.config import account_label
+
+    rank = (EXIT_OK, EXIT_QUEUED, EXIT_FAILURE)
+    codes = [
+        _run_one(args, index, account_label(account))
+        for index, account in enumerate(config.accounts)
+    ]
+    return max(codes, key=lambda code: rank.index(code) if code in rank else len(rank))
+
+
+def _run_one(args: argparse.Namespace, index: int | None, label: str = "") -> int:
+    """One account: `index` in the config, or the one load_account picks."""
     from tui.scripts import open_store, password
 
     try:
         config = load_account(args)
+        if index is not None:
+            config = config.for_account(index)
         try:
             secret = password(config, may_ask=True)  # cron has no terminal: never waits
         except MailError as exc:
@@ -70,12 +95,12 @@ def run(args: argparse.Namespace) -> int:
         return outcome.code
     store = open_store(config)
     try:
-        return _sync(config, store, secret, bool(args.quiet))
+        return _sync(config, store, secret, bool(args.quiet), label)
     finally:
         store.close()
 
 
-def _sync(config: Config, store: Cache, secret: str, quiet: bool) -> int:
+def _sync(config: Config, store: Cache, secret: str, quiet: bool, label: str = "") -> int:
     from tui.core.store import outbox
 
     waiting = len(outbox.pending(store))
@@ -103,7 +128,10 @@ def _sync(config: Config, store: Cache, secret: str, quiet: bool) -> int:
     finally:
         headless.stop()
     if not quiet:
-        say(COMMAND, _summary(store, state), sys.stdout)
+        summary = _summary(store, state)
+        if label:  # several accounts: each line says whose
+            summary = _("{account} : {summary}").format(account=label, summary=summary)
+        say(COMMAND, summary, sys.stdout)
     return state.code
 
 

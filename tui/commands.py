@@ -82,6 +82,7 @@ def doctor_arguments(parser: argparse.ArgumentParser) -> None:
         metavar=_("IDENTIFIANT"),
         help=_("tester cet identifiant plutôt que celui de la configuration"),
     )
+    _account(parser, _("tester ce compte (nom, adresse ou identifiant) ; sinon tous"))
     parser.add_argument(
         "--timeout",
         metavar=_("SECONDES"),
@@ -142,6 +143,13 @@ def add_send(subparsers: Any) -> None:
         action="store_true",
         help=_("ajouter la signature de la configuration sous le texte"),
     )
+    _account(parser, _("envoyer depuis ce compte (nom, adresse ou identifiant) ; sinon le premier"))
+    parser.add_argument(
+        "--from",
+        dest="sender",
+        metavar=_("ADRESSE"),
+        help=_("envoyer depuis le compte qui a cette adresse (comme --account)"),
+    )
     _quiet(parser, _("ne rien afficher quand le message est parti"))
 
 
@@ -162,6 +170,7 @@ def add_sync(subparsers: Any) -> None:
         ),
         epilog=_("Exemple pour crontab -e : */15 7-19 * * 1-5 courriel sync --quiet"),
     )
+    _account(parser, _("synchroniser ce compte seulement (nom, adresse ou identifiant)"))
     _quiet(parser, _("n'afficher que les erreurs, pas le résumé"))
 
 
@@ -187,6 +196,11 @@ def add_contacts(subparsers: Any) -> None:
         "import", help=_("importer un fichier vCard (.vcf) ou CSV, 10 Mo au plus")
     )
     importing.add_argument("file", metavar=_("FICHIER"), type=Path, help=_("le fichier à lire"))
+
+
+def _account(parser: argparse.ArgumentParser, text: str) -> None:
+    """--account, with several accounts in the config (#20)."""
+    parser.add_argument("--account", metavar=_("COMPTE"), help=text)
 
 
 def _quiet(parser: argparse.ArgumentParser, text: str) -> None:

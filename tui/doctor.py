@@ -196,6 +196,33 @@ def run(args: argparse.Namespace, out: TextIO | None = None) -> int:
         from tui.bugreport import write_report
 
         return write_report(out or sys.stdout)
+    labels = _every_account(args)
+    if len(labels) > 1:
+        # Several accounts (#20): each tested in turn, 1 if any fails.
+        codes = [
+            _run_reported(argparse.Namespace(**{**vars(args), "account": label}), out)
+            for label in labels
+        ]
+        return max(codes)
+    return _run_reported(args, out)
+
+
+def _every_account(args: argparse.Namespace) -> list[str]:
+    """The accounts to test in turn: all of them, unless one is named or the output
+    is JSON (one document) or another login is tried (--username)."""
+    named = getattr(args, "account", None) or getattr(args, "username", None)
+    if named or getattr(args, "json", False):
+        return []
+    from tui.config import account_label, load_config
+
+    try:
+        config = load_config(getattr(args, "config", None))
+    except ConfigError:
+        return []  # the single run says what is wrong with the file
+    return [account_label(account) for account in config.accounts]
+
+
+def _run_reported(args: argparse.Namespace, out: TextIO | None) -> int:
     report = _Report(args, out or sys.stdout)
     try:
         return _run(args, report)
@@ -223,6 +250,13 @@ def _run(args: argparse.Namespace, report: _Report) -> int:
         return report.fail(diagnose(exc))
     if getattr(args, "lang", None) is None and config.ui["language"]:
         set_language(config.ui["language"])
+    if getattr(args, "account", None):
+        from tui.scripts import pick_account
+
+        try:
+            config = config.for_account(pick_account(config, args.account))
+        except ConfigError as exc:
+            return report.fail(diagnose(exc))
     account = dict(config.account)
     typed = args.username if getattr(args, "username", None) else str(account["username"])
     report.typed_username = typed

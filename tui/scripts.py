@@ -54,7 +54,15 @@ def say(command: str, text: str, stream: TextIO | None = None) -> None:
 
 
 def load_account(args: argparse.Namespace) -> Config:
-    """The configuration, its language, and an account in it (else a usage error)."""
+    """The configuration, its language, and an account in it (else a usage error):
+    the one `--account` (or `--from`) names, else the first."""
+    config = load_configured(args)
+    wanted = getattr(args, "account", None) or getattr(args, "sender", None)
+    return config.for_account(pick_account(config, wanted)) if wanted else config
+
+
+def load_configured(args: argparse.Namespace) -> Config:
+    """The configuration and its language, with at least one account."""
     from tui.config import load_config
     from tui.core.i18n import set_language
 
@@ -69,6 +77,28 @@ def load_account(args: argparse.Namespace) -> Config:
             ).format(path=config.path)
         )
     return config
+
+
+def pick_account(config: Config, wanted: str) -> int:
+    """The index of the account whose label, address or login is `wanted` (#20)."""
+    import difflib
+
+    from tui.config import account_label
+
+    folded = wanted.strip().casefold()
+    for index, account in enumerate(config.accounts):
+        names = (account_label(account), account["email"], account["username"])
+        if folded in {str(name).casefold() for name in names if name}:
+            return index
+    labels = [account_label(account) for account in config.accounts]
+    message = _("Aucun compte « {name} » dans {path}.").format(
+        name=clean_line(wanted), path=config.path
+    )
+    close = difflib.get_close_matches(wanted, labels, n=1, cutoff=0.6)
+    if close:
+        message += " " + _("Vouliez-vous dire « {suggestion} » ?").format(suggestion=close[0])
+    message += " " + _("Comptes : {names}.").format(names=", ".join(labels))
+    raise ConfigError(message)
 
 
 def open_store(config: Config) -> Cache:
