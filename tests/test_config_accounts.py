@@ -48,6 +48,7 @@ def test_account_then_accounts(tmp_path: Path) -> None:
     assert [account_label(a) for a in config.accounts] == ["prenom.nom@ac-dijon.fr", "Collège"]
     view = config.for_account(1)
     assert view.account is second
+    assert config.for_account(0).account is first
     assert view.sync is config.sync  # shared settings stay one
     assert view.path == config.path
 
@@ -113,3 +114,10 @@ def test_add_account_to_a_new_file(tmp_path: Path) -> None:
     path = tmp_path / "config.toml"
     add_account(path, {"username": "marie"})
     assert [a["username"] for a in load_config(path).accounts] == ["marie"]
+
+
+def test_sorting_rules_stay_with_the_first_account(tmp_path: Path) -> None:
+    text = TWO + '[[rules]]\nfrom = "parent@example.org"\nmove = "Parents"\n'
+    config = load_config(write(tmp_path, text))
+    assert config.rules and config.for_account(0).rules == config.rules
+    assert config.for_account(1).rules == ()

@@ -137,7 +137,7 @@ class Config:
             path=self.path,
             values=values,
             exists=self.exists,
-            rules=self.rules,  # [[rules]] apply to the first account only (#20)
+            rules=self.rules if index == 0 else (),  # [[rules]]: the first account's (#20)
             others=self.others,
         )
 
