@@ -66,7 +66,7 @@ def two_accounts(
     return path, one, two
 
 
-async def wait_until(pilot: Any, condition: Callable[[], bool], timeout: float = 20.0) -> None:
+async def wait_until(pilot: Any, condition: Callable[[], bool], timeout: float = 40.0) -> None:
     deadline = time.monotonic() + timeout
     while not condition():
         assert time.monotonic() < deadline, "condition not reached"
