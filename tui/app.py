@@ -23,7 +23,7 @@ from textual.screen import Screen
 from textual.timer import Timer
 
 from tui.account import Account
-from tui.app_accounts import AccountSlots, Slot
+from tui.app_accounts import AccountSlots, Slot, slots_of
 from tui.config import Config, data_dir, default_config_path, load_config, save_config
 from tui.core import logs, secrets
 from tui.core.errors import ConfigError
@@ -96,15 +96,7 @@ class CourrielApp(TypeAhead, CrashScreen, AccountSlots, Sending, App[None]):
         super().__init__()
         # The first account, then the [[accounts]] (#20); the names `account`,
         # `session`, `config`… read the one being handled (tui/app_accounts.py).
-        self._set_slots(
-            [
-                Slot(0, config, account, session),
-                *(
-                    Slot(index, config.for_account(index), other, other_session)
-                    for index, (other, other_session) in enumerate(others, 1)
-                ),
-            ]
-        )
+        self._set_slots(slots_of(config, [(account, session), *others]))
         self._mailto = mailto  # `courriel mailto:…`: composed once the account is open
         self._theme_problems: list[str] = []
         self._install_themes()
@@ -365,18 +357,6 @@ class CourrielApp(TypeAhead, CrashScreen, AccountSlots, Sending, App[None]):
             done,
         )
 
-    def action_add_account(self) -> None:
-        """The setup screen in add mode: it writes a new [[accounts]] entry (#20)."""
-        from tui.screens.setup import SetupScreen
-
-        assert self.session is not None
-
-        def done(saved: bool | None) -> None:
-            if saved:
-                self._switch_account(load_config(self.config.path), show=len(self.slots))
-
-        self.push_screen(SetupScreen(self.config.path, trust=self.session.trust, adding=True), done)
-
     def _switch_account(self, config: Config, show: int = 0) -> None:
         """New settings saved: close the accounts, open them again, connect each."""
         trust = self.session.trust if self.session is not None else None
@@ -384,16 +364,7 @@ class CourrielApp(TypeAhead, CrashScreen, AccountSlots, Sending, App[None]):
             if slot.sync_timer is not None:
                 slot.sync_timer.stop()
         self.close_account()
-        (account, session), *others = open_accounts(config, trust)
-        self._set_slots(
-            [
-                Slot(0, config, account, session),
-                *(
-                    Slot(index, config.for_account(index), other, other_session)
-                    for index, (other, other_session) in enumerate(others, 1)
-                ),
-            ]
-        )
+        self._set_slots(slots_of(config, open_accounts(config, trust)))
         if 0 < show < len(self.slots):
             self._shown = self._slot = self.slots[show]
         self.sub_title = self._shown.label if self.several else ""

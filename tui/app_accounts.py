@@ -12,7 +12,7 @@ account offline, hanging or refused never touches another's slot or worker.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -76,6 +76,14 @@ class Slot:
         except Exception:  # a damaged cache: its worker's check rebuilds it
             return 0
         return sum(f.unread for f in folders if f.special_use not in UNCOUNTED)
+
+
+def slots_of(config: Config, opened: Sequence[tuple[Account, AccountSession | None]]) -> list[Slot]:
+    """A slot for each opened account, in the config's order ([account] first)."""
+    return [
+        Slot(index, config if index == 0 else config.for_account(index), account, session)
+        for index, (account, session) in enumerate(opened)
+    ]
 
 
 def _slot_property(name: str) -> Any:
@@ -219,9 +227,24 @@ class AccountSlots(App[None]):
         mailbox.call_later(self._show_link)
         self.notify(_("Compte « {label} ».").format(label=slot.label), timeout=3)
 
+    def action_add_account(self) -> None:
+        """The setup screen in add mode: it writes a new [[accounts]] entry, then every
+        account is opened again with the new one on screen."""
+        from tui.config import load_config
+        from tui.screens.setup import SetupScreen
+
+        assert self.session is not None
+
+        def done(saved: bool | None) -> None:
+            if saved:
+                self._switch_account(load_config(self.config.path), show=len(self.slots))
+
+        self.push_screen(SetupScreen(self.config.path, trust=self.session.trust, adding=True), done)
+
     def new_mailbox(self) -> MailboxScreen:
         return MailboxScreen(self._shown.account, self if self.several else None)
 
     if TYPE_CHECKING:
 
         def _show_link(self) -> None: ...
+        def _switch_account(self, config: Config, show: int = 0) -> None: ...
