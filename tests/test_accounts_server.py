@@ -191,3 +191,51 @@ async def test_a_reply_leaves_from_the_account_that_received_the_message(
     parsed = email.message_from_bytes(sent[0].read_bytes())
     assert two.email in parsed["From"] and parsed["To"].endswith("<parent@example.org>")
     assert parsed["Subject"] == "Re: Sujet 7"
+
+
+async def test_an_account_added_from_the_palette_syncs_beside_the_first(
+    bed: Bed, fresh_bed: Bed, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """« Ajouter un compte »: the setup screen in add mode, then both accounts open,
+    the new one on screen and synced from its own server."""
+    from textual.widgets import Button
+
+    from tests.test_setup_screen import ASK_ONLY, fill
+    from tui.screens.setup import SetupScreen
+
+    path, one, _two = two_accounts(bed, fresh_bed, tmp_path, monkeypatch)
+    path.write_text(path.read_text("utf-8").split("[[accounts]]")[0], encoding="utf-8")
+    monkeypatch.setattr(secrets, "available_sources", lambda account, **kw: list(ASK_ONLY))
+    added = fresh_bed.new_user("ajout")
+    fresh_bed.dovecot.deliver(added.username, message(9))
+    app = CourrielApp.for_account(load_config(path))
+    try:
+        async with app.run_test(size=(120, 40)) as pilot:
+            await wait_until(pilot, lambda: isinstance(app.screen, MailboxScreen))
+            assert len(app.slots) == 1
+            app.call_later(app.action_add_account)
+            await wait_until(pilot, lambda: isinstance(app.screen, SetupScreen))
+            await fill(
+                pilot,
+                label="Ajouté",
+                username=added.username,
+                email=added.email,
+                password=added.password,
+                imap_host="localhost",
+                imap_port=str(fresh_bed.imap_port),
+                smtp_host="localhost",
+                smtp_port=str(fresh_bed.smtp_port),
+            )
+            app.screen.query_one("#test", Button).press()
+            await wait_until(
+                pilot, lambda: app.screen.query_one("#save", Button).variant == "success"
+            )
+            await pilot.press("ctrl+s")
+            await wait_until(pilot, lambda: len(app.slots) == 2)
+            await wait_until(pilot, lambda: inbox_total(app, 1) == 1)
+            shown = app.screen
+            assert isinstance(shown, MailboxScreen) and shown.account is app.slots[1].account
+            assert app.slots[0].config.account["username"] == one.username
+    finally:
+        app.close_account()
+    assert load_config(path).accounts[1]["label"] == "Ajouté"
