@@ -117,3 +117,15 @@ async def test_from_moves_the_draft_to_the_chosen_account(size: tuple[int, int])
             assert len(first.drafts()) == before  # moved, not copied
             assert any(Draft.from_json(row.raw).subject == "Réunion" for row in second.drafts())
             assert isinstance(selector, Select)
+
+
+async def test_what_another_account_says_is_titled_with_its_name() -> None:
+    with two_demo_accounts() as app:
+        async with app.run_test(size=(120, 40), notifications=True) as pilot:
+            await pilot.pause()
+            app.in_slot(app.slots[1], app.notify, "Mot de passe refusé")
+            app.notify("Sur le compte affiché")
+            await pilot.pause()
+            titles = {n.message: n.title for n in app._notifications}
+            assert titles["Mot de passe refusé"] == "Collège"
+            assert titles["Sur le compte affiché"] == ""

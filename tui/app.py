@@ -136,7 +136,10 @@ class CourrielApp(TypeAhead, CrashScreen, AccountSlots, Sending, App[None]):
         markup: bool = False,
     ) -> None:
         """Every toast goes through here: sanitised, and never parsed as markup, since
-        server answers and message data end up in notifications (PITFALLS.md)."""
+        server answers and message data end up in notifications (PITFALLS.md).
+        What an account not on screen says is titled with its name (#20)."""
+        if not title and self._slot is not self._shown:
+            title = self._slot.label
         super().notify(
             clean_text(message),
             title=clean_line(title),

@@ -16,6 +16,8 @@ from tui.several import Sender
 def sender_text(sender: Sender) -> str:
     """« Collège — Secrétariat <ce.0211234x@ac-dijon.fr> »: the real address shown."""
     address = format_address(sender.identity.display_name, sender.identity.email)
+    if sender.label == sender.identity.email:
+        return clean_line(address)  # no label: its address is its name
     return clean_line(f"{sender.label} — {address}")
 
 
@@ -26,6 +28,7 @@ class FromSelector(Select[int]):
     FromSelector {
         width: 1fr;
         height: auto;
+        padding-left: 1;  /* the text in line with the fields' below */
     }
     """
 
