@@ -308,7 +308,11 @@ class CourrielApp(TypeAhead, CrashScreen, AccountSlots, Sending, App[None]):
     def copy_to_clipboard(self, text: str) -> None:
         """ctrl+c on text selected with the mouse (or in a field): the copy goes to the
         terminal's clipboard by OSC 52, which works over SSH where the terminal allows
-        it; the toast says so, since nothing else on screen would."""
+        it; the toast says so, since nothing else on screen would. A selection of
+        nothing (a drag over blank lines) is ctrl+c without one: how to quit."""
+        if not text.strip():
+            self.action_help_quit()
+            return
         super().copy_to_clipboard(text)
         self.notify(
             ngettext(

@@ -13,7 +13,6 @@ from pathlib import Path
 from typing import TypeVar
 
 from rich.text import Text
-from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
@@ -243,20 +242,26 @@ class ContactsScreen(ModalScreen[str | None]):
             chosen,
         )
 
-    @work(thread=True, group="contacts-import", exit_on_error=False)
     def _read_file(self, path: Path) -> None:
-        """Reading and parsing 10 MB may take a moment: off the UI thread; the store
-        is written on the UI thread, whose connection it is."""
-        from tui.core.mail import contact_import
+        """Reading and parsing 10 MB may take a moment: off the UI thread, in a worker
+        of the app's, so that closing this screen does not drop an import the user
+        confirmed (review); the store is written on the UI thread, whose connection it
+        is, and the screen shown again if it is still open."""
+        app = self.app
 
-        try:
-            found = contact_import.from_file(path)
-        except contact_import.ImportFailed as exc:
-            self.app.call_from_thread(
-                self.notify, exc.message, severity="error", timeout=15, markup=False
-            )
-            return
-        self.app.call_from_thread(self._add, found)
+        def read() -> None:
+            from tui.core.mail import contact_import
+
+            try:
+                found = contact_import.from_file(path)
+            except contact_import.ImportFailed as exc:
+                app.call_from_thread(
+                    app.notify, exc.message, severity="error", timeout=15, markup=False
+                )
+                return
+            app.call_from_thread(self._add, found)
+
+        app.run_worker(read, thread=True, group="contacts-import", exit_on_error=False)
 
     def _add(self, found: object) -> None:
         from tui.core.mail import contact_import
@@ -265,7 +270,7 @@ class ContactsScreen(ModalScreen[str | None]):
         added = self._store(lambda: contacts.add_many(self.cache, found.people))
         if added is not None:
             known = len(found.people) - added
-            self.notify(
+            self.app.notify(
                 contact_import.summary(added, known, found.skipped), timeout=10, markup=False
             )
 
@@ -276,7 +281,7 @@ class ContactsScreen(ModalScreen[str | None]):
         except Exception as error:
             if not durable.write_problem(error):
                 raise
-            self.notify(
+            self.app.notify(
                 _("Le carnet d'adresses n'a pas pu être modifié ({reason}).").format(
                     reason=durable.reason(error)
                 ),
@@ -285,5 +290,6 @@ class ContactsScreen(ModalScreen[str | None]):
                 markup=False,
             )
             return None
-        self.reload()
+        if self.is_attached:  # an import may end after the screen closed
+            self.reload()
         return result

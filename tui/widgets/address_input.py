@@ -192,7 +192,10 @@ class AddressSuggester(Suggester):
         person, position, total = picked
         _head, fragment = split_fragment(value)
         shown = format_address(person.name, person.address)
-        if shown.startswith(fragment) or fold(shown).startswith(fold(fragment)):
+        # The rest is drawn after what was typed only when the two read the same letter
+        # for letter: « oeuv » against « Œuvre » folds alike but would draw « oeuve »
+        # while Tab writes « Œuvre » (review).
+        if fold(shown[: len(fragment)]) == fold(fragment):
             text = value + shown[len(fragment) :]
         else:
             text = value + "  → " + shown

@@ -88,6 +88,7 @@ class Reader(LinesView, can_focus=True):
     # --- what is shown --------------------------------------------------------------
 
     def show_view(self, view: ReaderView) -> None:
+        self._forget_selection()  # it was made on the text shown before
         self._blocks = _blocks(view)
         self._wrapped_for = None
         if self.is_mounted:
@@ -113,11 +114,24 @@ class Reader(LinesView, can_focus=True):
             start, end = span
             stop = len(line) if end == -1 else max(0, end - margin)
             picked.append(line[max(0, start - margin) : stop])
-        return ("\n".join(picked), "\n") if picked else None
+        copied = "\n".join(picked)
+        # A drag over blank lines selects nothing: ctrl+c then says how to quit, as
+        # without a selection, rather than « 0 caractère copié ».
+        return (copied, "\n") if copied.strip() else None
 
     def selection_updated(self, selection: Selection | None) -> None:
         self._strips.clear()
         self.refresh()
+
+    def _forget_selection(self) -> None:
+        """Drop this pane's selection: another message, or the same one wrapped again,
+        must not show (or let ctrl+c copy) text at the old coordinates."""
+        if self.is_mounted and self in self.screen.selections:
+            self.screen.selections = {
+                widget: selection
+                for widget, selection in self.screen.selections.items()
+                if widget is not self
+            }
 
     @property
     def text(self) -> str:
@@ -154,6 +168,7 @@ class Reader(LinesView, can_focus=True):
         the text never runs under it. `quiet`: during a layout pass, which sizes the
         scrollbars itself."""
         room = self._wrapped_for = self.container_size
+        self._forget_selection()  # its offsets were those of the old wrapping
         bar = self.styles.scrollbar_size_vertical
         beside_bar = room.width > bar and self._rows_at_least() > room.height
         width = room.width - bar if beside_bar else room.width

@@ -13,6 +13,8 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
+from tui.core.mail.mimetext import decode_bytes
+
 MAX_LINE = 64 * 1024  # one unfolded line: a photo inline is skipped, never kept
 
 
@@ -85,17 +87,14 @@ def _decode(raw: bytes, params: list[bytes]) -> str:
     upper = [p.upper() for p in params]
     if b"ENCODING=QUOTED-PRINTABLE" in upper or b"QUOTED-PRINTABLE" in upper:
         raw = quopri.decodestring(raw)
-    charset = "utf-8"
+    charset: str | None = None
     for param in params:
         key, _eq, value = param.partition(b"=")
         if key.strip().upper() == b"CHARSET":
-            charset = value.strip(b'"').decode("ascii", "replace") or "utf-8"
-    for name in (charset, "utf-8", "cp1252"):
-        try:
-            return raw.decode(name)
-        except (LookupError, UnicodeDecodeError):
-            continue
-    return raw.decode("utf-8", "replace")
+            charset = value.strip(b'"').decode("ascii", "replace") or None
+    # The reader's decoding: a CHARSET naming a codec that is not a mail charset
+    # (`undefined`, `idna`, `punycode` raise UnicodeError) is read as UTF-8 or cp1252.
+    return decode_bytes(raw, charset)[0]
 
 
 def parse(data: bytes) -> Iterator[Card]:

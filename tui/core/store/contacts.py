@@ -39,10 +39,11 @@ class Contact:
 
 def clean_name(name: str, address: str = "") -> str:
     """A name fit to show and to put in a header: one line, no controls, not the address
-    repeated, and no « <…> » that would read as another address."""
+    repeated, and nothing that reads as an address: a sender named « boss@ac-dijon.fr »
+    (review) would be offered by completion under that name with its own address."""
     text = " ".join(clean_line(name[: MAX_NAME * 4]).split()).strip("'\"").strip()
     text = text.replace("<", "").replace(">", "")[:MAX_NAME].strip()
-    return "" if text.lower() == address.lower() else text
+    return "" if "@" in text else text
 
 
 def _upsert(

@@ -29,6 +29,7 @@ from dataclasses import asdict, dataclass
 from email.parser import BytesHeaderParser
 from typing import TYPE_CHECKING
 
+from tui.core import logs
 from tui.core.i18n import _, ngettext
 from tui.core.store import actions, contacts
 from tui.core.store.cache import Cache
@@ -78,8 +79,13 @@ def mark_sent(cache: Cache, outbox_id: int) -> None:
             (SENT, outbox_id, UNCERTAIN),
         ).rowcount
         row = db.execute("SELECT raw FROM outbox WHERE id = ?", (outbox_id,)).fetchone()
-        if marked == 1 and row is not None:
+    # After the commit, as the send path does: the address book failing must not take
+    # back what the user said (the message would be one key from « Renvoyer »).
+    if marked == 1 and row is not None:
+        try:
             contacts.learn(cache, bytes(row[0]))
+        except Exception as error:
+            logs.record(error, "outbox: learning the recipients of a message marked sent")
 
 
 def queue(cache: Cache, message: EmailMessage | bytes) -> int:
