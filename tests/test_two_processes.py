@@ -22,7 +22,7 @@ from tests.mail_helpers import raw_client, seed, server_snapshot
 from tests.test_sent_copy import SENT, copies_in_sent, message_id_of
 from tests.test_smtp import identity
 from tests.test_worker import Events, make_worker
-from tui.core.account.contract import CacheChanged, SetFlags, SyncDone
+from tui.core.account.contract import BodyReady, CacheChanged, FetchBody, SetFlags, SyncDone
 from tui.core.mail.compose import Draft, build_message, to_bytes
 from tui.core.store import outbox, replay_lock
 from tui.core.store.cache import Cache
@@ -116,4 +116,33 @@ def test_a_sent_copy_is_filed_by_one_courriel_only(bed: Bed, tmp_path: Path) -> 
     assert outbox.unfiled(cache) == []
     with raw_client(bed, user) as client:
         client.select_folder(SENT, readonly=True)
+    cache.close()
+
+
+def test_a_copy_left_to_the_lock_is_filed_by_itself_once_it_is_free(
+    bed: Bed, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The worker never waits on the lock (it answers the user's commands, review of
+    round 13): it looks again LOCKED_RETRY_SECONDS later and files the copy then, without
+    waiting for the next sync (`courriel send` waits for that copy)."""
+    from tui.core.account import worker as worker_module
+
+    monkeypatch.setattr(worker_module, "LOCKED_RETRY_SECONDS", 0.5)
+    user = bed.new_user()
+    path = tmp_path / "c.sqlite"
+    cache = Cache.open(path)
+    raw = to_bytes(build_message(identity(user), Draft(to="a@exterieur.fr", body="x\n")))
+    outbox.set_status(cache, outbox.queue(cache, raw), outbox.SENT)
+    events = Events()
+    worker = make_worker(bed, user, path, events)
+    with another_courriel(path):
+        worker.start()
+        events.wait_for(lambda e: isinstance(e, SyncDone))
+        worker.submit(FetchBody("INBOX", 1))  # answered while the lock is still taken
+        events.wait_for(lambda e: isinstance(e, BodyReady))
+        assert copies_in_sent(bed, user, message_id_of(raw)) == []
+    events.wait_for(lambda e: isinstance(e, CacheChanged) and e.folder == SENT)
+    worker.stop()
+    assert len(copies_in_sent(bed, user, message_id_of(raw))) == 1
+    assert outbox.unfiled(cache) == []
     cache.close()

@@ -70,10 +70,6 @@ from tui.core.net.smtp import file_pending, header_id
 from tui.core.net.trust import TrustStore
 from tui.core.store import outbox, replay_lock, rule_runs
 
-# Another courriel on this account is replaying (tui/core/store/replay_lock.py): its pass
-# is short, so filing waits for it rather than leave `courriel sync` waiting on a copy.
-FILING_WAIT_SECONDS = 5.0
-
 
 class WorkerJobs:
     """What the worker does once a job is its turn (see the module's docstring)."""
@@ -104,6 +100,9 @@ class WorkerJobs:
         raise NotImplementedError
 
     def _file_later(self, engine: SyncEngine, state: WorkerState) -> None:
+        raise NotImplementedError
+
+    def _look_again(self, state: WorkerState) -> None:
         raise NotImplementedError
 
     def _handle(self, engine: SyncEngine, state: WorkerState, request: Command) -> None:
@@ -145,7 +144,7 @@ class WorkerJobs:
                 self._emit(CommandFailed(request, ConnectionLost(_("Hors ligne."))))
             return
         if isinstance(request, FileSent):
-            self._file_sent(engine)
+            self._file_sent(engine, state)
         elif isinstance(request, SaveDraft):
             engine.forget_listed_status()
             self._save_draft(engine, state, request)
@@ -219,7 +218,7 @@ class WorkerJobs:
             )
         )
 
-    def _file_sent(self, engine: SyncEngine) -> None:
+    def _file_sent(self, engine: SyncEngine, state: WorkerState) -> None:
         if not outbox.unfiled(engine.cache):
             return
         engine.forget_listed_status()  # appending to Sent changes the server
@@ -227,8 +226,10 @@ class WorkerJobs:
             engine.sync_folders()
             self._emit(FoldersChanged())
         try:
-            with replay_lock.held(engine.cache, wait=FILING_WAIT_SECONDS) as ours:
-                if not ours:  # another courriel files them; the next sync looks again
+            with replay_lock.held(engine.cache) as ours:
+                if not ours:  # another courriel is filing or replaying: look again soon
+                    state.filing_deferred = True
+                    self._look_again(state)
                     return
                 filed = file_pending(engine.conn, engine.cache, engine.cache.special_folder("sent"))
         except ServerRefused as exc:

@@ -40,6 +40,7 @@ class WorkerState:
     backfill: list[str] = field(default_factory=list)
     sync_saw_changes: bool = False  # a folder of the current SyncAll changed
     replay_at: float | None = None  # time.time() when the next queued action is due
+    filing_deferred: bool = False  # Sent copies left to another courriel's lock
     prefetch: list[str] = field(default_factory=list)  # folders whose recent bodies come
     prefetch_skip: set[int] = field(default_factory=set)  # INBOX uids the server refused
     failures: dict[str, int] = field(default_factory=dict)  # step → failures in a row

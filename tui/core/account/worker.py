@@ -381,11 +381,14 @@ class AccountWorker(WorkerJobs):
 
         with replay_lock.held(engine.cache) as ours:
             if not ours:  # another courriel on this account is replaying: look again later
-                state.replay_at = time.time() + LOCKED_RETRY_SECONDS
+                self._look_again(state)
                 return
             conflicts = engine.replay_pending(
                 not_after=time.time() - self.undo_seconds, progress=progress
             )
+        if state.filing_deferred:  # copies left while the lock was taken
+            state.filing_deferred = False
+            self._file_later(engine, state)
         if conflicts:
             self._emit(Conflicts(tuple(conflicts)))
         waiting = [op.created for op in engine.cache.pending_ops()]
@@ -394,6 +397,13 @@ class AccountWorker(WorkerJobs):
             state.replay_at = max(due, time.time() + 0.2)  # a clock in the past: no spin
         else:
             state.replay_at = None
+
+    def _look_again(self, state: WorkerState) -> None:
+        """The account's lock is taken by another courriel (tui/core/store/replay_lock.py):
+        never wait for it on this thread, which answers the user's commands; the next
+        replay pass, LOCKED_RETRY_SECONDS on, replays and files what is left."""
+        retry = time.time() + LOCKED_RETRY_SECONDS
+        state.replay_at = retry if state.replay_at is None else min(state.replay_at, retry)
 
     def _replay_due(self, state: WorkerState) -> bool:
         return state.connected and state.replay_at is not None and time.time() >= state.replay_at
