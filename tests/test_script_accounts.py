@@ -98,3 +98,28 @@ def test_doctor_tests_every_account_or_the_one_named(script: Script) -> None:
     code, out, _err = script.run("doctor", "--account", "Collège")
     assert code == EXIT_OK
     assert f"« {second.username} »" in out and f"« {script.user.username} »" not in out
+
+
+def test_contacts_go_to_the_address_book_of_the_account_named(
+    script: Script, tmp_path: Path
+) -> None:
+    """Each account has its own address book (its durable store): `--account` picks it,
+    as for `send` and `sync`; without it the first account's."""
+    from tui.core.store import contacts
+    from tui.scripts import open_store
+
+    file = tmp_path / "carnet.vcf"
+    file.write_bytes(
+        b"BEGIN:VCARD\r\nFN:Claire Petit\r\nEMAIL:claire.petit@ac-dijon.fr\r\nEND:VCARD\r\n"
+    )
+    code, _out, err = script.run("contacts", "import", "--account", "Collège", str(file))
+    assert (code, err) == (EXIT_OK, "")
+    config = load_config(script.config)
+    found = []
+    for index in range(2):
+        store = open_store(config.for_account(index))
+        try:
+            found.append([c.address for c in contacts.all_contacts(store)])
+        finally:
+            store.close()
+    assert found == [[], ["claire.petit@ac-dijon.fr"]]

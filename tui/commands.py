@@ -196,6 +196,13 @@ def add_contacts(subparsers: Any) -> None:
         "import", help=_("importer un fichier vCard (.vcf) ou CSV, 10 Mo au plus")
     )
     importing.add_argument("file", metavar=_("FICHIER"), type=Path, help=_("le fichier à lire"))
+    _account(
+        importing,
+        _(
+            "le compte dont le carnet reçoit les contacts (nom, adresse ou identifiant) ; "
+            "sinon le premier"
+        ),
+    )
 
 
 def _account(parser: argparse.ArgumentParser, text: str) -> None:
