@@ -140,20 +140,8 @@ class Beds:
 # --- sync figures (issue 3) --------------------------------------------------------------
 
 
-def probe(
-    beds: Beds, bed: Any, size: int, cache: Path, *, port: int | None = None, **args: Any
-) -> dict[str, Any]:
-    user = beds.user(bed, size)
-    before = len(bed.dovecot.traffic(user.username))
-    payload = {
-        "port": port or bed.imap_port,
-        "username": user.username,
-        "password": user.password,
-        "cafile": str(bed.dovecot.cert),
-        "cache": str(cache),
-        "tmp": str(beds.tmp),
-        **args,
-    }
+def run_probe(payload: dict[str, Any]) -> dict[str, Any]:
+    """One `bench.probe` in a process of its own; its JSON line, or why it failed."""
     proc = subprocess.Popen(
         [PYTHON, "-m", "bench.probe", json.dumps(payload)],
         cwd=REPO,
@@ -172,6 +160,24 @@ def probe(
     result: dict[str, Any] = json.loads(out.strip().splitlines()[-1])
     if result["errors"]:
         raise RuntimeError(f"probe errors: {result['errors']}")
+    return result
+
+
+def probe(
+    beds: Beds, bed: Any, size: int, cache: Path, *, port: int | None = None, **args: Any
+) -> dict[str, Any]:
+    user = beds.user(bed, size)
+    before = len(bed.dovecot.traffic(user.username))
+    payload = {
+        "port": port or bed.imap_port,
+        "username": user.username,
+        "password": user.password,
+        "cafile": str(bed.dovecot.cert),
+        "cache": str(cache),
+        "tmp": str(beds.tmp),
+        **args,
+    }
+    result = run_probe(payload)
     sessions = beds.traffic_after(bed, user, before)
     result["server_bytes"] = sum(t.from_server for t in sessions)
     result["client_bytes"] = sum(t.from_client for t in sessions)

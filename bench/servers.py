@@ -29,7 +29,6 @@ from __future__ import annotations
 import argparse
 import contextlib
 import imaplib
-import json
 import os
 import random
 import re
@@ -37,7 +36,6 @@ import shutil
 import signal
 import ssl
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -48,6 +46,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from bench.__main__ import run_probe
 from bench.generate import SEED, START, messages, write_maildir
 
 REPO = Path(__file__).resolve().parent.parent
@@ -259,24 +258,7 @@ def probe(server: Server, size: int, cache: Path, tmp: Path, **args: Any) -> dic
         "tmp": str(tmp),
         **args,
     }
-    proc = subprocess.Popen(
-        [PYTHON, "-m", "bench.probe", json.dumps(payload)],
-        cwd=REPO,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        out, err = proc.communicate(timeout=900)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
-    if proc.returncode != 0 or not out.strip():
-        raise RuntimeError(f"probe failed ({proc.returncode}): {err[-2000:]}")
-    result: dict[str, Any] = json.loads(out.strip().splitlines()[-1])
-    if result["errors"]:
-        raise RuntimeError(f"probe errors: {result['errors']}")
+    result = run_probe(payload)
     result["server_bytes"] = server.settled_bytes(user.username, sessions) - before
     return result
 
