@@ -257,6 +257,12 @@ def app_env(beds: Beds, size: int, home: Path, port: int) -> dict[str, str]:
         f"smtp_port = {beds.main.smtp_port}\n"
         f'password_command = "echo {user.password}"\n'
     )
+    return terminal_env(home, beds.main.dovecot.cert)
+
+
+def terminal_env(home: Path, cert: Path) -> dict[str, str]:
+    """The app's environment: a 256-colour terminal, its own XDG folders under `home`,
+    the bed's certificate trusted."""
     # PYTHONDONTWRITEBYTECODE would make every launch compile courriel's modules again
     # (~50 ms); an installed wheel has them compiled (see compile_package).
     env = {
@@ -271,7 +277,7 @@ def app_env(beds: Beds, size: int, home: Path, port: int) -> dict[str, str]:
         XDG_CONFIG_HOME=str(home / "config"),
         XDG_CACHE_HOME=str(home / "cache"),
         XDG_DATA_HOME=str(home / "data"),
-        SSL_CERT_FILE=str(beds.main.dovecot.cert),
+        SSL_CERT_FILE=str(cert),
     )
     return env
 

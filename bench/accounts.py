@@ -24,7 +24,17 @@ import time
 from pathlib import Path
 from typing import Any
 
-from bench.__main__ import MARKER, PYTHON, REPO, Beds, compile_package, launch, log, median
+from bench.__main__ import (
+    MARKER,
+    PYTHON,
+    REPO,
+    Beds,
+    compile_package,
+    launch,
+    log,
+    median,
+    terminal_env,
+)
 from bench.generate import write_maildir
 
 # This checkout's courriel (PYTHONPATH below), not whatever `courriel` is installed.
@@ -51,21 +61,8 @@ def environment(home: Path, bed: Any, users: list[Any]) -> dict[str, str]:
     for n, user in enumerate(users[1:], 2):
         text += "\n[[accounts]]\n" + _account(user, bed, f"Compte {n}")
     config.write_text(text)
-    env = {
-        k: v
-        for k, v in os.environ.items()
-        if not k.startswith(("TEXTUAL", "XDG_", "NO_COLOR", "PYTHONDONTWRITEBYTECODE"))
-    }
-    env.update(
-        TERM="xterm-256color",
-        COLORTERM="truecolor",
-        LANG="C.UTF-8",
-        XDG_CONFIG_HOME=str(home / "config"),
-        XDG_CACHE_HOME=str(home / "cache"),
-        XDG_DATA_HOME=str(home / "data"),
-        SSL_CERT_FILE=str(bed.dovecot.cert),
-        PYTHONPATH=str(REPO),
-    )
+    env = terminal_env(home, bed.dovecot.cert)
+    env["PYTHONPATH"] = str(REPO)
     return env
 
 
