@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tui.config import account_label, add_account, load_config
+from tui.config import account_label, add_account, load_config, save_config
 from tui.core.errors import ConfigError
 
 TWO = """\
@@ -90,9 +90,19 @@ def test_bad_accounts(tmp_path: Path, text: str, expected: str) -> None:
 
 def test_same_login_on_another_server_is_another_account(tmp_path: Path) -> None:
     text = (
-        '[account]\nusername = "a"\n[[accounts]]\nusername = "a"\nimap_host = "imap.example.org"\n'
+        '[account]\nusername = "a"\nlabel = "Académie"\n'
+        '[[accounts]]\nusername = "a"\nlabel = "Perso"\nimap_host = "imap.example.org"\n'
     )
     assert len(load_config(write(tmp_path, text)).accounts) == 2
+
+
+def test_two_accounts_shown_under_one_name_need_labels(tmp_path: Path) -> None:
+    """Without label nor email both are « a » in the folder pane and to --account."""
+    text = (
+        '[account]\nusername = "a"\n[[accounts]]\nusername = "a"\nimap_host = "imap.example.org"\n'
+    )
+    with pytest.raises(ConfigError, match="deux comptes s'appellent « a »"):
+        load_config(write(tmp_path, text))
 
 
 def test_add_account_appends_and_keeps_comments(tmp_path: Path) -> None:
@@ -121,3 +131,42 @@ def test_sorting_rules_stay_with_the_first_account(tmp_path: Path) -> None:
     config = load_config(write(tmp_path, text))
     assert config.rules and config.for_account(0).rules == config.rules
     assert config.for_account(1).rules == ()
+
+
+def test_a_refused_write_runs_nothing_before_it(tmp_path: Path) -> None:
+    """The setup screen keeps a typed password in before_write: only for a file that
+    load_config will read, so a refused add leaves the other account's password alone."""
+    path = write(tmp_path, TWO)
+    ran: list[str] = []
+    with pytest.raises(ConfigError, match="décrit deux fois"):
+        add_account(path, {"username": "ce.0211234x"}, before_write=lambda: ran.append("add"))
+    with pytest.raises(ConfigError, match="décrit deux fois"):
+        save_config(
+            path, {"account": {"username": "CE.0211234X"}}, before_write=lambda: ran.append("save")
+        )
+    assert ran == [] and path.read_text("utf-8") == TWO
+    add_account(
+        path, {"username": "marie", "label": "Perso"}, before_write=lambda: ran.append("ok")
+    )
+    assert ran == ["ok"]
+
+
+def test_account_without_login_beside_accounts_is_refused(tmp_path: Path) -> None:
+    """Its keys would be silently lost, or the [[accounts]] hidden behind a setup."""
+    text = '[account]\nsignature = "Cordialement"\n[[accounts]]\nusername = "b"\n'
+    with pytest.raises(ConfigError, match=r"\[account\] n'a pas de « username »"):
+        load_config(write(tmp_path, text))
+    # Alone, an [account] without login is still the « nothing configured yet » file.
+    assert load_config(write(tmp_path, '[account]\nsignature = "x"\n')).account["username"] == ""
+
+
+def test_a_label_wins_over_another_account_login(tmp_path: Path) -> None:
+    from tui.scripts import pick_account
+
+    text = (
+        '[account]\nusername = "perso"\nlabel = "Académie"\n'
+        '[[accounts]]\nusername = "marie"\nlabel = "Perso"\nimap_host = "imap.example.org"\n'
+    )
+    config = load_config(write(tmp_path, text))
+    assert pick_account(config, "perso") == 1  # its label, not the first one's login
+    assert pick_account(config, "perso@ac-dijon.fr") == 0  # the address it sends with

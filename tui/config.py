@@ -184,20 +184,28 @@ def _copy(value: Any) -> Any:
 def load_config(path: Path | None = None) -> Config:
     """Read and validate the file; a missing file gives the defaults (and `exists=False`)."""
     path = path or default_config_path()
-    config = Config(path=path, values=defaults())
     try:
         raw = read_limited(path, MAX_CONFIG_BYTES)
     except FileNotFoundError:
-        return config
+        return Config(path=path, values=defaults())
     except UserFileError as exc:
         raise ConfigError(_("Fichier de configuration : {reason}").format(reason=exc)) from None
-    shown = shown_path(path)
     try:
-        data = tomllib.loads(raw.decode("utf-8"))
+        text = raw.decode("utf-8")
     except UnicodeDecodeError:
         raise ConfigError(
-            _("Fichier {path} : ce n'est pas du texte UTF-8.").format(path=shown)
+            _("Fichier {path} : ce n'est pas du texte UTF-8.").format(path=shown_path(path))
         ) from None
+    return _read(text, path)
+
+
+def _read(text: str, path: Path) -> Config:
+    """The settings `text` holds, checked as a whole: what load_config reads, and what
+    save_config and add_account check before they write (#20)."""
+    shown = shown_path(path)
+    config = Config(path=path, values=defaults())
+    try:
+        data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(
             _("Fichier {path} : ce n'est pas un fichier TOML valide ({reason}).").format(
@@ -216,6 +224,16 @@ def load_config(path: Path | None = None) -> Config:
         if "account" not in data and config.others:
             # Only [[accounts]]: the first of them is the main account.
             config.values["account"] = config.others.pop(0)
+        elif config.others and not config.values["account"]["username"]:
+            # Beside [[accounts]], [account] is the first account, not keys shared by all:
+            # without a login it would stand for a setup to do and hide the others.
+            raise ConfigError(
+                _(
+                    "Fichier {path} : la section [account] n'a pas de « username ». "
+                    "Elle décrit le premier compte, ses clés ne valent pas pour les "
+                    "[[accounts]] : ajoutez-lui « username », ou supprimez-la."
+                ).format(path=shown)
+            )
         _check_duplicates(config.accounts, path)
     if RULES_SECTION in data:
         try:
@@ -263,20 +281,21 @@ def _accounts(content: Any, path: Path) -> list[dict[str, Any]]:
 
 
 def _check_duplicates(accounts: list[dict[str, Any]], path: Path) -> None:
-    """Two entries for one mailbox would share a cache and fight over it; two alike
-    labels could not be told apart in the folder pane or the « De » selector."""
+    """Two entries for one mailbox would share a cache and fight over it; two accounts
+    shown under one name (label, else address, else login: account_label) could not be
+    told apart in the folder pane, the « De » selector or on the command line."""
     logins: set[tuple[str, str]] = set()
-    labels: set[str] = set()
+    names: set[str] = set()
     for account in accounts:
         login = (str(account["username"]).lower(), str(account["imap_host"]).lower())
-        label = str(account.get("label", "")).casefold()
+        name = account_label(account).casefold()
         if account["username"] and login in logins:
             raise ConfigError(
                 _("Fichier {path} : le compte {login} est décrit deux fois.").format(
                     path=shown_path(path), login=shown_path("@".join(login))
                 )
             )
-        if label and label in labels:
+        if name in names:
             raise ConfigError(
                 _(
                     "Fichier {path} : deux comptes s'appellent « {label} » ; "
@@ -284,7 +303,7 @@ def _check_duplicates(accounts: list[dict[str, Any]], path: Path) -> None:
                 ).format(path=shown_path(path), label=shown_path(account_label(account)))
             )
         logins.add(login)
-        labels.add(label)
+        names.add(name)
 
 
 # [keys]: binding id = "keys", e.g. `"mailbox.delete" = "d,x"`; ids are checked by the app,
@@ -388,10 +407,19 @@ def _unknown(path: Path, section: str, name: str | None, allowed: list[str]) -> 
     return message
 
 
-def save_config(path: Path, updates: Mapping[str, Mapping[str, Any]]) -> None:
+def save_config(
+    path: Path,
+    updates: Mapping[str, Mapping[str, Any]],
+    *,
+    before_write: Callable[[], None] | None = None,
+) -> None:
     """Write `updates` into the file, keeping everything else (comments included) as it is.
 
-    Values are validated first, so the app can never write a file it would refuse to read.
+    The file as it would be is checked as load_config checks it (duplicate accounts
+    included) before anything is written, so the app can never write a file it would
+    refuse to read. Without an [account] section, `account` is the first [[accounts]]
+    entry: the one load_config makes the main account. `before_write` runs once the
+    result is known to be valid (the setup screen keeps a password only then).
     """
     for section, content in updates.items():
         if section not in SCHEMA:
@@ -400,39 +428,87 @@ def save_config(path: Path, updates: Mapping[str, Mapping[str, Any]]) -> None:
             _checked(path, section, name, value)
     import tomlkit  # only when writing: start-up reads with tomllib
 
+    document = _document(path)
+    for section, content in updates.items():
+        table = _table_to_update(document, section, path)
+        for name, value in content.items():
+            table[name] = value
+    _write_checked(path, tomlkit.dumps(document), before_write)
+
+
+def add_account(
+    path: Path, account: Mapping[str, Any], *, before_write: Callable[[], None] | None = None
+) -> None:
+    """Append one `[[accounts]]` entry (the setup screen's « Ajouter un compte »),
+    checked like the rest and against the accounts already there, comments kept.
+    `before_write`: as for save_config, once the result is known to be valid."""
+    for name, value in account.items():
+        _checked(path, "account", name, value, shown=ACCOUNTS_SECTION)
+    import tomlkit
+    from tomlkit.items import AoT, Array
+
+    document = _document(path)
+    if ACCOUNTS_SECTION not in document:
+        document[ACCOUNTS_SECTION] = tomlkit.aot()
+    entries = document[ACCOUNTS_SECTION]
+    if isinstance(entries, AoT):
+        table: Any = tomlkit.table()
+    elif isinstance(entries, Array):
+        # `accounts = [ {…} ]` is the same TOML as [[accounts]]: one more inline table
+        # keeps the user's layout; a [table] inside the array would be no TOML at all.
+        table = tomlkit.inline_table()
+    else:  # not a list of tables: refused as load_config refuses it
+        _accounts(entries, path)
+        table = tomlkit.table()
+    for name, value in account.items():
+        table[name] = value
+    entries.append(table)
+    _write_checked(path, tomlkit.dumps(document), before_write)
+
+
+def _document(path: Path) -> Any:
+    """The file as tomlkit keeps it (comments, layout), or an empty one."""
+    import tomlkit
+
     try:
-        document = tomlkit.parse(path.read_text("utf-8")) if path.exists() else tomlkit.document()
+        return tomlkit.parse(path.read_text("utf-8")) if path.exists() else tomlkit.document()
+    except UnicodeDecodeError:
+        raise ConfigError(
+            _("Fichier {path} : ce n'est pas du texte UTF-8.").format(path=shown_path(path))
+        ) from None
     except Exception as exc:  # tomlkit raises several parse error types
         raise ConfigError(
             _("Fichier {path} : ce n'est pas un fichier TOML valide ({reason}).").format(
                 path=shown_path(path), reason=clean_line(str(exc))
             )
         ) from None
-    for section, content in updates.items():
-        if section not in document:
-            document[section] = tomlkit.table()
-        table = document[section]
-        for name, value in content.items():
-            table[name] = value
-    write_private(path, tomlkit.dumps(document))
 
 
-def add_account(path: Path, account: Mapping[str, Any]) -> None:
-    """Append one `[[accounts]]` entry (the setup screen's « Ajouter un compte »),
-    checked like the rest and against the accounts already there, comments kept."""
-    for name, value in account.items():
-        _checked(path, "account", name, value, shown=ACCOUNTS_SECTION)
-    current = load_config(path)
-    entry = {name: _copy(key.default) for name, key in SCHEMA["account"].items()}
-    entry.update(account)
-    _check_duplicates([*current.accounts, entry], path)
+def _table_to_update(document: Any, section: str, path: Path) -> Any:
+    """Where `section`'s keys go: its table, made when missing; for `account` in a file
+    of [[accounts]] only, the first entry (load_config's main account), so that no
+    [account] is added beside the entry it was read from."""
     import tomlkit
 
-    document = tomlkit.parse(path.read_text("utf-8")) if path.exists() else tomlkit.document()
-    if ACCOUNTS_SECTION not in document:
-        document[ACCOUNTS_SECTION] = tomlkit.aot()
-    table = tomlkit.table()
-    for name, value in account.items():
-        table[name] = value
-    document[ACCOUNTS_SECTION].append(table)
-    write_private(path, tomlkit.dumps(document))
+    if section == "account" and section not in document:
+        entries = document.get(ACCOUNTS_SECTION)
+        if isinstance(entries, list) and entries and isinstance(entries[0], Mapping):
+            return entries[0]
+    if section not in document:
+        document[section] = tomlkit.table()
+    table = document[section]
+    if not isinstance(table, Mapping):
+        raise ConfigError(
+            _("Fichier {path} : « {section} » doit être une section [{section}].").format(
+                path=shown_path(path), section=shown_path(section)
+            )
+        )
+    return table
+
+
+def _write_checked(path: Path, text: str, before_write: Callable[[], None] | None) -> None:
+    """Write `text` only if load_config would read it; the file is left as it was else."""
+    _read(text, path)
+    if before_write is not None:
+        before_write()
+    write_private(path, text)

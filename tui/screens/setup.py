@@ -752,15 +752,25 @@ class SetupScreen(Screen[bool]):
     def _save(self, settings: Settings) -> None:
         # The keyring can take seconds (D-Bus): never on the UI thread.
         account = settings.account()
-        try:
+
+        def keep_password() -> None:
+            # Only once the file is known to take the account: an add refused as a
+            # duplicate must not replace the password of the account it duplicates.
             if settings.password and settings.source in ("keyring", "ask"):
                 secrets.store_password(account, settings.password, settings.source)
+
+        try:
             if self.adding:
-                add_account(self.config_path, {**account, "label": self._label})
+                add_account(
+                    self.config_path,
+                    {**account, "label": self._label},
+                    before_write=keep_password,
+                )
             else:
                 save_config(
                     self.config_path,
                     {"account": account, "sync": {"interval_minutes": settings.interval}},
+                    before_write=keep_password,
                 )
         except MailError as exc:
             self.app.call_from_thread(self.notify, exc.message, severity="error", markup=False)
