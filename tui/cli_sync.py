@@ -15,7 +15,7 @@ import asyncio
 import sys
 import time
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TextIO
 
 from tui.cli import EXIT_FAILURE, EXIT_OK, EXIT_QUEUED
 from tui.core.account import contract
@@ -41,6 +41,7 @@ class _Run:
     """What one `courriel sync` saw: new mail per folder, and the worst exit code."""
 
     quiet: bool
+    label: str = ""  # several accounts: each line says whose
     first: bool = False  # INBOX had never been synced: everything is « new »
     interrupted: bool = False  # offline, a password or certificate: no SyncDone
     said_at_end: frozenset[str] = frozenset()  # notices told once, with the outbox
@@ -53,7 +54,14 @@ class _Run:
         if order.index(code) > order.index(self.code):
             self.code = code
         if text:
-            say(COMMAND, text)
+            tell(self.label, text)
+
+
+def tell(label: str, text: str, stream: TextIO | None = None) -> None:
+    """One line for the user; with several accounts, it starts with the account's label."""
+    if label:
+        text = _("{account} : {summary}").format(account=label, summary=text)
+    say(COMMAND, text, stream)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -79,7 +87,8 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _run_one(args: argparse.Namespace, index: int | None, label: str = "") -> int:
-    """One account: `index` in the config, or the one load_account picks."""
+    """One account: `index` in the config, or the one load_account picks. What stops
+    it (its password, its store) is said under its label and ends only this account."""
     from tui.scripts import open_store, password
 
     try:
@@ -88,14 +97,17 @@ def _run_one(args: argparse.Namespace, index: int | None, label: str = "") -> in
             config = config.for_account(index)
         try:
             secret = password(config, may_ask=True)  # cron has no terminal: never waits
+            store = open_store(config)
         except MailError as exc:
             raise Outcome(EXIT_FAILURE, exc.message) from None
     except Outcome as outcome:
-        say(COMMAND, outcome.text)
+        tell(label, outcome.text)
         return outcome.code
-    store = open_store(config)
     try:
         return _sync(config, store, secret, bool(args.quiet), label)
+    except MailError as exc:
+        tell(label, exc.message)
+        return EXIT_FAILURE
     finally:
         store.close()
 
@@ -106,6 +118,7 @@ def _sync(config: Config, store: Cache, secret: str, quiet: bool, label: str = "
     waiting = len(outbox.pending(store))
     state = _Run(
         quiet,
+        label=label,
         first=store.folder_state("INBOX").uidvalidity is None,
         # The worker says « envoi incertain » as it starts; the end says it too.
         said_at_end=frozenset(outbox.uncertain_notice(n) for n in range(1, waiting + 1)),
@@ -128,10 +141,7 @@ def _sync(config: Config, store: Cache, secret: str, quiet: bool, label: str = "
     finally:
         headless.stop()
     if not quiet:
-        summary = _summary(store, state)
-        if label:  # several accounts: each line says whose
-            summary = _("{account} : {summary}").format(account=label, summary=summary)
-        say(COMMAND, summary, sys.stdout)
+        tell(label, _summary(store, state), sys.stdout)
     return state.code
 
 
@@ -162,10 +172,10 @@ def _warn(event: contract.Event | None, state: _Run) -> None:
     """A command that failed is said always; the worker's notices unless --quiet (the
     one about uncertain sends is said at the end, with the rest of the outbox)."""
     if isinstance(event, contract.CommandFailed):
-        say(COMMAND, event.error.message)
+        tell(state.label, event.error.message)
     elif isinstance(event, contract.ServerFault) and event.given_up:
-        say(
-            COMMAND,
+        tell(
+            state.label,
             _("Le serveur répond mal pour {step} : {reason}").format(
                 step=event.step, reason=event.reason
             ),
@@ -175,7 +185,7 @@ def _warn(event: contract.Event | None, state: _Run) -> None:
         and not state.quiet
         and event.text not in state.said_at_end
     ):
-        say(COMMAND, event.text)
+        tell(state.label, event.text)
 
 
 def _send_outbox(

@@ -198,10 +198,11 @@ def run(args: argparse.Namespace, out: TextIO | None = None) -> int:
         return write_report(out or sys.stdout)
     labels = _every_account(args)
     if len(labels) > 1:
-        # Several accounts (#20): each tested in turn, 1 if any fails.
+        # Several accounts (#20): each tested in turn, 1 if any fails; by its place in
+        # the file, not by a name another account could answer to as well.
         codes = [
-            _run_reported(argparse.Namespace(**{**vars(args), "account": label}), out)
-            for label in labels
+            _run_reported(argparse.Namespace(**{**vars(args), "account_index": index}), out)
+            for index in range(len(labels))
         ]
         return max(codes)
     return _run_reported(args, out)
@@ -250,7 +251,10 @@ def _run(args: argparse.Namespace, report: _Report) -> int:
         return report.fail(diagnose(exc))
     if getattr(args, "lang", None) is None and config.ui["language"]:
         set_language(config.ui["language"])
-    if getattr(args, "account", None):
+    index = getattr(args, "account_index", None)
+    if index is not None:
+        config = config.for_account(index)
+    elif getattr(args, "account", None):
         from tui.scripts import pick_account
 
         try:

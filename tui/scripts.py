@@ -80,17 +80,47 @@ def load_configured(args: argparse.Namespace) -> Config:
 
 
 def pick_account(config: Config, wanted: str) -> int:
-    """The index of the account whose label, address or login is `wanted` (#20)."""
+    """The index of the account whose label, address or login is `wanted` (#20); the
+    address is also the one it sends with (Identity.from_account: username@ac-dijon.fr
+    without `email`). A name that fits several accounts is refused, listing them: a
+    script must not send or sync with the first one by chance."""
     import difflib
 
     from tui.config import account_label
+    from tui.core.mail.compose import Identity
 
     folded = wanted.strip().casefold()
+    matches = []
     for index, account in enumerate(config.accounts):
-        names = (account_label(account), account["email"], account["username"])
-        if folded in {str(name).casefold() for name in names if name}:
-            return index
+        names = (
+            account_label(account),
+            account["email"],
+            account["username"],
+            Identity.from_account(account).email,
+        )
+        if folded in {str(name).strip().casefold() for name in names if name}:
+            matches.append(index)
+    if len(matches) > 1:
+        # A label is the name the user gave to tell accounts apart (no two alike,
+        # load_config checks): it wins over another account's login or address.
+        labelled = [
+            i for i in matches if str(config.accounts[i]["label"]).strip().casefold() == folded
+        ]
+        if len(labelled) == 1:
+            matches = labelled
+    if len(matches) == 1:
+        return matches[0]
     labels = [account_label(account) for account in config.accounts]
+    if matches:
+        raise ConfigError(
+            _(
+                "« {name} » désigne plusieurs comptes dans {path} : {names}. Précisez lequel."
+            ).format(
+                name=clean_line(wanted),
+                path=config.path,
+                names=", ".join(labels[i] for i in matches),
+            )
+        )
     message = _("Aucun compte « {name} » dans {path}.").format(
         name=clean_line(wanted), path=config.path
     )
