@@ -38,7 +38,7 @@ from tui.screens.help import HelpScreen, key_table
 from tui.screens.mailbox import MailboxScreen
 from tui.screens.password import PasswordPrompt
 from tui.sending import Sending
-from tui.session import AccountSession, open_accounts
+from tui.session import AccountSession, open_accounts, stop_all
 from tui.themes import DEFAULT_THEME, SIXTEEN_COLOUR_THEME, load_themes
 from tui.typeahead import TypeAhead
 
@@ -121,9 +121,8 @@ class CourrielApp(TypeAhead, CrashScreen, AccountSlots, Sending, App[None]):
 
     def close_account(self) -> None:
         """Every account: its threads told to stop, its cache closed."""
+        stop_all(slot.session for slot in self.slots if slot.session is not None)
         for slot in self.slots:
-            if slot.session is not None:
-                slot.session.stop()
             slot.account.cache.close()
 
     def notify(
@@ -272,7 +271,7 @@ class CourrielApp(TypeAhead, CrashScreen, AccountSlots, Sending, App[None]):
             for slot in self.slots:
                 if slot is not self._shown:
                     yield SystemCommand(
-                        _("Compte : {label}").format(label=slot.label),
+                        _("Compte : {label}").format(label=clean_line(slot.label)),
                         _("Afficher les dossiers de ce compte"),
                         lambda index=slot.index: self.show_account(index),
                     )
@@ -365,7 +364,17 @@ class CourrielApp(TypeAhead, CrashScreen, AccountSlots, Sending, App[None]):
         )
 
     def _switch_account(self, config: Config, show: int = 0) -> None:
-        """New settings saved: close the accounts, open them again, connect each."""
+        """New settings saved: close the accounts, open them again, connect each. The
+        setup screen can be opened from any screen (the palette): what is above the
+        mailbox (a message being written) closes first, saving into its account's
+        store while it is still open (review: the text went to a temporary file and
+        the old mailbox stayed in the stack, deaf to the new accounts' events)."""
+        self.call_later(self._reopen_accounts, config, show)
+
+    async def _reopen_accounts(self, config: Config, show: int) -> None:
+        if any(isinstance(screen, MailboxScreen) for screen in self.screen_stack):
+            while not isinstance(self.screen, MailboxScreen):
+                await self.pop_screen()
         trust = self.session.trust if self.session is not None else None
         for slot in self.slots:
             if slot.sync_timer is not None:
@@ -387,7 +396,12 @@ class CourrielApp(TypeAhead, CrashScreen, AccountSlots, Sending, App[None]):
         try:
             password = secrets.get_password(slot.config.account)
         except secrets.SecretError as exc:
-            self.call_from_thread(self.notify, exc.message, severity="error", markup=False)
+            message = exc.message  # said as that account: titled when it is not shown
+            self.call_from_thread(
+                self.in_slot,
+                slot,
+                lambda: self.notify(message, severity="error", markup=False),
+            )
             password = None
         self.call_from_thread(self.in_slot, slot, self._password_found, password)
 
@@ -480,9 +494,7 @@ class CourrielApp(TypeAhead, CrashScreen, AccountSlots, Sending, App[None]):
         )
 
     def _leave(self) -> None:
-        for slot in self.slots:
-            if slot.session is not None:
-                slot.session.stop()
+        stop_all(slot.session for slot in self.slots if slot.session is not None)
         self.exit()
 
     def action_help(self) -> None:

@@ -67,13 +67,15 @@ class Sending(AccountEvents):
             await send_now(account, session.trust, password, message.raw)
         except (CertificateNeedsDecision, CertificateChanged) as exc:
             # The sending server's certificate, never seen before: asked, then sent.
-            self._ask_certificate(exc, then=lambda: self.on_compose_screen_send_direct(message))
+            with self._for_cache(screen.cache):  # the prompt answers for that account
+                self._ask_certificate(exc, then=lambda: self.on_compose_screen_send_direct(message))
             return
         except MailError as exc:
             screen.direct_failed(exc.message)
             return
         screen.direct_sent()
-        self.notify(_("Message envoyé directement."), markup=False)
+        with self._for_cache(screen.cache):
+            self.notify(_("Message envoyé directement."), markup=False)
 
     def on_mailbox_screen_outbox_changed(self, message: MailboxScreen.OutboxChanged) -> None:
         if message.send:
@@ -105,11 +107,14 @@ class Sending(AccountEvents):
 
         Not exclusive: a new send must never cancel one under way, which could cut it
         after the server accepted DATA (and send it again). Two at once are safe: each
-        row is claimed in the store by one attempt only (tui/core/store/claims.py)."""
-        self._refresh_outbox()
+        row is claimed in the store by one attempt only (tui/core/store/claims.py).
+
+        What is said and asked afterwards is said as that account (`_for_cache`), never
+        across an await: by then another account may be the one on screen (review)."""
+        with self._for_cache(account.cache):
+            self._refresh_outbox()
         if account.demo or session is None:
             return  # the compose screen already said the demo keeps it in the outbox
-        from tui.core.account import contract
         from tui.core.net.smtp import send_pending
         from tui.core.net.trust import CertificateChanged, CertificateNeedsDecision
         from tui.core.store import outbox
@@ -117,9 +122,11 @@ class Sending(AccountEvents):
         if password is None:
             # Said only by an account with something to send (several are asked, #20).
             if any(row.status == outbox.QUEUED for row in outbox.pending(account.cache)):
-                self.notify(
-                    _("Hors ligne : le message partira à la prochaine connexion."), markup=False
-                )
+                with self._for_cache(account.cache):
+                    self.notify(
+                        _("Hors ligne : le message partira à la prochaine connexion."),
+                        markup=False,
+                    )
             return
 
         # A connection of the send's own: an account switch or a rebuilt cache closes the
@@ -128,14 +135,22 @@ class Sending(AccountEvents):
         try:
             report = await send_pending(store, config.account, session.trust, password)
         except (CertificateNeedsDecision, CertificateChanged) as exc:
-            self._ask_certificate(
-                exc, then=lambda: self._send_pending(account, session, config, password)
-            )
+            with self._for_cache(account.cache):
+                self._ask_certificate(
+                    exc, then=lambda: self._send_pending(account, session, config, password)
+                )
             return
         finally:
             store.close()
         if session.stopped:
             return  # the account was closed meanwhile: what it says is for no one
+        with self._for_cache(account.cache):
+            self._said_after_sending(report, session)
+
+    def _said_after_sending(self, report: Any, session: Any) -> None:
+        from tui.core.account import contract
+        from tui.core.store import outbox
+
         if report.sent and session.worker is not None:
             # The copies wait in the outbox; the worker files them now or once connected.
             session.worker.submit(contract.FileSent())

@@ -10,7 +10,8 @@ import hashlib
 import re
 import tempfile
 import threading
-from collections.abc import Callable
+import time
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -202,6 +203,24 @@ class AccountSession:
             self.idle.stop(timeout=wait)
         if self.worker is not None:
             self.worker.stop(timeout=wait)
+
+    def join(self, timeout: float) -> None:
+        """Wait at most `timeout` seconds for threads already told to stop."""
+        deadline = time.monotonic() + timeout
+        for thread in (self.idle, self.worker):
+            if thread is not None:
+                thread.join(max(0.0, deadline - time.monotonic()))
+
+
+def stop_all(sessions: Iterable[AccountSession], wait: float = STOP_WAIT) -> None:
+    """Every account told to stop first, then waited for together: `wait` seconds in
+    all, not for each (review: four accounts hanging in TLS froze quitting for 2 s)."""
+    sessions = [session for session in sessions if not session.stopped]  # once only
+    for session in sessions:
+        session.stop(wait=0.0)
+    deadline = time.monotonic() + wait
+    for session in sessions:
+        session.join(max(0.0, deadline - time.monotonic()))
 
 
 def open_account(

@@ -40,6 +40,7 @@ from tui.core.mail.compose import (
     forwarded_attachments,
     parse_address_list,
     size_warning,
+    swap_signature,
     to_bytes,
 )
 from tui.core.mail.formatting import size_short
@@ -181,6 +182,7 @@ class ComposeScreen(Screen[int | None]):
         self.forward_removed: list[int] = list(draft.forward_removed)
         self._forwardable = forwarded_attachments(replace(draft, forward_removed=[]), original_raw)
         self._opened_id = draft_id
+        self._moved_from: tuple[Cache, int] | None = None  # see on_select_changed
         self._opened_json = draft.to_json()
         self._saved_json = self._opened_json
         self._finished = False
@@ -261,6 +263,15 @@ class ComposeScreen(Screen[int | None]):
         if sender.cache is self.cache:
             return
         old_cache, old_id = self.cache, self.draft_id
+        if self._opened_id is not None:
+            # A saved draft reopened: it stays where it was until the message is sent or
+            # kept, so that « Abandonner » can still give it back as it was (review).
+            self._moved_from = (old_cache, self._opened_id)
+            old_id = None
+        body = self.query_one("#body", TextArea)
+        signed = swap_signature(body.text, self.identity, sender.identity)
+        if signed != body.text:
+            body.load_text(signed)
         self.identity, self.cache = sender.identity, sender.cache
         self.suggester.use(sender.cache)
         self.draft_id = self._opened_id = None
@@ -268,6 +279,23 @@ class ComposeScreen(Screen[int | None]):
         if self.try_save(quiet=True) is not None and old_id is not None:
             with suppress(Exception):  # the new copy is safe; an old one left is harmless
                 outbox.delete_draft(old_cache, old_id)
+
+    def _settle_moved_draft(self, *, keep: bool) -> None:
+        """The draft reopened in another account's store, left there by a « De »
+        change: gone once the message is sent or kept here, given back as it was
+        opened when the user abandons."""
+        if self._moved_from is None:
+            return
+        cache, draft_id = self._moved_from
+        self._moved_from = None
+        try:
+            if keep:
+                outbox.delete_draft(cache, draft_id)
+            else:
+                outbox.save_draft(cache, self.initial, draft_id)
+        except Exception as exc:  # a leftover copy is harmless; the user's text is kept
+            if not durable.write_problem(exc):
+                raise
 
     def _writing_line(self) -> int:
         """Where the user writes: below the quote of a reply, else at the top."""
@@ -594,6 +622,7 @@ class ComposeScreen(Screen[int | None]):
         self.suggester.remember(
             [pair for field in ADDRESS_FIELDS for pair in parse_address_list(getattr(draft, field))]
         )
+        self._settle_moved_draft(keep=True)
         self._finished = True
         if self.demo:
             self.app.notify(
@@ -633,6 +662,7 @@ class ComposeScreen(Screen[int | None]):
 
     def direct_sent(self) -> None:
         """The app sent it directly: the screen closes, the draft saved earlier goes."""
+        self._settle_moved_draft(keep=True)
         self._finished = True
         if self.draft_id is not None:
             try:
@@ -702,6 +732,7 @@ class ComposeScreen(Screen[int | None]):
     def _finish(self, *, keep: bool) -> None:
         """Close unsent. Abandoning undoes this session's autosaves: the draft as it was."""
         self._finished = True
+        self._settle_moved_draft(keep=keep)
         if not keep and self.draft_id is not None:
             try:
                 if self._opened_id is None:

@@ -47,10 +47,14 @@ class FolderActions(Screen[None]):
     # dossier… »), and that folder's name.
     _move_into_new: tuple[str, tuple[tuple[str, int], ...]] | None = None
 
-    def _managed_folder(self) -> str:
-        """The folder highlighted in the pane when it has the focus, else the one shown."""
+    def _managed_folder(self) -> str | None:
+        """The folder highlighted in the pane when it has the focus, else the one shown;
+        None on an account's row (several accounts): Suppr there must not aim at the
+        folder shown, perhaps another account's (review)."""
         pane = self.query_one(FolderList)
         if self.focused is pane:
+            if pane.account_at(pane.highlighted) is not None:
+                return None
             return pane.folder_at(pane.highlighted) or self.folder
         return self.folder
 
@@ -155,6 +159,13 @@ class FolderActions(Screen[None]):
         """The folder a rename or delete acts on, with its row; None (having said
         why) for INBOX, a special folder, or in the demo."""
         folder = self._managed_folder()
+        if folder is None:
+            self.notify(
+                _("Sur la ligne d'un compte : choisissez d'abord l'un de ses dossiers."),
+                severity="warning",
+                markup=False,
+            )
+            return None
         row = next((f for f in self.account.cache.folders() if f.name == folder), None)
         if protected(row, folder):
             self._refuse_special(folder)

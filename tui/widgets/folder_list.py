@@ -125,6 +125,7 @@ class FolderList(OptionList):
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self._entries: list[FolderEntry] = []
+        self._current: str | None = None  # the folder shown at the last redraw
 
     def show(
         self,
@@ -134,6 +135,7 @@ class FolderList(OptionList):
     ) -> None:
         """Redraw the folders, keeping the highlighted one; with several accounts, each
         account is a row and the shown one's folders are listed beneath it."""
+        kept = self._entry_key(self.highlighted)  # before the entries change
         self._entries = with_accounts(arrange(folders), accounts)
         states = {row.index: row.state for row in accounts}
         options = []
@@ -148,11 +150,23 @@ class FolderList(OptionList):
                 prompt = prompt + Content(f" · {states[entry.account]}").stylize("italic")
             options.append(Option(prompt, id=None))
         self.set_options(options)
+        keys = [(entry.account, entry.name) for entry in self._entries]
         names = [entry.name if entry.account is None else None for entry in self._entries]
-        if current in names:
+        if current == self._current and kept in keys:
+            # Another account's sync redraws the pane: the cursor stays where the user
+            # put it (review); it follows the folder shown only when that changes.
+            self.highlighted = keys.index(kept)
+        elif current in names:
             self.highlighted = names.index(current)
         elif names:
             self.highlighted = 0
+        self._current = current
+
+    def _entry_key(self, index: int | None) -> tuple[int | None, str] | None:
+        if index is None or not 0 <= index < len(self._entries):
+            return None
+        entry = self._entries[index]
+        return entry.account, entry.name
 
     def folder_at(self, index: int | None) -> str | None:
         if index is None or not 0 <= index < len(self._entries):

@@ -152,6 +152,10 @@ class AccountWorker(WorkerJobs):
         if self._thread.is_alive() and threading.current_thread() is not self._thread:
             self._thread.join(timeout)
 
+    def join(self, timeout: float) -> None:
+        if self._thread.is_alive() and threading.current_thread() is not self._thread:
+            self._thread.join(timeout)
+
     @property
     def alive(self) -> bool:
         return self._thread.is_alive()

@@ -448,6 +448,17 @@ def _signature_block(identity: Identity) -> str:
     return f"\n-- \n{signature}\n" if signature.strip() else ""
 
 
+def swap_signature(body: str, old: Identity, new: Identity) -> str:
+    """The body with `old`'s signature block, if it is still there unchanged, replaced
+    by `new`'s: a message written from one account and sent from another (« De », #20)
+    must not leave signed as the first."""
+    before, after = _signature_block(old).strip("\n"), _signature_block(new).strip("\n")
+    if not before or before == after or before not in body:
+        return body
+    head, _sep, tail = body.rpartition(before)
+    return head + after + tail if after else head.rstrip("\n") + "\n" + tail.lstrip("\n")
+
+
 def new_draft(identity: Identity, to: str = "") -> Draft:
     return Draft(to=to, body="\n\n" + _signature_block(identity), kind="new")
 
