@@ -242,6 +242,12 @@ class Account:
             self._send(contract.ReplayLater())
         return len(uids)
 
+    def mark_answered(self, folder: str, uid: int) -> None:
+        """\\Answered on a message replied to from another account (#20); no undo, as
+        the Sent filing's own marking has none."""
+        if actions.set_flags(self.cache, folder, [uid], add=["\\Answered"]):
+            self._send(contract.ReplayLater())
+
     def empty_trash(self) -> int:
         """Every cached message of the Trash removed for good, at once in the cache and
         then on the server; how many there were. No undo: the UI asks first."""

@@ -574,8 +574,17 @@ class MailboxScreen(InvitationActions, AttachmentActions):
         def done(outbox_id: int | None) -> None:
             self.post_message(self.OutboxChanged(send=outbox_id is not None))
             self.account.replay_later()  # a sent draft's server copy is to be removed
+            if outbox_id is not None and screen.cache is not self.account.cache:
+                self._answered_from_elsewhere(draft)
 
         self.app.push_screen(screen, done)
+
+    def _answered_from_elsewhere(self, draft: Draft) -> None:
+        """A reply sent from another account (« De », #20): the Sent filing marks the
+        original \\Answered only in the sending account's store, where it is not; it is
+        marked here, in its own account, when the message is queued (review)."""
+        if draft.kind in ("reply", "reply_all") and draft.original_uid is not None:
+            self.account.mark_answered(draft.original_folder, draft.original_uid)
 
     def write(self, draft: Draft) -> None:
         """The compose screen on a draft made elsewhere (a `mailto:` link)."""
