@@ -16,7 +16,8 @@ import pytest
 from tests.bed.dovecot import User
 from tests.conftest import Bed
 from tui import cli
-from tui.config import load_config, save_config
+from tui.config import load_config
+from tui.config_write import save_config
 from tui.core import secrets
 from tui.core.store.cache import Cache
 

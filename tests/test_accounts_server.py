@@ -15,7 +15,8 @@ import pytest
 from tests.bed.dovecot import User
 from tests.conftest import Bed
 from tui.app import CourrielApp
-from tui.config import add_account, load_config, save_config
+from tui.config import load_config
+from tui.config_write import add_account, save_config
 from tui.core import secrets
 from tui.screens.compose import ComposeScreen
 from tui.screens.mailbox import MailboxScreen

@@ -13,7 +13,8 @@ from imapclient import IMAPClient
 
 from tests.conftest import Bed
 from tui.app import CourrielApp
-from tui.config import load_config, save_config
+from tui.config import load_config
+from tui.config_write import save_config
 from tui.screens.certificate import CertificatePrompt
 from tui.screens.mailbox import MailboxScreen
 from tui.widgets.message_list import MessageList

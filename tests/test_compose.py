@@ -17,16 +17,14 @@ from tui.core.mail.compose import (
     Identity,
     build_message,
     cap_references,
-    forward_draft,
     forward_subject,
-    new_draft,
     one_line,
     parse_address_list,
-    reply_draft,
     reply_subject,
     size_warning,
     to_bytes,
 )
+from tui.core.mail.new_drafts import forward_draft, new_draft, reply_draft
 from tui.core.store import outbox
 from tui.core.store.cache import Cache
 

@@ -14,7 +14,8 @@ from textual.screen import Screen
 from textual.widgets import OptionList
 
 from tests.test_compose_screen import Host
-from tui.core.mail.compose import Draft, Identity, build_message, forward_draft, to_bytes
+from tui.core.mail.compose import Draft, Identity, build_message, to_bytes
+from tui.core.mail.new_drafts import forward_draft
 from tui.core.store import outbox
 from tui.screens.compose import ComposeScreen
 

@@ -20,7 +20,8 @@ from textual.screen import Screen
 from textual.widgets import Input, OptionList, Static, TextArea
 
 from tests.app_helpers import FIXED_NOW, burst, demo_app
-from tui.core.mail.compose import Draft, Identity, format_address, new_draft, reply_draft
+from tui.core.mail.compose import Draft, Identity, format_address
+from tui.core.mail.new_drafts import new_draft, reply_draft
 from tui.core.store import outbox
 from tui.core.store.cache import Cache
 from tui.screens import compose as compose_module

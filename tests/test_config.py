@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from tui.config import default_config_path, load_config, save_config
+from tui.config import default_config_path, load_config
+from tui.config_write import save_config
 from tui.core.errors import ConfigError
 from tui.presets import DIJON
 

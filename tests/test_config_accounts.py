@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from tui.config import account_label, add_account, load_config, save_config
+from tui.config import account_label, load_config
+from tui.config_write import add_account, save_config
 from tui.core.errors import ConfigError
 
 TWO = """\

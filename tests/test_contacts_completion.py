@@ -11,7 +11,8 @@ from textual.widgets import Input
 from tests.test_compose_screen import Host
 from tui.core.i18n import set_language
 from tui.core.mail.addressbook import AddressIndex, Person, fold
-from tui.core.mail.compose import new_draft, parse_address_list
+from tui.core.mail.compose import parse_address_list
+from tui.core.mail.new_drafts import new_draft
 from tui.core.store import contacts
 from tui.screens.compose import ComposeScreen
 

@@ -36,8 +36,9 @@ from tests.test_snapshots import INFO
 from tui.app import CourrielApp
 from tui.core import secrets
 from tui.core.i18n import set_language
-from tui.core.mail.compose import Identity, new_draft
+from tui.core.mail.compose import Identity
 from tui.core.mail.mime import Attachment
+from tui.core.mail.new_drafts import new_draft
 from tui.core.net.trust import TrustStore
 from tui.screens.certificate import CertificatePrompt
 from tui.screens.choice import Choice

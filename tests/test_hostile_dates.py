@@ -22,9 +22,10 @@ from tui import show
 from tui.account import reader_view
 from tui.commands import add_show
 from tui.core.mail import dates
-from tui.core.mail.compose import Identity, attribution, forward_draft, reply_draft
+from tui.core.mail.compose import Identity
 from tui.core.mail.formatting import list_date, long_date, shown_date
 from tui.core.mail.mime import parse_message
+from tui.core.mail.new_drafts import attribution, forward_draft, reply_draft
 from tui.core.mail.summary import parse_summary
 from tui.core.mail.threads import thread_order
 from tui.core.store.cache import Cache

@@ -24,7 +24,7 @@ from tests.bed.hostile_imap import PROJECT_ROOT, HostileImap
 from tests.bed.hostile_imap_server import MODES
 from tests.conftest import Bed
 from tests.test_worker import Events
-from tui.config import save_config
+from tui.config_write import save_config
 from tui.core.account.contract import BackfillDone, FoldersChanged, Notice, Progress, ServerFault
 from tui.core.account.worker import POISON_ATTEMPTS, AccountWorker
 from tui.core.diagnose.checkup import Target, check_all

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import Bed
-from tui.config import save_config
+from tui.config_write import save_config
 from tui.core.account import contract
 from tui.core.account import worker as w
 from tui.core.mail.compose import Draft, Identity, build_message

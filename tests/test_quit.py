@@ -18,7 +18,8 @@ import pytest
 
 from tests.app_helpers import demo_app
 from tui.app import CourrielApp
-from tui.config import load_config, save_config
+from tui.config import load_config
+from tui.config_write import save_config
 from tui.screens.compose import ComposeScreen
 
 

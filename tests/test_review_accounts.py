@@ -16,7 +16,8 @@ import pytest
 from textual.widgets import Button, TextArea
 
 from tui.app import CourrielApp
-from tui.config import load_config, save_config
+from tui.config import load_config
+from tui.config_write import save_config
 from tui.core import secrets
 from tui.core.errors import ConfigError
 from tui.core.i18n import set_language
@@ -311,7 +312,7 @@ async def test_adding_an_account_from_the_compose_screen_keeps_one_live_mailbox(
     then saves into a closed store (the text goes to a temporary file, not to the
     drafts), and the old mailbox stays in the stack: _mailbox() finds it first, sees
     another account, and the new mailbox never hears its account's events again."""
-    from tui.config import add_account
+    from tui.config_write import add_account
     from tui.core.mail.compose import Identity
     from tui.screens.setup import SetupScreen
 
@@ -473,7 +474,8 @@ async def test_from_switch_brings_the_chosen_account_signature(
     changes the identity but leaves the first account's signature under the text: the
     college's mail leaves signed « Marie Durand, professeure » (each account has its own
     `signature` key for this reason)."""
-    from tui.core.mail.compose import Identity, new_draft
+    from tui.core.mail.compose import Identity
+    from tui.core.mail.new_drafts import new_draft
     from tui.several import Sender
 
     with live_app(tmp_path, monkeypatch) as (app, _path):
@@ -606,7 +608,7 @@ def test_add_account_to_an_inline_accounts_array_keeps_the_file_valid(tmp_path: 
     """`accounts = [ {username = "b"} ]` is the same TOML as [[accounts]] and load_config
     accepts it; add_account appends a table inside that inline array and writes a file
     that is no TOML at all: the app then refuses to start."""
-    from tui.config import add_account
+    from tui.config_write import add_account
 
     path = tmp_path / "config.toml"
     path.write_text(

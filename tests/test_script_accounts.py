@@ -13,7 +13,8 @@ from tests.script_helpers import Script, free_port, script_account
 from tests.test_app_server import message
 from tests.test_smtp import inbox
 from tui.cli import EXIT_OK, EXIT_QUEUED, EXIT_USAGE
-from tui.config import add_account, load_config
+from tui.config import load_config
+from tui.config_write import add_account
 from tui.session import cache_path
 
 pytestmark = pytest.mark.server

@@ -16,16 +16,8 @@ from tests.bed.dovecot import User
 from tests.conftest import PASSWORD, Bed
 from tui.core.errors import SendError
 from tui.core.i18n import set_language
-from tui.core.mail.compose import (
-    Draft,
-    Identity,
-    build_message,
-    forward_draft,
-    new_draft,
-    parse_address_list,
-    reply_draft,
-    to_bytes,
-)
+from tui.core.mail.compose import Draft, Identity, build_message, parse_address_list, to_bytes
+from tui.core.mail.new_drafts import forward_draft, new_draft, reply_draft
 from tui.core.net.imap import ImapConnection
 from tui.core.net.smtp import file_pending, file_sent, send_now, send_pending
 from tui.core.net.trust import CertificateNeedsDecision, TrustStore

@@ -24,7 +24,8 @@ from textual.timer import Timer
 
 from tui.account import Account
 from tui.app_accounts import AccountSlots, Slot, slots_of
-from tui.config import Config, data_dir, default_config_path, load_config, save_config
+from tui.config import Config, data_dir, default_config_path, load_config
+from tui.config_write import save_config
 from tui.core import logs, secrets
 from tui.core.errors import ConfigError
 from tui.core.i18n import _, ngettext

@@ -86,7 +86,7 @@ def _build(args: argparse.Namespace, config: Config) -> bytes:
     body = _read_body()
     identity = Identity.from_account(config.account)
     if args.signature and identity.signature.strip():
-        from tui.core.mail.compose import new_draft
+        from tui.core.mail.new_drafts import new_draft
 
         body = body.rstrip("\n") + new_draft(identity).body
     draft = Draft(to=to, cc=cc, bcc=bcc, subject=args.subject, body=body, attachments=attachments)

@@ -40,11 +40,11 @@ from tui.core.mail.compose import (
     forwarded_attachments,
     parse_address_list,
     size_warning,
-    swap_signature,
     to_bytes,
 )
 from tui.core.mail.formatting import size_short
 from tui.core.mail.mime import Attachment
+from tui.core.mail.new_drafts import swap_signature
 from tui.core.mail.sanitize import clean_line, clean_text
 from tui.core.store import durable, outbox
 from tui.core.store.cache import Cache

@@ -611,13 +611,13 @@ class MailboxScreen(InvitationActions, AttachmentActions):
         return (*selected, raw)
 
     def action_compose(self) -> None:
-        from tui.core.mail.compose import new_draft
+        from tui.core.mail.new_drafts import new_draft
 
         self._write(new_draft(self._identity()))
 
     def _reply(self, *, reply_all: bool) -> None:
         if original := self._original():
-            from tui.core.mail.compose import reply_draft
+            from tui.core.mail.new_drafts import reply_draft
 
             folder, uid, raw = original
             draft = reply_draft(self._identity(), raw, reply_all=reply_all, folder=folder, uid=uid)
@@ -631,7 +631,7 @@ class MailboxScreen(InvitationActions, AttachmentActions):
 
     def action_forward(self) -> None:
         if original := self._original():
-            from tui.core.mail.compose import forward_draft
+            from tui.core.mail.new_drafts import forward_draft
 
             folder, uid, raw = original
             draft = forward_draft(self._identity(), raw, folder=folder, uid=uid)
@@ -657,7 +657,7 @@ class MailboxScreen(InvitationActions, AttachmentActions):
 
         def chosen(address: str | None) -> None:
             if address:
-                from tui.core.mail.compose import new_draft
+                from tui.core.mail.new_drafts import new_draft
 
                 self._write(new_draft(self._identity(), to=address))
 

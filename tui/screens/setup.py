@@ -26,7 +26,7 @@ from textual.widget import Widget
 from textual.widgets import Button, Collapsible, Input, Label, Select, Static
 from textual.worker import get_current_worker
 
-from tui.config import add_account, save_config
+from tui.config_write import add_account, save_config
 from tui.core import secrets
 from tui.core.diagnose import checkup
 from tui.core.diagnose.diagnose import Diagnosis

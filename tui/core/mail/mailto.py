@@ -140,7 +140,7 @@ def _addresses(
 
 def draft(link: Mailto, identity: Identity) -> Draft:
     """A new message with what the link asked for, the user's signature below its text."""
-    from tui.core.mail.compose import new_draft
+    from tui.core.mail.new_drafts import new_draft
 
     start = new_draft(identity)
     body = link.body.rstrip("\n") + start.body if link.body.strip() else start.body
