@@ -19,7 +19,8 @@ from tui.core.i18n import set_language
 from tui.core.mail.compose import Draft, Identity, build_message, parse_address_list, to_bytes
 from tui.core.mail.new_drafts import forward_draft, new_draft, reply_draft
 from tui.core.net.imap import ImapConnection
-from tui.core.net.smtp import file_pending, file_sent, send_now, send_pending
+from tui.core.net.sent_filing import file_pending, file_sent
+from tui.core.net.smtp import send_now, send_pending
 from tui.core.net.trust import CertificateNeedsDecision, TrustStore
 from tui.core.store import outbox
 from tui.core.store.cache import Cache

@@ -66,7 +66,8 @@ from tui.core.mail.rules import Rule
 from tui.core.net.imap import MAX_FOLDERS
 from tui.core.net.imap import CommandFailed as ServerRefused
 from tui.core.net.managesieve import ManageSieve
-from tui.core.net.smtp import file_pending, header_id
+from tui.core.net.sent_filing import file_pending
+from tui.core.net.smtp import header_id
 from tui.core.net.trust import TrustStore
 from tui.core.store import outbox, replay_lock, rule_runs
 
