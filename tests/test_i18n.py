@@ -594,9 +594,9 @@ async def test_palette_in_french(monkeypatch: pytest.MonkeyPatch) -> None:
 async def test_palette_in_english(
     monkeypatch: pytest.MonkeyPatch, english: None, tmp_path: Path
 ) -> None:
-    import tui.app
+    import tui.terminal_keys
 
-    monkeypatch.setattr(tui.app, "user_pictures_path", lambda: tmp_path)
+    monkeypatch.setattr(tui.terminal_keys, "user_pictures_path", lambda: tmp_path)
     with demo_app(monkeypatch) as app:
         async with app.run_test(size=(120, 30), notifications=True) as pilot:
             await pilot.pause()
@@ -740,10 +740,10 @@ async def test_a_screenshot_without_a_pictures_folder_goes_to_the_data_folder(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     """It went loose into $HOME on a server without a desktop (#17)."""
-    import tui.app
+    import tui.terminal_keys
 
-    monkeypatch.setattr(tui.app, "user_pictures_path", lambda: tmp_path / "absent")
-    monkeypatch.setattr(tui.app, "data_dir", lambda: tmp_path / "data")
+    monkeypatch.setattr(tui.terminal_keys, "user_pictures_path", lambda: tmp_path / "absent")
+    monkeypatch.setattr(tui.terminal_keys, "data_dir", lambda: tmp_path / "data")
     monkeypatch.setenv("HOME", str(tmp_path / "home"))
     with demo_app(monkeypatch) as app:
         async with app.run_test(size=(80, 24), notifications=True) as pilot:

@@ -44,23 +44,11 @@ def _gone_text() -> str:
     )
 
 
-def invitation_blocks(message: RenderedMessage, address: str) -> list[list[str]]:
-    """Each invitation's summary; the one the user can answer says how (#20)."""
-    from tui.core.mail.invitations import answerable
-
-    answered = answerable(message.calendar, address) if address else None
-    blocks = []
-    for event in message.calendar:
-        lines = event.lines()
-        if event is answered:
-            lines.append(_("Répondre : touche i (Accepter, Peut-être, Refuser)."))
-        blocks.append(lines)
-    return blocks
-
-
 def reader_view(message: RenderedMessage, address: str = "") -> ReaderView:
     """What the reader shows of a message; `address`: the user's, to offer answering
     the invitations sent to it."""
+    from tui.core.mail.invitations import invitation_blocks
+
     headers = [(_("De :"), format_addresses(message.from_))]
     if message.to:
         headers.append((_("À :"), format_addresses(message.to)))

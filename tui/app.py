@@ -13,7 +13,6 @@ import os
 from collections.abc import Callable, Iterable, Sequence
 from typing import TYPE_CHECKING
 
-from platformdirs import user_pictures_path
 from textual import work
 from textual.app import App, SystemCommand
 from textual.binding import Binding
@@ -24,12 +23,11 @@ from textual.timer import Timer
 
 from tui.account import Account
 from tui.app_accounts import AccountSlots, Slot, slots_of
-from tui.config import Config, data_dir, default_config_path, load_config
+from tui.config import Config, default_config_path, load_config
 from tui.config_write import save_config
 from tui.core import logs, secrets
 from tui.core.errors import ConfigError
 from tui.core.i18n import _, ngettext
-from tui.core.mail.formatting import figure
 from tui.core.mail.sanitize import clean_line, clean_text
 from tui.crash import CrashScreen
 from tui.keys import key_name
@@ -40,6 +38,7 @@ from tui.screens.mailbox import MailboxScreen
 from tui.screens.password import PasswordPrompt
 from tui.sending import Sending
 from tui.session import AccountSession, open_accounts, stop_all
+from tui.terminal_keys import TerminalKeys
 from tui.themes import DEFAULT_THEME, SIXTEEN_COLOUR_THEME, load_themes
 from tui.typeahead import TypeAhead
 
@@ -75,7 +74,7 @@ def binding_ids() -> set[str]:
     }
 
 
-class CourrielApp(TypeAhead, CrashScreen, AccountSlots, Sending, App[None]):
+class CourrielApp(TypeAhead, CrashScreen, TerminalKeys, AccountSlots, Sending, App[None]):
     """courriel: its accounts (tui/app_accounts.py), a mailbox screen, the global keys."""
 
     TITLE = "courriel"
@@ -285,56 +284,6 @@ class CourrielApp(TypeAhead, CrashScreen, AccountSlots, Sending, App[None]):
     def search_themes(self) -> None:
         prompt = _("Rechercher un thème…")
         self.push_screen(Palette(providers=[CourrielThemes], placeholder=prompt))
-
-    def _save_screenshot(self) -> None:
-        """Into the user's Pictures folder, or courriel's data folder on a server without
-        one (never loose in $HOME), announced in the user's language (Textual's notice
-        is English, with markup our notify() would show as is)."""
-        folder = user_pictures_path()
-        try:
-            if not folder.is_dir():  # a server without a desktop: no Pictures folder
-                folder = data_dir() / "captures"
-                folder.mkdir(parents=True, exist_ok=True, mode=0o700)
-            path = self.save_screenshot(path=str(folder))
-        except OSError as exc:
-            reason = exc.strerror or str(exc)
-            self.notify(
-                _("Capture d'écran impossible : {reason}").format(reason=reason),
-                severity="error",
-            )
-            return
-        self.notify(_("Capture d'écran enregistrée : {path}").format(path=path))
-
-    def copy_to_clipboard(self, text: str) -> None:
-        """ctrl+c on text selected with the mouse (or in a field): the copy goes to the
-        terminal's clipboard by OSC 52, which works over SSH where the terminal allows
-        it; the toast says so, since nothing else on screen would. A selection of
-        nothing (a drag over blank lines) is ctrl+c without one: how to quit."""
-        if not text.strip():
-            self.action_help_quit()
-            return
-        super().copy_to_clipboard(text)
-        self.notify(
-            ngettext(
-                "{n} caractère copié vers le presse-papiers du terminal. S'il le refuse : "
-                "Maj + glisser avec la souris.",
-                "{n} caractères copiés vers le presse-papiers du terminal. S'il le refuse : "
-                "Maj + glisser avec la souris.",
-                len(text),
-            ).format(n=figure(len(text)))
-        )
-
-    def action_help_quit(self) -> None:
-        """ctrl+c no longer quits in Textual; it says how, in the user's language, with
-        the key the footer shows (q) rather than Textual's hidden ctrl+q."""
-        keys = [
-            (not active.binding.show, key)
-            for key, active in self.active_bindings.items()
-            if active.binding.action in ("quit", "app.quit") and active.enabled
-        ]
-        if keys:
-            key = self.get_key_display(Binding(min(keys)[1], ""))
-            self.notify(_("Pour quitter, appuyez sur {key}.").format(key=key))
 
     def action_setup(self) -> None:
         """The setup screen; when it saves, the app switches to the new settings."""

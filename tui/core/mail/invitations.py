@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import TYPE_CHECKING
 
 from tui.core.i18n import _
 from tui.core.mail import dates
@@ -18,6 +19,9 @@ from tui.core.mail.formatting import local, long_date, long_day
 from tui.core.mail.ical import Component, Property, parse, unescape_text
 from tui.core.mail.icaltime import Moment, Zones, local_zone_name, parse_time, utc_text
 from tui.core.mail.sanitize import clean_line
+
+if TYPE_CHECKING:
+    from tui.core.mail.mime import RenderedMessage  # mime imports this module
 
 MAX_EVENTS = 10
 MAX_ATTENDEES = 1000
@@ -296,3 +300,15 @@ def _add_duration(start: Moment, value: str) -> Moment | None:
     if isinstance(end, datetime):
         return end if dates.usable(end) else None
     return end if dates.usable(datetime(end.year, end.month, end.day)) else None
+
+
+def invitation_blocks(message: RenderedMessage, address: str) -> list[list[str]]:
+    """Each invitation's summary; the one the user can answer says how (#20)."""
+    answered = answerable(message.calendar, address) if address else None
+    blocks = []
+    for event in message.calendar:
+        lines = event.lines()
+        if event is answered:
+            lines.append(_("Répondre : touche i (Accepter, Peut-être, Refuser)."))
+        blocks.append(lines)
+    return blocks
